@@ -1,0 +1,57 @@
+"""Alembic migrations of the core and of every plugin, applied together.
+
+The core's revisions live in ``houdini_pay/db/migrations/versions`` on the branch
+``houdini_pay``. Each plugin returns its own versions directory from the
+``register_migrations`` hook; its revisions form a branch of their own that ``depends_on``
+the core revision it needs. ``houdini-pay db upgrade`` upgrades every branch to its head.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from alembic import command
+from alembic.config import Config
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
+
+if TYPE_CHECKING:
+    from houdini_pay.app import HoudiniPay
+
+__all__ = ["MIGRATIONS_DIR", "alembic_config", "current_heads", "upgrade"]
+
+MIGRATIONS_DIR = Path(__file__).parent / "migrations"
+
+
+def alembic_config(app: HoudiniPay) -> Config:
+    """An Alembic configuration covering the core and the loaded plugins' migrations."""
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS_DIR))
+    locations = [str(MIGRATIONS_DIR / "versions")]
+    for location in app.plugins.hook.register_migrations():
+        if location:
+            locations.append(str(Path(location)))
+    config.set_main_option("path_separator", "os")
+    config.set_main_option("version_locations", os.pathsep.join(locations))
+    config.attributes["engine"] = app.engine
+    return config
+
+
+def upgrade(app: HoudiniPay) -> list[str]:
+    """Upgrade every branch to its head; return the revisions the database is now at."""
+    config = alembic_config(app)
+    command.upgrade(config, "heads")
+    return current_heads(app)
+
+
+def current_heads(app: HoudiniPay) -> list[str]:
+    """The revisions the database is at (empty for a database never migrated)."""
+    with app.engine.connect() as connection:
+        return sorted(MigrationContext.configure(connection).get_current_heads())
+
+
+def script_heads(app: HoudiniPay) -> list[str]:
+    """The head revision of every branch known to the code."""
+    return sorted(ScriptDirectory.from_config(alembic_config(app)).get_heads())

@@ -1,0 +1,321 @@
+"""SQLAlchemy models of the core tables.
+
+Every tenant-owned row carries ``nonprofit_id`` and every query filters on it: that keeps
+tenants apart and lets a distributed PostgreSQL shard the tables by nonprofit. Money columns
+are ``int`` minor units beside a currency column. States are explicit columns whose values
+come from :mod:`houdini_pay.states`.
+
+Plugins declare their own tables on :class:`Base` too (so one ``MetaData`` knows all of them)
+and ship their own Alembic migrations; they never write the tables defined here.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    DateTime,
+    ForeignKey,
+    Index,
+    MetaData,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+from sqlalchemy.types import TypeDecorator
+
+__all__ = [
+    "Address",
+    "Base",
+    "LimitedItem",
+    "Nonprofit",
+    "OutboxEvent",
+    "Payment",
+    "PaymentAttempt",
+    "PluginSetting",
+    "Reservation",
+    "Source",
+    "Supporter",
+    "WebhookEvent",
+    "utcnow",
+]
+
+ID = String(40)
+
+
+def utcnow() -> dt.datetime:
+    """The current time, timezone-aware in UTC (every stored time is UTC)."""
+    return dt.datetime.now(dt.UTC)
+
+
+class UTCDateTime(TypeDecorator[dt.datetime]):
+    """A timestamp stored in UTC and always read back timezone-aware.
+
+    SQLite has no timezone type and hands back naive values; this makes both databases
+    return the same aware ``datetime``.
+    """
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: dt.datetime | None, dialect: Any) -> dt.datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetimes are not stored; use an aware UTC datetime")
+        return value.astimezone(dt.UTC)
+
+    def process_result_value(self, value: dt.datetime | None, dialect: Any) -> dt.datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            return value.replace(tzinfo=dt.UTC)
+        return value.astimezone(dt.UTC)
+
+
+class Base(DeclarativeBase):
+    """Declarative base shared by the core and every plugin's tables."""
+
+    metadata = MetaData(
+        naming_convention={
+            "ix": "ix_%(column_0_label)s",
+            "uq": "uq_%(table_name)s_%(column_0_name)s",
+            "ck": "ck_%(table_name)s_%(constraint_name)s",
+            "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+            "pk": "pk_%(table_name)s",
+        }
+    )
+    type_annotation_map = {
+        dt.datetime: UTCDateTime(),
+        dict[str, Any]: JSON(),
+        int: BigInteger(),
+    }
+
+
+class Nonprofit(Base):
+    """A tenant: an organisation receiving payments in one currency."""
+
+    __tablename__ = "nonprofits"
+
+    id: Mapped[str] = mapped_column(ID, primary_key=True)
+    name: Mapped[str] = mapped_column(String(200))
+    slug: Mapped[str] = mapped_column(String(100), unique=True)
+    currency: Mapped[str] = mapped_column(String(3))
+    country: Mapped[str | None] = mapped_column(String(2))
+    address: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+
+
+class Supporter(Base):
+    """A person or organisation giving to a nonprofit."""
+
+    __tablename__ = "supporters"
+    __table_args__ = (Index("ix_supporters_nonprofit_id_id", "nonprofit_id", "id"),)
+
+    id: Mapped[str] = mapped_column(ID, primary_key=True)
+    nonprofit_id: Mapped[str] = mapped_column(ForeignKey("nonprofits.id"))
+    name: Mapped[str] = mapped_column(String(200))
+    email: Mapped[str | None] = mapped_column(String(320))
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+
+
+class Address(Base):
+    """A postal address of a supporter."""
+
+    __tablename__ = "addresses"
+
+    id: Mapped[str] = mapped_column(ID, primary_key=True)
+    nonprofit_id: Mapped[str] = mapped_column(ForeignKey("nonprofits.id"), index=True)
+    supporter_id: Mapped[str] = mapped_column(ForeignKey("supporters.id"), index=True)
+    line1: Mapped[str] = mapped_column(String(200))
+    line2: Mapped[str | None] = mapped_column(String(200))
+    city: Mapped[str | None] = mapped_column(String(100))
+    region: Mapped[str | None] = mapped_column(String(100))
+    postal_code: Mapped[str | None] = mapped_column(String(20))
+    country: Mapped[str | None] = mapped_column(String(2))
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+
+
+class Source(Base):
+    """A way a supporter pays, as a processor's reference (a token, never a card number).
+
+    A source type plugin keeps any detail of its own in its own table keyed by ``id``.
+    """
+
+    __tablename__ = "sources"
+
+    id: Mapped[str] = mapped_column(ID, primary_key=True)
+    nonprofit_id: Mapped[str] = mapped_column(ForeignKey("nonprofits.id"), index=True)
+    supporter_id: Mapped[str] = mapped_column(ForeignKey("supporters.id"), index=True)
+    processor: Mapped[str] = mapped_column(String(50))
+    source_type: Mapped[str] = mapped_column(String(50))
+    processor_reference: Mapped[str | None] = mapped_column(String(255))
+    name: Mapped[str | None] = mapped_column(String(200))
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+
+
+class PaymentAttempt(Base):
+    """One run of the pipeline: a charge or a refund, from request to outcome.
+
+    The idempotency key is unique per nonprofit, so a retried request finds its earlier run;
+    the fingerprint tells a retry from a different request reusing the key.
+    """
+
+    __tablename__ = "payment_attempts"
+    __table_args__ = (
+        UniqueConstraint(
+            "nonprofit_id",
+            "idempotency_key",
+            name="uq_payment_attempts_nonprofit_id_idempotency_key",
+        ),
+        Index("ix_payment_attempts_state_updated_at", "state", "updated_at"),
+    )
+
+    id: Mapped[str] = mapped_column(ID, primary_key=True)
+    nonprofit_id: Mapped[str] = mapped_column(ForeignKey("nonprofits.id"))
+    operation: Mapped[str] = mapped_column(String(20))
+    idempotency_key: Mapped[str] = mapped_column(String(255))
+    fingerprint: Mapped[str] = mapped_column(String(64))
+    state: Mapped[str] = mapped_column(String(20))
+    processor: Mapped[str] = mapped_column(String(50))
+    payment_type: Mapped[str | None] = mapped_column(String(50))
+    supporter_id: Mapped[str | None] = mapped_column(ForeignKey("supporters.id"))
+    source_id: Mapped[str | None] = mapped_column(ForeignKey("sources.id"))
+    amount: Mapped[int]
+    currency: Mapped[str] = mapped_column(String(3))
+    request: Mapped[dict[str, Any]]
+    processor_reference: Mapped[str | None] = mapped_column(String(255))
+    next_action: Mapped[dict[str, Any] | None]
+    error_code: Mapped[str | None] = mapped_column(String(64))
+    error_message: Mapped[str | None] = mapped_column(Text)
+    payment_id: Mapped[str | None] = mapped_column(ID)
+    parent_payment_id: Mapped[str | None] = mapped_column(ID, index=True)
+    reconcile_count: Mapped[int] = mapped_column(default=0)
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+
+
+class Payment(Base):
+    """What the nonprofit cares about: a signed amount that moved, or was recorded.
+
+    Charges and offsite payments are positive; refunds and disputes are negative and point
+    at their ``parent_id``. ``amount_refunded`` is kept on the parent so a refund can be
+    checked against it under a row lock.
+    """
+
+    __tablename__ = "payments"
+    __table_args__ = (
+        Index("ix_payments_nonprofit_id_id", "nonprofit_id", "id"),
+        Index("ix_payments_nonprofit_id_created_at", "nonprofit_id", "created_at"),
+        Index("ix_payments_supporter_id", "supporter_id"),
+    )
+
+    id: Mapped[str] = mapped_column(ID, primary_key=True)
+    nonprofit_id: Mapped[str] = mapped_column(ForeignKey("nonprofits.id"))
+    supporter_id: Mapped[str | None] = mapped_column(ForeignKey("supporters.id"))
+    attempt_id: Mapped[str | None] = mapped_column(ID)
+    kind: Mapped[str] = mapped_column(String(20))
+    status: Mapped[str] = mapped_column(String(20))
+    amount: Mapped[int]
+    currency: Mapped[str] = mapped_column(String(3))
+    gross: Mapped[int]
+    fee: Mapped[int] = mapped_column(default=0)
+    net: Mapped[int]
+    amount_refunded: Mapped[int] = mapped_column(default=0)
+    processor: Mapped[str] = mapped_column(String(50))
+    processor_reference: Mapped[str | None] = mapped_column(String(255))
+    payment_type: Mapped[str | None] = mapped_column(String(50))
+    source_id: Mapped[str | None] = mapped_column(ForeignKey("sources.id"))
+    parent_id: Mapped[str | None] = mapped_column(ForeignKey("payments.id"), index=True)
+    description: Mapped[str | None] = mapped_column(Text)
+    details: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+
+
+class LimitedItem(Base):
+    """Stock of one limited item (a ticket level's seats, a gift option).
+
+    ``issued + held <= capacity`` always holds; it is kept by conditional updates, so it
+    holds under any number of concurrent buyers on SQLite and PostgreSQL alike.
+    ``capacity`` None means unlimited (the counters are still kept).
+    """
+
+    __tablename__ = "limited_items"
+
+    nonprofit_id: Mapped[str] = mapped_column(ForeignKey("nonprofits.id"), primary_key=True)
+    item_key: Mapped[str] = mapped_column(String(120), primary_key=True)
+    capacity: Mapped[int | None]
+    issued: Mapped[int] = mapped_column(default=0)
+    held: Mapped[int] = mapped_column(default=0)
+
+
+class Reservation(Base):
+    """Limited items held for an attempt until it finalizes, fails or the hold expires."""
+
+    __tablename__ = "reservations"
+    __table_args__ = (
+        Index(
+            "ix_reservations_item_state_expires", "nonprofit_id", "item_key", "state", "expires_at"
+        ),
+    )
+
+    id: Mapped[str] = mapped_column(ID, primary_key=True)
+    nonprofit_id: Mapped[str] = mapped_column(ForeignKey("nonprofits.id"))
+    attempt_id: Mapped[str] = mapped_column(ForeignKey("payment_attempts.id"), index=True)
+    item_key: Mapped[str] = mapped_column(String(120))
+    quantity: Mapped[int]
+    state: Mapped[str] = mapped_column(String(20))
+    expires_at: Mapped[dt.datetime]
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+
+
+class WebhookEvent(Base):
+    """A processor event received once; the unique key makes each apply exactly once."""
+
+    __tablename__ = "webhook_events"
+    __table_args__ = (
+        UniqueConstraint("processor", "event_id", name="uq_webhook_events_processor_event_id"),
+    )
+
+    id: Mapped[str] = mapped_column(ID, primary_key=True)
+    processor: Mapped[str] = mapped_column(String(50))
+    event_id: Mapped[str] = mapped_column(String(255))
+    event_type: Mapped[str] = mapped_column(String(100))
+    received_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    applied_at: Mapped[dt.datetime | None]
+
+
+class OutboxEvent(Base):
+    """An event written in the same transaction as the change it describes.
+
+    Out-of-process consumers read it durably; ``published_at`` marks what was handed on.
+    """
+
+    __tablename__ = "outbox"
+    __table_args__ = (Index("ix_outbox_published_at_id", "published_at", "id"),)
+
+    id: Mapped[str] = mapped_column(ID, primary_key=True)
+    nonprofit_id: Mapped[str] = mapped_column(ForeignKey("nonprofits.id"))
+    event: Mapped[str] = mapped_column(String(64))
+    payload: Mapped[dict[str, Any]]
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    published_at: Mapped[dt.datetime | None]
+
+
+class PluginSetting(Base):
+    """A nonprofit's choice to disable (or re-enable) a processor or payment type.
+
+    No row means enabled: every installed plugin is on until a nonprofit turns it off.
+    """
+
+    __tablename__ = "plugin_settings"
+
+    nonprofit_id: Mapped[str] = mapped_column(ForeignKey("nonprofits.id"), primary_key=True)
+    kind: Mapped[str] = mapped_column(String(20), primary_key=True)
+    symbol: Mapped[str] = mapped_column(String(50), primary_key=True)
+    enabled: Mapped[bool]

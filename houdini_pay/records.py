@@ -1,0 +1,151 @@
+"""Read-only snapshots of stored records, safe to hand out after the session closes.
+
+The Python API returns these, signals carry them, and the CLI and HTTP API print their
+``to_dict()``. ORM objects never leave the unit of work that loaded them.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping
+from dataclasses import dataclass, field, fields
+from typing import Any, Self
+
+from houdini_pay import models
+
+__all__ = [
+    "AddressRecord",
+    "AttemptRecord",
+    "NonprofitRecord",
+    "PaymentRecord",
+    "SourceRecord",
+    "SupporterRecord",
+]
+
+
+class _Record:
+    """Shared ``to_dict`` and ``from_model`` for the snapshot dataclasses."""
+
+    @classmethod
+    def from_model(cls, row: Any) -> Self:
+        """Copy the same-named attributes of an ORM row."""
+        return cls(**{f.name: getattr(row, f.name) for f in fields(cls)})  # type: ignore[arg-type]
+
+    def to_dict(self) -> dict[str, Any]:
+        """The record as JSON-ready values (times as ISO 8601 strings in UTC)."""
+        return {f.name: _jsonable(getattr(self, f.name)) for f in fields(self)}  # type: ignore[arg-type]
+
+
+def _jsonable(value: Any) -> Any:
+    if isinstance(value, dt.datetime):
+        return value.isoformat().replace("+00:00", "Z")
+    if isinstance(value, Mapping):
+        return {str(k): _jsonable(v) for k, v in value.items()}
+    return value
+
+
+@dataclass(frozen=True, slots=True)
+class NonprofitRecord(_Record):
+    """A nonprofit: its id, name, slug, currency and country."""
+
+    id: str
+    name: str
+    slug: str
+    currency: str
+    country: str | None
+    address: str | None
+    created_at: dt.datetime
+
+
+@dataclass(frozen=True, slots=True)
+class SupporterRecord(_Record):
+    """A supporter of a nonprofit."""
+
+    id: str
+    nonprofit_id: str
+    name: str
+    email: str | None
+    created_at: dt.datetime
+
+
+@dataclass(frozen=True, slots=True)
+class AddressRecord(_Record):
+    """A supporter's postal address."""
+
+    id: str
+    nonprofit_id: str
+    supporter_id: str
+    line1: str
+    line2: str | None
+    city: str | None
+    region: str | None
+    postal_code: str | None
+    country: str | None
+    created_at: dt.datetime
+
+
+@dataclass(frozen=True, slots=True)
+class SourceRecord(_Record):
+    """A stored way of paying: processor, source type and the processor's reference."""
+
+    id: str
+    nonprofit_id: str
+    supporter_id: str
+    processor: str
+    source_type: str
+    processor_reference: str | None
+    name: str | None
+    created_at: dt.datetime
+
+
+@dataclass(frozen=True, slots=True)
+class PaymentRecord(_Record):
+    """A payment as the nonprofit sees it (signed amount in minor units)."""
+
+    id: str
+    nonprofit_id: str
+    supporter_id: str | None
+    attempt_id: str | None
+    kind: str
+    status: str
+    amount: int
+    currency: str
+    gross: int
+    fee: int
+    net: int
+    amount_refunded: int
+    processor: str
+    processor_reference: str | None
+    payment_type: str | None
+    source_id: str | None
+    parent_id: str | None
+    description: str | None
+    details: Mapping[str, Any] = field(default_factory=dict)
+    created_at: dt.datetime = field(default_factory=models.utcnow)
+    updated_at: dt.datetime = field(default_factory=models.utcnow)
+
+
+@dataclass(frozen=True, slots=True)
+class AttemptRecord(_Record):
+    """One run of the pipeline, as stored."""
+
+    id: str
+    nonprofit_id: str
+    operation: str
+    idempotency_key: str
+    state: str
+    processor: str
+    payment_type: str | None
+    supporter_id: str | None
+    source_id: str | None
+    amount: int
+    currency: str
+    processor_reference: str | None
+    next_action: Mapping[str, Any] | None
+    error_code: str | None
+    error_message: str | None
+    payment_id: str | None
+    parent_payment_id: str | None
+    reconcile_count: int
+    created_at: dt.datetime
+    updated_at: dt.datetime
