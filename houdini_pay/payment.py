@@ -1,0 +1,133 @@
+"""The payment request the platform sends and the outcome it gets back.
+
+These are the types of the Python entry point (:meth:`houdini_pay.HoudiniPay.pay`), the CLI's
+``pay --json`` and the HTTP API's ``POST .../payment``.
+"""
+
+from __future__ import annotations
+
+import enum
+import hashlib
+import json
+from collections.abc import Mapping
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+from houdini_pay.records import PaymentRecord
+
+__all__ = ["ErrorInfo", "OutcomeStatus", "PaymentOutcome", "PaymentRequest"]
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class PaymentRequest:
+    """One payment, as the seed's ``POST api/v1/nonprofits/:id/payment`` describes it.
+
+    Attributes:
+        nonprofit_id: the nonprofit receiving the money.
+        supporter_id: the supporter paying; must belong to the nonprofit.
+        amount: positive ``int`` of the currency's minor unit (2500 is $25.00).
+        currency: must be the nonprofit's currency.
+        payment_type: symbol of the payment type (``"donation"``, ``"ticket"``).
+        processor: symbol of the processor; taken from the source when omitted.
+        source_id: a stored source of the supporter, if the processor charges one.
+        address_id: an address of the supporter.
+        type_object: the payment type's part of the request (designation, ticket level).
+        processing_object: the processor's part (a check number, a return URL).
+        idempotency_key: the same key with the same request never pays twice; a new
+            random key is used when omitted (no retry protection then).
+        off_session: True for charges made without the supporter (recurring runs).
+    """
+
+    nonprofit_id: str
+    supporter_id: str
+    amount: int
+    currency: str
+    payment_type: str
+    processor: str | None = None
+    source_id: str | None = None
+    address_id: str | None = None
+    type_object: Mapping[str, Any] = field(default_factory=dict)
+    processing_object: Mapping[str, Any] = field(default_factory=dict)
+    idempotency_key: str | None = None
+    off_session: bool = False
+
+    def to_dict(self) -> dict[str, Any]:
+        """The request as plain JSON values (stored on the attempt)."""
+        data = asdict(self)
+        data["type_object"] = dict(self.type_object)
+        data["processing_object"] = dict(self.processing_object)
+        return data
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> PaymentRequest:
+        """Rebuild a request stored by :meth:`to_dict`."""
+        return cls(**dict(data))
+
+    def fingerprint(self) -> str:
+        """A hash of everything but the idempotency key: equal for a true retry."""
+        data = self.to_dict()
+        data.pop("idempotency_key")
+        canonical = json.dumps(data, sort_keys=True, separators=(",", ":"), default=str)
+        return hashlib.sha256(canonical.encode()).hexdigest()
+
+
+class OutcomeStatus(enum.StrEnum):
+    """What ``pay`` reports to the caller."""
+
+    SUCCEEDED = "succeeded"
+    PENDING = "pending"
+    PENDING_APPROVAL = "pending_approval"
+    REQUIRES_ACTION = "requires_action"
+    FAILED = "failed"
+    UNKNOWN = "unknown"
+    """The processor did not answer; the attempt stays open and ``reconcile`` settles it."""
+
+
+@dataclass(frozen=True, slots=True)
+class ErrorInfo:
+    """A stable error code and a sentence for a person."""
+
+    code: str
+    message: str
+
+    def to_dict(self) -> dict[str, str]:
+        """The error as JSON."""
+        return {"code": self.code, "message": self.message}
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class PaymentOutcome:
+    """The result of :meth:`HoudiniPay.pay`.
+
+    Attributes:
+        status: see :class:`OutcomeStatus`.
+        attempt_id: the stored attempt; ask again with the same idempotency key to get
+            this outcome back.
+        payment: the recorded payment (``None`` when nothing was recorded).
+        error: why it failed (``None`` on success).
+        next_action: what the front end needs when ``status`` is ``requires_action``.
+        replayed: True when the outcome was stored by an earlier call with the same key.
+    """
+
+    status: OutcomeStatus
+    attempt_id: str
+    payment: PaymentRecord | None = None
+    error: ErrorInfo | None = None
+    next_action: Mapping[str, Any] | None = None
+    replayed: bool = False
+
+    @property
+    def ok(self) -> bool:
+        """True unless the payment failed or its outcome is unknown."""
+        return self.status not in (OutcomeStatus.FAILED, OutcomeStatus.UNKNOWN)
+
+    def to_dict(self) -> dict[str, Any]:
+        """The outcome as ``pay --json`` prints it."""
+        return {
+            "status": self.status.value,
+            "attempt_id": self.attempt_id,
+            "payment": self.payment.to_dict() if self.payment else None,
+            "error": self.error.to_dict() if self.error else None,
+            "next_action": dict(self.next_action) if self.next_action else None,
+            "replayed": self.replayed,
+        }

@@ -1,0 +1,126 @@
+"""The payment type interface: what is paid for (a donation, tickets, a campaign gift).
+
+The pipeline calls a payment type at fixed points, always with the session of the unit of
+work it runs in. A payment type writes only its own tables through that session; it never
+commits, never opens a session of its own and never calls the network.
+
+Order of calls for one payment::
+
+    validate            read-only session, before anything is written
+    reserve_limited_items   in the transaction that records the attempt
+    process             in the finalize transaction, after the payment row exists
+    finalize_limited_items  same transaction, after process
+    release_limited_items   when the payment fails or is reversed
+    on_refund           in the transaction that records a refund of one of its payments
+"""
+
+from __future__ import annotations
+
+import abc
+import datetime as dt
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import ClassVar
+
+from sqlalchemy.orm import Session
+
+from houdini_pay.payment import PaymentRequest
+from houdini_pay.processors import Capability
+from houdini_pay.records import NonprofitRecord, PaymentRecord, SupporterRecord
+
+__all__ = ["HeldItem", "ItemRequest", "PaymentContext", "PaymentType"]
+
+
+@dataclass(frozen=True, slots=True)
+class ItemRequest:
+    """A quantity of one limited item a payment needs (two of ``ticket_level:42``).
+
+    ``hold_for`` overrides how long the hold lasts before it may be swept.
+    """
+
+    item_key: str
+    quantity: int
+    hold_for: dt.timedelta | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class HeldItem:
+    """A hold the core placed for an attempt."""
+
+    reservation_id: str
+    item_key: str
+    quantity: int
+    expires_at: dt.datetime
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class PaymentContext:
+    """What a payment type knows about the payment being made.
+
+    Attributes:
+        request: the payment request as the platform sent it.
+        nonprofit, supporter: the validated records.
+        processor: symbol of the processor that charges (resolved from the source).
+        processor_capabilities: what that processor declared (recurring needs off_session).
+        attempt_id: the attempt (``None`` during ``validate``).
+        now: the time the step runs at, in UTC.
+    """
+
+    request: PaymentRequest
+    nonprofit: NonprofitRecord
+    supporter: SupporterRecord
+    processor: str
+    processor_capabilities: frozenset[Capability]
+    attempt_id: str | None
+    now: dt.datetime
+
+
+class PaymentType(abc.ABC):
+    """Base class of payment types. Subclass it, set ``symbol``, implement ``process``."""
+
+    symbol: ClassVar[str]
+    display_name: ClassVar[str] = ""
+
+    def validate(self, session: Session, context: PaymentContext) -> None:
+        """Check ``context.request.type_object``; raise ``InvalidRequest`` to refuse.
+
+        Nothing has been written yet; the session is for reading the plugin's own tables.
+        """
+
+    def reserve_limited_items(
+        self, session: Session, context: PaymentContext
+    ) -> Sequence[ItemRequest]:
+        """Name the limited items this payment needs; the core holds them atomically.
+
+        Return an empty sequence for payments with nothing limited. If any item has too
+        little left the core raises ``SoldOut`` and nothing is written or charged.
+        """
+        return ()
+
+    @abc.abstractmethod
+    def process(self, session: Session, context: PaymentContext, payment: PaymentRecord) -> None:
+        """Record what was paid for (the donation, the tickets, the recurring schedule).
+
+        Runs in the finalize transaction, after the payment row is written; raising here
+        rolls everything back and the core gives the money back.
+        """
+
+    def finalize_limited_items(
+        self, session: Session, context: PaymentContext, held: Sequence[HeldItem]
+    ) -> None:
+        """React to holds becoming issued items (the core has already counted them)."""
+
+    def release_limited_items(
+        self, session: Session, context: PaymentContext, held: Sequence[HeldItem]
+    ) -> None:
+        """React to holds being given back after a failure (the core has counted them)."""
+
+    def on_refund(self, session: Session, payment: PaymentRecord, refund: PaymentRecord) -> None:
+        """React to a refund of one of this type's payments (a refunded ticket frees a seat).
+
+        ``refund.amount`` is negative; ``payment.amount_refunded`` already includes it.
+        """
+
+    def describe(self, context: PaymentContext) -> str | None:
+        """A one-line description stored on the payment (``"Donation to Library fund"``)."""
+        return None

@@ -1,0 +1,275 @@
+"""Finding, loading, checking and listing plugins.
+
+Plugins are found through the entry-point group ``houdini_pay``. Operators steer them with
+environment variables:
+
+``HOUDINI_PAY_BLOCK_PLUGINS``
+    Comma-separated entry-point names not to load (``stripe,tickets``).
+``HOUDINI_PAY_TRACE_HOOKS``
+    Any non-empty value prints every hook call to standard error.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from importlib import metadata
+from typing import TYPE_CHECKING, Any, TypeVar
+
+import pluggy
+
+from houdini_pay import hookspecs
+from houdini_pay.errors import PluginError, UnknownPlugin
+from houdini_pay.hookspecs import PROJECT_NAME
+from houdini_pay.payment_types import PaymentType
+from houdini_pay.processors import Processor
+from houdini_pay.source_types import SourceType
+
+if TYPE_CHECKING:
+    from houdini_pay.app import HoudiniPay
+
+__all__ = [
+    "BLOCK_ENV",
+    "TRACE_ENV",
+    "PluginInfo",
+    "PluginManager",
+    "Registry",
+    "blocked_from_env",
+    "build_plugin_manager",
+    "build_registry",
+    "describe_plugins",
+]
+
+BLOCK_ENV = "HOUDINI_PAY_BLOCK_PLUGINS"
+TRACE_ENV = "HOUDINI_PAY_TRACE_HOOKS"
+
+
+@dataclass(frozen=True, slots=True)
+class _Origin:
+    distribution: str | None
+    version: str | None
+
+
+class PluginManager(pluggy.PluginManager):
+    """A pluggy plugin manager that remembers which distribution each plugin came from."""
+
+    def __init__(self) -> None:
+        super().__init__(PROJECT_NAME)
+        self.origins: dict[str, _Origin] = {}
+
+
+def blocked_from_env(environ: Mapping[str, str] = os.environ) -> frozenset[str]:
+    """The plugin names listed in ``HOUDINI_PAY_BLOCK_PLUGINS``."""
+    raw = environ.get(BLOCK_ENV, "")
+    return frozenset(name.strip() for name in raw.split(",") if name.strip())
+
+
+def build_plugin_manager(
+    *,
+    load_entry_points: bool = True,
+    blocked: Iterable[str] | None = None,
+    plugins: Iterable[object] = (),
+) -> PluginManager:
+    """Build a plugin manager with every hook of :mod:`houdini_pay.hookspecs`.
+
+    Args:
+        load_entry_points: load the installed plugins of the ``houdini_pay`` group.
+        blocked: entry-point names not to load; defaults to ``HOUDINI_PAY_BLOCK_PLUGINS``.
+        plugins: extra plugin objects to register (tests, embedding applications).
+
+    Raises:
+        PluginError: a plugin failed to import, or implements a hook that does not exist
+            (``check_pending``), which usually means a misspelled hook name.
+    """
+    manager = PluginManager()
+    manager.add_hookspecs(hookspecs)
+    for name in blocked if blocked is not None else blocked_from_env():
+        manager.set_blocked(name)
+    if load_entry_points:
+        for entry_point in metadata.entry_points(group=PROJECT_NAME):
+            if manager.is_blocked(entry_point.name) or manager.has_plugin(entry_point.name):
+                continue
+            try:
+                plugin = entry_point.load()
+            except Exception as exc:
+                raise PluginError(
+                    f"plugin {entry_point.name!r} ({entry_point.value}) failed to load: {exc}"
+                ) from exc
+            manager.register(plugin, name=entry_point.name)
+            dist = entry_point.dist
+            manager.origins[entry_point.name] = _Origin(
+                dist.name if dist else None, dist.version if dist else None
+            )
+    for plugin in plugins:
+        manager.register(plugin)
+    try:
+        manager.check_pending()
+    except pluggy.PluginValidationError as exc:
+        raise PluginError(f"plugin {exc.plugin!r} implements an unknown hook: {exc}") from exc
+    if os.environ.get(TRACE_ENV):
+        manager.trace.root.setwriter(sys.stderr.write)
+        manager.enable_tracing()
+    return manager
+
+
+def _collect(
+    manager: pluggy.PluginManager,
+    hook_name: str,
+    base: Any,
+    kind: str,
+    arguments: Mapping[str, Any],
+) -> tuple[dict[str, Any], dict[str, str]]:
+    """Call one registration hook plugin by plugin, so duplicates name both plugins."""
+    found: dict[str, Any] = {}
+    owners: dict[str, str] = {}
+    hook = getattr(manager.hook, hook_name)
+    # Oldest registration first, so listings follow installation order.
+    for impl in reversed(hook.get_hookimpls()):
+        result = impl.function(**{name: arguments[name] for name in impl.argnames})
+        for item in result or ():
+            if not isinstance(item, base):
+                raise PluginError(
+                    f"plugin {impl.plugin_name!r} returned {item!r} from {hook_name}; "
+                    f"expected a {base.__name__}"
+                )
+            symbol = item.symbol
+            if symbol in found:
+                raise PluginError(
+                    f"{kind} {symbol!r} is registered by both {owners[symbol]!r} and "
+                    f"{impl.plugin_name!r}; block one with {BLOCK_ENV}"
+                )
+            found[symbol] = item
+            owners[symbol] = impl.plugin_name
+    return found, owners
+
+
+@dataclass(frozen=True)
+class Registry:
+    """The processors, source types and payment types the plugins registered, by symbol."""
+
+    processors: Mapping[str, Processor]
+    source_types: Mapping[str, SourceType]
+    payment_types: Mapping[str, PaymentType]
+    owners: Mapping[tuple[str, str], str] = field(default_factory=dict)
+
+    def processor(self, symbol: str) -> Processor:
+        """The processor ``symbol``, or ``UnknownPlugin`` (code ``unknown_processor``)."""
+        return _lookup(self.processors, symbol, "processor")
+
+    def source_type(self, symbol: str) -> SourceType:
+        """The source type ``symbol``, or ``UnknownPlugin`` (code ``unknown_source_type``)."""
+        return _lookup(self.source_types, symbol, "source_type")
+
+    def payment_type(self, symbol: str) -> PaymentType:
+        """The payment type ``symbol``, or ``UnknownPlugin`` (code ``unknown_payment_type``)."""
+        return _lookup(self.payment_types, symbol, "payment_type")
+
+
+_V = TypeVar("_V")
+
+
+def _lookup(items: Mapping[str, _V], symbol: object, kind: str) -> _V:
+    if isinstance(symbol, str) and symbol in items:
+        return items[symbol]
+    known = ", ".join(sorted(items)) or "none installed"
+    raise UnknownPlugin(
+        f"no {kind.replace('_', ' ')} {symbol!r} is installed (known: {known})",
+        code=f"unknown_{kind}",
+    )
+
+
+def build_registry(manager: pluggy.PluginManager, app: HoudiniPay) -> Registry:
+    """Call the registration hooks and check what they return.
+
+    Raises:
+        PluginError: a duplicate symbol, a wrong type, or a processor whose declared
+            capabilities and methods disagree.
+    """
+    arguments = {"app": app}
+    processors, processor_owners = _collect(
+        manager, "register_processors", Processor, "processor", arguments
+    )
+    for processor in processors.values():
+        processor.check_declarations()
+    source_types, source_owners = _collect(
+        manager, "register_source_types", SourceType, "source type", arguments
+    )
+    payment_types, payment_owners = _collect(
+        manager, "register_payment_types", PaymentType, "payment type", arguments
+    )
+    owners: dict[tuple[str, str], str] = {}
+    for kind, table in (
+        ("processor", processor_owners),
+        ("source_type", source_owners),
+        ("payment_type", payment_owners),
+    ):
+        owners.update({(kind, symbol): plugin for symbol, plugin in table.items()})
+    return Registry(processors, source_types, payment_types, owners)
+
+
+@dataclass(frozen=True, slots=True)
+class PluginInfo:
+    """What ``houdini-pay plugins`` shows about one plugin."""
+
+    name: str
+    distribution: str | None
+    version: str | None
+    hooks: tuple[str, ...]
+    processors: tuple[str, ...]
+    source_types: tuple[str, ...]
+    payment_types: tuple[str, ...]
+    capabilities: Mapping[str, tuple[str, ...]]
+
+    def to_dict(self) -> dict[str, Any]:
+        """The plugin as JSON."""
+        return {
+            "name": self.name,
+            "distribution": self.distribution,
+            "version": self.version,
+            "hooks": list(self.hooks),
+            "processors": list(self.processors),
+            "source_types": list(self.source_types),
+            "payment_types": list(self.payment_types),
+            "capabilities": {k: list(v) for k, v in self.capabilities.items()},
+            "check_pending": "passed",
+        }
+
+
+def describe_plugins(manager: pluggy.PluginManager, registry: Registry) -> list[PluginInfo]:
+    """One :class:`PluginInfo` per registered plugin, in registration order."""
+    origins: Mapping[str, _Origin] = getattr(manager, "origins", {})
+    infos = []
+    for name, plugin in manager.list_name_plugin():
+        if plugin is None:  # a blocked name
+            continue
+        origin = origins.get(name, _Origin(None, None))
+        hooks = tuple(sorted(caller.name for caller in manager.get_hookcallers(plugin) or ()))
+
+        def owned(kind: str, plugin_name: str = name) -> tuple[str, ...]:
+            return tuple(
+                sorted(
+                    s
+                    for (k, s), owner in registry.owners.items()
+                    if k == kind and owner == plugin_name
+                )
+            )
+
+        processors = owned("processor")
+        infos.append(
+            PluginInfo(
+                name=name,
+                distribution=origin.distribution,
+                version=origin.version,
+                hooks=hooks,
+                processors=processors,
+                source_types=owned("source_type"),
+                payment_types=owned("payment_type"),
+                capabilities={
+                    symbol: tuple(sorted(c.value for c in registry.processors[symbol].capabilities))
+                    for symbol in processors
+                },
+            )
+        )
+    return infos

@@ -1,0 +1,407 @@
+"""The processor interface: what a plugin that moves money implements.
+
+A processor declares its symbol, currencies and capabilities, and turns requests into
+normalized results. It never writes core tables and never opens a database session: it
+returns observations (``ChargeResult``, ``RefundResult``, ``ProcessorEvent``) and the core
+applies them. It is called with no database transaction open, so it may take its time.
+
+The core asks for an operation only if the processor declared the capability; a processor
+that declares a capability must implement the method (checked when plugins load).
+"""
+
+from __future__ import annotations
+
+import abc
+import enum
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any, ClassVar
+
+from sqlalchemy.orm import Session
+
+from houdini_pay.errors import CapabilityNotSupported, PluginError
+
+__all__ = [
+    "Capability",
+    "ChargeObservation",
+    "ChargeRequest",
+    "ChargeResult",
+    "ChargeStatus",
+    "LookupRequest",
+    "Processor",
+    "ProcessorEvent",
+    "RefundObservation",
+    "RefundRequest",
+    "RefundResult",
+    "RefundStatus",
+    "SourceInfo",
+    "require_capability",
+]
+
+
+class Capability(enum.StrEnum):
+    """Optional abilities a processor declares in ``Processor.capabilities``."""
+
+    REFUNDS = "refunds"
+    """``refund()`` gives money back (or records that it was given back)."""
+    PARTIAL_REFUNDS = "partial_refunds"
+    """``refund()`` accepts less than the full amount."""
+    DISPUTES = "disputes"
+    """Webhooks report chargebacks (``DisputeObservation`` from the dispute plugin)."""
+    WEBHOOKS = "webhooks"
+    """``parse_webhook()`` verifies and translates the processor's notifications."""
+    OFF_SESSION = "off_session"
+    """``charge()`` works without the supporter present (recurring charges)."""
+    LOOKUP = "lookup"
+    """``lookup_charge()`` / ``lookup_refund()`` find an operation by idempotency key."""
+    PAYOUTS = "payouts"
+    """The processor pays the nonprofit out (balance and payout pages)."""
+    MANUAL_APPROVAL = "manual_approval"
+    """Charges may end ``pending`` with ``approval_required`` until staff approve them."""
+
+
+_CAPABILITY_METHODS: Mapping[Capability, tuple[str, ...]] = {
+    Capability.REFUNDS: ("refund",),
+    Capability.LOOKUP: ("lookup_charge", "lookup_refund"),
+    Capability.WEBHOOKS: ("parse_webhook",),
+}
+
+
+class ChargeStatus(enum.StrEnum):
+    """The normalized outcome of a charge."""
+
+    SUCCEEDED = "succeeded"
+    PENDING = "pending"
+    REQUIRES_ACTION = "requires_action"
+    FAILED = "failed"
+    UNKNOWN = "unknown"
+    """Timeout, crash, unreadable answer: never treated as failed."""
+
+
+class RefundStatus(enum.StrEnum):
+    """The normalized outcome of a refund."""
+
+    SUCCEEDED = "succeeded"
+    PENDING = "pending"
+    FAILED = "failed"
+    UNKNOWN = "unknown"
+
+
+@dataclass(frozen=True, slots=True)
+class SourceInfo:
+    """The stored source a charge draws on (``None`` on requests without a source)."""
+
+    id: str
+    source_type: str
+    processor_reference: str | None
+    name: str | None
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ChargeRequest:
+    """Everything a processor needs to charge once.
+
+    Attributes:
+        attempt_id: the attempt; processors put it in the charge's metadata so
+            ``lookup_charge`` can find it again.
+        amount: positive minor units of ``currency``.
+        processing_object: the processor-specific part of the payment request
+            (validated by ``Processor.validate_request``).
+        off_session: True when the supporter is not present (a recurring charge).
+        processor_data: what ``Processor.prepare_charge`` loaded from the plugin's tables.
+        metadata: short strings to attach to the processor's record of the charge.
+    """
+
+    attempt_id: str
+    nonprofit_id: str
+    supporter_id: str
+    amount: int
+    currency: str
+    payment_type: str
+    source: SourceInfo | None = None
+    processing_object: Mapping[str, Any] = field(default_factory=dict)
+    off_session: bool = False
+    description: str | None = None
+    supporter_email: str | None = None
+    processor_data: Mapping[str, Any] = field(default_factory=dict)
+    metadata: Mapping[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ChargeResult:
+    """A processor's answer to ``charge`` or ``lookup_charge``, normalized.
+
+    Attributes:
+        status: succeeded, pending, requires_action, failed or unknown.
+        reference: the processor's id for the charge (a PaymentIntent id, a check number).
+        fee: the processor's fee in minor units, when known (net = amount - fee).
+        decline_code: the processor's reason for a failure (``insufficient_funds``).
+        message: a sentence for a person.
+        next_action: what the front end needs to let the supporter act (a client secret).
+        approval_required: with ``pending``, staff must approve (``pending_approval``).
+        details: display-safe facts kept on the payment (card brand and last4, check
+            number); never a card number or a secret.
+    """
+
+    status: ChargeStatus
+    reference: str | None = None
+    fee: int | None = None
+    decline_code: str | None = None
+    message: str | None = None
+    next_action: Mapping[str, Any] | None = None
+    approval_required: bool = False
+    details: Mapping[str, Any] = field(default_factory=dict)
+
+    @classmethod
+    def succeeded(
+        cls,
+        reference: str | None = None,
+        *,
+        fee: int | None = None,
+        details: Mapping[str, Any] | None = None,
+    ) -> ChargeResult:
+        """Money moved (or, offsite, was received)."""
+        return cls(
+            status=ChargeStatus.SUCCEEDED, reference=reference, fee=fee, details=details or {}
+        )
+
+    @classmethod
+    def failed(
+        cls, message: str, *, decline_code: str | None = None, reference: str | None = None
+    ) -> ChargeResult:
+        """No money moved, for a known reason."""
+        return cls(
+            status=ChargeStatus.FAILED,
+            message=message,
+            decline_code=decline_code,
+            reference=reference,
+        )
+
+    @classmethod
+    def pending(
+        cls,
+        reference: str | None = None,
+        *,
+        approval_required: bool = False,
+        message: str | None = None,
+        details: Mapping[str, Any] | None = None,
+    ) -> ChargeResult:
+        """Accepted; the outcome comes later (webhook, staff approval)."""
+        return cls(
+            status=ChargeStatus.PENDING,
+            reference=reference,
+            approval_required=approval_required,
+            message=message,
+            details=details or {},
+        )
+
+    @classmethod
+    def requires_action(cls, reference: str, next_action: Mapping[str, Any]) -> ChargeResult:
+        """The supporter must act (3-D Secure) before the processor goes on."""
+        return cls(
+            status=ChargeStatus.REQUIRES_ACTION, reference=reference, next_action=next_action
+        )
+
+    @classmethod
+    def unknown(cls, message: str, *, reference: str | None = None) -> ChargeResult:
+        """The outcome is not known; reconciliation will ask again."""
+        return cls(status=ChargeStatus.UNKNOWN, message=message, reference=reference)
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class RefundRequest:
+    """A refund of (part of) a charge.
+
+    Attributes:
+        payment_reference: the processor's reference of the charge being refunded.
+        amount: positive minor units, never more than what remains refundable (the core
+            checks this before calling).
+        payment_amount: the amount of the original charge (for pro-rata fee refunds).
+    """
+
+    attempt_id: str
+    nonprofit_id: str
+    payment_id: str
+    payment_reference: str | None
+    amount: int
+    payment_amount: int
+    currency: str
+    reason: str | None = None
+    processor_data: Mapping[str, Any] = field(default_factory=dict)
+    metadata: Mapping[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class RefundResult:
+    """A processor's answer to ``refund`` or ``lookup_refund``, normalized.
+
+    ``fee_refunded`` is the part of the original fee the processor gave back, if any.
+    """
+
+    status: RefundStatus
+    reference: str | None = None
+    fee_refunded: int = 0
+    message: str | None = None
+
+    @classmethod
+    def succeeded(cls, reference: str | None = None, *, fee_refunded: int = 0) -> RefundResult:
+        """The money went back to the supporter (or, offsite, the refund is recorded)."""
+        return cls(status=RefundStatus.SUCCEEDED, reference=reference, fee_refunded=fee_refunded)
+
+    @classmethod
+    def failed(cls, message: str, *, reference: str | None = None) -> RefundResult:
+        """The processor refused the refund."""
+        return cls(status=RefundStatus.FAILED, message=message, reference=reference)
+
+    @classmethod
+    def unknown(cls, message: str) -> RefundResult:
+        """The outcome is not known; reconciliation will ask again."""
+        return cls(status=RefundStatus.UNKNOWN, message=message)
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class LookupRequest:
+    """What the core knows of an operation whose outcome it lost.
+
+    The processor finds it by ``idempotency_key`` (the attempt id) or ``reference``.
+    ``stored_request`` is the charge request as it was made, for processors that keep no
+    state of their own and re-derive the answer from it.
+    """
+
+    attempt_id: str
+    idempotency_key: str
+    nonprofit_id: str
+    amount: int
+    currency: str
+    reference: str | None = None
+    payment_reference: str | None = None
+    stored_request: ChargeRequest | None = None
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ChargeObservation:
+    """A webhook's news about a charge: which attempt, and its new result.
+
+    The core finds the attempt by ``attempt_id`` or else by ``reference``.
+    """
+
+    result: ChargeResult
+    attempt_id: str | None = None
+    reference: str | None = None
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class RefundObservation:
+    """A webhook's news about a refund made inside or outside houdini-pay.
+
+    ``payment_reference`` names the refunded charge; ``attempt_id`` is set when the refund
+    was started by houdini-pay.
+    """
+
+    result: RefundResult
+    payment_reference: str
+    amount: int
+    attempt_id: str | None = None
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ProcessorEvent:
+    """One verified notification from a processor, with what it observed.
+
+    Attributes:
+        id: the processor's event id; each id is applied once.
+        type: the processor's event type (``payment_intent.succeeded``).
+        observations: what the core should apply; empty for events it ignores.
+    """
+
+    id: str
+    type: str
+    observations: Sequence[object] = ()
+
+
+class Processor(abc.ABC):
+    """Base class of processors. Subclass it, set the class attributes, implement ``charge``.
+
+    Class attributes:
+        symbol: the registry key (``"stripe"``, ``"offsite"``).
+        display_name: what people see.
+        capabilities: the optional operations implemented (see :class:`Capability`).
+        currencies: ISO codes charged, or ``None`` for any.
+        moves_money: False for offsite processors (payments are recorded, kind ``offsite``).
+        source_types: symbols of the source types this processor charges.
+        requires_source: whether a charge needs a stored source.
+    """
+
+    symbol: ClassVar[str]
+    display_name: ClassVar[str] = ""
+    capabilities: ClassVar[frozenset[Capability]] = frozenset()
+    currencies: ClassVar[frozenset[str] | None] = None
+    moves_money: ClassVar[bool] = True
+    source_types: ClassVar[tuple[str, ...]] = ()
+    requires_source: ClassVar[bool] = False
+
+    def validate_request(self, request: ChargeRequest) -> None:
+        """Check the processing object before anything is written; raise ``InvalidRequest``."""
+
+    def prepare_charge(self, session: Session, request: ChargeRequest) -> Mapping[str, Any]:
+        """Read what the charge needs from the plugin's own tables (a Connect account).
+
+        Called inside the transaction that records the attempt, before ``charge``. The
+        returned mapping reaches ``charge`` as ``request.processor_data``.
+        """
+        return {}
+
+    @abc.abstractmethod
+    def charge(self, request: ChargeRequest, *, idempotency_key: str) -> ChargeResult:
+        """Move ``request.amount`` from the supporter to the nonprofit, once.
+
+        ``idempotency_key`` must reach the processor on every call that may move money, so
+        a retry never charges twice. Return ``ChargeResult.unknown`` (or raise) when the
+        outcome is not known; never report a timeout as failed.
+        """
+
+    def refund(self, request: RefundRequest, *, idempotency_key: str) -> RefundResult:
+        """Give back ``request.amount`` of a charge (capability ``refunds``)."""
+        raise CapabilityNotSupported(f"processor {self.symbol!r} does not support refunds")
+
+    def lookup_charge(self, request: LookupRequest) -> ChargeResult | None:
+        """Find a charge by its idempotency key (capability ``lookup``); None if never made."""
+        raise CapabilityNotSupported(f"processor {self.symbol!r} cannot look up charges")
+
+    def lookup_refund(self, request: LookupRequest) -> RefundResult | None:
+        """Find a refund by its idempotency key (capability ``lookup``); None if never made."""
+        raise CapabilityNotSupported(f"processor {self.symbol!r} cannot look up refunds")
+
+    def parse_webhook(self, headers: Mapping[str, str], body: bytes) -> Sequence[ProcessorEvent]:
+        """Verify a webhook on its raw body and translate it (capability ``webhooks``).
+
+        Raise ``WebhookVerificationError`` for a bad signature, tampered body or stale
+        timestamp. Return no observations for event types the processor does not handle.
+        """
+        raise CapabilityNotSupported(f"processor {self.symbol!r} does not accept webhooks")
+
+    def check_declarations(self) -> None:
+        """Raise ``PluginError`` if the declared capabilities and methods disagree."""
+        if not getattr(self, "symbol", None):
+            raise PluginError(f"{type(self).__name__} has no symbol")
+        for capability, methods in _CAPABILITY_METHODS.items():
+            for method in methods:
+                implemented = getattr(type(self), method) is not getattr(Processor, method)
+                if capability in self.capabilities and not implemented:
+                    raise PluginError(
+                        f"processor {self.symbol!r} declares {capability.value!r} "
+                        f"but does not implement {method}()"
+                    )
+        if Capability.PARTIAL_REFUNDS in self.capabilities and (
+            Capability.REFUNDS not in self.capabilities
+        ):
+            raise PluginError(f"processor {self.symbol!r} declares partial_refunds without refunds")
+
+
+def require_capability(processor: Processor, capability: Capability) -> None:
+    """Raise ``CapabilityNotSupported`` unless ``processor`` declared ``capability``."""
+    if capability not in processor.capabilities:
+        raise CapabilityNotSupported(
+            f"processor {processor.symbol!r} does not support {capability.value.replace('_', ' ')}",
+            details={"processor": processor.symbol, "capability": capability.value},
+        )

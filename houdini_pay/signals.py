@@ -1,0 +1,78 @@
+"""blinker signals: how the platform and plugins hear what happened.
+
+Connect a receiver with ``signals.payment_completed.connect(receiver)``. Every signal is sent
+with the :class:`houdini_pay.HoudiniPay` application as sender and keyword arguments of
+read-only records. Signals that report a committed change fire only after the commit, so a
+receiver never hears of work that was rolled back; a receiver that raises is logged and does
+not affect the payment or the other receivers. The ``outbox`` table carries the same events
+durably for consumers in other processes.
+
+========================  =================================================================
+signal                    keyword arguments
+========================  =================================================================
+``begin_payment``         ``attempt`` (AttemptRecord), ``request`` (PaymentRequest)
+``payment_completed``     ``payment`` (PaymentRecord), ``attempt`` (AttemptRecord)
+``payment_pending``       ``payment`` (PaymentRecord or None), ``attempt`` (AttemptRecord)
+``payment_failed``        ``attempt`` (AttemptRecord), ``error`` (ErrorInfo),
+                          ``payment`` (PaymentRecord or None)
+``refund_completed``      ``refund`` (PaymentRecord), ``payment`` (PaymentRecord)
+``refund_failed``         ``attempt`` (AttemptRecord), ``error`` (ErrorInfo)
+``source_created``        ``source`` (SourceRecord)
+``attempt_needs_attention``  ``attempt`` (AttemptRecord), ``reason`` (str)
+========================  =================================================================
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from blinker import NamedSignal, Namespace
+
+__all__ = [
+    "attempt_needs_attention",
+    "begin_payment",
+    "namespace",
+    "payment_completed",
+    "payment_failed",
+    "payment_pending",
+    "refund_completed",
+    "refund_failed",
+    "send",
+    "source_created",
+]
+
+log = logging.getLogger(__name__)
+
+namespace = Namespace()
+"""All houdini-pay signals; plugins add theirs here (``namespace.signal("dispute_opened")``)."""
+
+begin_payment = namespace.signal(
+    "begin_payment", doc="An attempt was recorded and the processor is about to be asked."
+)
+payment_completed = namespace.signal(
+    "payment_completed", doc="A payment was charged and fully recorded."
+)
+payment_pending = namespace.signal(
+    "payment_pending", doc="A charge was accepted and awaits its outcome or approval."
+)
+payment_failed = namespace.signal(
+    "payment_failed", doc="A payment failed or was reversed; nothing is kept."
+)
+refund_completed = namespace.signal(
+    "refund_completed", doc="A refund was made and recorded as a negative payment."
+)
+refund_failed = namespace.signal("refund_failed", doc="A refund was refused by the processor.")
+source_created = namespace.signal("source_created", doc="A source was stored for a supporter.")
+attempt_needs_attention = namespace.signal(
+    "attempt_needs_attention", doc="Reconciliation gave up on an attempt; a person must look."
+)
+
+
+def send(signal: NamedSignal, sender: Any, **kwargs: Any) -> None:
+    """Send ``signal`` to every receiver; a receiver that raises is logged and skipped."""
+    for receiver in signal.receivers_for(sender):
+        try:
+            receiver(sender, **kwargs)
+        except Exception:
+            log.exception("receiver %r of signal %r failed", receiver, signal.name)
