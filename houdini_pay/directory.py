@@ -1,0 +1,273 @@
+"""Nonprofits, supporters, addresses and sources: the records payments hang on.
+
+Every lookup of a tenant-owned record goes through :func:`load_scoped`, which answers
+``NotFound`` both for a missing id and for an id of another nonprofit, so one tenant can
+never learn whether another tenant's record exists.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any, TypeVar
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from houdini_pay import signals
+from houdini_pay.errors import InvalidRequest, NotEnabled, NotFound
+from houdini_pay.ids import new_id
+from houdini_pay.models import Address, Nonprofit, PluginSetting, Source, Supporter
+from houdini_pay.money import normalize_currency
+from houdini_pay.records import AddressRecord, NonprofitRecord, SourceRecord, SupporterRecord
+from houdini_pay.source_types import SourceRequest
+
+if TYPE_CHECKING:
+    from houdini_pay.app import HoudiniPay
+
+__all__ = [
+    "PLUGIN_KINDS",
+    "create_address",
+    "create_nonprofit",
+    "create_source",
+    "create_supporter",
+    "enabled_symbols",
+    "get_nonprofit",
+    "get_supporter",
+    "load_scoped",
+    "require_enabled",
+    "set_enabled",
+]
+
+PLUGIN_KINDS = ("processor", "payment_type")
+
+_M = TypeVar("_M", Nonprofit, Supporter, Address, Source)
+
+_NOT_FOUND_CODES = {
+    Nonprofit: "nonprofit_not_found",
+    Supporter: "supporter_not_found",
+    Address: "address_not_found",
+    Source: "source_not_found",
+}
+
+
+def load_scoped(
+    session: Session, model: type[_M], record_id: object, nonprofit_id: str | None
+) -> _M:
+    """Load ``model`` by id, scoped to ``nonprofit_id`` when given, else raise ``NotFound``."""
+    row = session.get(model, record_id) if isinstance(record_id, str) else None
+    owner = getattr(row, "nonprofit_id", getattr(row, "id", None))
+    if row is None or (nonprofit_id is not None and owner != nonprofit_id):
+        label = model.__tablename__[:-1].replace("_", " ")
+        raise NotFound(f"{label} {record_id!r} not found", code=_NOT_FOUND_CODES[model])
+    return row
+
+
+def _slugify(name: str) -> str:
+    slug = re.sub(r"[^a-z0-9]+", "-", name.lower()).strip("-")
+    return slug[:80] or "nonprofit"
+
+
+def _required_text(value: object, field: str, *, max_length: int = 200) -> str:
+    if not isinstance(value, str) or not value.strip():
+        raise InvalidRequest(f"{field} must be a non-empty string", details={"field": field})
+    text = value.strip()
+    if len(text) > max_length:
+        raise InvalidRequest(
+            f"{field} is longer than {max_length} characters", details={"field": field}
+        )
+    return text
+
+
+def create_nonprofit(
+    app: HoudiniPay,
+    *,
+    name: str,
+    currency: str,
+    country: str | None,
+    slug: str | None,
+    address: str | None,
+) -> NonprofitRecord:
+    """Create a nonprofit; its slug is derived from the name unless given."""
+    name = _required_text(name, "name")
+    code = normalize_currency(currency)
+    if country is not None and not re.fullmatch(r"[A-Za-z]{2}", country):
+        raise InvalidRequest(
+            f"country must be a two-letter ISO 3166 code, not {country!r}", code="invalid_country"
+        )
+    with app.unit_of_work() as uow:
+        base = _slugify(slug or name)
+        candidate = base
+        suffix = 1
+        while uow.session.scalar(select(Nonprofit.id).where(Nonprofit.slug == candidate)):
+            suffix += 1
+            candidate = f"{base}-{suffix}"
+        row = Nonprofit(
+            id=new_id("np"),
+            name=name,
+            slug=candidate,
+            currency=code,
+            country=country.upper() if country else None,
+            address=address,
+        )
+        uow.session.add(row)
+        uow.session.flush()
+        return NonprofitRecord.from_model(row)
+
+
+def get_nonprofit(app: HoudiniPay, nonprofit_id: str) -> NonprofitRecord:
+    """The nonprofit, or ``NotFound`` (code ``nonprofit_not_found``)."""
+    with app.session() as session:
+        return NonprofitRecord.from_model(load_scoped(session, Nonprofit, nonprofit_id, None))
+
+
+def create_supporter(
+    app: HoudiniPay, nonprofit_id: str, *, name: str, email: str | None
+) -> SupporterRecord:
+    """Create a supporter of the nonprofit."""
+    name = _required_text(name, "name")
+    if email is not None and not re.fullmatch(r"[^@\s]+@[^@\s]+\.[^@\s]+", email):
+        raise InvalidRequest(f"{email!r} is not an email address", code="invalid_email")
+    with app.unit_of_work() as uow:
+        load_scoped(uow.session, Nonprofit, nonprofit_id, None)
+        row = Supporter(id=new_id("sup"), nonprofit_id=nonprofit_id, name=name, email=email)
+        uow.session.add(row)
+        uow.session.flush()
+        return SupporterRecord.from_model(row)
+
+
+def get_supporter(
+    app: HoudiniPay, supporter_id: str, *, nonprofit_id: str | None
+) -> SupporterRecord:
+    """The supporter, or ``NotFound`` (code ``supporter_not_found``)."""
+    with app.session() as session:
+        row = load_scoped(session, Supporter, supporter_id, nonprofit_id)
+        return SupporterRecord.from_model(row)
+
+
+_ADDRESS_FIELDS = ("line1", "line2", "city", "region", "postal_code", "country")
+
+
+def create_address(app: HoudiniPay, supporter_id: str, **fields: str | None) -> AddressRecord:
+    """Add an address to a supporter; ``line1`` is required."""
+    unknown = set(fields) - set(_ADDRESS_FIELDS)
+    if unknown:
+        raise InvalidRequest(f"unknown address fields: {', '.join(sorted(unknown))}")
+    line1 = _required_text(fields.get("line1"), "line1")
+    with app.unit_of_work() as uow:
+        supporter = load_scoped(uow.session, Supporter, supporter_id, None)
+        row = Address(
+            id=new_id("addr"),
+            nonprofit_id=supporter.nonprofit_id,
+            supporter_id=supporter.id,
+            **{**{k: fields.get(k) for k in _ADDRESS_FIELDS}, "line1": line1},
+        )
+        uow.session.add(row)
+        uow.session.flush()
+        return AddressRecord.from_model(row)
+
+
+def create_source(
+    app: HoudiniPay,
+    supporter_id: str,
+    source_type: str,
+    source_object: Mapping[str, Any],
+    *,
+    name: str | None,
+    nonprofit_id: str | None,
+) -> SourceRecord:
+    """Store a source for a supporter through the source type's plugin.
+
+    The plugin's ``create`` runs with no transaction open (it may call its processor);
+    the source row and the plugin's own detail are then written in one transaction.
+    """
+    if not isinstance(source_object, Mapping):
+        raise InvalidRequest(
+            "the source object must be a JSON object", code="invalid_source_object"
+        )
+    kind = app.registry.source_type(source_type)
+    with app.session() as session:
+        supporter = load_scoped(session, Supporter, supporter_id, nonprofit_id)
+        nonprofit = session.get_one(Nonprofit, supporter.nonprofit_id)
+        require_enabled(session, app, nonprofit.id, "processor", kind.processor)
+        request = SourceRequest(
+            nonprofit=NonprofitRecord.from_model(nonprofit),
+            supporter=SupporterRecord.from_model(supporter),
+            source_object=source_object,
+            name=name,
+        )
+    new = kind.create(request)
+    with app.unit_of_work() as uow:
+        row = Source(
+            id=new_id("src"),
+            nonprofit_id=request.nonprofit.id,
+            supporter_id=request.supporter.id,
+            processor=kind.processor,
+            source_type=kind.symbol,
+            processor_reference=new.processor_reference,
+            name=name or new.name,
+        )
+        uow.session.add(row)
+        uow.session.flush()
+        record = SourceRecord.from_model(row)
+        kind.save(uow.session, record, new)
+        uow.after_commit(lambda: signals.send(signals.source_created, app, source=record))
+    return record
+
+
+def _check_kind(kind: str) -> None:
+    if kind not in PLUGIN_KINDS:
+        raise InvalidRequest(f"kind must be one of {', '.join(PLUGIN_KINDS)}, not {kind!r}")
+
+
+def set_enabled(app: HoudiniPay, nonprofit_id: str, kind: str, symbol: str, enabled: bool) -> None:
+    """Enable or disable an installed processor or payment type for one nonprofit."""
+    _check_kind(kind)
+    if kind == "processor":
+        app.registry.processor(symbol)
+    else:
+        app.registry.payment_type(symbol)
+    with app.unit_of_work() as uow:
+        load_scoped(uow.session, Nonprofit, nonprofit_id, None)
+        setting = uow.session.get(PluginSetting, (nonprofit_id, kind, symbol))
+        if setting is None:
+            uow.session.add(
+                PluginSetting(nonprofit_id=nonprofit_id, kind=kind, symbol=symbol, enabled=enabled)
+            )
+        else:
+            setting.enabled = enabled
+
+
+def _disabled(session: Session, nonprofit_id: str) -> set[tuple[str, str]]:
+    rows = session.execute(
+        select(PluginSetting.kind, PluginSetting.symbol).where(
+            PluginSetting.nonprofit_id == nonprofit_id, PluginSetting.enabled.is_(False)
+        )
+    )
+    return {(kind, symbol) for kind, symbol in rows}
+
+
+def require_enabled(
+    session: Session, app: HoudiniPay, nonprofit_id: str, kind: str, symbol: str
+) -> None:
+    """Raise ``NotEnabled`` if the nonprofit disabled this processor or payment type."""
+    setting = session.get(PluginSetting, (nonprofit_id, kind, symbol))
+    if setting is not None and not setting.enabled:
+        raise NotEnabled(
+            f"{kind.replace('_', ' ')} {symbol!r} is disabled for this nonprofit",
+            code=f"{kind}_disabled",
+        )
+
+
+def enabled_symbols(app: HoudiniPay, nonprofit_id: str) -> dict[str, list[str]]:
+    """``{"processors": [...], "payment_types": [...]}`` enabled for the nonprofit."""
+    registry = app.registry
+    with app.session() as session:
+        load_scoped(session, Nonprofit, nonprofit_id, None)
+        disabled = _disabled(session, nonprofit_id)
+    return {
+        "processors": sorted(s for s in registry.processors if ("processor", s) not in disabled),
+        "payment_types": sorted(
+            s for s in registry.payment_types if ("payment_type", s) not in disabled
+        ),
+    }

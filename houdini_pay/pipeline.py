@@ -1,0 +1,410 @@
+"""The payment pipeline: validate → idempotency → reserve → charge → finalize.
+
+Read :func:`pay` top to bottom; it is the seed's pseudo-code made exact::
+
+    validate the request                      (nothing written on failure)
+    same idempotency key seen before?         (replay the stored outcome, or conflict)
+    record the attempt and hold its items     (one committed transaction) → begin_payment
+    mark it charging                          (committed before the processor is asked)
+    charge through the processor              (no database transaction open)
+    settle the result                         (see houdini_pay.settlement)
+
+Settling finalizes in one transaction and fires ``payment_completed`` after the commit; on
+failure it releases the holds and fires ``payment_failed``; if finalizing fails after the
+money moved it gives the money back. An ``unknown`` answer leaves the attempt open for
+``houdini-pay reconcile``.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping
+from dataclasses import dataclass, replace
+from typing import TYPE_CHECKING, Any
+
+from sqlalchemy import select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from houdini_pay import inventory, settlement, signals
+from houdini_pay.directory import load_scoped, require_enabled
+from houdini_pay.errors import (
+    CurrencyMismatch,
+    IdempotencyConflict,
+    IdempotencyInFlight,
+    InvalidRequest,
+    NotFound,
+)
+from houdini_pay.ids import new_id
+from houdini_pay.models import Address, Nonprofit, Payment, PaymentAttempt, Source, Supporter
+from houdini_pay.money import normalize_currency, validate_amount
+from houdini_pay.payment import PaymentOutcome, PaymentRequest
+from houdini_pay.payment_types import PaymentContext, PaymentType
+from houdini_pay.processors import (
+    Capability,
+    ChargeRequest,
+    ChargeResult,
+    ChargeStatus,
+    Processor,
+    SourceInfo,
+    require_capability,
+)
+from houdini_pay.records import AttemptRecord, NonprofitRecord, SupporterRecord
+from houdini_pay.states import AttemptState
+
+if TYPE_CHECKING:
+    from houdini_pay.app import HoudiniPay
+
+__all__ = ["approve", "call_charge", "pay", "reject", "stored_charge_request"]
+
+log = logging.getLogger(__name__)
+
+OPERATION_CHARGE = "charge"
+
+
+@dataclass(frozen=True, slots=True)
+class _Prepared:
+    """A validated request and the plugins that will serve it."""
+
+    request: PaymentRequest
+    context: PaymentContext
+    processor: Processor
+    payment_type: PaymentType
+    charge: ChargeRequest
+
+
+def pay(app: HoudiniPay, request: PaymentRequest) -> PaymentOutcome:
+    """Run one payment through the pipeline; see the module docstring."""
+    request = _check_shape(request)
+    fingerprint = request.fingerprint()
+    assert request.idempotency_key is not None
+
+    replayed = _replay(app, request.nonprofit_id, request.idempotency_key, fingerprint)
+    if replayed is not None:
+        return replayed
+
+    prepared = _validate(app, request)
+
+    try:
+        attempt, processor_data = _record_attempt(app, prepared, fingerprint)
+    except IntegrityError:
+        # Another run with the same key committed between our check and our insert.
+        replayed = _replay(app, request.nonprofit_id, request.idempotency_key, fingerprint)
+        if replayed is None:
+            raise
+        return replayed
+
+    _mark_charging(app, attempt.id)
+    charge = replace(prepared.charge, attempt_id=attempt.id, processor_data=processor_data)
+    result = call_charge(prepared.processor, charge, idempotency_key=attempt.id)
+    context = replace(prepared.context, attempt_id=attempt.id)
+    return settlement.settle(app, attempt.id, result, context=context)
+
+
+# -- validation ------------------------------------------------------------------------
+
+
+def _check_shape(request: PaymentRequest) -> PaymentRequest:
+    """Refuse wrong types before touching the database; fill in a missing key."""
+    validate_amount(request.amount)
+    currency = normalize_currency(request.currency)
+    for name in ("nonprofit_id", "supporter_id", "payment_type"):
+        if not isinstance(getattr(request, name), str) or not getattr(request, name):
+            raise InvalidRequest(f"{name} is required", details={"field": name})
+    for name in ("type_object", "processing_object"):
+        if not isinstance(getattr(request, name), Mapping):
+            raise InvalidRequest(f"{name} must be a JSON object", details={"field": name})
+    key = request.idempotency_key
+    if key is not None and (not isinstance(key, str) or not 1 <= len(key) <= 255):
+        raise InvalidRequest(
+            "idempotency key must be 1 to 255 characters", code="invalid_idempotency_key"
+        )
+    return replace(request, currency=currency, idempotency_key=key or new_id("auto"))
+
+
+def _validate(app: HoudiniPay, request: PaymentRequest) -> _Prepared:
+    """Check every rule of the request against the records; nothing is written."""
+    registry = app.registry
+    payment_type = registry.payment_type(request.payment_type)
+    with app.session() as session:
+        nonprofit = load_scoped(session, Nonprofit, request.nonprofit_id, None)
+        supporter = load_scoped(session, Supporter, request.supporter_id, nonprofit.id)
+        source = _check_source(session, request, supporter)
+        if request.address_id is not None:
+            address = load_scoped(session, Address, request.address_id, nonprofit.id)
+            if address.supporter_id != supporter.id:
+                raise InvalidRequest(
+                    f"address {address.id!r} belongs to another supporter",
+                    code="address_supporter_mismatch",
+                )
+        processor = registry.processor(_processor_symbol(request, source))
+        _check_processor(processor, request, nonprofit, source)
+        require_enabled(session, app, nonprofit.id, "processor", processor.symbol)
+        require_enabled(session, app, nonprofit.id, "payment_type", payment_type.symbol)
+        context = PaymentContext(
+            request=request,
+            nonprofit=NonprofitRecord.from_model(nonprofit),
+            supporter=SupporterRecord.from_model(supporter),
+            processor=processor.symbol,
+            processor_capabilities=processor.capabilities,
+            attempt_id=None,
+            now=app.clock(),
+        )
+        charge = ChargeRequest(
+            attempt_id="",
+            nonprofit_id=nonprofit.id,
+            supporter_id=supporter.id,
+            amount=request.amount,
+            currency=request.currency,
+            payment_type=payment_type.symbol,
+            source=SourceInfo(
+                source.id, source.source_type, source.processor_reference, source.name
+            )
+            if source
+            else None,
+            processing_object=dict(request.processing_object),
+            off_session=request.off_session,
+            description=payment_type.describe(context),
+            supporter_email=supporter.email,
+            metadata={"nonprofit_id": nonprofit.id},
+        )
+        processor.validate_request(charge)
+        payment_type.validate(session, context)
+    return _Prepared(request, context, processor, payment_type, charge)
+
+
+def _check_source(session: Session, request: PaymentRequest, supporter: Supporter) -> Source | None:
+    if request.source_id is None:
+        return None
+    source = load_scoped(session, Source, request.source_id, supporter.nonprofit_id)
+    if source.supporter_id != supporter.id:
+        raise InvalidRequest(
+            f"source {source.id!r} belongs to another supporter", code="source_supporter_mismatch"
+        )
+    return source
+
+
+def _processor_symbol(request: PaymentRequest, source: Source | None) -> str:
+    if (
+        request.processor is not None
+        and source is not None
+        and (request.processor != source.processor)
+    ):
+        raise InvalidRequest(
+            f"source {source.id!r} is charged by {source.processor!r}, not {request.processor!r}",
+            code="processor_mismatch",
+        )
+    symbol = request.processor or (source.processor if source else None)
+    if symbol is None:
+        raise InvalidRequest(
+            "a processor is required when no source is given", code="processor_required"
+        )
+    return symbol
+
+
+def _check_processor(
+    processor: Processor, request: PaymentRequest, nonprofit: Nonprofit, source: Source | None
+) -> None:
+    if request.currency != nonprofit.currency:
+        raise CurrencyMismatch(
+            f"this nonprofit takes {nonprofit.currency}, not {request.currency}",
+            details={"expected": nonprofit.currency, "got": request.currency},
+        )
+    if processor.currencies is not None and request.currency not in processor.currencies:
+        raise InvalidRequest(
+            f"processor {processor.symbol!r} does not charge {request.currency}",
+            code="currency_not_supported",
+        )
+    if processor.requires_source and source is None:
+        raise InvalidRequest(
+            f"processor {processor.symbol!r} needs a source", code="source_required"
+        )
+    if source is not None and source.source_type not in processor.source_types:
+        raise InvalidRequest(
+            f"processor {processor.symbol!r} cannot charge a {source.source_type!r} source",
+            code="source_type_mismatch",
+        )
+    if request.off_session:
+        require_capability(processor, Capability.OFF_SESSION)
+
+
+# -- idempotency -----------------------------------------------------------------------
+
+
+def _replay(
+    app: HoudiniPay, nonprofit_id: str, key: str, fingerprint: str
+) -> PaymentOutcome | None:
+    """The stored outcome of an earlier run with ``key``, or None if there is none.
+
+    Raises ``IdempotencyConflict`` if that run had another request, and
+    ``IdempotencyInFlight`` if it has not reached an outcome yet.
+    """
+    with app.session() as session:
+        attempt = session.scalar(
+            select(PaymentAttempt).where(
+                PaymentAttempt.nonprofit_id == nonprofit_id,
+                PaymentAttempt.idempotency_key == key,
+                PaymentAttempt.operation == OPERATION_CHARGE,
+            )
+        )
+        if attempt is None:
+            return None
+        if attempt.fingerprint != fingerprint:
+            raise IdempotencyConflict(
+                f"idempotency key {key!r} was already used for a different request",
+                details={"attempt_id": attempt.id},
+            )
+        if AttemptState(attempt.state).is_in_flight:
+            raise IdempotencyInFlight(
+                f"the payment with idempotency key {key!r} is still being processed; "
+                "retry in a moment",
+                details={"attempt_id": attempt.id},
+            )
+        return settlement.outcome_of(session, attempt, replayed=True)
+
+
+# -- recording and charging --------------------------------------------------------------
+
+
+def _record_attempt(
+    app: HoudiniPay, prepared: _Prepared, fingerprint: str
+) -> tuple[AttemptRecord, Mapping[str, Any]]:
+    """Insert the attempt and hold its limited items in one transaction.
+
+    Returns the attempt and what the processor's ``prepare_charge`` loaded for the charge.
+    """
+    request = prepared.request
+    assert request.idempotency_key is not None
+    with app.unit_of_work() as uow:
+        session = uow.session
+        attempt = PaymentAttempt(
+            id=new_id("att"),
+            nonprofit_id=request.nonprofit_id,
+            operation=OPERATION_CHARGE,
+            idempotency_key=request.idempotency_key,
+            fingerprint=fingerprint,
+            state=AttemptState.STARTED.value,
+            processor=prepared.processor.symbol,
+            payment_type=prepared.payment_type.symbol,
+            supporter_id=request.supporter_id,
+            source_id=request.source_id,
+            amount=request.amount,
+            currency=request.currency,
+            request=request.to_dict(),
+            reconcile_count=0,
+            created_at=app.clock(),
+            updated_at=app.clock(),
+        )
+        session.add(attempt)
+        session.flush()
+        context = replace(prepared.context, attempt_id=attempt.id)
+        wanted = prepared.payment_type.reserve_limited_items(session, context)
+        if wanted:
+            inventory.hold(
+                session,
+                request.nonprofit_id,
+                attempt.id,
+                wanted,
+                app.clock(),
+                app.settings.hold_for,
+            )
+        processor_data = prepared.processor.prepare_charge(
+            session, replace(prepared.charge, attempt_id=attempt.id)
+        )
+        if processor_data:
+            attempt.request = {**attempt.request, "processor_data": dict(processor_data)}
+        record = AttemptRecord.from_model(attempt)
+        uow.after_commit(
+            lambda: signals.send(signals.begin_payment, app, attempt=record, request=request)
+        )
+    return record, processor_data
+
+
+def _mark_charging(app: HoudiniPay, attempt_id: str) -> None:
+    with app.unit_of_work() as uow:
+        uow.session.execute(
+            update(PaymentAttempt)
+            .where(
+                PaymentAttempt.id == attempt_id, PaymentAttempt.state == AttemptState.STARTED.value
+            )
+            .values(state=AttemptState.CHARGING.value, updated_at=app.clock())
+        )
+
+
+def call_charge(
+    processor: Processor, request: ChargeRequest, *, idempotency_key: str
+) -> ChargeResult:
+    """Ask the processor to charge; anything but a well-formed answer counts as unknown.
+
+    An exception or a malformed result means we do not know whether money moved, so it is
+    never treated as a failure.
+    """
+    try:
+        result: object = processor.charge(request, idempotency_key=idempotency_key)
+    except Exception as exc:
+        log.exception(
+            "processor %r raised while charging attempt %s", processor.symbol, request.attempt_id
+        )
+        return ChargeResult.unknown(f"the processor raised {type(exc).__name__}: {exc}")
+    if not isinstance(result, ChargeResult) or not isinstance(result.status, ChargeStatus):
+        log.error("processor %r returned %r, not a ChargeResult", processor.symbol, result)
+        return ChargeResult.unknown(f"processor {processor.symbol!r} returned no ChargeResult")
+    return result
+
+
+def stored_charge_request(session: Session, attempt: PaymentAttempt) -> ChargeRequest:
+    """Rebuild the charge request an attempt was made with (for lookups)."""
+    stored = dict(attempt.request)
+    processor_data = stored.pop("processor_data", None) or {}
+    request = PaymentRequest.from_dict(stored)
+    source = session.get(Source, attempt.source_id) if attempt.source_id else None
+    supporter = session.get(Supporter, attempt.supporter_id) if attempt.supporter_id else None
+    return ChargeRequest(
+        attempt_id=attempt.id,
+        nonprofit_id=attempt.nonprofit_id,
+        supporter_id=attempt.supporter_id or "",
+        amount=attempt.amount,
+        currency=attempt.currency,
+        payment_type=attempt.payment_type or "",
+        source=SourceInfo(source.id, source.source_type, source.processor_reference, source.name)
+        if source
+        else None,
+        processing_object=dict(request.processing_object),
+        off_session=request.off_session,
+        supporter_email=supporter.email if supporter else None,
+        processor_data=processor_data,
+        metadata={"nonprofit_id": attempt.nonprofit_id},
+    )
+
+
+# -- approvals -----------------------------------------------------------------------------
+
+
+def _pending_approval(
+    app: HoudiniPay, payment_id: str, nonprofit_id: str | None
+) -> tuple[str, dict[str, Any], str | None]:
+    with app.session() as session:
+        payment = session.get(Payment, payment_id) if isinstance(payment_id, str) else None
+        if payment is None or (nonprofit_id is not None and payment.nonprofit_id != nonprofit_id):
+            raise NotFound(f"payment {payment_id!r} not found", code="payment_not_found")
+        if payment.status != "pending_approval" or payment.attempt_id is None:
+            raise settlement.not_pending_approval(payment)
+        return payment.attempt_id, dict(payment.details), payment.processor_reference
+
+
+def approve(app: HoudiniPay, payment_id: str, *, nonprofit_id: str | None) -> PaymentOutcome:
+    """Staff confirm a payment pending approval: it finalizes like a successful charge."""
+    attempt_id, details, reference = _pending_approval(app, payment_id, nonprofit_id)
+    result = ChargeResult.succeeded(reference, fee=0, details=details)
+    return settlement.settle(app, attempt_id, result, expect_payment_id=payment_id)
+
+
+def reject(
+    app: HoudiniPay, payment_id: str, *, reason: str | None, nonprofit_id: str | None
+) -> PaymentOutcome:
+    """Staff reject a payment pending approval: it ends ``cancelled``, its holds released."""
+    attempt_id, _details, reference = _pending_approval(app, payment_id, nonprofit_id)
+    result = ChargeResult.failed(
+        reason or "rejected by staff", decline_code="rejected", reference=reference
+    )
+    return settlement.settle(app, attempt_id, result, expect_payment_id=payment_id)

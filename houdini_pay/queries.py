@@ -1,0 +1,103 @@
+"""Reading payments: one by id, or a filtered page of a nonprofit's payments."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from sqlalchemy import select
+
+from houdini_pay.directory import load_scoped
+from houdini_pay.errors import InvalidRequest, NotFound
+from houdini_pay.models import Nonprofit, Payment
+from houdini_pay.records import PaymentRecord
+from houdini_pay.states import PaymentKind, PaymentStatus
+
+if TYPE_CHECKING:
+    from houdini_pay.app import HoudiniPay
+
+__all__ = ["MAX_PAGE_SIZE", "PaymentPage", "get_payment", "list_payments"]
+
+MAX_PAGE_SIZE = 500
+
+
+@dataclass(frozen=True, slots=True)
+class PaymentPage:
+    """A page of payments, newest first, and the cursor of the next page (None at the end)."""
+
+    payments: list[PaymentRecord]
+    next_cursor: str | None
+
+    def to_dict(self) -> dict[str, Any]:
+        """The page as JSON."""
+        return {"payments": [p.to_dict() for p in self.payments], "next_cursor": self.next_cursor}
+
+
+def get_payment(app: HoudiniPay, payment_id: str, *, nonprofit_id: str | None) -> PaymentRecord:
+    """The payment, or ``NotFound`` (code ``payment_not_found``), scoped to the nonprofit."""
+    with app.session() as session:
+        payment = session.get(Payment, payment_id) if isinstance(payment_id, str) else None
+        if payment is None or (nonprofit_id is not None and payment.nonprofit_id != nonprofit_id):
+            raise NotFound(f"payment {payment_id!r} not found", code="payment_not_found")
+        return PaymentRecord.from_model(payment)
+
+
+def _choice(
+    value: str | None, allowed: type[PaymentStatus] | type[PaymentKind], name: str
+) -> str | None:
+    if value is None:
+        return None
+    if value not in {member.value for member in allowed}:
+        choices = ", ".join(member.value for member in allowed)
+        raise InvalidRequest(
+            f"{name} must be one of {choices}; got {value!r}", details={"field": name}
+        )
+    return value
+
+
+def list_payments(
+    app: HoudiniPay,
+    nonprofit_id: str,
+    *,
+    status: str | None = None,
+    supporter_id: str | None = None,
+    kind: str | None = None,
+    created_from: dt.datetime | None = None,
+    created_to: dt.datetime | None = None,
+    cursor: str | None = None,
+    limit: int = 100,
+) -> PaymentPage:
+    """A page of the nonprofit's payments, newest first.
+
+    Args:
+        status, kind: keep only payments with this status / kind.
+        supporter_id: keep only this supporter's payments.
+        created_from, created_to: keep ``created_from <= created_at < created_to``.
+        cursor: the ``next_cursor`` of the previous page.
+        limit: page size, 1 to 500.
+    """
+    if isinstance(limit, bool) or not isinstance(limit, int) or not 1 <= limit <= MAX_PAGE_SIZE:
+        raise InvalidRequest(
+            f"limit must be between 1 and {MAX_PAGE_SIZE}", details={"field": "limit"}
+        )
+    statement = select(Payment).where(Payment.nonprofit_id == nonprofit_id)
+    if (value := _choice(status, PaymentStatus, "status")) is not None:
+        statement = statement.where(Payment.status == value)
+    if (value := _choice(kind, PaymentKind, "kind")) is not None:
+        statement = statement.where(Payment.kind == value)
+    if supporter_id is not None:
+        statement = statement.where(Payment.supporter_id == supporter_id)
+    if created_from is not None:
+        statement = statement.where(Payment.created_at >= created_from)
+    if created_to is not None:
+        statement = statement.where(Payment.created_at < created_to)
+    if cursor is not None:
+        statement = statement.where(Payment.id < cursor)
+    statement = statement.order_by(Payment.id.desc()).limit(limit + 1)
+    with app.session() as session:
+        load_scoped(session, Nonprofit, nonprofit_id, None)
+        rows = list(session.scalars(statement))
+        page = [PaymentRecord.from_model(row) for row in rows[:limit]]
+    next_cursor = page[-1].id if len(rows) > limit else None
+    return PaymentPage(page, next_cursor)

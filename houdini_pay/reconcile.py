@@ -1,0 +1,267 @@
+"""Reconciliation: settle attempts whose outcome was lost, by asking the processor.
+
+An attempt needs reconciling when its outcome is ``unknown`` (a timeout, a crash, a
+reversal that did not go through), when it has been ``started`` or ``charging`` for longer
+than ``reconcile_after`` (the process died mid-run), or when it has waited ``pending`` /
+``requires_action`` that long on a processor that can be asked (a webhook went missing).
+
+Each is settled through the same code as the pipeline: a charge the processor confirms is
+finalized (or given back if it cannot be), one it never saw is failed and its holds
+released. After ``reconcile_max_tries`` unanswered lookups an attempt is listed for a
+person and ``attempt_needs_attention`` fires.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field, replace
+from typing import TYPE_CHECKING, Any
+
+from sqlalchemy import and_, or_, select
+
+from houdini_pay import settlement, signals
+from houdini_pay.models import PaymentAttempt
+from houdini_pay.payment import ErrorInfo
+from houdini_pay.pipeline import stored_charge_request
+from houdini_pay.processors import (
+    Capability,
+    ChargeResult,
+    ChargeStatus,
+    LookupRequest,
+    Processor,
+    RefundResult,
+    RefundStatus,
+)
+from houdini_pay.records import AttemptRecord
+from houdini_pay.refunds import OPERATION_REFUND, settle_refund
+from houdini_pay.states import AttemptState
+
+if TYPE_CHECKING:
+    from houdini_pay.app import HoudiniPay
+
+__all__ = ["ReconcileReport", "reconcile"]
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class ReconcileReport:
+    """What one reconciliation run did.
+
+    Attributes:
+        settled: attempts that reached a new state, each ``{"attempt_id", "operation",
+            "from", "to"}``.
+        unchanged: attempts the processor still reports as waiting.
+        unresolved: attempts a person must look at, each with a ``reason``.
+    """
+
+    settled: list[dict[str, Any]] = field(default_factory=list)
+    unchanged: list[dict[str, Any]] = field(default_factory=list)
+    unresolved: list[dict[str, Any]] = field(default_factory=list)
+
+    def to_dict(self) -> dict[str, Any]:
+        """The report as ``reconcile --json`` prints it."""
+        return {"settled": self.settled, "unchanged": self.unchanged, "unresolved": self.unresolved}
+
+
+def _candidates(app: HoudiniPay, limit: int | None) -> list[AttemptRecord]:
+    stale_before = app.clock() - app.settings.reconcile_after
+    lookup_processors = [
+        symbol
+        for symbol, processor in app.registry.processors.items()
+        if Capability.LOOKUP in processor.capabilities
+    ]
+    waiting = (AttemptState.PENDING.value, AttemptState.REQUIRES_ACTION.value)
+    in_flight = (AttemptState.STARTED.value, AttemptState.CHARGING.value)
+    statement = (
+        select(PaymentAttempt)
+        .where(
+            or_(
+                PaymentAttempt.state == AttemptState.UNKNOWN.value,
+                and_(PaymentAttempt.state.in_(in_flight), PaymentAttempt.updated_at < stale_before),
+                and_(
+                    PaymentAttempt.state.in_(waiting),
+                    PaymentAttempt.updated_at < stale_before,
+                    PaymentAttempt.processor.in_(lookup_processors),
+                ),
+            )
+        )
+        .order_by(PaymentAttempt.created_at)
+    )
+    if limit is not None:
+        statement = statement.limit(limit)
+    with app.session() as session:
+        return [AttemptRecord.from_model(a) for a in session.scalars(statement)]
+
+
+def reconcile(app: HoudiniPay, *, limit: int | None = None) -> ReconcileReport:
+    """Settle every attempt that needs it (at most ``limit``); see the module docstring."""
+    report = ReconcileReport()
+    for attempt in _candidates(app, limit):
+        try:
+            _reconcile_one(app, attempt, report)
+        except Exception as exc:
+            log.exception("reconciling attempt %s failed", attempt.id)
+            _unanswered(app, attempt, report, f"reconciliation raised {type(exc).__name__}: {exc}")
+    return report
+
+
+def _lookup_request(attempt: AttemptRecord, key: str) -> LookupRequest:
+    return LookupRequest(
+        attempt_id=attempt.id,
+        idempotency_key=key,
+        nonprofit_id=attempt.nonprofit_id,
+        amount=attempt.amount,
+        currency=attempt.currency,
+        reference=attempt.processor_reference,
+    )
+
+
+def _reconcile_one(app: HoudiniPay, attempt: AttemptRecord, report: ReconcileReport) -> None:
+    processor = app.registry.processor(attempt.processor)
+    if attempt.operation == OPERATION_REFUND:
+        _reconcile_refund(app, processor, attempt, report)
+        return
+    if attempt.state == AttemptState.STARTED:
+        # The processor is asked only after the attempt is marked charging: nothing moved.
+        settlement.fail_attempt(
+            app,
+            attempt.id,
+            ErrorInfo(
+                "abandoned",
+                "the payment was interrupted before the processor was asked; nothing was charged",
+            ),
+        )
+        _settled(app, attempt, report)
+        return
+    if attempt.error_code == "reversal_pending":
+        # The charge is known to have succeeded; only giving it back is left to do.
+        settlement.reverse(
+            app,
+            attempt.id,
+            ChargeResult.succeeded(attempt.processor_reference),
+            settlement.REVERSED_ERROR,
+        )
+        _settled(app, attempt, report)
+        return
+    if Capability.LOOKUP not in processor.capabilities:
+        _unanswered(
+            app,
+            attempt,
+            report,
+            f"processor {processor.symbol!r} cannot look up charges; check its records "
+            "and settle the payment by hand",
+            hopeless=True,
+        )
+        return
+    result = _lookup_charge(app, processor, attempt)
+    if result is None:
+        settlement.fail_attempt(
+            app,
+            attempt.id,
+            ErrorInfo(
+                "not_charged", "the processor has no record of this charge; nothing was charged"
+            ),
+        )
+    elif result.status is ChargeStatus.UNKNOWN:
+        _unanswered(app, attempt, report, result.message or "the processor did not answer")
+        return
+    elif result.status is ChargeStatus.SUCCEEDED and _reversal_done(app, processor, attempt):
+        settlement.mark_reversed(app, attempt.id, result)
+    else:
+        settlement.settle(app, attempt.id, result)
+    _settled(app, attempt, report)
+
+
+def _lookup_charge(
+    app: HoudiniPay, processor: Processor, attempt: AttemptRecord
+) -> ChargeResult | None:
+    with app.session() as session:
+        stored = stored_charge_request(session, session.get_one(PaymentAttempt, attempt.id))
+    request = replace(_lookup_request(attempt, attempt.id), stored_request=stored)
+    try:
+        result: object = processor.lookup_charge(request)
+    except Exception as exc:
+        return ChargeResult.unknown(f"lookup raised {type(exc).__name__}: {exc}")
+    if result is not None and not isinstance(result, ChargeResult):
+        return ChargeResult.unknown("lookup returned no ChargeResult")
+    return result
+
+
+def _reversal_done(app: HoudiniPay, processor: Processor, attempt: AttemptRecord) -> bool:
+    """Whether the charge's reversal refund already went through (a crash after it)."""
+    try:
+        refund = processor.lookup_refund(
+            _lookup_request(attempt, attempt.id + settlement.REVERSAL_SUFFIX)
+        )
+    except Exception:
+        log.exception("looking up the reversal of %s failed", attempt.id)
+        return False
+    return isinstance(refund, RefundResult) and refund.status is RefundStatus.SUCCEEDED
+
+
+def _reconcile_refund(
+    app: HoudiniPay, processor: Processor, attempt: AttemptRecord, report: ReconcileReport
+) -> None:
+    if Capability.LOOKUP not in processor.capabilities:
+        _unanswered(
+            app,
+            attempt,
+            report,
+            f"processor {processor.symbol!r} cannot look up refunds; check its records",
+            hopeless=True,
+        )
+        return
+    try:
+        result = processor.lookup_refund(_lookup_request(attempt, attempt.id))
+    except Exception as exc:
+        result = RefundResult.unknown(f"lookup raised {type(exc).__name__}: {exc}")
+    if result is None:
+        result = RefundResult.failed("the processor has no record of this refund")
+    if result.status is RefundStatus.UNKNOWN:
+        _unanswered(app, attempt, report, result.message or "the processor did not answer")
+        return
+    settle_refund(app, attempt.id, result)
+    _settled(app, attempt, report)
+
+
+def _settled(app: HoudiniPay, attempt: AttemptRecord, report: ReconcileReport) -> None:
+    with app.session() as session:
+        current = session.get_one(PaymentAttempt, attempt.id)
+        entry = {
+            "attempt_id": attempt.id,
+            "operation": attempt.operation,
+            "processor": attempt.processor,
+            "from": attempt.state,
+            "to": current.state,
+            "error_code": current.error_code,
+        }
+    (report.settled if current.state != attempt.state else report.unchanged).append(entry)
+
+
+def _unanswered(
+    app: HoudiniPay,
+    attempt: AttemptRecord,
+    report: ReconcileReport,
+    reason: str,
+    *,
+    hopeless: bool = False,
+) -> None:
+    """Count one more unanswered try; past the limit (or if ``hopeless``), hand it to a person."""
+    with app.unit_of_work() as uow:
+        row = uow.session.get_one(PaymentAttempt, attempt.id, with_for_update=True)
+        row.reconcile_count += 1
+        tries = row.reconcile_count
+    entry = {
+        "attempt_id": attempt.id,
+        "operation": attempt.operation,
+        "processor": attempt.processor,
+        "state": attempt.state,
+        "tries": tries,
+        "reason": reason,
+    }
+    if hopeless or tries >= app.settings.reconcile_max_tries:
+        report.unresolved.append(entry)
+        signals.send(signals.attempt_needs_attention, app, attempt=attempt, reason=reason)
+    else:
+        report.unchanged.append(entry)
