@@ -1,0 +1,96 @@
+"""houdini-pay: a plugin-based payment-processing framework for nonprofits.
+
+Everything a platform or a plugin needs is importable from here; the submodules not listed
+are internal. See docs/plugin-authors.md for writing a processor or payment type.
+"""
+
+from houdini_pay import errors, inventory, money, signals
+from houdini_pay.app import HoudiniPay
+from houdini_pay.cli_support import pass_app, print_json
+from houdini_pay.demo import Demo, DemoStep
+from houdini_pay.errors import HoudiniPayError
+from houdini_pay.hookspecs import hookimpl
+from houdini_pay.models import Base, utcnow
+from houdini_pay.payment import ErrorInfo, OutcomeStatus, PaymentOutcome, PaymentRequest
+from houdini_pay.payment_types import HeldItem, ItemRequest, PaymentContext, PaymentType
+from houdini_pay.processors import (
+    Capability,
+    ChargeObservation,
+    ChargeRequest,
+    ChargeResult,
+    ChargeStatus,
+    LookupRequest,
+    Processor,
+    ProcessorEvent,
+    RefundObservation,
+    RefundRequest,
+    RefundResult,
+    RefundStatus,
+    SourceInfo,
+)
+from houdini_pay.records import (
+    AddressRecord,
+    AttemptRecord,
+    NonprofitRecord,
+    PaymentRecord,
+    SourceRecord,
+    SupporterRecord,
+)
+from houdini_pay.refunds import RefundOutcome
+from houdini_pay.settings import Settings
+from houdini_pay.source_types import NewSource, SourceRequest, SourceType
+from houdini_pay.states import AttemptState, PaymentKind, PaymentStatus
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "AddressRecord",
+    "AttemptRecord",
+    "AttemptState",
+    "Base",
+    "Capability",
+    "ChargeObservation",
+    "ChargeRequest",
+    "ChargeResult",
+    "ChargeStatus",
+    "Demo",
+    "DemoStep",
+    "ErrorInfo",
+    "HeldItem",
+    "HoudiniPay",
+    "HoudiniPayError",
+    "ItemRequest",
+    "LookupRequest",
+    "NewSource",
+    "NonprofitRecord",
+    "OutcomeStatus",
+    "PaymentContext",
+    "PaymentKind",
+    "PaymentOutcome",
+    "PaymentRecord",
+    "PaymentRequest",
+    "PaymentStatus",
+    "PaymentType",
+    "Processor",
+    "ProcessorEvent",
+    "RefundObservation",
+    "RefundOutcome",
+    "RefundRequest",
+    "RefundResult",
+    "RefundStatus",
+    "Settings",
+    "SourceInfo",
+    "SourceRecord",
+    "SourceRequest",
+    "SourceType",
+    "SupporterRecord",
+    "__version__",
+    "errors",
+    "hookimpl",
+    "inventory",
+    "money",
+    "pass_app",
+    "print_json",
+    "signals",
+    "utcnow",
+]

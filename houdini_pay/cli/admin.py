@@ -1,0 +1,78 @@
+"""Commands for operators: the database, the plugins and the demo."""
+
+from __future__ import annotations
+
+import click
+
+from houdini_pay.app import HoudiniPay
+from houdini_pay.cli_support import json_option, pass_app, print_json
+from houdini_pay.plugins import build_plugin_manager, describe_plugins
+
+__all__ = ["COMMANDS"]
+
+
+@click.group()
+def db() -> None:
+    """Manage the database schema."""
+
+
+@db.command("upgrade")
+@pass_app
+def upgrade(app: HoudiniPay) -> None:
+    """Create or upgrade every table of the core and the installed plugins."""
+    heads = app.upgrade_database()
+    click.echo(f"database at {', '.join(heads)}")
+
+
+@db.command("current")
+@pass_app
+def current(app: HoudiniPay) -> None:
+    """Show the revisions the database is at."""
+    from houdini_pay.db.migrate import current_heads
+
+    click.echo(", ".join(current_heads(app)) or "not migrated")
+
+
+@click.group(invoke_without_command=True)
+@json_option
+@click.pass_context
+def plugins(ctx: click.Context, as_json: bool) -> None:
+    """List installed plugins: distribution, version, symbols, hooks, capabilities."""
+    if ctx.invoked_subcommand is not None:
+        return
+    _list_plugins(as_json)
+
+
+@pass_app
+def _list_plugins(app: HoudiniPay, as_json: bool) -> None:
+    infos = describe_plugins(app.plugins, app.registry)
+    if as_json:
+        print_json([info.to_dict() for info in infos])
+        return
+    for info in infos:
+        click.echo(f"{info.name}  {info.distribution or '-'} {info.version or ''}".rstrip())
+        for label, symbols in (
+            ("processors", info.processors),
+            ("source types", info.source_types),
+            ("payment types", info.payment_types),
+        ):
+            if symbols:
+                click.echo(f"  {label}: {', '.join(symbols)}")
+        for symbol, capabilities in info.capabilities.items():
+            click.echo(f"  {symbol} capabilities: {', '.join(capabilities) or '-'}")
+        click.echo(f"  hooks: {', '.join(info.hooks)}")
+
+
+@click.command()
+@click.option("--keep", is_flag=True, help="Keep the demo database and print its path.")
+@click.pass_context
+def demo(ctx: click.Context, keep: bool) -> None:
+    """A guided end-to-end run on a fresh SQLite file."""
+    from houdini_pay.demo import run_demo
+
+    root = ctx.find_root().command
+    manager = getattr(root, "plugin_manager", None)
+    run_demo(manager() if manager else build_plugin_manager(), keep=keep)
+
+
+COMMANDS = [db, plugins, demo]

@@ -1,0 +1,131 @@
+"""Helpers for ``houdini-pay`` commands, including those plugins add.
+
+A plugin command that needs the application takes it with :func:`pass_app`, prints records
+with :func:`print_json` when ``--json`` is given, and raises :class:`HoudiniPayError` for
+anything the user got wrong: the CLI turns it into one line on standard error
+(``error: <code>: <message>``) and exit status 1.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import functools
+import json
+import re
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any, Concatenate, ParamSpec, TypeVar
+
+import click
+
+from houdini_pay.errors import InvalidAmount, InvalidRequest
+
+if TYPE_CHECKING:
+    from houdini_pay.app import HoudiniPay
+
+__all__ = [
+    "CliState",
+    "json_option",
+    "parse_date",
+    "parse_json_object",
+    "parse_minor_units",
+    "pass_app",
+    "print_json",
+]
+
+P = ParamSpec("P")
+R = TypeVar("R")
+
+
+class CliState:
+    """What the root command knows: the database URL and, once needed, the application."""
+
+    def __init__(
+        self, database_url: str | None, app_factory: Callable[[str | None], HoudiniPay]
+    ) -> None:
+        self.database_url = database_url
+        self._factory = app_factory
+        self._app: HoudiniPay | None = None
+
+    @property
+    def app(self) -> HoudiniPay:
+        """The application, created on first use."""
+        if self._app is None:
+            self._app = self._factory(self.database_url)
+        return self._app
+
+    def close(self) -> None:
+        """Dispose of the application's engine, if one was created."""
+        if self._app is not None:
+            self._app.dispose()
+
+
+def pass_app(function: Callable[Concatenate[HoudiniPay, P], R]) -> Callable[P, R]:
+    """Decorate a click command so it receives the application as first argument."""
+
+    @functools.wraps(function)
+    def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
+        state = click.get_current_context().find_object(CliState)
+        if state is None:  # pragma: no cover - only outside the houdini-pay group
+            raise click.UsageError("this command must run under `houdini-pay`")
+        return function(state.app, *args, **kwargs)
+
+    return wrapper
+
+
+def json_option(function: Callable[P, R]) -> Callable[P, R]:
+    """The ``--json`` flag: print exactly one JSON object or array on standard output."""
+    return click.option(
+        "--json", "as_json", is_flag=True, help="Print one JSON object or array instead of text."
+    )(function)
+
+
+def _default(value: Any) -> Any:
+    if isinstance(value, dt.datetime | dt.date):
+        return value.isoformat()
+    to_dict = getattr(value, "to_dict", None)
+    if callable(to_dict):
+        return to_dict()
+    raise TypeError(f"cannot print {type(value).__name__} as JSON")
+
+
+def print_json(value: Any) -> None:
+    """Print ``value`` (records are printed through their ``to_dict``) as indented JSON."""
+    click.echo(json.dumps(value, indent=2, ensure_ascii=False, default=_default))
+
+
+def parse_json_object(raw: str | None, option: str) -> dict[str, Any]:
+    """Parse an option holding a JSON object; ``InvalidRequest`` (``invalid_json``) if not."""
+    if raw is None:
+        return {}
+    try:
+        value = json.loads(raw)
+    except json.JSONDecodeError as exc:
+        raise InvalidRequest(
+            f"{option} is not valid JSON: {exc.msg} at character {exc.pos}", code="invalid_json"
+        ) from None
+    if not isinstance(value, dict):
+        raise InvalidRequest(f"{option} must be a JSON object", code="invalid_json")
+    return value
+
+
+def parse_minor_units(raw: str | None, option: str = "--amount") -> int | None:
+    """Parse a whole number of minor units given on the command line."""
+    if raw is None:
+        return None
+    if not re.fullmatch(r"-?\d+", raw.strip()):
+        raise InvalidAmount(
+            f"{option} must be a whole number of minor units (e.g. 2500 for 25.00), not {raw!r}"
+        )
+    return int(raw)
+
+
+def parse_date(raw: str | None, option: str) -> dt.date | None:
+    """Parse ``YYYY-MM-DD``; ``InvalidRequest`` (``invalid_date``) if malformed."""
+    if raw is None:
+        return None
+    try:
+        return dt.date.fromisoformat(raw)
+    except ValueError:
+        raise InvalidRequest(
+            f"{option} must be a date as YYYY-MM-DD, not {raw!r}", code="invalid_date"
+        ) from None
