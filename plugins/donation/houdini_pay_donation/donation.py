@@ -1,0 +1,119 @@
+"""The ``donation`` payment type: a one-time gift.
+
+Type object (every field optional)::
+
+    {"designation": "Winter meals",
+     "dedication": {"type": "honor" | "memory", "name": "Grace Hopper", "note": "..."},
+     "comment": "Keep it up!",
+     "anonymous": false}
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from houdini_pay import PaymentContext, PaymentRecord, PaymentType
+from houdini_pay.errors import InvalidRequest
+from houdini_pay_donation.models import Donation
+
+__all__ = ["GIFT_FIELDS", "DonationPaymentType", "GiftFields", "parse_gift_fields"]
+
+GIFT_FIELDS = frozenset({"designation", "dedication", "comment", "anonymous"})
+_DEDICATION_TYPES = ("honor", "memory")
+
+
+def _invalid(message: str, field: str) -> InvalidRequest:
+    return InvalidRequest(message, code="invalid_type_object", details={"field": field})
+
+
+def _optional_text(obj: Mapping[str, Any], key: str, limit: int) -> str | None:
+    value = obj.get(key)
+    if value is None:
+        return None
+    if not isinstance(value, str) or len(value) > limit:
+        raise _invalid(f"{key} must be text of at most {limit} characters", key)
+    return value.strip() or None
+
+
+@dataclass(frozen=True, slots=True)
+class GiftFields:
+    """The validated gift fields shared by every donation-like payment type."""
+
+    designation: str | None
+    dedication: dict[str, str] | None
+    comment: str | None
+    anonymous: bool
+
+
+def parse_gift_fields(obj: Mapping[str, Any], *, extra: frozenset[str] = frozenset()) -> GiftFields:
+    """Validate the gift fields of a type object; ``extra`` names other allowed keys."""
+    unknown = set(obj) - GIFT_FIELDS - extra
+    if unknown:
+        raise _invalid(f"unknown fields: {', '.join(sorted(unknown))}", sorted(unknown)[0])
+    dedication = obj.get("dedication")
+    if dedication is not None:
+        if not isinstance(dedication, Mapping) or set(dedication) - {"type", "name", "note"}:
+            raise _invalid(
+                'dedication must be {"type": "honor"|"memory", "name": ..., "note": ...}',
+                "dedication",
+            )
+        if dedication.get("type") not in _DEDICATION_TYPES:
+            raise _invalid("dedication type must be honor or memory", "dedication")
+        name = _optional_text(dedication, "name", 200)
+        if name is None:
+            raise _invalid("a dedication needs a name", "dedication")
+        note = _optional_text(dedication, "note", 1000)
+        dedication = {"type": dedication["type"], "name": name, **({"note": note} if note else {})}
+    anonymous = obj.get("anonymous", False)
+    if not isinstance(anonymous, bool):
+        raise _invalid("anonymous must be true or false", "anonymous")
+    return GiftFields(
+        designation=_optional_text(obj, "designation", 200),
+        dedication=dedication,
+        comment=_optional_text(obj, "comment", 2000),
+        anonymous=anonymous,
+    )
+
+
+def record_donation(
+    session: Session, context: PaymentContext, payment: PaymentRecord, gift: GiftFields
+) -> Donation:
+    """Write the donation row of a payment."""
+    donation = Donation(
+        id=payment.id.replace("pay_", "don_", 1),
+        nonprofit_id=payment.nonprofit_id,
+        supporter_id=context.supporter.id,
+        payment_id=payment.id,
+        amount=payment.amount,
+        currency=payment.currency,
+        designation=gift.designation,
+        dedication=gift.dedication,
+        comment=gift.comment,
+        anonymous=gift.anonymous,
+    )
+    session.add(donation)
+    return donation
+
+
+class DonationPaymentType(PaymentType):
+    """A one-time gift with optional designation, dedication and comment."""
+
+    symbol = "donation"
+    display_name = "Donation"
+
+    def validate(self, session: Session, context: PaymentContext) -> None:
+        """Check the gift fields."""
+        parse_gift_fields(context.request.type_object)
+
+    def process(self, session: Session, context: PaymentContext, payment: PaymentRecord) -> None:
+        """Record the donation."""
+        record_donation(session, context, payment, parse_gift_fields(context.request.type_object))
+
+    def describe(self, context: PaymentContext) -> str:
+        """``Donation`` or ``Donation to <designation>``."""
+        designation = context.request.type_object.get("designation")
+        return f"Donation to {designation}" if designation else "Donation"

@@ -1,0 +1,29 @@
+"""Hook implementations of the offsite plugin."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from houdini_pay import DemoStep, Processor, SourceType, hookimpl
+from houdini_pay_offsite.demo import DEMO_STEPS
+from houdini_pay_offsite.processor import OffsiteProcessor, OffsiteSourceType
+
+__all__ = ["register_demo_steps", "register_processors", "register_source_types"]
+
+
+@hookimpl
+def register_processors() -> Iterable[Processor]:
+    """The ``offsite`` processor."""
+    return [OffsiteProcessor()]
+
+
+@hookimpl
+def register_source_types() -> Iterable[SourceType]:
+    """The ``offsite`` source type (a supporter's usual offsite method)."""
+    return [OffsiteSourceType()]
+
+
+@hookimpl
+def register_demo_steps() -> Iterable[DemoStep]:
+    """Checks, bank transfers pending approval, and refunds in the demo."""
+    return DEMO_STEPS
