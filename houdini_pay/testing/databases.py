@@ -1,0 +1,72 @@
+"""Throwaway databases for tests: a SQLite file, or a PostgreSQL database of its own.
+
+PostgreSQL tests use ``HOUDINI_PAY_TEST_POSTGRES_URL`` (default
+``postgresql+psycopg://postgres@127.0.0.1:5432/test``) only to create a database with a random
+name, and drop it afterwards, so nothing left over ever matters. When the server cannot be
+reached the tests are skipped with the reason, except under ``CI=true``, where they fail.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+import pytest
+from sqlalchemy import create_engine, text
+from sqlalchemy.engine import make_url
+
+__all__ = [
+    "DEFAULT_POSTGRES_URL",
+    "POSTGRES_URL_ENV",
+    "postgres_base_url",
+    "require_postgres",
+    "temporary_postgres_database",
+]
+
+POSTGRES_URL_ENV = "HOUDINI_PAY_TEST_POSTGRES_URL"
+DEFAULT_POSTGRES_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
+
+
+def postgres_base_url() -> str:
+    """The server to create test databases on."""
+    return os.environ.get(POSTGRES_URL_ENV) or DEFAULT_POSTGRES_URL
+
+
+def _unreachable_reason(url: str) -> str | None:
+    engine = create_engine(url, connect_args={"connect_timeout": 3})
+    try:
+        with engine.connect() as connection:
+            connection.execute(text("select 1"))
+    except Exception as exc:
+        return f"PostgreSQL at {make_url(url).render_as_string()} is unreachable: {exc}"
+    finally:
+        engine.dispose()
+    return None
+
+
+def require_postgres() -> str:
+    """The base URL, or skip the test (fail it when ``CI=true``) if the server is down."""
+    url = postgres_base_url()
+    reason = _unreachable_reason(url)
+    if reason is not None:
+        if os.environ.get("CI", "").lower() == "true":
+            pytest.fail(f"{reason}; PostgreSQL tests are required in CI", pytrace=False)
+        pytest.skip(f"{reason} (set {POSTGRES_URL_ENV})")
+    return url
+
+
+@contextmanager
+def temporary_postgres_database(base_url: str) -> Iterator[str]:
+    """Create a database with a random name on the server of ``base_url``; drop it after."""
+    name = f"houdini_pay_test_{secrets.token_hex(6)}"
+    admin = create_engine(base_url, isolation_level="AUTOCOMMIT")
+    try:
+        with admin.connect() as connection:
+            connection.execute(text(f'CREATE DATABASE "{name}"'))
+        yield make_url(base_url).set(database=name).render_as_string(hide_password=False)
+    finally:
+        with admin.connect() as connection:
+            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()

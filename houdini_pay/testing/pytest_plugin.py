@@ -1,0 +1,109 @@
+"""pytest fixtures for testing houdini-pay and its plugins (registered as ``pytest11``).
+
+``houdini_database_url``
+    Parametrized: a new SQLite file, and a PostgreSQL database of the test session's own
+    (emptied before each test; skipped when the server is unreachable, failed under
+    ``CI=true``).
+``houdini_make_app``
+    A factory: ``houdini_make_app(*plugin_objects, entry_points=False, **settings)`` builds an
+    application on that database with its tables created. ``entry_points=True`` also loads
+    the installed plugins.
+``houdini_app``
+    An application with the installed plugins, on ``houdini_database_url``.
+``fake_processor``
+    A :class:`~houdini_pay.testing.FakeProcessor` (symbol ``fake``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from dataclasses import replace
+from pathlib import Path
+from typing import Any
+
+import pytest
+from sqlalchemy import text
+
+from houdini_pay.app import HoudiniPay
+from houdini_pay.models import Base
+from houdini_pay.plugins import build_plugin_manager
+from houdini_pay.settings import Settings
+from houdini_pay.testing.databases import require_postgres, temporary_postgres_database
+from houdini_pay.testing.fakes import FakeProcessor
+
+__all__ = [
+    "fake_processor",
+    "houdini_app",
+    "houdini_database_url",
+    "houdini_make_app",
+    "houdini_postgres_database",
+    "make_test_app",
+]
+
+MakeApp = Callable[..., HoudiniPay]
+
+
+@pytest.fixture(scope="session")
+def houdini_postgres_database() -> Iterator[str]:
+    """A PostgreSQL database for the whole test session (one per xdist worker)."""
+    base_url = require_postgres()
+    with temporary_postgres_database(base_url) as url:
+        yield url
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
+def houdini_database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    """A database URL for one test: a fresh SQLite file, or the session's PostgreSQL."""
+    if request.param == "sqlite":
+        return f"sqlite:///{tmp_path / 'houdini_pay.db'}"
+    return str(request.getfixturevalue("houdini_postgres_database"))
+
+
+def _empty_tables(app: HoudiniPay) -> None:
+    """Create any missing table, then empty them all (PostgreSQL is shared per session)."""
+    Base.metadata.create_all(app.engine)
+    if app.engine.dialect.name != "postgresql":
+        return
+    names = ", ".join(f'"{table.name}"' for table in Base.metadata.sorted_tables)
+    with app.engine.begin() as connection:
+        connection.execute(text(f"TRUNCATE {names} CASCADE"))
+
+
+def make_test_app(
+    database_url: str, *plugins: object, entry_points: bool = False, **settings: Any
+) -> HoudiniPay:
+    """An application on ``database_url`` with ``plugins`` registered and tables created."""
+    manager = build_plugin_manager(load_entry_points=entry_points, blocked=())
+    base = Settings.from_env(database_url=database_url)
+    app = HoudiniPay(settings=replace(base, **settings), plugin_manager=manager, plugins=plugins)
+    app.create_schema()
+    return app
+
+
+@pytest.fixture
+def houdini_make_app(houdini_database_url: str) -> Iterator[MakeApp]:
+    """A factory of applications on the test's database; see the module docstring."""
+    apps: list[HoudiniPay] = []
+
+    def make(*plugins: object, entry_points: bool = False, **settings: Any) -> HoudiniPay:
+        app = make_test_app(houdini_database_url, *plugins, entry_points=entry_points, **settings)
+        if not apps:
+            _empty_tables(app)
+        apps.append(app)
+        return app
+
+    yield make
+    for app in apps:
+        app.dispose()
+
+
+@pytest.fixture
+def houdini_app(houdini_make_app: MakeApp) -> HoudiniPay:
+    """An application with the installed plugins (entry points) loaded."""
+    return houdini_make_app(entry_points=True)
+
+
+@pytest.fixture
+def fake_processor() -> FakeProcessor:
+    """A fake processor that succeeds until told otherwise."""
+    return FakeProcessor()
