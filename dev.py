@@ -52,7 +52,8 @@ def setup() -> None:
     run(python, "-m", "pip", "install", "--quiet", "--upgrade", "pip")
     editable: list[str | Path] = ["-e", f"{ROOT}[test]"]
     for plugin in projects()[1:]:
-        editable += ["-e", plugin]
+        # A plugin's optional "test" extra holds what its own tests need (a fake server).
+        editable += ["-e", f"{plugin}[test]"]
     run(python, "-m", "pip", "install", "--quiet", *editable)
     STAMP.write_text(fingerprint())
 

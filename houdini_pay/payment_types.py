@@ -12,6 +12,7 @@ Order of calls for one payment::
     finalize_limited_items  same transaction, after process
     release_limited_items   when the payment fails or is reversed
     on_refund           in the transaction that records a refund of one of its payments
+    fair_market_value   when a statement or receipt is written
 """
 
 from __future__ import annotations
@@ -120,6 +121,13 @@ class PaymentType(abc.ABC):
 
         ``refund.amount`` is negative; ``payment.amount_refunded`` already includes it.
         """
+
+    def fair_market_value(self, session: Session, payment: PaymentRecord) -> int:
+        """What the supporter received in return, in minor units (a gala dinner's value).
+
+        Giving statements subtract it from the tax-deductible amount. Default: nothing.
+        """
+        return 0
 
     def describe(self, context: PaymentContext) -> str | None:
         """A one-line description stored on the payment (``"Donation to Library fund"``)."""
