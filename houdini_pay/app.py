@@ -74,7 +74,7 @@ class HoudiniPay:
         for plugin in plugins:
             self.plugins.register(plugin)
         self.engine = engine or create_engine_for(self.settings.database_url)
-        self._sessions = sessionmaker(self.engine, expire_on_commit=False)
+        self._sessions = sessionmaker(expire_on_commit=False)
         self._registry: Registry | None = None
         self.clock = clock
 
@@ -112,21 +112,26 @@ class HoudiniPay:
         ``write=False`` opens a read-only unit of work (on SQLite it takes no write lock).
         Callbacks queued with ``after_commit`` run after the commit.
         """
-        session = self._sessions()
+        connection = self.engine.connect()
         if not write:
-            session.connection(execution_options={READ_ONLY: True})
-        uow = UnitOfWork(session)
+            connection.execution_options(**{READ_ONLY: True})
+        transaction = connection.begin()
+        uow = UnitOfWork(connection, self._sessions)
         try:
             yield uow
             if write:
-                session.commit()
+                uow.flush()
+                transaction.commit()
+            else:
+                transaction.rollback()
         except BaseException:
-            session.rollback()
+            if transaction.is_active:  # a failed flush may have rolled it back already
+                transaction.rollback()
             uow.discard()
             raise
         finally:
-            # close() ends a read-only transaction without expiring what was loaded.
-            session.close()
+            uow.close()
+            connection.close()
         uow.run_after_commit()
 
     @contextmanager

@@ -1,8 +1,10 @@
 """The unit of work: one database transaction and the events it will announce.
 
-The caller owns the session. Code that changes records receives a unit of work, adds to its
-session, and queues signals with :meth:`UnitOfWork.after_commit`; the signals go out only
-once the transaction has committed, so no listener ever hears of work that was rolled back.
+The caller owns the transaction. Code that changes records receives a unit of work and uses
+its ``connection`` (SQLAlchemy Core, for the hot path) or its ``session`` (the ORM, bound to
+the same connection and transaction, for everything else and for plugins), and queues
+signals with :meth:`UnitOfWork.after_commit`; the signals go out only once the transaction
+has committed, so no listener ever hears of work that was rolled back.
 """
 
 from __future__ import annotations
@@ -10,6 +12,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 
+from sqlalchemy import Connection
 from sqlalchemy.orm import Session
 
 __all__ = ["UnitOfWork"]
@@ -18,15 +21,34 @@ log = logging.getLogger(__name__)
 
 
 class UnitOfWork:
-    """A session plus the callbacks to run after it commits.
+    """A connection in a transaction, a session on it, and callbacks to run after commit.
 
     Use it through :meth:`houdini_pay.HoudiniPay.unit_of_work`, which commits on a clean
     exit and rolls back when the block raises.
     """
 
-    def __init__(self, session: Session) -> None:
-        self.session = session
+    def __init__(self, connection: Connection, session_factory: Callable[..., Session]) -> None:
+        self.connection = connection
+        self._session_factory = session_factory
+        self._session: Session | None = None
         self._after_commit: list[Callable[[], None]] = []
+
+    @property
+    def session(self) -> Session:
+        """An ORM session joined to this unit's transaction (created on first use)."""
+        if self._session is None:
+            self._session = self._session_factory(bind=self.connection)
+        return self._session
+
+    def flush(self) -> None:
+        """Write what the session holds, if a session was used."""
+        if self._session is not None:
+            self._session.flush()
+
+    def close(self) -> None:
+        """Close the session; loaded objects stay readable."""
+        if self._session is not None:
+            self._session.close()
 
     def after_commit(self, callback: Callable[[], None]) -> None:
         """Run ``callback`` once the transaction has committed (never if it rolls back)."""
