@@ -10,7 +10,7 @@ import enum
 import hashlib
 import json
 from collections.abc import Mapping
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from typing import Any
 
 from houdini_pay.records import PaymentRecord
@@ -53,10 +53,21 @@ class PaymentRequest:
 
     def to_dict(self) -> dict[str, Any]:
         """The request as plain JSON values (stored on the attempt)."""
-        data = asdict(self)
-        data["type_object"] = dict(self.type_object)
-        data["processing_object"] = dict(self.processing_object)
-        return data
+        # Built by hand: dataclasses.asdict deep-copies and is slow on the hot path.
+        return {
+            "nonprofit_id": self.nonprofit_id,
+            "supporter_id": self.supporter_id,
+            "amount": self.amount,
+            "currency": self.currency,
+            "payment_type": self.payment_type,
+            "processor": self.processor,
+            "source_id": self.source_id,
+            "address_id": self.address_id,
+            "type_object": dict(self.type_object),
+            "processing_object": dict(self.processing_object),
+            "idempotency_key": self.idempotency_key,
+            "off_session": self.off_session,
+        }
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> PaymentRequest:

@@ -22,21 +22,23 @@ from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import select, update
+from sqlalchemy import Connection, Row, Select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from houdini_pay import inventory, settlement, signals
-from houdini_pay.directory import load_scoped, require_enabled
+from houdini_pay.db import statements as sql
+from houdini_pay.db.unit_of_work import UnitOfWork
 from houdini_pay.errors import (
     CurrencyMismatch,
     IdempotencyConflict,
     IdempotencyInFlight,
     InvalidRequest,
+    NotEnabled,
     NotFound,
 )
 from houdini_pay.ids import new_id
-from houdini_pay.models import Address, Nonprofit, Payment, PaymentAttempt, Source, Supporter
+from houdini_pay.models import Payment, PaymentAttempt, Source, Supporter
 from houdini_pay.money import normalize_currency, validate_amount
 from houdini_pay.payment import PaymentOutcome, PaymentRequest
 from houdini_pay.payment_types import PaymentContext, PaymentType
@@ -77,28 +79,26 @@ def pay(app: HoudiniPay, request: PaymentRequest) -> PaymentOutcome:
     """Run one payment through the pipeline; see the module docstring."""
     request = _check_shape(request)
     fingerprint = request.fingerprint()
-    assert request.idempotency_key is not None
-
-    replayed = _replay(app, request.nonprofit_id, request.idempotency_key, fingerprint)
-    if replayed is not None:
-        return replayed
-
-    prepared = _validate(app, request)
-
+    payment_type = app.registry.payment_type(request.payment_type)
     try:
-        attempt, processor_data = _record_attempt(app, prepared, fingerprint)
+        with app.unit_of_work() as uow:
+            replayed = _replay(uow.connection, request, fingerprint)
+            if replayed is not None:
+                return replayed
+            prepared = _validate(app, uow, request, payment_type)
+            attempt_id, charge, held = _record_attempt(app, uow, prepared, fingerprint)
     except IntegrityError:
         # Another run with the same key committed between our check and our insert.
-        replayed = _replay(app, request.nonprofit_id, request.idempotency_key, fingerprint)
+        with app.unit_of_work(write=False) as uow:
+            replayed = _replay(uow.connection, request, fingerprint)
         if replayed is None:
             raise
         return replayed
 
-    _mark_charging(app, attempt.id)
-    charge = replace(prepared.charge, attempt_id=attempt.id, processor_data=processor_data)
-    result = call_charge(prepared.processor, charge, idempotency_key=attempt.id)
-    context = replace(prepared.context, attempt_id=attempt.id)
-    return settlement.settle(app, attempt.id, result, context=context)
+    _mark_charging(app, attempt_id)
+    result = call_charge(prepared.processor, charge, idempotency_key=attempt_id)
+    context = replace(prepared.context, attempt_id=attempt_id)
+    return settlement.settle(app, attempt_id, result, context=context, has_holds=held)
 
 
 # -- validation ------------------------------------------------------------------------
@@ -122,69 +122,93 @@ def _check_shape(request: PaymentRequest) -> PaymentRequest:
     return replace(request, currency=currency, idempotency_key=key or new_id("auto"))
 
 
-def _validate(app: HoudiniPay, request: PaymentRequest) -> _Prepared:
-    """Check every rule of the request against the records; nothing is written."""
-    registry = app.registry
-    payment_type = registry.payment_type(request.payment_type)
-    with app.session() as session:
-        nonprofit = load_scoped(session, Nonprofit, request.nonprofit_id, None)
-        supporter = load_scoped(session, Supporter, request.supporter_id, nonprofit.id)
-        source = _check_source(session, request, supporter)
-        if request.address_id is not None:
-            address = load_scoped(session, Address, request.address_id, nonprofit.id)
-            if address.supporter_id != supporter.id:
-                raise InvalidRequest(
-                    f"address {address.id!r} belongs to another supporter",
-                    code="address_supporter_mismatch",
-                )
-        processor = registry.processor(_processor_symbol(request, source))
-        _check_processor(processor, request, nonprofit, source)
-        require_enabled(session, app, nonprofit.id, "processor", processor.symbol)
-        require_enabled(session, app, nonprofit.id, "payment_type", payment_type.symbol)
-        context = PaymentContext(
-            request=request,
-            nonprofit=NonprofitRecord.from_model(nonprofit),
-            supporter=SupporterRecord.from_model(supporter),
-            processor=processor.symbol,
-            processor_capabilities=processor.capabilities,
-            attempt_id=None,
-            now=app.clock(),
-        )
-        charge = ChargeRequest(
-            attempt_id="",
-            nonprofit_id=nonprofit.id,
-            supporter_id=supporter.id,
-            amount=request.amount,
-            currency=request.currency,
-            payment_type=payment_type.symbol,
-            source=SourceInfo(
-                source.id, source.source_type, source.processor_reference, source.name
+def _row(
+    connection: Connection,
+    statement: Select[Any],
+    record_id: object,
+    model: str,
+    nonprofit_id: str | None,
+) -> Row[Any]:
+    """Load a row by id, scoped to the nonprofit, or raise ``NotFound`` (``<model>_not_found``)."""
+    row = (
+        connection.execute(statement, {"id": record_id}).one_or_none()
+        if isinstance(record_id, str)
+        else None
+    )
+    if row is None or (nonprofit_id is not None and row.nonprofit_id != nonprofit_id):
+        raise NotFound(f"{model} {record_id!r} not found", code=f"{model}_not_found")
+    return row
+
+
+def _validate(
+    app: HoudiniPay, uow: UnitOfWork, request: PaymentRequest, payment_type: PaymentType
+) -> _Prepared:
+    """Check every rule of the request against the records; raise before anything is written."""
+    connection = uow.connection
+    nonprofit_row = connection.execute(
+        sql.NONPROFIT_BY_ID, {"id": request.nonprofit_id}
+    ).one_or_none()
+    if nonprofit_row is None:
+        raise NotFound(f"nonprofit {request.nonprofit_id!r} not found", code="nonprofit_not_found")
+    nonprofit = NonprofitRecord.from_model(nonprofit_row)
+    supporter = SupporterRecord.from_model(
+        _row(connection, sql.SUPPORTER_BY_ID, request.supporter_id, "supporter", nonprofit.id)
+    )
+    source = None
+    if request.source_id is not None:
+        source = _row(connection, sql.SOURCE_BY_ID, request.source_id, "source", nonprofit.id)
+        if source.supporter_id != supporter.id:
+            raise InvalidRequest(
+                f"source {source.id!r} belongs to another supporter",
+                code="source_supporter_mismatch",
             )
-            if source
-            else None,
-            processing_object=dict(request.processing_object),
-            off_session=request.off_session,
-            description=payment_type.describe(context),
-            supporter_email=supporter.email,
-            metadata={"nonprofit_id": nonprofit.id},
-        )
-        processor.validate_request(charge)
-        payment_type.validate(session, context)
+    if request.address_id is not None:
+        address = _row(connection, sql.ADDRESS_BY_ID, request.address_id, "address", nonprofit.id)
+        if address.supporter_id != supporter.id:
+            raise InvalidRequest(
+                f"address {address.id!r} belongs to another supporter",
+                code="address_supporter_mismatch",
+            )
+    processor = app.registry.processor(_processor_symbol(request, source))
+    _check_processor(processor, request, nonprofit, source)
+    disabled = set(connection.execute(sql.DISABLED_PLUGINS, {"nonprofit_id": nonprofit.id}))
+    for kind, symbol in (("processor", processor.symbol), ("payment_type", payment_type.symbol)):
+        if (kind, symbol) in disabled:
+            raise NotEnabled(
+                f"{kind.replace('_', ' ')} {symbol!r} is disabled for this nonprofit",
+                code=f"{kind}_disabled",
+            )
+    context = PaymentContext(
+        request=request,
+        nonprofit=nonprofit,
+        supporter=supporter,
+        processor=processor.symbol,
+        processor_capabilities=processor.capabilities,
+        attempt_id=None,
+        now=app.clock(),
+    )
+    charge = ChargeRequest(
+        attempt_id="",
+        nonprofit_id=nonprofit.id,
+        supporter_id=supporter.id,
+        amount=request.amount,
+        currency=request.currency,
+        payment_type=payment_type.symbol,
+        source=SourceInfo(source.id, source.source_type, source.processor_reference, source.name)
+        if source
+        else None,
+        processing_object=dict(request.processing_object),
+        off_session=request.off_session,
+        description=payment_type.describe(context),
+        supporter_email=supporter.email,
+        metadata={"nonprofit_id": nonprofit.id},
+    )
+    processor.validate_request(charge)
+    payment_type.validate(uow.session, context)
     return _Prepared(request, context, processor, payment_type, charge)
 
 
-def _check_source(session: Session, request: PaymentRequest, supporter: Supporter) -> Source | None:
-    if request.source_id is None:
-        return None
-    source = load_scoped(session, Source, request.source_id, supporter.nonprofit_id)
-    if source.supporter_id != supporter.id:
-        raise InvalidRequest(
-            f"source {source.id!r} belongs to another supporter", code="source_supporter_mismatch"
-        )
-    return source
-
-
-def _processor_symbol(request: PaymentRequest, source: Source | None) -> str:
+def _processor_symbol(request: PaymentRequest, source: Row[Any] | None) -> str:
     if (
         request.processor is not None
         and source is not None
@@ -199,11 +223,14 @@ def _processor_symbol(request: PaymentRequest, source: Source | None) -> str:
         raise InvalidRequest(
             "a processor is required when no source is given", code="processor_required"
         )
-    return symbol
+    return str(symbol)
 
 
 def _check_processor(
-    processor: Processor, request: PaymentRequest, nonprofit: Nonprofit, source: Source | None
+    processor: Processor,
+    request: PaymentRequest,
+    nonprofit: NonprofitRecord,
+    source: Row[Any] | None,
 ) -> None:
     if request.currency != nonprofit.currency:
         raise CurrencyMismatch(
@@ -232,103 +259,98 @@ def _check_processor(
 
 
 def _replay(
-    app: HoudiniPay, nonprofit_id: str, key: str, fingerprint: str
+    connection: Connection, request: PaymentRequest, fingerprint: str
 ) -> PaymentOutcome | None:
-    """The stored outcome of an earlier run with ``key``, or None if there is none.
+    """The stored outcome of an earlier run with the request's key, or None if there is none.
 
     Raises ``IdempotencyConflict`` if that run had another request, and
     ``IdempotencyInFlight`` if it has not reached an outcome yet.
     """
-    with app.session() as session:
-        attempt = session.scalar(
-            select(PaymentAttempt).where(
-                PaymentAttempt.nonprofit_id == nonprofit_id,
-                PaymentAttempt.idempotency_key == key,
-                PaymentAttempt.operation == OPERATION_CHARGE,
-            )
+    key = request.idempotency_key
+    attempt = connection.execute(
+        sql.ATTEMPT_BY_KEY,
+        {
+            "nonprofit_id": request.nonprofit_id,
+            "idempotency_key": key,
+            "operation": OPERATION_CHARGE,
+        },
+    ).one_or_none()
+    if attempt is None:
+        return None
+    if attempt.fingerprint != fingerprint:
+        raise IdempotencyConflict(
+            f"idempotency key {key!r} was already used for a different request",
+            details={"attempt_id": attempt.id},
         )
-        if attempt is None:
-            return None
-        if attempt.fingerprint != fingerprint:
-            raise IdempotencyConflict(
-                f"idempotency key {key!r} was already used for a different request",
-                details={"attempt_id": attempt.id},
-            )
-        if AttemptState(attempt.state).is_in_flight:
-            raise IdempotencyInFlight(
-                f"the payment with idempotency key {key!r} is still being processed; "
-                "retry in a moment",
-                details={"attempt_id": attempt.id},
-            )
-        return settlement.outcome_of(session, attempt, replayed=True)
+    if AttemptState(attempt.state).is_in_flight:
+        raise IdempotencyInFlight(
+            f"the payment with idempotency key {key!r} is still being processed; retry in a moment",
+            details={"attempt_id": attempt.id},
+        )
+    return settlement.outcome_of(connection, attempt, replayed=True)
 
 
 # -- recording and charging --------------------------------------------------------------
 
 
 def _record_attempt(
-    app: HoudiniPay, prepared: _Prepared, fingerprint: str
-) -> tuple[AttemptRecord, Mapping[str, Any]]:
-    """Insert the attempt and hold its limited items in one transaction.
+    app: HoudiniPay, uow: UnitOfWork, prepared: _Prepared, fingerprint: str
+) -> tuple[str, ChargeRequest, bool]:
+    """Insert the attempt and hold its limited items (same transaction as validation).
 
-    Returns the attempt and what the processor's ``prepare_charge`` loaded for the charge.
+    Returns the attempt id, the charge request to send, and whether items were held.
     """
     request = prepared.request
-    assert request.idempotency_key is not None
-    with app.unit_of_work() as uow:
-        session = uow.session
-        attempt = PaymentAttempt(
-            id=new_id("att"),
-            nonprofit_id=request.nonprofit_id,
-            operation=OPERATION_CHARGE,
-            idempotency_key=request.idempotency_key,
-            fingerprint=fingerprint,
-            state=AttemptState.STARTED.value,
-            processor=prepared.processor.symbol,
-            payment_type=prepared.payment_type.symbol,
-            supporter_id=request.supporter_id,
-            source_id=request.source_id,
-            amount=request.amount,
-            currency=request.currency,
-            request=request.to_dict(),
-            reconcile_count=0,
-            created_at=app.clock(),
-            updated_at=app.clock(),
+    attempt_id = new_id("att")
+    now = app.clock()
+    stored = request.to_dict()
+    context = replace(prepared.context, attempt_id=attempt_id)
+    charge = replace(prepared.charge, attempt_id=attempt_id)
+    wanted = prepared.payment_type.reserve_limited_items(uow.session, context)
+    processor_data = prepared.processor.prepare_charge(uow.session, charge)
+    if processor_data:
+        stored["processor_data"] = dict(processor_data)
+        charge = replace(charge, processor_data=processor_data)
+    values = {
+        "id": attempt_id,
+        "nonprofit_id": request.nonprofit_id,
+        "operation": OPERATION_CHARGE,
+        "idempotency_key": request.idempotency_key,
+        "fingerprint": fingerprint,
+        "state": AttemptState.STARTED.value,
+        "processor": prepared.processor.symbol,
+        "payment_type": prepared.payment_type.symbol,
+        "supporter_id": request.supporter_id,
+        "source_id": request.source_id,
+        "amount": request.amount,
+        "currency": request.currency,
+        "request": stored,
+        "processor_reference": None,
+        "next_action": None,
+        "error_code": None,
+        "error_message": None,
+        "payment_id": None,
+        "parent_payment_id": None,
+        "reconcile_count": 0,
+        "created_at": now,
+        "updated_at": now,
+    }
+    uow.flush()  # whatever the plugins added goes first
+    uow.connection.execute(sql.INSERT_ATTEMPT, values)
+    if wanted:
+        inventory.hold(
+            uow.session, request.nonprofit_id, attempt_id, wanted, now, app.settings.hold_for
         )
-        session.add(attempt)
-        session.flush()
-        context = replace(prepared.context, attempt_id=attempt.id)
-        wanted = prepared.payment_type.reserve_limited_items(session, context)
-        if wanted:
-            inventory.hold(
-                session,
-                request.nonprofit_id,
-                attempt.id,
-                wanted,
-                app.clock(),
-                app.settings.hold_for,
-            )
-        processor_data = prepared.processor.prepare_charge(
-            session, replace(prepared.charge, attempt_id=attempt.id)
-        )
-        if processor_data:
-            attempt.request = {**attempt.request, "processor_data": dict(processor_data)}
-        record = AttemptRecord.from_model(attempt)
-        uow.after_commit(
-            lambda: signals.send(signals.begin_payment, app, attempt=record, request=request)
-        )
-    return record, processor_data
+    record = AttemptRecord.from_mapping(values)
+    uow.after_commit(
+        lambda: signals.send(signals.begin_payment, app, attempt=record, request=request)
+    )
+    return attempt_id, charge, bool(wanted)
 
 
 def _mark_charging(app: HoudiniPay, attempt_id: str) -> None:
     with app.unit_of_work() as uow:
-        uow.session.execute(
-            update(PaymentAttempt)
-            .where(
-                PaymentAttempt.id == attempt_id, PaymentAttempt.state == AttemptState.STARTED.value
-            )
-            .values(state=AttemptState.CHARGING.value, updated_at=app.clock())
-        )
+        uow.connection.execute(sql.MARK_CHARGING, {"attempt_id": attempt_id, "now": app.clock()})
 
 
 def call_charge(

@@ -31,6 +31,11 @@ class _Record:
         """Copy the same-named attributes of an ORM row."""
         return cls(**{f.name: getattr(row, f.name) for f in fields(cls)})  # type: ignore[arg-type]
 
+    @classmethod
+    def from_mapping(cls, values: Mapping[str, Any]) -> Self:
+        """Build from column values (a Core row's ``_mapping`` or the dict just inserted)."""
+        return cls(**{f.name: values[f.name] for f in fields(cls)})  # type: ignore[arg-type]
+
     def to_dict(self) -> dict[str, Any]:
         """The record as JSON-ready values (times as ISO 8601 strings in UTC)."""
         return {f.name: _jsonable(getattr(self, f.name)) for f in fields(self)}  # type: ignore[arg-type]

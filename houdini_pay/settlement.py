@@ -12,10 +12,14 @@ from __future__ import annotations
 import logging
 from typing import TYPE_CHECKING, Any
 
+from sqlalchemy import Connection, Row
 from sqlalchemy.orm import Session
 
 from houdini_pay import inventory, outbox, signals
-from houdini_pay.errors import HoudiniPayError, InvalidTransition
+from houdini_pay.db import statements as sql
+from houdini_pay.db.unit_of_work import UnitOfWork
+from houdini_pay.errors import HoudiniPayError, InvalidTransition, NotFound
+from houdini_pay.ids import new_id
 from houdini_pay.models import Nonprofit, Payment, PaymentAttempt, Supporter
 from houdini_pay.payment import ErrorInfo, OutcomeStatus, PaymentOutcome, PaymentRequest
 from houdini_pay.payment_types import PaymentContext
@@ -65,15 +69,18 @@ def settle(
     *,
     context: PaymentContext | None = None,
     expect_payment_id: str | None = None,
+    has_holds: bool | None = None,
 ) -> PaymentOutcome:
     """Apply the processor's ``result`` to the attempt and return the outcome.
 
     Args:
         context: the payment context when the caller already has it (saves reloading).
         expect_payment_id: for approvals, the payment that must still be pending approval.
+        has_holds: whether the attempt holds limited items, when the caller knows (saves
+            a query); None to look.
     """
     if result.status is ChargeStatus.SUCCEEDED:
-        return _finalize(app, attempt_id, result, context, expect_payment_id)
+        return _finalize(app, attempt_id, result, context, expect_payment_id, has_holds)
     if result.status is ChargeStatus.FAILED:
         code = "payment_rejected" if result.decline_code == "rejected" else "processor_declined"
         message = result.message or "the processor declined the payment"
@@ -86,11 +93,13 @@ def settle(
 # -- reading outcomes ------------------------------------------------------------------
 
 
-def outcome_of(
-    session: Session, attempt: PaymentAttempt, *, replayed: bool = False
-) -> PaymentOutcome:
-    """The outcome an attempt stands at, as ``pay`` reports it."""
-    payment = session.get(Payment, attempt.payment_id) if attempt.payment_id else None
+def outcome_of(connection: Connection, attempt: Any, *, replayed: bool = False) -> PaymentOutcome:
+    """The outcome an attempt (an ORM object or a row) stands at, as ``pay`` reports it."""
+    payment = (
+        connection.execute(sql.PAYMENT_BY_ID, {"id": attempt.payment_id}).one_or_none()
+        if attempt.payment_id
+        else None
+    )
     record = PaymentRecord.from_model(payment) if payment else None
     state = AttemptState(attempt.state)
     error = (
@@ -142,7 +151,7 @@ def _move_payment(app: HoudiniPay, payment: Payment, target: PaymentStatus) -> N
     payment.updated_at = app.clock()
 
 
-def _context(app: HoudiniPay, session: Session, attempt: PaymentAttempt) -> PaymentContext:
+def _context(app: HoudiniPay, session: Session, attempt: Any) -> PaymentContext:
     stored = dict(attempt.request)
     stored.pop("processor_data", None)
     request = PaymentRequest.from_dict(stored)
@@ -160,39 +169,41 @@ def _context(app: HoudiniPay, session: Session, attempt: PaymentAttempt) -> Paym
     )
 
 
-def _new_payment(
+def _payment_values(
     app: HoudiniPay,
-    attempt: PaymentAttempt,
+    attempt: Any,
     status: PaymentStatus,
     result: ChargeResult,
     description: str | None,
-) -> Payment:
+) -> dict[str, Any]:
+    """The columns of the payment an attempt records (its id derives from the attempt's,
+    so an attempt can never record two payments)."""
     processor = app.registry.processor(attempt.processor)
     fee = result.fee or 0
     now = app.clock()
-    return Payment(
-        id=attempt.id.replace("att_", "pay_", 1),
-        nonprofit_id=attempt.nonprofit_id,
-        supporter_id=attempt.supporter_id,
-        attempt_id=attempt.id,
-        kind=(PaymentKind.CHARGE if processor.moves_money else PaymentKind.OFFSITE).value,
-        status=status.value,
-        amount=attempt.amount,
-        currency=attempt.currency,
-        gross=attempt.amount,
-        fee=fee,
-        net=attempt.amount - fee,
-        amount_refunded=0,
-        processor=attempt.processor,
-        processor_reference=result.reference,
-        payment_type=attempt.payment_type,
-        source_id=attempt.source_id,
-        parent_id=None,
-        description=description,
-        details=dict(result.details),
-        created_at=now,
-        updated_at=now,
-    )
+    return {
+        "id": attempt.id.replace("att_", "pay_", 1),
+        "nonprofit_id": attempt.nonprofit_id,
+        "supporter_id": attempt.supporter_id,
+        "attempt_id": attempt.id,
+        "kind": (PaymentKind.CHARGE if processor.moves_money else PaymentKind.OFFSITE).value,
+        "status": status.value,
+        "amount": attempt.amount,
+        "currency": attempt.currency,
+        "gross": attempt.amount,
+        "fee": fee,
+        "net": attempt.amount - fee,
+        "amount_refunded": 0,
+        "processor": attempt.processor,
+        "processor_reference": result.reference,
+        "payment_type": attempt.payment_type,
+        "source_id": attempt.source_id,
+        "parent_id": None,
+        "description": description,
+        "details": dict(result.details),
+        "created_at": now,
+        "updated_at": now,
+    }
 
 
 # -- success -----------------------------------------------------------------------------
@@ -216,23 +227,29 @@ def _finalize(
     result: ChargeResult,
     context: PaymentContext | None,
     expect_payment_id: str | None,
+    has_holds: bool | None,
 ) -> PaymentOutcome:
     """Record a successful charge in one transaction; give the money back if that fails."""
     try:
         with app.unit_of_work() as uow:
-            session = uow.session
-            attempt = _lock_attempt(session, attempt_id)
+            attempt = uow.connection.execute(
+                sql.ATTEMPT_BY_ID_FOR_UPDATE, {"id": attempt_id}
+            ).one_or_none()
+            if attempt is None:
+                raise _Refused(
+                    NotFound(f"attempt {attempt_id!r} not found", code="attempt_not_found")
+                )
             if expect_payment_id is not None:
                 try:
-                    _expect_pending_approval(session, attempt, expect_payment_id)
+                    _expect_pending_approval(uow.session, attempt, expect_payment_id)
                 except InvalidTransition as exc:
                     raise _Refused(exc) from exc
             state = AttemptState(attempt.state)
             if state in (AttemptState.SUCCEEDED, AttemptState.REVERSED):
-                return outcome_of(session, attempt, replayed=True)
+                return outcome_of(uow.connection, attempt, replayed=True)
             if state is AttemptState.FAILED:
                 raise _LateSuccess
-            return _record_success(app, uow, attempt, result, context)
+            return _record_success(app, uow, attempt, result, context, has_holds)
     except _Refused as refused:
         raise refused.error from None
     except _LateSuccess:
@@ -256,7 +273,7 @@ def _finalize(
         return _reverse(app, attempt_id, result, error)
 
 
-def _expect_pending_approval(session: Session, attempt: PaymentAttempt, payment_id: str) -> None:
+def _expect_pending_approval(session: Session, attempt: Any, payment_id: str) -> None:
     payment = session.get_one(Payment, payment_id, populate_existing=True)
     if payment.status != PaymentStatus.PENDING_APPROVAL:
         raise not_pending_approval(payment)
@@ -270,15 +287,22 @@ def _finalize_error(exc: Exception) -> ErrorInfo:
 
 def _record_success(
     app: HoudiniPay,
-    uow: Any,
-    attempt: PaymentAttempt,
+    uow: UnitOfWork,
+    attempt: Row[Any],
     result: ChargeResult,
     context: PaymentContext | None,
+    has_holds: bool | None,
 ) -> PaymentOutcome:
-    session: Session = uow.session
+    """Write the payment, let the payment type record its part, close the attempt.
+
+    This is the hot path of every payment, so the core's own rows are written with
+    pre-built Core statements; plugins work through the session on the same transaction.
+    """
+    session = uow.session
     context = context or _context(app, session, attempt)
     payment_type = app.registry.payment_type(attempt.payment_type or "")
-    if attempt.payment_id:
+    now = app.clock()
+    if attempt.payment_id:  # a pending payment now succeeds
         payment = session.get_one(Payment, attempt.payment_id, with_for_update=True)
         _move_payment(app, payment, PaymentStatus.SUCCEEDED)
         payment.details = {**payment.details, **result.details}
@@ -286,26 +310,41 @@ def _record_success(
             payment.processor_reference = result.reference
         if result.fee is not None:
             payment.fee, payment.net = result.fee, payment.gross - result.fee
+        session.flush()
+        record = PaymentRecord.from_model(payment)
     else:
-        payment = _new_payment(
+        values = _payment_values(
             app, attempt, PaymentStatus.SUCCEEDED, result, payment_type.describe(context)
         )
-        session.add(payment)
-    session.flush()
-    payment_type.process(session, context, PaymentRecord.from_model(payment))
-    issued = inventory.finalize(session, attempt.nonprofit_id, attempt.id)
-    if issued:
-        payment_type.finalize_limited_items(session, context, issued)
-    _move(app, attempt, AttemptState.SUCCEEDED)
-    attempt.payment_id = payment.id
-    attempt.processor_reference = result.reference or attempt.processor_reference
-    attempt.error_code = attempt.error_message = None
-    attempt.next_action = None
-    session.flush()
-    record = PaymentRecord.from_model(payment)
-    attempt_record = AttemptRecord.from_model(attempt)
-    outbox.record_event(
-        session, attempt.nonprofit_id, "payment_completed", {"payment": record.to_dict()}
+        uow.connection.execute(sql.INSERT_PAYMENT, values)
+        record = PaymentRecord.from_mapping(values)
+    payment_type.process(session, context, record)
+    if has_holds is not False:
+        issued = inventory.finalize(session, attempt.nonprofit_id, attempt.id)
+        if issued:
+            payment_type.finalize_limited_items(session, context, issued)
+    transition(AttemptState(attempt.state), AttemptState.SUCCEEDED, ATTEMPT_TRANSITIONS)
+    changes = {
+        "state": AttemptState.SUCCEEDED.value,
+        "payment_id": record.id,
+        "processor_reference": result.reference or attempt.processor_reference,
+        "error_code": None,
+        "error_message": None,
+        "next_action": None,
+        "updated_at": now,
+    }
+    uow.connection.execute(sql.UPDATE_ATTEMPT, {"attempt_id": attempt.id, **changes})
+    attempt_record = AttemptRecord.from_mapping({**attempt._mapping, **changes})
+    uow.connection.execute(
+        sql.INSERT_OUTBOX,
+        {
+            "id": new_id("evt"),
+            "nonprofit_id": attempt.nonprofit_id,
+            "event": "payment_completed",
+            "payload": {"payment": record.to_dict()},
+            "created_at": now,
+            "published_at": None,
+        },
     )
     uow.after_commit(
         lambda: signals.send(signals.payment_completed, app, payment=record, attempt=attempt_record)
@@ -332,7 +371,7 @@ def _fail(
         if expect_payment_id is not None:
             _expect_pending_approval(session, attempt, expect_payment_id)
         if AttemptState(attempt.state).is_terminal:
-            return outcome_of(session, attempt, replayed=True)
+            return outcome_of(session.connection(), attempt, replayed=True)
         _move(app, attempt, final_state)
         attempt.error_code, attempt.error_message = error.code, error.message
         attempt.next_action = None
@@ -389,7 +428,7 @@ def _wait(app: HoudiniPay, attempt_id: str, result: ChargeResult) -> PaymentOutc
         session = uow.session
         attempt = _lock_attempt(session, attempt_id)
         if AttemptState(attempt.state).is_terminal:
-            return outcome_of(session, attempt, replayed=True)
+            return outcome_of(session.connection(), attempt, replayed=True)
         _move(app, attempt, target)
         attempt.processor_reference = result.reference or attempt.processor_reference
         if target is AttemptState.UNKNOWN:
@@ -404,7 +443,7 @@ def _wait(app: HoudiniPay, attempt_id: str, result: ChargeResult) -> PaymentOutc
         if target is AttemptState.PENDING and attempt.payment_id is None:
             _record_pending_payment(app, uow, attempt, result)
         session.flush()
-        return outcome_of(session, attempt)
+        return outcome_of(session.connection(), attempt)
 
 
 def _record_pending_payment(
@@ -414,7 +453,7 @@ def _record_pending_payment(
     status = PaymentStatus.PENDING_APPROVAL if result.approval_required else PaymentStatus.PENDING
     context = _context(app, session, attempt)
     description = app.registry.payment_type(attempt.payment_type or "").describe(context)
-    payment = _new_payment(app, attempt, status, result, description)
+    payment = Payment(**_payment_values(app, attempt, status, result, description))
     session.add(payment)
     session.flush()
     attempt.payment_id = payment.id
@@ -517,4 +556,4 @@ def _leave_for_reconcile(
         attempt.processor_reference = charge.reference or attempt.processor_reference
         attempt.error_code, attempt.error_message = "reversal_pending", message
         uow.session.flush()
-        return outcome_of(uow.session, attempt)
+        return outcome_of(uow.connection, attempt)

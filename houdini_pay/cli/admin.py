@@ -27,10 +27,12 @@ def upgrade(app: HoudiniPay) -> None:
 @db.command("current")
 @pass_app
 def current(app: HoudiniPay) -> None:
-    """Show the revisions the database is at."""
-    from houdini_pay.db.migrate import current_heads
+    """Show the revisions the database is at, and any not applied yet."""
+    from houdini_pay.db.migrate import current_heads, pending_revisions
 
-    click.echo(", ".join(current_heads(app)) or "not migrated")
+    click.echo(f"at: {', '.join(current_heads(app)) or 'nothing (never upgraded)'}")
+    pending = pending_revisions(app)
+    click.echo(f"pending: {', '.join(pending)}" if pending else "up to date")
 
 
 @click.group(invoke_without_command=True)

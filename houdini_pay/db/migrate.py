@@ -20,7 +20,7 @@ from alembic.script import ScriptDirectory
 if TYPE_CHECKING:
     from houdini_pay.app import HoudiniPay
 
-__all__ = ["MIGRATIONS_DIR", "alembic_config", "current_heads", "upgrade"]
+__all__ = ["MIGRATIONS_DIR", "alembic_config", "current_heads", "pending_revisions", "upgrade"]
 
 MIGRATIONS_DIR = Path(__file__).parent / "migrations"
 
@@ -52,6 +52,11 @@ def current_heads(app: HoudiniPay) -> list[str]:
         return sorted(MigrationContext.configure(connection).get_current_heads())
 
 
-def script_heads(app: HoudiniPay) -> list[str]:
-    """The head revision of every branch known to the code."""
-    return sorted(ScriptDirectory.from_config(alembic_config(app)).get_heads())
+def pending_revisions(app: HoudiniPay) -> list[str]:
+    """Revisions known to the code (core and loaded plugins) not applied to the database."""
+    script = ScriptDirectory.from_config(alembic_config(app))
+    applied = {
+        revision.revision
+        for revision in script.iterate_revisions(tuple(current_heads(app)), "base")
+    }
+    return sorted(r.revision for r in script.walk_revisions() if r.revision not in applied)

@@ -12,8 +12,9 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
+from sqlalchemy import Table, insert
 from sqlalchemy.orm import Session
 
 from houdini_pay import PaymentContext, PaymentRecord, PaymentType
@@ -79,24 +80,35 @@ def parse_gift_fields(obj: Mapping[str, Any], *, extra: frozenset[str] = frozens
     )
 
 
+_INSERT_DONATION = insert(cast(Table, Donation.__table__))
+
+
 def record_donation(
     session: Session, context: PaymentContext, payment: PaymentRecord, gift: GiftFields
-) -> Donation:
-    """Write the donation row of a payment."""
-    donation = Donation(
-        id=payment.id.replace("pay_", "don_", 1),
-        nonprofit_id=payment.nonprofit_id,
-        supporter_id=context.supporter.id,
-        payment_id=payment.id,
-        amount=payment.amount,
-        currency=payment.currency,
-        designation=gift.designation,
-        dedication=gift.dedication,
-        comment=gift.comment,
-        anonymous=gift.anonymous,
+) -> str:
+    """Write the donation row of a payment; return its id.
+
+    Every gift goes through here, so it is one pre-built Core insert on the session's
+    connection (the transaction the pipeline finalizes in) rather than an ORM flush.
+    """
+    donation_id = payment.id.replace("pay_", "don_", 1)
+    session.connection().execute(
+        _INSERT_DONATION,
+        {
+            "id": donation_id,
+            "nonprofit_id": payment.nonprofit_id,
+            "supporter_id": context.supporter.id,
+            "payment_id": payment.id,
+            "amount": payment.amount,
+            "currency": payment.currency,
+            "designation": gift.designation,
+            "dedication": gift.dedication,
+            "comment": gift.comment,
+            "anonymous": gift.anonymous,
+            "created_at": context.now,
+        },
     )
-    session.add(donation)
-    return donation
+    return donation_id
 
 
 class DonationPaymentType(PaymentType):

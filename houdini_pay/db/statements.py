@@ -1,0 +1,76 @@
+"""Pre-built SQLAlchemy Core statements of the pipeline's hot path.
+
+Building a statement (``select(...).where(...)``) costs more than executing a cached one, so
+the statements every payment runs are built once here with bound parameters; SQLAlchemy
+compiles each once per dialect and caches it. Everything off the hot path uses the ORM.
+"""
+
+from __future__ import annotations
+
+from typing import cast
+
+from sqlalchemy import Table, bindparam, insert, select, update
+
+from houdini_pay.models import (
+    Address,
+    Nonprofit,
+    OutboxEvent,
+    Payment,
+    PaymentAttempt,
+    PluginSetting,
+    Source,
+    Supporter,
+)
+
+__all__ = [
+    "ADDRESS_BY_ID",
+    "ATTEMPT_BY_ID",
+    "ATTEMPT_BY_ID_FOR_UPDATE",
+    "ATTEMPT_BY_KEY",
+    "DISABLED_PLUGINS",
+    "INSERT_ATTEMPT",
+    "INSERT_OUTBOX",
+    "INSERT_PAYMENT",
+    "MARK_CHARGING",
+    "NONPROFIT_BY_ID",
+    "PAYMENT_BY_ID",
+    "SOURCE_BY_ID",
+    "SUPPORTER_BY_ID",
+    "UPDATE_ATTEMPT",
+]
+
+attempts = cast(Table, PaymentAttempt.__table__)
+payments = cast(Table, Payment.__table__)
+outbox = cast(Table, OutboxEvent.__table__)
+
+NONPROFIT_BY_ID = select(Nonprofit.__table__).where(Nonprofit.__table__.c.id == bindparam("id"))
+SUPPORTER_BY_ID = select(Supporter.__table__).where(Supporter.__table__.c.id == bindparam("id"))
+SOURCE_BY_ID = select(Source.__table__).where(Source.__table__.c.id == bindparam("id"))
+ADDRESS_BY_ID = select(Address.__table__).where(Address.__table__.c.id == bindparam("id"))
+PAYMENT_BY_ID = select(payments).where(payments.c.id == bindparam("id"))
+
+DISABLED_PLUGINS = select(PluginSetting.__table__.c.kind, PluginSetting.__table__.c.symbol).where(
+    PluginSetting.__table__.c.nonprofit_id == bindparam("nonprofit_id"),
+    PluginSetting.__table__.c.enabled.is_(False),
+)
+
+ATTEMPT_BY_KEY = select(attempts).where(
+    attempts.c.nonprofit_id == bindparam("nonprofit_id"),
+    attempts.c.idempotency_key == bindparam("idempotency_key"),
+    attempts.c.operation == bindparam("operation"),
+)
+ATTEMPT_BY_ID = select(attempts).where(attempts.c.id == bindparam("id"))
+ATTEMPT_BY_ID_FOR_UPDATE = ATTEMPT_BY_ID.with_for_update()
+
+INSERT_ATTEMPT = insert(attempts)
+INSERT_PAYMENT = insert(payments)
+INSERT_OUTBOX = insert(outbox)
+
+UPDATE_ATTEMPT = update(attempts).where(attempts.c.id == bindparam("attempt_id"))
+"""Update an attempt by id: execute with ``attempt_id`` and the columns to set."""
+
+MARK_CHARGING = (
+    update(attempts)
+    .where(attempts.c.id == bindparam("attempt_id"), attempts.c.state == "started")
+    .values(state="charging", updated_at=bindparam("now"))
+)
