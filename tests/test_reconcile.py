@@ -1,0 +1,151 @@
+"""Reconciliation settles attempts whose outcome was lost, by asking the processor."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+
+from houdini_pay import ChargeResult, HoudiniPay, OutcomeStatus, settlement
+from houdini_pay.models import Payment, PaymentAttempt
+from houdini_pay.testing import FakeProcessor
+from tests.conftest import PayFunction
+from tests.helpers import count, recording_events
+
+
+def test_an_unknown_charge_that_went_through_is_finalized(
+    app: HoudiniPay, pay: PayFunction, fake_processor: FakeProcessor
+) -> None:
+    fake_processor.behaviour = "crash_after_charge"
+    outcome = pay(idempotency_key="lost-answer")
+    assert outcome.status is OutcomeStatus.UNKNOWN
+    assert count(app, Payment) == 0
+    with recording_events() as log:
+        report = app.reconcile()
+    assert [(e["from"], e["to"]) for e in report.settled] == [("unknown", "succeeded")]
+    assert log.names() == ["payment_completed"]
+    assert count(app, Payment, status="succeeded") == 1
+    assert fake_processor.charge_count == 1
+    replay = pay(idempotency_key="lost-answer")
+    assert replay.status is OutcomeStatus.SUCCEEDED
+    assert replay.replayed
+
+
+def test_an_unknown_charge_the_processor_never_saw_is_failed(
+    app: HoudiniPay, pay: PayFunction, fake_processor: FakeProcessor
+) -> None:
+    fake_processor.behaviour = "timeout"
+    outcome = pay()
+    assert outcome.status is OutcomeStatus.UNKNOWN
+    report = app.reconcile()
+    assert [(e["from"], e["to"], e["error_code"]) for e in report.settled] == [
+        ("unknown", "failed", "not_charged")
+    ]
+    assert count(app, Payment) == 0
+
+
+def test_a_charge_still_unknown_is_retried_then_handed_to_a_person(
+    app: HoudiniPay, pay: PayFunction, fake_processor: FakeProcessor
+) -> None:
+    fake_processor.behaviour = "unknown"
+    pay()
+    fake_processor.lookup_charge = (  # type: ignore[method-assign]
+        lambda request: ChargeResult.unknown("still no answer")
+    )
+    tries = app.settings.reconcile_max_tries
+    for _ in range(tries - 1):
+        report = app.reconcile()
+        assert report.unresolved == []
+        assert len(report.unchanged) == 1
+    with recording_events() as log:
+        report = app.reconcile()
+    assert len(report.unresolved) == 1
+    assert report.unresolved[0]["tries"] == tries
+    assert log.names() == ["attempt_needs_attention"]
+    assert count(app, PaymentAttempt, state="unknown") == 1
+
+
+def test_a_crash_between_charge_and_finalize_is_settled_by_reconcile(
+    app: HoudiniPay,
+    pay: PayFunction,
+    fake_processor: FakeProcessor,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    class ProcessDied(BaseException):
+        """Stands in for the process being killed after the charge (a fake fault)."""
+
+    def die(*args: object, **kwargs: object) -> None:
+        raise ProcessDied
+
+    monkeypatch.setattr(settlement, "settle", die)
+    with pytest.raises(ProcessDied):
+        pay(idempotency_key="crashed")
+    monkeypatch.undo()
+    assert count(app, PaymentAttempt, state="charging") == 1
+    assert app.reconcile().settled == []  # not stale yet: it may still be running
+    later = app.clock() + app.settings.reconcile_after + dt.timedelta(seconds=1)
+    app.clock = lambda: later
+    report = app.reconcile()
+    assert [(e["from"], e["to"]) for e in report.settled] == [("charging", "succeeded")]
+    assert count(app, Payment, status="succeeded") == 1
+    assert fake_processor.charge_count == 1
+
+
+def test_an_attempt_interrupted_before_charging_is_abandoned(
+    app: HoudiniPay,
+    pay: PayFunction,
+    fake_processor: FakeProcessor,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from houdini_pay import pipeline
+
+    class ProcessDied(BaseException):
+        """Stands in for the process being killed before charging (a fake fault)."""
+
+    def die(*args: object, **kwargs: object) -> None:
+        raise ProcessDied
+
+    monkeypatch.setattr(pipeline, "_mark_charging", die)
+    with pytest.raises(ProcessDied):
+        pay()
+    monkeypatch.undo()
+    later = app.clock() + app.settings.reconcile_after + dt.timedelta(seconds=1)
+    app.clock = lambda: later
+    report = app.reconcile()
+    assert [(e["from"], e["to"], e["error_code"]) for e in report.settled] == [
+        ("started", "failed", "abandoned")
+    ]
+    assert fake_processor.calls == []
+
+
+def test_a_pending_charge_whose_webhook_was_lost_is_settled(
+    app: HoudiniPay, pay: PayFunction, fake_processor: FakeProcessor
+) -> None:
+    from houdini_pay import ChargeStatus
+
+    fake_processor.behaviour = "pending"
+    outcome = pay()
+    assert outcome.status is OutcomeStatus.PENDING
+    assert app.reconcile().settled == []  # waiting is normal at first
+    fake_processor.complete(outcome.attempt_id, ChargeStatus.SUCCEEDED)
+    later = app.clock() + app.settings.reconcile_after + dt.timedelta(seconds=1)
+    app.clock = lambda: later
+    report = app.reconcile()
+    assert [(e["from"], e["to"]) for e in report.settled] == [("pending", "succeeded")]
+    assert outcome.payment is not None
+    assert app.get_payment(outcome.payment.id).status == "succeeded"
+
+
+def test_an_unknown_refund_is_settled(
+    app: HoudiniPay, pay: PayFunction, fake_processor: FakeProcessor
+) -> None:
+    outcome = pay(amount=5_000)
+    assert outcome.payment is not None
+    fake_processor.refund_behaviour = "raise"
+    refund = app.refund(outcome.payment.id, amount=2_000)
+    assert refund.status == "unknown"
+    report = app.reconcile()
+    assert [(e["operation"], e["to"]) for e in report.settled] == [("refund", "failed")]
+    assert app.get_payment(outcome.payment.id).amount_refunded == 0
+    fake_processor.refund_behaviour = "succeed"
+    assert app.refund(outcome.payment.id, amount=5_000).status == "succeeded"
