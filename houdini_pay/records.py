@@ -23,22 +23,33 @@ __all__ = [
 ]
 
 
+_FIELD_NAMES: dict[type, tuple[str, ...]] = {}
+
+
+def _names(cls: type) -> tuple[str, ...]:
+    # dataclasses.fields() is slow enough to show on the payment hot path: cache its names.
+    names = _FIELD_NAMES.get(cls)
+    if names is None:
+        names = _FIELD_NAMES[cls] = tuple(f.name for f in fields(cls))
+    return names
+
+
 class _Record:
     """Shared ``to_dict`` and ``from_model`` for the snapshot dataclasses."""
 
     @classmethod
     def from_model(cls, row: Any) -> Self:
-        """Copy the same-named attributes of an ORM row."""
-        return cls(**{f.name: getattr(row, f.name) for f in fields(cls)})  # type: ignore[arg-type]
+        """Copy the same-named attributes of an ORM object or a Core row."""
+        return cls(**{name: getattr(row, name) for name in _names(cls)})
 
     @classmethod
     def from_mapping(cls, values: Mapping[str, Any]) -> Self:
         """Build from column values (a Core row's ``_mapping`` or the dict just inserted)."""
-        return cls(**{f.name: values[f.name] for f in fields(cls)})  # type: ignore[arg-type]
+        return cls(**{name: values[name] for name in _names(cls)})
 
     def to_dict(self) -> dict[str, Any]:
         """The record as JSON-ready values (times as ISO 8601 strings in UTC)."""
-        return {f.name: _jsonable(getattr(self, f.name)) for f in fields(self)}  # type: ignore[arg-type]
+        return {name: _jsonable(getattr(self, name)) for name in _names(type(self))}
 
 
 def _jsonable(value: Any) -> Any:
