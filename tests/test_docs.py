@@ -24,13 +24,18 @@ def _hookspecs() -> dict[str, list[str]]:
 
 
 def test_the_hooks_are_found() -> None:
-    assert {"register_processors", "register_payment_types", "register_commands",
-            "register_migrations"} <= set(_hookspecs())
+    assert {
+        "register_processors",
+        "register_payment_types",
+        "register_commands",
+        "register_migrations",
+    } <= set(_hookspecs())
 
 
 def test_every_hook_is_documented_with_its_arguments() -> None:
-    documented = dict(re.findall(r"^### `(\w+)\(([^)]*)\)`", PLUGIN_GUIDE.read_text(),
-                                 re.MULTILINE))
+    documented = dict(
+        re.findall(r"^### `(\w+)\(([^)]*)\)`", PLUGIN_GUIDE.read_text(), re.MULTILINE)
+    )
     for name, arguments in _hookspecs().items():
         assert name in documented, f"hook {name} is not documented in {PLUGIN_GUIDE.name}"
         listed = [a.strip() for a in documented[name].split(",") if a.strip()]

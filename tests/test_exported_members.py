@@ -15,6 +15,9 @@ def test_all_is_sorted_and_importable() -> None:
 
 
 def test_every_public_class_of_the_api_is_exported() -> None:
-    public = {name for name in dir(houdini_pay)
-              if not name.startswith("_") and isinstance(getattr(houdini_pay, name), type)}
+    public = {
+        name
+        for name in dir(houdini_pay)
+        if not name.startswith("_") and isinstance(getattr(houdini_pay, name), type)
+    }
     assert public <= set(houdini_pay.__all__)
