@@ -195,6 +195,8 @@ class PaymentAttempt(Base):
     payment_id: Mapped[str | None] = mapped_column(ID)
     parent_payment_id: Mapped[str | None] = mapped_column(ID, index=True)
     reconcile_count: Mapped[int] = mapped_column(default=0)
+    reversal_pending: Mapped[bool] = mapped_column(default=False)
+    """The charge must be given back and that is not confirmed yet (reconcile retries)."""
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
 

@@ -332,6 +332,7 @@ def _record_attempt(
         "payment_id": None,
         "parent_payment_id": None,
         "reconcile_count": 0,
+        "reversal_pending": False,
         "created_at": now,
         "updated_at": now,
     }

@@ -78,6 +78,13 @@ def _candidates(app: HoudiniPay, limit: int | None) -> list[AttemptRecord]:
         .where(
             or_(
                 PaymentAttempt.state == AttemptState.UNKNOWN.value,
+                and_(
+                    PaymentAttempt.reversal_pending.is_(True),
+                    or_(
+                        PaymentAttempt.state == AttemptState.FAILED.value,
+                        PaymentAttempt.updated_at < stale_before,
+                    ),
+                ),
                 and_(PaymentAttempt.state.in_(in_flight), PaymentAttempt.updated_at < stale_before),
                 and_(
                     PaymentAttempt.state.in_(waiting),
@@ -134,13 +141,13 @@ def _reconcile_one(app: HoudiniPay, attempt: AttemptRecord, report: ReconcileRep
         )
         _settled(app, attempt, report)
         return
-    if attempt.error_code == "reversal_pending":
+    if attempt.reversal_pending:
         # The charge is known to have succeeded; only giving it back is left to do.
         settlement.reverse(
             app,
             attempt.id,
             ChargeResult.succeeded(attempt.processor_reference),
-            settlement.REVERSED_ERROR,
+            ErrorInfo(attempt.error_code or "finalize_failed", attempt.error_message or ""),
         )
         _settled(app, attempt, report)
         return
@@ -166,8 +173,6 @@ def _reconcile_one(app: HoudiniPay, attempt: AttemptRecord, report: ReconcileRep
     elif result.status is ChargeStatus.UNKNOWN:
         _unanswered(app, attempt, report, result.message or "the processor did not answer")
         return
-    elif result.status is ChargeStatus.SUCCEEDED and _reversal_done(app, processor, attempt):
-        settlement.mark_reversed(app, attempt.id, result)
     else:
         settlement.settle(app, attempt.id, result)
     _settled(app, attempt, report)
@@ -186,18 +191,6 @@ def _lookup_charge(
     if result is not None and not isinstance(result, ChargeResult):
         return ChargeResult.unknown("lookup returned no ChargeResult")
     return result
-
-
-def _reversal_done(app: HoudiniPay, processor: Processor, attempt: AttemptRecord) -> bool:
-    """Whether the charge's reversal refund already went through (a crash after it)."""
-    try:
-        refund = processor.lookup_refund(
-            _lookup_request(attempt, attempt.id + settlement.REVERSAL_SUFFIX)
-        )
-    except Exception:
-        log.exception("looking up the reversal of %s failed", attempt.id)
-        return False
-    return isinstance(refund, RefundResult) and refund.status is RefundStatus.SUCCEEDED
 
 
 def _reconcile_refund(

@@ -163,5 +163,6 @@ class AttemptRecord(_Record):
     payment_id: str | None
     parent_payment_id: str | None
     reconcile_count: int
+    reversal_pending: bool
     created_at: dt.datetime
     updated_at: dt.datetime

@@ -250,6 +250,7 @@ def _record_attempt(
             request={"payment_id": payment.id, "reason": reason},
             parent_payment_id=payment.id,
             reconcile_count=0,
+            reversal_pending=False,
             created_at=now,
             updated_at=now,
         )

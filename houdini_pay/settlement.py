@@ -10,6 +10,7 @@ except a success reported for a failed attempt, whose money is given back.
 from __future__ import annotations
 
 import logging
+from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import Connection, Row
@@ -45,11 +46,11 @@ if TYPE_CHECKING:
     from houdini_pay.app import HoudiniPay
 
 __all__ = [
+    "REVERSAL_PENDING",
     "REVERSAL_SUFFIX",
     "REVERSED_ERROR",
     "call_refund",
     "fail_attempt",
-    "mark_reversed",
     "not_pending_approval",
     "outcome_of",
     "reverse",
@@ -60,6 +61,12 @@ log = logging.getLogger(__name__)
 
 REVERSAL_SUFFIX = "-reversal"
 """Appended to an attempt id to make the idempotency key of its reversal refund."""
+
+REVERSED_ERROR = ErrorInfo(
+    "finalize_failed", "the payment could not be recorded; the charge was refunded"
+)
+REVERSAL_PENDING = "reversal_pending"
+"""Error code reported while an attempt's charge is being (or must still be) given back."""
 
 
 def settle(
@@ -105,6 +112,12 @@ def outcome_of(connection: Connection, attempt: Any, *, replayed: bool = False) 
     error = (
         ErrorInfo(attempt.error_code, attempt.error_message or "") if attempt.error_code else None
     )
+    if attempt.reversal_pending:
+        error = ErrorInfo(
+            REVERSAL_PENDING,
+            f"{attempt.error_message}; giving the charge back "
+            "is not confirmed yet, `houdini-pay reconcile` will retry",
+        )
     if state is AttemptState.SUCCEEDED:
         status = OutcomeStatus.SUCCEEDED
     elif state in (AttemptState.FAILED, AttemptState.REVERSED):
@@ -373,6 +386,7 @@ def _fail(
         if AttemptState(attempt.state).is_terminal:
             return outcome_of(session.connection(), attempt, replayed=True)
         _move(app, attempt, final_state)
+        attempt.reversal_pending = False
         attempt.error_code, attempt.error_message = error.code, error.message
         attempt.next_action = None
         if result is not None and result.reference:
@@ -490,24 +504,14 @@ def _reverse(
 ) -> PaymentOutcome:
     """Give back a charge that could not be recorded, then fail the attempt as reversed.
 
-    If the refund does not go through, the attempt is left ``unknown`` with the charge's
-    reference so reconciliation tries again; money is never kept without a record.
+    The attempt is marked ``reversal_pending`` (committed) before the processor is asked, so
+    a crash at any point leaves a mark ``reconcile`` finds; it retries with the same
+    idempotency key, which never refunds twice. If the refund does not go through, the
+    attempt stays open (``unknown``) with the charge's reference: money is never kept
+    without a record.
     """
-    with app.session() as session:
-        attempt = session.get_one(PaymentAttempt, attempt_id)
-        processor = app.registry.processor(attempt.processor)
-        request = RefundRequest(
-            attempt_id=attempt.id,
-            nonprofit_id=attempt.nonprofit_id,
-            payment_id=attempt.payment_id or "",
-            payment_reference=charge.reference,
-            amount=attempt.amount,
-            payment_amount=attempt.amount,
-            currency=attempt.currency,
-            reason="could not be recorded",
-            processor_data=dict(attempt.request.get("processor_data") or {}),
-            metadata={"attempt_id": attempt.id, "reversal": "true"},
-        )
+    processor_symbol, request = _mark_reversing(app, attempt_id, charge, error)
+    processor = app.registry.processor(processor_symbol)
     if Capability.REFUNDS in processor.capabilities:
         refund = call_refund(
             app, processor.symbol, request, idempotency_key=attempt_id + REVERSAL_SUFFIX
@@ -515,8 +519,47 @@ def _reverse(
     else:
         refund = RefundResult.failed(f"processor {processor.symbol!r} cannot refund")
     if refund.status is RefundStatus.SUCCEEDED:
-        return _fail(app, attempt_id, error, charge, final_state=AttemptState.REVERSED)
-    return _leave_for_reconcile(app, attempt_id, charge, error, refund)
+        return _reversed(app, attempt_id, charge, error)
+    return _leave_for_reconcile(app, attempt_id, error, refund)
+
+
+def _mark_reversing(
+    app: HoudiniPay, attempt_id: str, charge: ChargeResult, error: ErrorInfo
+) -> tuple[str, RefundRequest]:
+    with app.unit_of_work() as uow:
+        attempt = _lock_attempt(uow.session, attempt_id)
+        attempt.processor_reference = charge.reference or attempt.processor_reference
+        attempt.reversal_pending = True
+        attempt.error_code, attempt.error_message = error.code, error.message
+        attempt.updated_at = app.clock()
+        return attempt.processor, RefundRequest(
+            attempt_id=attempt.id,
+            nonprofit_id=attempt.nonprofit_id,
+            payment_id=attempt.payment_id or "",
+            payment_reference=attempt.processor_reference,
+            amount=attempt.amount,
+            payment_amount=attempt.amount,
+            currency=attempt.currency,
+            reason="could not be recorded",
+            processor_data=dict(attempt.request.get("processor_data") or {}),
+            metadata={"attempt_id": attempt.id, "reversal": "true"},
+        )
+
+
+def _reversed(
+    app: HoudiniPay, attempt_id: str, charge: ChargeResult, error: ErrorInfo
+) -> PaymentOutcome:
+    """The reversal went through: fail the attempt as reversed (or, if it had already
+    failed before the charge surfaced, keep it failed with the reason)."""
+    with app.unit_of_work() as uow:
+        attempt = _lock_attempt(uow.session, attempt_id)
+        if AttemptState(attempt.state).is_terminal:
+            attempt.reversal_pending = False
+            attempt.error_code, attempt.error_message = error.code, error.message
+            attempt.updated_at = app.clock()
+            uow.session.flush()
+            return outcome_of(uow.connection, attempt)
+    return _fail(app, attempt_id, error, charge, final_state=AttemptState.REVERSED)
 
 
 def fail_attempt(app: HoudiniPay, attempt_id: str, error: ErrorInfo) -> PaymentOutcome:
@@ -531,18 +574,8 @@ def reverse(
     return _reverse(app, attempt_id, charge, error)
 
 
-def mark_reversed(app: HoudiniPay, attempt_id: str, charge: ChargeResult) -> PaymentOutcome:
-    """Record that a charge's reversal refund already went through."""
-    return _fail(app, attempt_id, REVERSED_ERROR, charge, final_state=AttemptState.REVERSED)
-
-
-REVERSED_ERROR = ErrorInfo(
-    "finalize_failed", "the payment could not be recorded; the charge was refunded"
-)
-
-
 def _leave_for_reconcile(
-    app: HoudiniPay, attempt_id: str, charge: ChargeResult, error: ErrorInfo, refund: RefundResult
+    app: HoudiniPay, attempt_id: str, error: ErrorInfo, refund: RefundResult
 ) -> PaymentOutcome:
     message = (
         f"{error.message.removesuffix('; the charge was refunded')}; giving the money "
@@ -551,9 +584,12 @@ def _leave_for_reconcile(
     )
     with app.unit_of_work() as uow:
         attempt = _lock_attempt(uow.session, attempt_id)
-        if attempt.state != AttemptState.UNKNOWN:
+        # A failed attempt whose charge surfaced late stays failed; anything else waits
+        # as unknown. Either way reversal_pending tells reconcile to retry.
+        if not AttemptState(attempt.state).is_terminal:
             _move(app, attempt, AttemptState.UNKNOWN)
-        attempt.processor_reference = charge.reference or attempt.processor_reference
-        attempt.error_code, attempt.error_message = "reversal_pending", message
         uow.session.flush()
-        return outcome_of(uow.connection, attempt)
+        outcome = outcome_of(uow.connection, attempt)
+    return replace(
+        outcome, status=OutcomeStatus.UNKNOWN, error=ErrorInfo(REVERSAL_PENDING, message)
+    )

@@ -149,3 +149,28 @@ def test_an_unknown_refund_is_settled(
     assert app.get_payment(outcome.payment.id).amount_refunded == 0
     fake_processor.refund_behaviour = "succeed"
     assert app.refund(outcome.payment.id, amount=5_000).status == "succeeded"
+
+
+def test_a_charge_that_surfaces_after_the_attempt_failed_is_given_back(
+    app: HoudiniPay, pay: PayFunction, fake_processor: FakeProcessor
+) -> None:
+    from houdini_pay import ChargeStatus
+
+    fake_processor.behaviour = "requires_action"
+    outcome = pay()
+    body = fake_processor.webhook("evt_fail", outcome.attempt_id, ChargeStatus.FAILED)
+    app.handle_webhook("fake", {"x-fake-signature": fake_processor.sign(body)}, body)
+    assert count(app, PaymentAttempt, state="failed") == 1
+    # The processor later reports that the money was taken after all.
+    fake_processor.complete(outcome.attempt_id, ChargeStatus.SUCCEEDED)
+    fake_processor.refund_behaviour = "raise"
+    body = fake_processor.webhook("evt_late", outcome.attempt_id, ChargeStatus.SUCCEEDED)
+    app.handle_webhook("fake", {"x-fake-signature": fake_processor.sign(body)}, body)
+    with app.session() as session:
+        attempt = session.get_one(PaymentAttempt, outcome.attempt_id)
+        assert (attempt.state, attempt.reversal_pending) == ("failed", True)
+    fake_processor.refund_behaviour = "succeed"
+    report = app.reconcile()
+    assert [e["error_code"] for e in report.settled + report.unchanged] == ["late_success_reversed"]
+    assert count(app, Payment) == 0
+    assert fake_processor.ledger[outcome.attempt_id].refunded == 2500

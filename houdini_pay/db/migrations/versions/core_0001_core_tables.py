@@ -162,6 +162,7 @@ def upgrade() -> None:
         sa.Column("payment_id", sa.String(length=40), nullable=True),
         sa.Column("parent_payment_id", sa.String(length=40), nullable=True),
         sa.Column("reconcile_count", sa.BigInteger(), nullable=False),
+        sa.Column("reversal_pending", sa.Boolean(), nullable=False),
         sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
         sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
         sa.ForeignKeyConstraint(
