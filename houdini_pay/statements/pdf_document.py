@@ -42,7 +42,7 @@ WHITE: Color = (255, 255, 255)
 EN_DASH = " \N{EN DASH} "
 MARGIN = 18.0
 COLUMNS = ("Date", "Description", "Type", "Amount", "Tax-deductible")
-COLUMN_WIDTHS = (14, 33, 21, 15, 17)
+COLUMN_WIDTHS = (14, 37, 17, 15, 17)
 COLUMN_ALIGN = ("LEFT", "LEFT", "LEFT", "RIGHT", "RIGHT")
 
 
