@@ -14,7 +14,15 @@ from typing import TextIO
 from houdini_pay.money import currency_exponent
 from houdini_pay.statements.statement import Statement
 
-__all__ = ["CSV_COLUMNS", "plain_decimal", "statement_csv", "write_statement_csv"]
+__all__ = [
+    "CSV_COLUMNS",
+    "plain_decimal",
+    "spreadsheet_text",
+    "statement_csv",
+    "write_statement_csv",
+]
+
+_FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 CSV_COLUMNS = (
     "date",
@@ -36,6 +44,15 @@ def plain_decimal(amount: int, exponent: int) -> str:
     return f"{sign}{whole}.{fraction:0{exponent}d}" if exponent else f"{sign}{whole}"
 
 
+def spreadsheet_text(text: str) -> str:
+    """``text`` made safe to open in a spreadsheet: a leading ``'`` if it starts like a formula.
+
+    Descriptions and reasons are typed by people; a cell such as ``=HYPERLINK(...)`` would
+    otherwise run as a formula in Excel or LibreOffice (OWASP: CSV injection).
+    """
+    return f"'{text}" if text.startswith(_FORMULA_STARTS) else text
+
+
 def write_statement_csv(statement: Statement, stream: TextIO) -> None:
     """Write ``statement`` to ``stream`` as CSV (RFC 4180, CRLF line ends)."""
     exponent = currency_exponent(statement.currency)
@@ -48,8 +65,8 @@ def write_statement_csv(statement: Statement, stream: TextIO) -> None:
                 line.payment_id,
                 line.kind,
                 line.status,
-                line.label,
-                line.description,
+                spreadsheet_text(line.label),
+                spreadsheet_text(line.description),
                 plain_decimal(line.amount, exponent),
                 plain_decimal(line.deductible, exponent),
                 statement.currency,

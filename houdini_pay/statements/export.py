@@ -5,7 +5,9 @@ server-side cursor on PostgreSQL (and a stepping cursor on SQLite) and write eac
 before reading the next: memory stays flat however many payments there are. Only columns
 are selected, never ORM objects, so nothing accumulates in the session either.
 
-Every payment created in the period is exported, whatever its kind and status.
+Every payment created in the period is exported, whatever its kind and status. In CSV,
+free text that starts like a spreadsheet formula gets a leading ``'`` (see
+:func:`~houdini_pay.statements.csv_document.spreadsheet_text`).
 CSV amounts are decimals in major units (``25.00``); JSON Lines amounts are whole minor
 units (``2500``) like the rest of the API.
 """
@@ -22,7 +24,7 @@ from sqlalchemy import Row, select
 from houdini_pay.errors import InvalidRequest
 from houdini_pay.models import Payment
 from houdini_pay.money import currency_exponent
-from houdini_pay.statements.csv_document import plain_decimal
+from houdini_pay.statements.csv_document import plain_decimal, spreadsheet_text
 from houdini_pay.statements.period import Period
 
 if TYPE_CHECKING:
@@ -57,6 +59,7 @@ EXPORT_COLUMNS = (
     "attempt_id",
 )
 MONEY_COLUMNS = frozenset({"amount", "gross", "fee", "net", "amount_refunded"})
+FREE_TEXT_COLUMNS = frozenset({"description", "processor_reference"})
 EXPORT_FORMATS = ("csv", "jsonl")
 BATCH_SIZE = 1000
 
@@ -96,6 +99,8 @@ def _write_csv(rows: Iterator[Row[Any]], stream: TextIO) -> int:
                 values.append(plain_decimal(value, exponent))
             elif name == "created_at":
                 values.append(_timestamp(row))
+            elif name in FREE_TEXT_COLUMNS and value is not None:
+                values.append(spreadsheet_text(value))
             else:
                 values.append("" if value is None else value)
         writer.writerow(values)

@@ -121,3 +121,18 @@ def test_rows_are_streamed_from_the_database_not_loaded_at_once(giving: Giving) 
     # figures are in bench/export.py and docs/performance.md.
     assert [options.get("stream_results") for options in seen] == [True]
     assert seen[0].get("yield_per") == 1000
+
+
+def test_text_that_looks_like_a_formula_is_never_a_formula_in_the_csv(giving: Giving) -> None:
+    supporter = giving.supporter()
+    gift = giving.give(supporter, 5000, at(2025, 4, 1))
+    giving.app.clock = lambda: at(2025, 4, 2)
+    giving.app.refund(gift.id, amount=100, reason='=HYPERLINK("http://example.com","x")')
+    stream = io.StringIO(newline="")
+    export_payments(giving.app, giving.nonprofit.id, SPRING, "csv", stream)
+    refund = list(csv.DictReader(io.StringIO(stream.getvalue(), newline="")))[1]
+    assert refund["description"] == '\'=HYPERLINK("http://example.com","x")'
+    assert refund["amount"] == "-1.00"  # numbers keep their sign
+    jsonl = io.StringIO()
+    export_payments(giving.app, giving.nonprofit.id, SPRING, "jsonl", jsonl)
+    assert json.loads(jsonl.getvalue().splitlines()[1])["description"].startswith("=HYPERLINK")
