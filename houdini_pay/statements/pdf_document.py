@@ -160,7 +160,14 @@ def _letterhead(pdf: _StatementPDF, statement: Statement, locale: str) -> None:
             f"{format_day(period.first, locale)}{EN_DASH}{format_day(period.last, locale)}",
         )
     )
-    facts.append(("Issued", format_day(period.local_date(statement.generated_at), locale)))
+    printed = format_day(period.local_date(statement.generated_at), locale)
+    if statement.receipt_issued_at is None:
+        facts.append(("Issued", printed))
+    else:
+        issued = format_day(period.local_date(statement.receipt_issued_at), locale)
+        facts.append(("Issued", issued))
+        if printed != issued:
+            facts.append(("Printed", printed))
     for label, value in facts:
         pdf.set_x(right_x)
         pdf.set_font(FONT, "B", 8.5)

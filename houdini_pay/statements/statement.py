@@ -112,7 +112,12 @@ class StatementLine:
 
 @dataclass(frozen=True, slots=True)
 class Statement:
-    """A supporter's payments over a period, and what they add up to."""
+    """A supporter's payments over a period, and what they add up to.
+
+    ``receipt_number`` and ``receipt_issued_at`` are set when the period is a calendar year
+    for which the supporter was given a receipt number (the first time it was issued; a
+    receipt written again later keeps that date and shows when it was printed).
+    """
 
     nonprofit: NonprofitRecord
     supporter: SupporterRecord
@@ -122,6 +127,7 @@ class Statement:
     lines: tuple[StatementLine, ...]
     receipt_number: str | None
     generated_at: dt.datetime
+    receipt_issued_at: dt.datetime | None = None
 
     @property
     def total_given(self) -> int:
@@ -156,12 +162,18 @@ class Statement:
             "period": self.period.to_dict(),
             "currency": self.currency,
             "receipt_number": self.receipt_number,
+            "receipt_issued_at": _iso(self.receipt_issued_at),
+            "generated_at": _iso(self.generated_at),
             "lines": [line.to_dict() for line in self.lines],
             "total_given": self.total_given,
             "total_returned": self.total_returned,
             "net": self.net,
             "deductible": self.deductible,
         }
+
+
+def _iso(moment: dt.datetime | None) -> str | None:
+    return moment.isoformat().replace("+00:00", "Z") if moment else None
 
 
 def counted_payments(nonprofit_id: str, period: Period) -> Select[Payment]:
@@ -295,17 +307,15 @@ def build_statement(
             counted_payments(nonprofit.id, period).where(Payment.supporter_id == supporter.id)
         )
         lines = _lines(session, registry, rows, period)
-        receipt_number = None
+        receipt = None
         if period.year is not None:
-            number = session.scalar(
-                select(Receipt.number).where(
+            receipt = session.scalars(
+                select(Receipt).where(
                     Receipt.nonprofit_id == nonprofit.id,
                     Receipt.year == period.year,
                     Receipt.supporter_id == supporter.id,
                 )
-            )
-            if number is not None:
-                receipt_number = format_receipt_number(period.year, number)
+            ).first()
         return Statement(
             nonprofit=NonprofitRecord.from_model(nonprofit),
             supporter=SupporterRecord.from_model(supporter),
@@ -313,6 +323,7 @@ def build_statement(
             period=period,
             currency=nonprofit.currency,
             lines=lines,
-            receipt_number=receipt_number,
+            receipt_number=format_receipt_number(receipt.year, receipt.number) if receipt else None,
             generated_at=app.clock(),
+            receipt_issued_at=receipt.issued_at if receipt else None,
         )

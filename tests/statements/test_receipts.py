@@ -43,6 +43,7 @@ def test_receipts_are_numbered_without_gaps_and_keep_their_numbers(
     giving.give(cleo, 7500, at(2025, 5, 1))
     giving.give(dan, 9900, at(2024, 12, 1))  # another year
 
+    giving.app.clock = lambda: at(2026, 1, 10)
     first = issue_receipts(giving.app, giving.nonprofit.id, 2025, output)
     assert _numbers(first.receipts) == {ada.id: 1, cleo.id: 2}
     assert first.new_count == 2
@@ -64,9 +65,15 @@ def test_receipts_are_numbered_without_gaps_and_keep_their_numbers(
     eve = giving.supporter("Eve")
     giving.give(eve, 1000, at(2025, 12, 31))
     giving.refund(giving.give(ada, 100, at(2025, 6, 1)), 100, at(2025, 6, 2))
+    giving.app.clock = lambda: at(2026, 2, 3)
     later = issue_receipts(giving.app, giving.nonprofit.id, 2025, output)
     assert _numbers(later.receipts) == {ada.id: 1, cleo.id: 2, eve.id: 3}
     assert [receipt.new for receipt in later.receipts] == [False, False, True]
+    # Rewritten receipts keep the day they were first issued and say when they were printed.
+    reprinted = PdfReader(io.BytesIO(later.files[1].read_bytes())).pages[0].extract_text()
+    assert "Issued  Jan 10, 2026" in reprinted
+    assert "Printed  Feb 3, 2026" in reprinted
+    assert "Printed" not in text
     assert count(giving.app, Receipt) == 3
 
     statement = build_statement(giving.app, cleo.id, Period.calendar_year(2025))
