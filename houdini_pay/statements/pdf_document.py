@@ -129,6 +129,20 @@ class _StatementPDF(FPDF):
         self.cell(self.epw * 0.7, 4, right, align="R")
 
 
+def _facts(statement: Statement, locale: str) -> list[tuple[str, str]]:
+    """The labelled facts under the title: receipt number, period, issue day."""
+    period = statement.period
+    first, last = format_day(period.first, locale), format_day(period.last, locale)
+    facts = [("Receipt no.", statement.receipt_number)] if statement.receipt_number else []
+    facts.append(("Period", f"{first}{EN_DASH}{last}"))
+    printed = format_day(period.local_date(statement.generated_at), locale)
+    if statement.receipt_issued_at is None:
+        return [*facts, ("Issued", printed)]
+    issued = format_day(period.local_date(statement.receipt_issued_at), locale)
+    facts.append(("Issued", issued))
+    return facts if printed == issued else [*facts, ("Printed", printed)]
+
+
 def _letterhead(pdf: _StatementPDF, statement: Statement, locale: str) -> None:
     nonprofit = statement.nonprofit
     top = pdf.get_y()
@@ -150,25 +164,7 @@ def _letterhead(pdf: _StatementPDF, statement: Statement, locale: str) -> None:
     pdf.set_text_color(*INK)
     pdf.cell(right_width, 7.5, pdf.title_text, align="R", new_x=XPos.LEFT, new_y=YPos.NEXT)
     pdf.ln(1.2)
-    period = statement.period
-    facts = []
-    if statement.receipt_number:
-        facts.append(("Receipt no.", statement.receipt_number))
-    facts.append(
-        (
-            "Period",
-            f"{format_day(period.first, locale)}{EN_DASH}{format_day(period.last, locale)}",
-        )
-    )
-    printed = format_day(period.local_date(statement.generated_at), locale)
-    if statement.receipt_issued_at is None:
-        facts.append(("Issued", printed))
-    else:
-        issued = format_day(period.local_date(statement.receipt_issued_at), locale)
-        facts.append(("Issued", issued))
-        if printed != issued:
-            facts.append(("Printed", printed))
-    for label, value in facts:
+    for label, value in _facts(statement, locale):
         pdf.set_x(right_x)
         pdf.set_font(FONT, "B", 8.5)
         value_width = pdf.get_string_width(value) + 1

@@ -203,7 +203,7 @@ class _Deductions:
     def of(self, payment: Payment) -> int:
         """The deductible part of ``payment``'s signed amount."""
         if payment.parent_id is None:
-            return payment.amount - self._value_received(payment)
+            return self.of_gift(payment)
         parent = self.session.get(Payment, payment.parent_id)
         if parent is None or parent.amount == 0:
             return payment.amount
