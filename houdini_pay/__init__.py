@@ -4,7 +4,7 @@ Everything a platform or a plugin needs is importable from here; the submodules 
 are internal. See docs/plugin-authors.md for writing a processor or payment type.
 """
 
-from houdini_pay import errors, inventory, money, signals
+from houdini_pay import errors, inventory, money, signals, statements
 from houdini_pay.app import HoudiniPay
 from houdini_pay.cli_support import pass_app, print_json
 from houdini_pay.demo import Demo, DemoStep
@@ -92,5 +92,6 @@ __all__ = [
     "pass_app",
     "print_json",
     "signals",
+    "statements",
     "utcnow",
 ]

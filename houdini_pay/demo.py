@@ -9,6 +9,7 @@ as a tour of the command line.
 from __future__ import annotations
 
 import shlex
+import shutil
 import tempfile
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
@@ -55,6 +56,8 @@ class Demo:
     database_url: str
     echo: Callable[[str], None] = click.echo
     state: dict[str, Any] = field(default_factory=dict)
+    directory: Path | None = None
+    """A folder for files the demo writes (next to its database; kept with ``--keep``)."""
 
     def command(self, *arguments: str) -> None:
         """Show the ``houdini-pay`` command equivalent to what the step does next."""
@@ -89,8 +92,13 @@ def _summary(demo: Demo) -> None:
 
 
 def collect_steps(app: HoudiniPay) -> list[DemoStep]:
-    """Every step the plugins contribute, plus the core's summary, in order."""
-    steps: list[DemoStep] = [DemoStep(1000, "Everything recorded, nothing stuck", _summary)]
+    """Every step the plugins contribute, plus the core's statements and summary, in order."""
+    from houdini_pay.statements.demo_step import show_statements
+
+    steps: list[DemoStep] = [
+        DemoStep(900, "A giving statement and the year's receipts", show_statements),
+        DemoStep(1000, "Everything recorded, nothing stuck", _summary),
+    ]
     for contributed in app.plugins.hook.register_demo_steps():
         steps.extend(contributed or ())
     return sorted(steps, key=lambda step: step.order)
@@ -140,13 +148,18 @@ def run_demo(plugin_manager: pluggy.PluginManager, *, keep: bool) -> None:
             "--name 'Ada Lovelace' --email ada@example.org"
         )
         click.echo(f"    {supporter.id}  {supporter.name}")
-        demo = Demo(app=app, nonprofit=nonprofit, supporter=supporter, database_url=url)
+        demo = Demo(
+            app=app,
+            nonprofit=nonprofit,
+            supporter=supporter,
+            database_url=url,
+            directory=directory,
+        )
         run_steps(demo, collect_steps(app))
         if keep:
             click.echo(f"\nThe demo database is kept: --database-url {url}")
+            click.echo(f"The statement and receipts are in {directory}")
     finally:
         app.dispose()
         if not keep:
-            for path in directory.iterdir():
-                path.unlink()
-            directory.rmdir()
+            shutil.rmtree(directory)

@@ -20,6 +20,7 @@ from sqlalchemy import (
     DateTime,
     ForeignKey,
     Index,
+    Integer,
     MetaData,
     String,
     Text,
@@ -37,6 +38,7 @@ __all__ = [
     "Payment",
     "PaymentAttempt",
     "PluginSetting",
+    "Receipt",
     "Reservation",
     "Source",
     "Supporter",
@@ -321,3 +323,32 @@ class PluginSetting(Base):
     kind: Mapped[str] = mapped_column(String(20), primary_key=True)
     symbol: Mapped[str] = mapped_column(String(50), primary_key=True)
     enabled: Mapped[bool]
+
+
+class Receipt(Base):
+    """The number of a supporter's annual giving receipt.
+
+    Numbers run 1, 2, 3, ... per nonprofit and year without a gap: one is given only in the
+    transaction that records it, and the two unique keys make a number name one supporter
+    and a supporter hold one number a year, however many times receipts are issued again.
+    """
+
+    __tablename__ = "receipts"
+    __table_args__ = (
+        UniqueConstraint(
+            "nonprofit_id", "year", "number", name="uq_receipts_nonprofit_id_year_number"
+        ),
+        UniqueConstraint(
+            "nonprofit_id",
+            "year",
+            "supporter_id",
+            name="uq_receipts_nonprofit_id_year_supporter_id",
+        ),
+    )
+
+    id: Mapped[str] = mapped_column(ID, primary_key=True)
+    nonprofit_id: Mapped[str] = mapped_column(ForeignKey("nonprofits.id"))
+    supporter_id: Mapped[str] = mapped_column(ForeignKey("supporters.id"), index=True)
+    year: Mapped[int] = mapped_column(Integer)
+    number: Mapped[int] = mapped_column(Integer)
+    issued_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
