@@ -9,7 +9,8 @@ about attempts that already reached a final state, so events arriving out of ord
 move a payment backwards.
 
 Observations the core applies: :class:`~houdini_pay.ChargeObservation`,
-:class:`~houdini_pay.RefundObservation` and :class:`~houdini_pay.DisputeObservation`.
+:class:`~houdini_pay.RefundObservation` (a refund houdini-pay did not start, made in the
+processor's dashboard, is recorded too) and :class:`~houdini_pay.DisputeObservation`.
 Plugins teach the core new observation types with :func:`register_applier`.
 """
 
@@ -26,6 +27,7 @@ from sqlalchemy.exc import IntegrityError
 from houdini_pay import settlement
 from houdini_pay.disputes import DisputeObservation, apply_dispute
 from houdini_pay.errors import HoudiniPayError, NotFound, WebhookVerificationError
+from houdini_pay.external_refunds import record_external_refund
 from houdini_pay.ids import new_id
 from houdini_pay.models import PaymentAttempt, WebhookEvent
 from houdini_pay.processors import (
@@ -194,7 +196,8 @@ def _apply_refund(app: HoudiniPay, processor_symbol: str, observation: RefundObs
         observation.result.reference,
     )
     if attempt_id is None:
-        return False
+        # Not a refund houdini-pay started: one made in the processor's dashboard.
+        return record_external_refund(app, processor_symbol, observation)
     settle_refund(app, attempt_id, observation.result)
     return True
 
