@@ -21,6 +21,7 @@ import json
 import pickle
 import threading
 import time
+import urllib.error
 import urllib.request
 from collections.abc import Awaitable, Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -394,6 +395,8 @@ class Delivery:
     event_id: str | None
     event_type: str | None
     answer: dict[str, Any]
+    body: bytes
+    headers: dict[str, str]
 
 
 class WebhookReceiver:
@@ -450,7 +453,9 @@ class WebhookReceiver:
                     {"error": {"code": "internal", "message": type(error).__name__}},
                 )
         with self._changed:
-            self.deliveries.append(Delivery(status, event_id, event_type, answer))
+            self.deliveries.append(
+                Delivery(status, event_id, event_type, answer, body, dict(headers))
+            )
             self._changed.notify_all()
         return status, answer
 
@@ -466,6 +471,16 @@ class WebhookReceiver:
                 if remaining <= 0:
                     raise TimeoutError(f"no {event_type} webhook within {timeout} s")
                 self._changed.wait(remaining)
+
+    def post(self, body: bytes, headers: Mapping[str, str]) -> tuple[int, dict[str, Any]]:
+        """Deliver ``body`` over HTTP as Stripe would; return the status and the answer."""
+        request = urllib.request.Request(self.url, data=body, headers=dict(headers), method="POST")
+        try:
+            with urllib.request.urlopen(request, timeout=10) as response:
+                return response.status, json.loads(response.read())
+        except urllib.error.HTTPError as error:
+            with error:
+                return error.code, json.loads(error.read())
 
     def close(self) -> None:
         """Stop listening."""
