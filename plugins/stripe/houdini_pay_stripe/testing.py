@@ -6,6 +6,10 @@ store file in a directory you choose, and records the headers of every request i
 (idempotency keys, ``Stripe-Account``, the pinned version). localstripe keeps its objects in
 module globals, so run one per process (one per pytest-xdist worker).
 
+Stripe parameters localstripe does not implement (:data:`UNSUPPORTED_PARAMS`, such as
+``application_fee_amount``) are taken out before it reads a request, so it answers as if
+they had no effect, and stay in the recorded parameters for tests to check.
+
 What localstripe cannot do, tests build from Stripe's recorded object shapes and deliver
 signed with Stripe's real scheme (:func:`stripe_event`, :func:`recorded_dispute`,
 :func:`signed_webhook`): it never sends ``charge.*`` or dispute events and reports no fees.
