@@ -9,8 +9,9 @@ Events are handled as Stripe recommends for out-of-order delivery: the event say
 changed, and the object is fetched again from Stripe (on the event's Connect account) so the
 observation reports its current state:
 
-* ``payment_intent.*`` → a :class:`~houdini_pay.ChargeObservation` of the intent's attempt
-  (its ``attempt_id`` metadata);
+* ``payment_intent.succeeded``, ``.payment_failed``, ``.processing``, ``.requires_action``,
+  ``.canceled`` → a :class:`~houdini_pay.ChargeObservation` of the intent's attempt (its
+  ``attempt_id`` metadata);
 * ``charge.refunded``, ``charge.refund.updated``, ``refund.*`` → one
   :class:`~houdini_pay.RefundObservation` per refund of the charge; refunds houdini-pay made
   name their attempt, others were made in the dashboard and are recorded as such;
@@ -66,6 +67,16 @@ _DISPUTE_STATUSES = {
     "warning_closed": DisputeStatus.CLOSED,
     "prevented": DisputeStatus.CLOSED,
 }
+_INTENT_EVENTS = frozenset(
+    {
+        "payment_intent.succeeded",
+        "payment_intent.payment_failed",
+        "payment_intent.processing",
+        "payment_intent.requires_action",
+        "payment_intent.canceled",
+    }
+)
+"""Events that may change an attempt's outcome (``created`` and the like cannot)."""
 _REFUND_EVENTS = ("charge.refunded", "charge.refund.updated")
 
 
@@ -135,7 +146,7 @@ class StripeEvents:
         return ProcessorEvent(id=str(event["id"]), type=event_type, observations=observations)
 
     def _observe(self, event_type: str, obj: dict[str, Any], account: str | None) -> list[object]:
-        if event_type.startswith("payment_intent."):
+        if event_type in _INTENT_EVENTS:
             return self._intent(obj, account)
         if event_type in _REFUND_EVENTS or event_type.startswith("refund."):
             return self._refunds(obj, account)
