@@ -168,3 +168,20 @@ def test_an_event_stripe_cannot_confirm_is_refused_for_a_later_retry(
     assert (status, answer["events"][0]["result"]) == (200, "applied")
     assert count(app, Payment, status="succeeded") == 1
     assert json.loads(body)["id"] == answer["events"][0]["id"]
+
+
+def test_a_connect_endpoints_secret_may_be_configured_beside_the_platforms(
+    houdini_make_app: Callable[..., HoudiniPay],
+    stripe_environ: dict[str, str],
+    webhooks: WebhookReceiver,
+) -> None:
+    secrets = f"{WEBHOOK_SECRET}, whsec_connect_endpoint"
+    app = houdini_make_app(
+        entry_points=True, environ={**stripe_environ, "HOUDINI_PAY_STRIPE_WEBHOOK_SECRET": secrets}
+    )
+    webhooks.app = app
+    event = stripe_event("account.updated", {"id": "acct_1", "object": "account"}, account="acct_1")
+    status, answer = webhooks.post(*signed_webhook(event, "whsec_connect_endpoint"))
+    assert (status, answer["events"][0]["result"]) == (200, "ignored")
+    status, _ = webhooks.post(*signed_webhook(event, "whsec_unknown"))
+    assert status == 400
