@@ -8,6 +8,7 @@ from houdini_pay import errors, inventory, money, signals, statements
 from houdini_pay.app import HoudiniPay
 from houdini_pay.cli_support import pass_app, print_json
 from houdini_pay.demo import Demo, DemoStep
+from houdini_pay.disputes import DisputeObservation, DisputeRecord, DisputeStatus, FundsMovement
 from houdini_pay.errors import HoudiniPayError
 from houdini_pay.hookspecs import hookimpl
 from houdini_pay.models import Base, utcnow
@@ -40,6 +41,7 @@ from houdini_pay.refunds import RefundOutcome
 from houdini_pay.settings import Settings
 from houdini_pay.source_types import NewSource, SourceRequest, SourceType
 from houdini_pay.states import AttemptState, PaymentKind, PaymentStatus
+from houdini_pay.webhooks import WebhookReport
 
 __version__ = "0.1.0"
 
@@ -55,7 +57,11 @@ __all__ = [
     "ChargeStatus",
     "Demo",
     "DemoStep",
+    "DisputeObservation",
+    "DisputeRecord",
+    "DisputeStatus",
     "ErrorInfo",
+    "FundsMovement",
     "HeldItem",
     "HoudiniPay",
     "HoudiniPayError",
@@ -84,6 +90,7 @@ __all__ = [
     "SourceRequest",
     "SourceType",
     "SupporterRecord",
+    "WebhookReport",
     "__version__",
     "errors",
     "hookimpl",

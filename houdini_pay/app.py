@@ -32,6 +32,7 @@ from houdini_pay.db.unit_of_work import UnitOfWork
 from houdini_pay.models import Base, utcnow
 from houdini_pay.payment import PaymentOutcome, PaymentRequest
 from houdini_pay.plugins import Registry, build_plugin_manager, build_registry
+from houdini_pay.processors import ProcessorEvent
 from houdini_pay.records import (
     AddressRecord,
     NonprofitRecord,
@@ -266,6 +267,12 @@ class HoudiniPay:
     ) -> webhooks.WebhookReport:
         """Verify a processor's webhook and apply each of its events once."""
         return webhooks.handle_webhook(self, processor, headers, body)
+
+    def apply_events(
+        self, processor: str, events: Iterable[ProcessorEvent]
+    ) -> webhooks.WebhookReport:
+        """Apply processor events verified another way (an operator's replay), each once."""
+        return webhooks.apply_events(self, processor, events)
 
     # -- queries -----------------------------------------------------------------------
 

@@ -32,6 +32,7 @@ from sqlalchemy.types import TypeDecorator
 __all__ = [
     "Address",
     "Base",
+    "Dispute",
     "LimitedItem",
     "Nonprofit",
     "OutboxEvent",
@@ -175,6 +176,8 @@ class PaymentAttempt(Base):
             name="uq_payment_attempts_nonprofit_id_idempotency_key",
         ),
         Index("ix_payment_attempts_state_updated_at", "state", "updated_at"),
+        # Webhooks find attempts and payments by the processor's reference.
+        Index("ix_payment_attempts_processor_reference", "processor", "processor_reference"),
     )
 
     id: Mapped[str] = mapped_column(ID, primary_key=True)
@@ -216,6 +219,7 @@ class Payment(Base):
         Index("ix_payments_nonprofit_id_id", "nonprofit_id", "id"),
         Index("ix_payments_nonprofit_id_created_at", "nonprofit_id", "created_at"),
         Index("ix_payments_supporter_id", "supporter_id"),
+        Index("ix_payments_processor_reference", "processor", "processor_reference"),
     )
 
     id: Mapped[str] = mapped_column(ID, primary_key=True)
@@ -323,6 +327,36 @@ class PluginSetting(Base):
     kind: Mapped[str] = mapped_column(String(20), primary_key=True)
     symbol: Mapped[str] = mapped_column(String(50), primary_key=True)
     enabled: Mapped[bool]
+
+
+class Dispute(Base):
+    """A chargeback of a payment, as its processor reports it.
+
+    The money it moves is recorded as payments of kind ``dispute`` (funds withdrawn,
+    negative) and ``dispute_reversal`` (funds reinstated, positive) whose parent is the
+    disputed payment; this row keeps the dispute's own state (``open``, then ``won``,
+    ``lost`` or ``closed``) so that news arriving out of order never reopens it.
+    """
+
+    __tablename__ = "disputes"
+    __table_args__ = (
+        UniqueConstraint(
+            "processor", "processor_reference", name="uq_disputes_processor_processor_reference"
+        ),
+    )
+
+    id: Mapped[str] = mapped_column(ID, primary_key=True)
+    nonprofit_id: Mapped[str] = mapped_column(ForeignKey("nonprofits.id"), index=True)
+    payment_id: Mapped[str] = mapped_column(ForeignKey("payments.id"), index=True)
+    processor: Mapped[str] = mapped_column(String(50))
+    processor_reference: Mapped[str] = mapped_column(String(255))
+    status: Mapped[str] = mapped_column(String(20))
+    reason: Mapped[str | None] = mapped_column(String(100))
+    amount: Mapped[int]
+    currency: Mapped[str] = mapped_column(String(3))
+    opened_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    closed_at: Mapped[dt.datetime | None]
+    updated_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
 
 
 class Receipt(Base):

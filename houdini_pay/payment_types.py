@@ -12,6 +12,7 @@ Order of calls for one payment::
     finalize_limited_items  same transaction, after process
     release_limited_items   when the payment fails or is reversed
     on_refund           in the transaction that records a refund of one of its payments
+    on_dispute          in the transaction that records a change to a dispute of one
     fair_market_value   when a statement or receipt is written
 """
 
@@ -21,13 +22,16 @@ import abc
 import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import ClassVar
+from typing import TYPE_CHECKING, ClassVar
 
 from sqlalchemy.orm import Session
 
 from houdini_pay.payment import PaymentRequest
 from houdini_pay.processors import Capability
 from houdini_pay.records import NonprofitRecord, PaymentRecord, SupporterRecord
+
+if TYPE_CHECKING:
+    from houdini_pay.disputes import DisputeRecord
 
 __all__ = ["HeldItem", "ItemRequest", "PaymentContext", "PaymentType"]
 
@@ -120,6 +124,14 @@ class PaymentType(abc.ABC):
         """React to a refund of one of this type's payments (a refunded ticket frees a seat).
 
         ``refund.amount`` is negative; ``payment.amount_refunded`` already includes it.
+        """
+
+    def on_dispute(self, session: Session, payment: PaymentRecord, dispute: DisputeRecord) -> None:
+        """React to a dispute of one of this type's payments (a disputed gift is flagged).
+
+        Called in the transaction that records each change: the dispute opening, money
+        it withdrew or reinstated, its closing (``dispute.status`` then says how it ended).
+        ``payment`` is the disputed payment as it stands after the change.
         """
 
     def fair_market_value(self, session: Session, payment: PaymentRecord) -> int:

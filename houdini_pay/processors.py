@@ -47,7 +47,7 @@ class Capability(enum.StrEnum):
     PARTIAL_REFUNDS = "partial_refunds"
     """``refund()`` accepts less than the full amount."""
     DISPUTES = "disputes"
-    """Webhooks report chargebacks (``DisputeObservation`` from the dispute plugin)."""
+    """Webhooks report chargebacks as ``DisputeObservation`` (see ``houdini_pay.disputes``)."""
     WEBHOOKS = "webhooks"
     """``parse_webhook()`` verifies and translates the processor's notifications."""
     OFF_SESSION = "off_session"
@@ -265,7 +265,9 @@ class LookupRequest:
 
     The processor finds it by ``idempotency_key`` (the attempt id) or ``reference``.
     ``stored_request`` is the charge request as it was made, for processors that keep no
-    state of their own and re-derive the answer from it.
+    state of their own and re-derive the answer from it. For a refund, ``payment_reference``
+    names the refunded charge and ``stored_request`` is that charge's request (with the
+    ``processor_data`` it was made with).
     """
 
     attempt_id: str

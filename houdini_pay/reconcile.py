@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import and_, or_, select
 
 from houdini_pay import settlement, signals
-from houdini_pay.models import PaymentAttempt
+from houdini_pay.models import Payment, PaymentAttempt
 from houdini_pay.payment import ErrorInfo
 from houdini_pay.pipeline import stored_charge_request
 from houdini_pay.processors import (
@@ -124,6 +124,27 @@ def _lookup_request(attempt: AttemptRecord, key: str) -> LookupRequest:
     )
 
 
+def _refund_lookup_request(app: HoudiniPay, attempt: AttemptRecord, key: str) -> LookupRequest:
+    """A refund's lookup names the refunded charge and how it was made (its Connect account).
+
+    For a reversal (``attempt`` is then the charge's own attempt) that charge is the attempt's.
+    """
+    with app.session() as session:
+        charge_attempt: PaymentAttempt | None = session.get_one(PaymentAttempt, attempt.id)
+        if attempt.parent_payment_id is not None:
+            parent = session.get_one(Payment, attempt.parent_payment_id)
+            payment_reference = parent.processor_reference
+            charge_attempt = (
+                session.get(PaymentAttempt, parent.attempt_id) if parent.attempt_id else None
+            )
+        else:
+            payment_reference = attempt.processor_reference
+        stored = stored_charge_request(session, charge_attempt) if charge_attempt else None
+    return replace(
+        _lookup_request(attempt, key), payment_reference=payment_reference, stored_request=stored
+    )
+
+
 def _reconcile_one(app: HoudiniPay, attempt: AttemptRecord, report: ReconcileReport) -> None:
     processor = app.registry.processor(attempt.processor)
     if attempt.operation == OPERATION_REFUND:
@@ -206,7 +227,7 @@ def _reconcile_refund(
         )
         return
     try:
-        result = processor.lookup_refund(_lookup_request(attempt, attempt.id))
+        result = processor.lookup_refund(_refund_lookup_request(app, attempt, attempt.id))
     except Exception as exc:
         result = RefundResult.unknown(f"lookup raised {type(exc).__name__}: {exc}")
     if result is None:

@@ -60,7 +60,14 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-__all__ = ["OPERATION_REFUND", "RefundOutcome", "refund", "refundable_amount", "settle_refund"]
+__all__ = [
+    "OPERATION_REFUND",
+    "RefundOutcome",
+    "charge_processor_data",
+    "refund",
+    "refundable_amount",
+    "settle_refund",
+]
 
 OPERATION_REFUND = "refund"
 
@@ -122,6 +129,17 @@ def _load_payment(
     if payment is None or (nonprofit_id is not None and payment.nonprofit_id != nonprofit_id):
         raise NotFound(f"payment {payment_id!r} not found", code="payment_not_found")
     return payment
+
+
+def charge_processor_data(session: Session, payment: Payment) -> dict[str, Any]:
+    """What the processor's ``prepare_charge`` loaded for the charge (a Connect account).
+
+    Refunds of the payment are made with it, so they reach the account that was charged.
+    """
+    attempt = session.get(PaymentAttempt, payment.attempt_id) if payment.attempt_id else None
+    if attempt is None:
+        return {}
+    return dict(attempt.request.get("processor_data") or {})
 
 
 def refundable_amount(session: Session, payment: Payment) -> int:
@@ -265,6 +283,7 @@ def _record_attempt(
             payment_amount=payment.amount,
             currency=payment.currency,
             reason=reason,
+            processor_data=charge_processor_data(session, payment),
             metadata={"attempt_id": attempt.id, "payment_id": payment.id},
         )
         return AttemptRecord.from_model(attempt), request, processor.symbol

@@ -46,6 +46,7 @@ if TYPE_CHECKING:
     from houdini_pay.app import HoudiniPay
 
 __all__ = [
+    "FAILURE_CODES",
     "REVERSAL_PENDING",
     "REVERSAL_SUFFIX",
     "REVERSED_ERROR",
@@ -58,6 +59,15 @@ __all__ = [
 ]
 
 log = logging.getLogger(__name__)
+
+FAILURE_CODES = {
+    "rejected": "payment_rejected",
+    # An off-session charge the card's bank wants the supporter to confirm (3-D Secure):
+    # not a decline, the supporter must pay once in person (recurring runs mark the
+    # schedule past due on this code).
+    "authentication_required": "authentication_required",
+}
+"""Error codes of failed charges by decline code; any other decline is ``processor_declined``."""
 
 REVERSAL_SUFFIX = "-reversal"
 """Appended to an attempt id to make the idempotency key of its reversal refund."""
@@ -89,7 +99,7 @@ def settle(
     if result.status is ChargeStatus.SUCCEEDED:
         return _finalize(app, attempt_id, result, context, expect_payment_id, has_holds)
     if result.status is ChargeStatus.FAILED:
-        code = "payment_rejected" if result.decline_code == "rejected" else "processor_declined"
+        code = FAILURE_CODES.get(result.decline_code or "", "processor_declined")
         message = result.message or "the processor declined the payment"
         return _fail(
             app, attempt_id, ErrorInfo(code, message), result, expect_payment_id=expect_payment_id

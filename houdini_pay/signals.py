@@ -19,6 +19,13 @@ signal                    keyword arguments
 ``refund_failed``         ``attempt`` (AttemptRecord), ``error`` (ErrorInfo)
 ``source_created``        ``source`` (SourceRecord)
 ``attempt_needs_attention``  ``attempt`` (AttemptRecord), ``reason`` (str)
+``dispute_opened``        ``dispute`` (DisputeRecord), ``payment`` (PaymentRecord)
+``dispute_funds_withdrawn``   ``dispute``, ``payment`` (the disputed one), ``movement``
+                          (PaymentRecord of kind ``dispute``, negative)
+``dispute_funds_reinstated``  ``dispute``, ``payment``, ``movement`` (PaymentRecord of kind
+                          ``dispute_reversal``, positive)
+``dispute_closed``        ``dispute`` (its status is ``won``, ``lost`` or ``closed``),
+                          ``payment``
 ========================  =================================================================
 """
 
@@ -32,6 +39,10 @@ from blinker import NamedSignal, Namespace
 __all__ = [
     "attempt_needs_attention",
     "begin_payment",
+    "dispute_closed",
+    "dispute_funds_reinstated",
+    "dispute_funds_withdrawn",
+    "dispute_opened",
     "namespace",
     "payment_completed",
     "payment_failed",
@@ -66,6 +77,18 @@ refund_failed = namespace.signal("refund_failed", doc="A refund was refused by t
 source_created = namespace.signal("source_created", doc="A source was stored for a supporter.")
 attempt_needs_attention = namespace.signal(
     "attempt_needs_attention", doc="Reconciliation gave up on an attempt; a person must look."
+)
+dispute_opened = namespace.signal(
+    "dispute_opened", doc="A supporter's bank disputes a payment; the payment is disputed."
+)
+dispute_funds_withdrawn = namespace.signal(
+    "dispute_funds_withdrawn", doc="A dispute took the amount and its fee from the nonprofit."
+)
+dispute_funds_reinstated = namespace.signal(
+    "dispute_funds_reinstated", doc="Funds a dispute had withdrawn came back to the nonprofit."
+)
+dispute_closed = namespace.signal(
+    "dispute_closed", doc="A dispute was decided: won, lost, or closed without a chargeback."
 )
 
 

@@ -8,13 +8,16 @@ Observations settle attempts through the same code as the pipeline, which ignore
 about attempts that already reached a final state, so events arriving out of order never
 move a payment backwards.
 
+Observations the core applies: :class:`~houdini_pay.ChargeObservation`,
+:class:`~houdini_pay.RefundObservation` (a refund houdini-pay did not start, made in the
+processor's dashboard, is recorded too) and :class:`~houdini_pay.DisputeObservation`.
 Plugins teach the core new observation types with :func:`register_applier`.
 """
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -22,7 +25,9 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from houdini_pay import settlement
-from houdini_pay.errors import NotFound, WebhookVerificationError
+from houdini_pay.disputes import DisputeObservation, apply_dispute
+from houdini_pay.errors import HoudiniPayError, NotFound, WebhookVerificationError
+from houdini_pay.external_refunds import record_external_refund
 from houdini_pay.ids import new_id
 from houdini_pay.models import PaymentAttempt, WebhookEvent
 from houdini_pay.processors import (
@@ -36,7 +41,7 @@ from houdini_pay.refunds import OPERATION_REFUND, settle_refund
 if TYPE_CHECKING:
     from houdini_pay.app import HoudiniPay
 
-__all__ = ["WebhookReport", "apply_event", "handle_webhook", "register_applier"]
+__all__ = ["WebhookReport", "apply_event", "apply_events", "handle_webhook", "register_applier"]
 
 log = logging.getLogger(__name__)
 
@@ -70,6 +75,9 @@ def handle_webhook(
     Raises:
         NotFound: no processor by that name takes webhooks (code ``webhook_not_found``).
         WebhookVerificationError: the signature, timestamp or body does not verify.
+        HoudiniPayError: any other error the processor raised on purpose, such as a
+            ``ConfigurationError`` (a missing secret) or a ``ProcessorError`` (it could not
+            reach its API to confirm the event); the sender should deliver it again later.
     """
     processor = app.registry.processors.get(processor_symbol)
     if processor is None or Capability.WEBHOOKS not in processor.capabilities:
@@ -77,11 +85,18 @@ def handle_webhook(
     lowered = {k.lower(): v for k, v in headers.items()}
     try:
         events = processor.parse_webhook(lowered, body)
-    except WebhookVerificationError:
+    except HoudiniPayError:
         raise
     except Exception as exc:
         log.exception("processor %r failed to parse a webhook", processor_symbol)
         raise WebhookVerificationError("the webhook could not be read") from exc
+    return apply_events(app, processor_symbol, events)
+
+
+def apply_events(
+    app: HoudiniPay, processor_symbol: str, events: Iterable[ProcessorEvent]
+) -> WebhookReport:
+    """Apply events that are already verified (a replayed event file), each id once."""
     report = WebhookReport()
     for event in events:
         report.events.append(
@@ -181,10 +196,12 @@ def _apply_refund(app: HoudiniPay, processor_symbol: str, observation: RefundObs
         observation.result.reference,
     )
     if attempt_id is None:
-        return False
+        # Not a refund houdini-pay started: one made in the processor's dashboard.
+        return record_external_refund(app, processor_symbol, observation)
     settle_refund(app, attempt_id, observation.result)
     return True
 
 
 register_applier(ChargeObservation, _apply_charge)
 register_applier(RefundObservation, _apply_refund)
+register_applier(DisputeObservation, apply_dispute)

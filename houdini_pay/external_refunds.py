@@ -1,0 +1,124 @@
+"""Refunds made outside houdini-pay, recorded when the processor reports them.
+
+Staff may refund a charge in the processor's own dashboard. The processor's webhook reports
+it as a :class:`~houdini_pay.RefundObservation` that names no attempt of ours; the core then
+records it exactly like its own refunds (a negative payment, the parent's refunded amount
+and status, the payment type's ``on_refund``, ``refund_completed``), through an attempt whose
+idempotency key is made of the processor's refund reference. That key is unique per
+nonprofit, so a refund reported twice, or by two deliveries racing, is recorded once. A
+refund houdini-pay started is found by its attempt first (see
+:mod:`houdini_pay.webhooks`) and is never recorded a second time here.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from typing import TYPE_CHECKING
+
+from sqlalchemy import func, or_, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from houdini_pay.ids import new_id
+from houdini_pay.models import Payment, PaymentAttempt
+from houdini_pay.processors import RefundObservation, RefundStatus
+from houdini_pay.refunds import OPERATION_REFUND, _record_refund
+from houdini_pay.states import AttemptState, PaymentKind
+
+if TYPE_CHECKING:
+    from houdini_pay.app import HoudiniPay
+
+__all__ = ["EXTERNAL_KEY_PREFIX", "record_external_refund"]
+
+EXTERNAL_KEY_PREFIX = "external-refund:"
+"""Idempotency keys of refunds made outside houdini-pay: this, then the processor's id."""
+
+_REFUNDABLE_KINDS = (PaymentKind.CHARGE.value, PaymentKind.OFFSITE.value)
+_EXTERNAL_REASON = "refunded outside houdini-pay"
+
+
+def record_external_refund(
+    app: HoudiniPay, processor_symbol: str, observation: RefundObservation
+) -> bool:
+    """Record a succeeded refund houdini-pay did not start; False if the charge is not ours.
+
+    Refunds that are pending or failed at the processor are not recorded: no money moved
+    yet, and the processor reports them again when they succeed.
+    """
+    result = observation.result
+    amount = observation.amount
+    if result.status is not RefundStatus.SUCCEEDED or not result.reference:
+        return False
+    if not isinstance(amount, int) or isinstance(amount, bool) or amount <= 0:
+        return False
+    key = f"{EXTERNAL_KEY_PREFIX}{result.reference}"
+    try:
+        with app.unit_of_work() as uow:
+            session = uow.session
+            payment = session.scalar(
+                select(Payment)
+                .where(
+                    Payment.processor == processor_symbol,
+                    Payment.processor_reference == observation.payment_reference,
+                    Payment.kind.in_(_REFUNDABLE_KINDS),
+                )
+                .with_for_update()
+            )
+            if payment is None:
+                return False
+            if _already_recorded(session, payment, key, result.reference):
+                return True
+            now = app.clock()
+            attempt = PaymentAttempt(
+                id=new_id("att"),
+                nonprofit_id=payment.nonprofit_id,
+                operation=OPERATION_REFUND,
+                idempotency_key=key,
+                fingerprint=hashlib.sha256(key.encode()).hexdigest(),
+                state=AttemptState.CHARGING.value,
+                processor=payment.processor,
+                payment_type=payment.payment_type,
+                supporter_id=payment.supporter_id,
+                source_id=payment.source_id,
+                amount=amount,
+                currency=payment.currency,
+                request={"payment_id": payment.id, "reason": _EXTERNAL_REASON, "external": True},
+                processor_reference=result.reference,
+                parent_payment_id=payment.id,
+                reconcile_count=0,
+                created_at=now,
+                updated_at=now,
+            )
+            session.add(attempt)
+            session.flush()
+            _record_refund(app, uow, attempt, result)
+    except IntegrityError:
+        # A delivery racing this one recorded the same refund first (same idempotency key).
+        return True
+    return True
+
+
+def _already_recorded(session: Session, payment: Payment, key: str, reference: str) -> bool:
+    """Whether this refund is on record already, as ours or as an earlier external one."""
+    attempts = session.scalar(
+        select(func.count())
+        .select_from(PaymentAttempt)
+        .where(
+            PaymentAttempt.nonprofit_id == payment.nonprofit_id,
+            PaymentAttempt.operation == OPERATION_REFUND,
+            or_(
+                PaymentAttempt.idempotency_key == key,
+                PaymentAttempt.processor_reference == reference,
+            ),
+        )
+    )
+    refunds = session.scalar(
+        select(func.count())
+        .select_from(Payment)
+        .where(
+            Payment.parent_id == payment.id,
+            Payment.kind == PaymentKind.REFUND.value,
+            Payment.processor_reference == reference,
+        )
+    )
+    return bool(attempts or refunds)

@@ -1,0 +1,241 @@
+"""localstripe in a thread of the test process, recording what it receives."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import pickle
+import threading
+import urllib.request
+from collections.abc import Awaitable, Callable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import stripe
+
+__all__ = [
+    "TEST_KEY",
+    "UNSUPPORTED_PARAMS",
+    "LocalStripe",
+    "RecordedRequest",
+    "authenticate_3ds",
+    "card_payment_method",
+    "running_localstripe",
+]
+
+TEST_KEY = "sk_test_localstripe"
+"""Any key starting with ``sk_`` is accepted by localstripe."""
+
+
+UNSUPPORTED_PARAMS = frozenset(
+    {
+        "allowed_payment_method_types",
+        "application_fee_amount",
+        "description",
+        "refund_application_fee",
+    }
+)
+"""Stripe parameters localstripe does not implement and would refuse.
+
+The harness takes them out before localstripe reads the request, so they have no effect
+there; they stay in :attr:`RecordedRequest.params`, where tests check that they were sent.
+"""
+
+
+@dataclass(frozen=True, slots=True)
+class RecordedRequest:
+    """One request localstripe received: the headers Stripe gives meaning to, its body."""
+
+    method: str
+    path: str
+    idempotency_key: str | None
+    stripe_account: str | None
+    stripe_version: str | None
+    params: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass
+class LocalStripe:
+    """A running localstripe: its URL and the requests it has received."""
+
+    url: str
+    requests: list[RecordedRequest] = field(default_factory=list)
+
+    def client(self, key: str = TEST_KEY) -> stripe.StripeClient:
+        """A Stripe client talking to this server, as the browser's Stripe.js would."""
+        return stripe.StripeClient(
+            key,
+            base_addresses={"api": self.url},
+            max_network_retries=0,
+            http_client=stripe.RequestsClient(timeout=10),
+        )
+
+    def flush(self) -> None:
+        """Forget every object (customers, payment intents, ...) and every recorded request.
+
+        Registered webhooks stay (localstripe keeps them apart from its data).
+        """
+        _send(f"{self.url}/_config/data", None, method="DELETE")
+        self.requests.clear()
+
+    def register_webhook(
+        self,
+        url: str,
+        secret: str,
+        *,
+        events: Sequence[str] | None = None,
+        webhook_id: str = "houdini-pay",
+    ) -> None:
+        """Deliver events to ``url`` signed with ``secret``; ``events=[]`` turns it off."""
+        body: dict[str, Any] = {"url": url, "secret": secret}
+        if events is not None:
+            body["events"] = list(events)
+        _send(f"{self.url}/_config/webhooks/{webhook_id}", body)
+
+    def sent(self, method: str, path_prefix: str) -> list[RecordedRequest]:
+        """The recorded requests of ``method`` whose path starts with ``path_prefix``."""
+        return [r for r in self.requests if r.method == method and r.path.startswith(path_prefix)]
+
+
+def _send(url: str, payload: Mapping[str, Any] | None, *, method: str = "POST") -> None:
+    data = json.dumps(payload).encode() if payload is not None else None
+    request = urllib.request.Request(
+        url, data=data, method=method, headers={"Content-Type": "application/json"}
+    )
+    with urllib.request.urlopen(request, timeout=10) as response:
+        response.read()
+
+
+@contextlib.contextmanager
+def running_localstripe(store_dir: Path, *, timeout: float = 10.0) -> Iterator[LocalStripe]:
+    """Run localstripe on 127.0.0.1 (a free port) in a thread; its store file in ``store_dir``.
+
+    localstripe's own console script listens on every interface and keeps its store in
+    /tmp, so its aiohttp application is started here instead.
+    """
+    from aiohttp import web
+    from localstripe import resources, server, webhooks
+
+    store_file = store_dir / "localstripe.pickle"
+
+    def dump_to_disk(store: object) -> None:
+        with store_file.open("wb") as handle:
+            pickle.dump(store, handle, protocol=pickle.HIGHEST_PROTOCOL)
+
+    # localstripe hard-codes /tmp/localstripe.pickle and would load what another run left.
+    resources.Store.dump_to_disk = dump_to_disk
+    resources.Store.try_load_from_disk = lambda store: None
+    resources.store.clear()
+    webhooks._webhooks.clear()
+
+    server_state = LocalStripe(url="")
+    read_post_data = server.get_post_data
+    recorded_key = web.RequestKey("houdini_pay_recorded", RecordedRequest)
+
+    @web.middleware
+    async def record(
+        request: web.Request, handler: Callable[[web.Request], Awaitable[web.StreamResponse]]
+    ) -> web.StreamResponse:
+        recorded = RecordedRequest(
+            method=request.method,
+            path=request.path,
+            idempotency_key=request.headers.get("Idempotency-Key"),
+            stripe_account=request.headers.get("Stripe-Account"),
+            stripe_version=request.headers.get("Stripe-Version"),
+        )
+        request[recorded_key] = recorded
+        server_state.requests.append(recorded)
+        return await handler(request)
+
+    async def tolerant_post_data(request: web.Request, remove_auth: bool = True) -> Any:
+        data = await read_post_data(request, remove_auth)
+        if remove_auth and isinstance(data, dict):
+            request[recorded_key].params.update(data)
+            for name in UNSUPPORTED_PARAMS:
+                data.pop(name, None)
+        return data
+
+    server.get_post_data = tolerant_post_data
+
+    loop = asyncio.new_event_loop()
+    started = threading.Event()
+    outcome: dict[str, Any] = {}
+
+    async def start() -> None:
+        # server.app is bound to the first loop that runs it: build a fresh application
+        # with the same routes and middlewares instead.
+        app = web.Application(middlewares=[record, *server.app.middlewares])
+        app.on_response_prepare.append(server.add_cors_headers)
+        for route in server.app.router.routes():
+            app.router.add_route(route.method, route.resource.canonical, route.handler)
+        runner = web.AppRunner(app, access_log=None)
+        await runner.setup()
+        site = web.TCPSite(runner, "127.0.0.1", 0)
+        await site.start()
+        outcome["runner"] = runner
+        outcome["port"] = runner.addresses[0][1]
+
+    def run() -> None:
+        asyncio.set_event_loop(loop)
+        try:
+            loop.run_until_complete(start())
+        except BaseException as exc:
+            outcome["error"] = exc
+            started.set()
+            return
+        started.set()
+        loop.run_forever()
+
+    thread = threading.Thread(target=run, name="localstripe", daemon=True)
+    thread.start()
+    if not started.wait(timeout):
+        raise RuntimeError("localstripe did not start")
+    if "error" in outcome:
+        raise outcome["error"]
+    server_state.url = f"http://127.0.0.1:{outcome['port']}"
+    try:
+        yield server_state
+    finally:
+        runner: web.AppRunner = outcome["runner"]
+
+        async def stop() -> None:
+            await runner.cleanup()
+            # Webhook deliveries wait a second before sending: cancel those still waiting.
+            pending = [t for t in asyncio.all_tasks() if t is not asyncio.current_task()]
+            for task in pending:
+                task.cancel()
+            await asyncio.gather(*pending, return_exceptions=True)
+
+        asyncio.run_coroutine_threadsafe(stop(), loop).result(timeout)
+        loop.call_soon_threadsafe(loop.stop)
+        thread.join(timeout)
+        loop.close()
+        server.get_post_data = read_post_data
+
+
+def card_payment_method(client: stripe.StripeClient, number: str) -> str:
+    """Create a card payment method, as Stripe.js does in the supporter's browser."""
+    method = client.v1.payment_methods.create(
+        params={
+            "type": "card",
+            "card": {"number": number, "exp_month": 12, "exp_year": 2034, "cvc": "123"},
+        }
+    )
+    return method.id
+
+
+def authenticate_3ds(
+    client: stripe.StripeClient, intent_id: str, client_secret: str, *, success: bool = True
+) -> stripe.PaymentIntent:
+    """Answer the 3-D Secure challenge of a PaymentIntent (a localstripe-only endpoint)."""
+    response = client.raw_request(
+        "post",
+        f"/v1/payment_intents/{intent_id}/_authenticate",
+        client_secret=client_secret,
+        success="true" if success else "false",
+    )
+    intent = client.deserialize(response, api_mode="V1")
+    assert isinstance(intent, stripe.PaymentIntent)
+    return intent
