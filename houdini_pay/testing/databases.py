@@ -16,6 +16,7 @@ from contextlib import contextmanager
 import pytest
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
+from sqlalchemy.pool import NullPool
 
 __all__ = [
     "DEFAULT_POSTGRES_URL",
@@ -35,7 +36,8 @@ def postgres_base_url() -> str:
 
 
 def _unreachable_reason(url: str) -> str | None:
-    engine = create_engine(url, connect_args={"connect_timeout": 3})
+    # NullPool: the one connection is closed on release, never left for the collector.
+    engine = create_engine(url, connect_args={"connect_timeout": 3}, poolclass=NullPool)
     try:
         with engine.connect() as connection:
             connection.execute(text("select 1"))
@@ -61,7 +63,7 @@ def require_postgres() -> str:
 def temporary_postgres_database(base_url: str) -> Iterator[str]:
     """Create a database with a random name on the server of ``base_url``; drop it after."""
     name = f"houdini_pay_test_{secrets.token_hex(6)}"
-    admin = create_engine(base_url, isolation_level="AUTOCOMMIT")
+    admin = create_engine(base_url, isolation_level="AUTOCOMMIT", poolclass=NullPool)
     try:
         with admin.connect() as connection:
             connection.execute(text(f'CREATE DATABASE "{name}"'))
