@@ -4,7 +4,9 @@ Everything a platform or a plugin needs is importable from here; the submodules 
 are internal. See docs/plugin-authors.md for writing a processor or payment type.
 """
 
-from houdini_pay import errors, inventory, money, signals, statements
+from typing import TYPE_CHECKING
+
+from houdini_pay import api_keys, errors, inventory, money, signals, statements
 from houdini_pay.app import HoudiniPay
 from houdini_pay.cli_support import pass_app, print_json
 from houdini_pay.demo import Demo, DemoStep
@@ -42,6 +44,9 @@ from houdini_pay.settings import Settings
 from houdini_pay.source_types import NewSource, SourceRequest, SourceType
 from houdini_pay.states import AttemptState, PaymentKind, PaymentStatus
 from houdini_pay.webhooks import WebhookReport
+
+if TYPE_CHECKING:
+    from houdini_pay import api
 
 __version__ = "0.1.0"
 
@@ -92,6 +97,8 @@ __all__ = [
     "SupporterRecord",
     "WebhookReport",
     "__version__",
+    "api",
+    "api_keys",
     "errors",
     "hookimpl",
     "inventory",
@@ -102,3 +109,13 @@ __all__ = [
     "statements",
     "utcnow",
 ]
+
+
+def __getattr__(name: str) -> object:
+    # The HTTP API is imported on first use: FastAPI costs every CLI command a third of a
+    # second to import, and only the server and plugin routes need it.
+    if name == "api":
+        import importlib
+
+        return importlib.import_module("houdini_pay.api")
+    raise AttributeError(f"module 'houdini_pay' has no attribute {name!r}")

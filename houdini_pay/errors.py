@@ -16,6 +16,8 @@ The tree::
     │   ├── CapabilityNotSupported     422  capability_not_supported
     │   └── RefundExceedsPayment       422  refund_exceeds_payment
     ├── NotFound                       404  nonprofit_not_found, supporter_not_found, ...
+    ├── Unauthenticated                401  api_key_required, invalid_api_key
+    ├── RequestTooLarge                413  request_too_large
     ├── Conflict                       409  the request clashes with the current state
     │   ├── IdempotencyConflict        409  idempotency_conflict
     │   ├── IdempotencyInFlight        409  idempotency_in_flight
@@ -53,7 +55,9 @@ __all__ = [
     "PluginError",
     "ProcessorError",
     "RefundExceedsPayment",
+    "RequestTooLarge",
     "SoldOut",
+    "Unauthenticated",
     "UnknownPlugin",
     "WebhookVerificationError",
 ]
@@ -148,6 +152,20 @@ class NotFound(HoudiniPayError):
 
     code = "not_found"
     http_status = 404
+
+
+class Unauthenticated(HoudiniPayError):
+    """An HTTP request without an API key, or with a key that is unknown or revoked."""
+
+    code = "unauthenticated"
+    http_status = 401
+
+
+class RequestTooLarge(HoudiniPayError):
+    """An HTTP request body larger than the server accepts; it was not read to the end."""
+
+    code = "request_too_large"
+    http_status = 413
 
 
 class Conflict(HoudiniPayError):

@@ -21,6 +21,8 @@ import click
 import pluggy
 
 if TYPE_CHECKING:
+    from fastapi import APIRouter
+
     from houdini_pay.app import HoudiniPay
     from houdini_pay.demo import DemoStep
     from houdini_pay.payment_types import PaymentType
@@ -140,4 +142,47 @@ def register_demo_steps() -> Iterable[DemoStep]:
         def register_demo_steps():
             return [DemoStep(order=50, title="A bank transfer", requires=frozenset({"iban"}),
                              run=show_bank_transfer)]
+    """
+
+
+@hookspec
+def register_routes(app: HoudiniPay) -> Iterable[APIRouter]:
+    """Return FastAPI routers whose routes ``houdini-pay serve`` adds to the HTTP API.
+
+    Each router is mounted under ``/api/v1`` behind the API-key check: no route of a plugin
+    can be reached without a valid key, and the key's nonprofit is known to the route. Use
+    the dependencies of :mod:`houdini_pay.api` so a plugin's routes behave like the core's:
+
+    * ``NonprofitId`` for a ``{nonprofit_id}`` path parameter: a key of another nonprofit
+      (or an unknown id) answers 404, before the route runs.
+    * ``Scope`` for routes without ``{nonprofit_id}``: the nonprofit to scope every lookup
+      to (``None`` for the admin key), to pass on as ``nonprofit_id=``.
+    * ``App`` for the :class:`~houdini_pay.HoudiniPay` application, ``IdempotencyKey`` for
+      a required ``Idempotency-Key`` header, ``ApiModel`` as the base of request bodies
+      (unknown fields and wrong types answer 422) and ``error_responses(...)`` to document
+      the error statuses in the OpenAPI schema.
+
+    Raise :class:`~houdini_pay.HoudiniPayError` subclasses for anything the caller got
+    wrong; the API answers them as ``{"error": {"code": ..., "message": ...}}`` with the
+    error's ``http_status``. Define routes with plain ``def`` (they run in a thread pool, so
+    blocking database calls are fine).
+
+    Args:
+        app: the application the server runs, for settings a route needs when built.
+
+    Returns:
+        ``fastapi.APIRouter`` objects. A route whose method and path are already taken (by
+        the core or another plugin) stops the server from starting.
+
+    Example::
+
+        router = APIRouter(prefix="/nonprofits/{nonprofit_id}/ticket-levels", tags=["tickets"])
+
+        @router.get("", responses=error_responses(404))
+        def list_ticket_levels(nonprofit_id: NonprofitId, app: App) -> list[TicketLevel]:
+            return levels_of(app, nonprofit_id)
+
+        @hookimpl
+        def register_routes(app):
+            return [router]
     """

@@ -31,6 +31,7 @@ from sqlalchemy.types import TypeDecorator
 
 __all__ = [
     "Address",
+    "ApiKey",
     "Base",
     "Dispute",
     "LimitedItem",
@@ -386,3 +387,21 @@ class Receipt(Base):
     year: Mapped[int] = mapped_column(Integer)
     number: Mapped[int] = mapped_column(Integer)
     issued_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+
+
+class ApiKey(Base):
+    """A key the platform sends over HTTP to act for one nonprofit.
+
+    Only the SHA-256 of the key is stored: the key itself is shown once, when it is made.
+    ``prefix`` (the key's first characters) lets a person tell keys apart in listings.
+    """
+
+    __tablename__ = "api_keys"
+
+    id: Mapped[str] = mapped_column(ID, primary_key=True)
+    nonprofit_id: Mapped[str] = mapped_column(ForeignKey("nonprofits.id"), index=True)
+    name: Mapped[str | None] = mapped_column(String(200))
+    prefix: Mapped[str] = mapped_column(String(20))
+    key_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    revoked_at: Mapped[dt.datetime | None]

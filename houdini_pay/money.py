@@ -20,6 +20,7 @@ from babel.numbers import format_currency, get_currency_precision, get_territory
 from houdini_pay.errors import InvalidAmount, InvalidCurrency
 
 __all__ = [
+    "MAX_AMOUNT",
     "currencies_in_use",
     "currency_exponent",
     "format_amount",
@@ -28,6 +29,10 @@ __all__ = [
     "to_minor_units",
     "validate_amount",
 ]
+
+
+MAX_AMOUNT = 2**53 - 1
+"""The largest amount accepted: JSON clients (JavaScript) read larger integers inexactly."""
 
 
 @cache
@@ -72,6 +77,10 @@ def validate_amount(amount: object, *, field: str = "amount") -> int:
     if amount <= 0:
         raise InvalidAmount(
             f"{field} must be greater than zero, got {amount}", details={"field": field}
+        )
+    if amount > MAX_AMOUNT:
+        raise InvalidAmount(
+            f"{field} must be at most {MAX_AMOUNT} minor units", details={"field": field}
         )
     return amount
 

@@ -332,6 +332,11 @@ class Processor(abc.ABC):
         moves_money: False for offsite processors (payments are recorded, kind ``offsite``).
         source_types: symbols of the source types this processor charges.
         requires_source: whether a charge needs a stored source.
+        countries: ISO 3166 codes of the supporters it can charge, or ``None`` for any
+            (what ``payment-methods/available?country=XX`` filters on).
+        processing_object_schema: a JSON Schema of the ``payment_processing_object`` the
+            front end sends, shown to it by ``payment-methods/available``; ``None`` says
+            nothing about it.
     """
 
     symbol: ClassVar[str]
@@ -341,6 +346,8 @@ class Processor(abc.ABC):
     moves_money: ClassVar[bool] = True
     source_types: ClassVar[tuple[str, ...]] = ()
     requires_source: ClassVar[bool] = False
+    countries: ClassVar[frozenset[str] | None] = None
+    processing_object_schema: ClassVar[Mapping[str, Any] | None] = None
 
     def validate_request(self, request: ChargeRequest) -> None:
         """Check the processing object before anything is written; raise ``InvalidRequest``."""

@@ -51,11 +51,16 @@ class NewSource:
 
 
 class SourceType(abc.ABC):
-    """Base class of source types. Set ``symbol`` and ``processor``; implement ``create``."""
+    """Base class of source types. Set ``symbol`` and ``processor``; implement ``create``.
+
+    ``source_object_schema`` is a JSON Schema of the ``payment_processor_source_object``
+    the front end sends; ``payment-methods/available`` shows it (``None`` says nothing).
+    """
 
     symbol: ClassVar[str]
     processor: ClassVar[str]
     display_name: ClassVar[str] = ""
+    source_object_schema: ClassVar[Mapping[str, Any] | None] = None
 
     @abc.abstractmethod
     def create(self, request: SourceRequest) -> NewSource:

@@ -12,7 +12,7 @@ from typing import Any
 import click
 
 from houdini_pay.app import HoudiniPay
-from houdini_pay.cli import admin, payments, records, statements
+from houdini_pay.cli import admin, api_keys, payments, records, server, statements
 from houdini_pay.cli_support import CliState
 from houdini_pay.errors import HoudiniPayError
 from houdini_pay.plugins import PluginManager, build_plugin_manager
@@ -86,7 +86,7 @@ def cli(ctx: click.Context, database_url: str | None) -> None:
     ctx.obj = CliState(database_url, make_app)
 
 
-for module in (admin, records, payments, statements):
+for module in (admin, records, payments, statements, api_keys, server):
     for command in module.COMMANDS:
         cli.add_command(command)
 payments.payments.add_command(statements.export)

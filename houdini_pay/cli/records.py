@@ -7,6 +7,7 @@ import click
 from houdini_pay.app import HoudiniPay
 from houdini_pay.cli_support import json_option, parse_json_object, pass_app, print_json
 from houdini_pay.errors import InvalidRequest
+from houdini_pay.payment_methods import available_methods
 
 __all__ = ["COMMANDS"]
 
@@ -55,6 +56,22 @@ def show_nonprofit(app: HoudiniPay, nonprofit_id: str, as_json: bool) -> None:
     click.echo(f"{record.id}  {record.name} ({record.currency}) slug={record.slug}")
     click.echo(f"processors:    {', '.join(enabled['processors']) or '-'}")
     click.echo(f"payment types: {', '.join(enabled['payment_types']) or '-'}")
+
+
+@nonprofits.command("methods")
+@click.argument("nonprofit_id")
+@click.option("--country", help="The supporter's country (default: the nonprofit's).")
+@json_option
+@pass_app
+def show_methods(app: HoudiniPay, nonprofit_id: str, country: str | None, as_json: bool) -> None:
+    """Show the payment methods a nonprofit can offer, and what each needs."""
+    methods = available_methods(app, nonprofit_id, country=country)
+    if as_json:
+        print_json(methods)
+        return
+    for method in methods["methods"]:
+        kinds = ", ".join(kind["symbol"] for kind in method["source_types"]) or "-"
+        click.echo(f"{method['processor']:<12} {method['display_name']}  (sources: {kinds})")
 
 
 def _toggle(enabled: bool) -> click.Command:

@@ -46,6 +46,30 @@ _FIELDS = {"method", "check_number", "reference", "pending_approval", "note"}
 _MAX_TEXT = 200
 
 
+_TEXT_SCHEMA = {"type": "string", "minLength": 1, "maxLength": _MAX_TEXT}
+
+PROCESSING_OBJECT_SCHEMA = {
+    "type": "object",
+    "additionalProperties": False,
+    "properties": {
+        "method": {"enum": list(METHODS), "description": "default: the source's method"},
+        "check_number": {**_TEXT_SCHEMA, "description": "only with method check"},
+        "reference": {**_TEXT_SCHEMA, "description": "required when pending_approval"},
+        "pending_approval": {"type": "boolean", "default": False},
+        "note": _TEXT_SCHEMA,
+    },
+}
+"""What ``payment-methods/available`` tells front ends about the processing object."""
+
+SOURCE_OBJECT_SCHEMA = {
+    "type": "object",
+    "additionalProperties": False,
+    "required": ["method"],
+    "properties": {"method": {"enum": list(METHODS)}, "label": _TEXT_SCHEMA},
+}
+"""What ``payment-methods/available`` tells front ends about the source object."""
+
+
 def _text(obj: Mapping[str, Any], key: str) -> str | None:
     value = obj.get(key)
     if value is None:
@@ -133,6 +157,7 @@ class OffsiteProcessor(Processor):
     )
     moves_money = False
     source_types = ("offsite",)
+    processing_object_schema = PROCESSING_OBJECT_SCHEMA
 
     def validate_request(self, request: ChargeRequest) -> None:
         """Check the processing object (method, check number, reference)."""
@@ -165,6 +190,7 @@ class OffsiteSourceType(SourceType):
     symbol = "offsite"
     processor = "offsite"
     display_name = "Offsite method"
+    source_object_schema = SOURCE_OBJECT_SCHEMA
 
     def create(self, request: SourceRequest) -> NewSource:
         """Validate the object; the method becomes the source's reference."""

@@ -1,0 +1,103 @@
+"""Build the FastAPI application of a :class:`~houdini_pay.HoudiniPay` application."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import cast
+
+from fastapi import APIRouter, Depends, FastAPI
+
+from houdini_pay import __version__
+from houdini_pay.api import health, nonprofits, payments, supporters, webhooks
+from houdini_pay.api.auth import authenticate
+from houdini_pay.api.error_handling import install_error_handlers
+from houdini_pay.api.middleware import AccessLog, RequestGuard
+from houdini_pay.api.settings import ApiSettings
+from houdini_pay.app import HoudiniPay
+from houdini_pay.errors import PluginError
+
+__all__ = ["API_PREFIX", "create_api"]
+
+API_PREFIX = "/api/v1"
+
+_DESCRIPTION = """\
+Payments for nonprofits. Every `/api/v1` route needs `Authorization: Bearer <key>` (a key
+made with `houdini-pay api-keys create`); a key sees only its nonprofit, and any id of
+another nonprofit answers 404. Errors answer `{"error": {"code": ..., "message": ...}}`.
+Amounts are whole minor units (2500 is 25.00 USD).
+"""
+
+
+def create_api(app: HoudiniPay, *, settings: ApiSettings | None = None) -> FastAPI:
+    """The HTTP API of ``app``: the core's routes, then the plugins' (``register_routes``).
+
+    Args:
+        app: the application every route calls.
+        settings: defaults to :meth:`ApiSettings.from_env` on ``app.settings.environ``.
+
+    Raises:
+        PluginError: a plugin returned something that is not an ``APIRouter``, or a route
+            whose method and path are already taken.
+        ConfigurationError: an admin key too short to be safe.
+    """
+    settings = settings or ApiSettings.from_env(app.settings.environ)
+    api = FastAPI(
+        title="houdini-pay",
+        version=__version__,
+        description=_DESCRIPTION,
+        openapi_url="/openapi.json",
+        docs_url="/docs",
+        redoc_url=None,
+    )
+    api.state.houdini_pay = app
+    api.state.api_settings = settings
+    install_error_handlers(api)
+
+    v1 = APIRouter(prefix=API_PREFIX, dependencies=[Depends(authenticate)])
+    for module in (nonprofits, supporters, payments):
+        v1.include_router(module.router)
+    api.include_router(v1)
+    api.include_router(webhooks.router)
+    api.include_router(health.router)
+    _include_plugin_routes(api, app)
+
+    # The last added runs first: the log sees every answer, including the guard's.
+    api.add_middleware(RequestGuard, max_body_bytes=settings.max_body_bytes)
+    api.add_middleware(AccessLog)
+    return api
+
+
+def _operations(api: FastAPI) -> set[tuple[str, str]]:
+    """The (METHOD, path) pairs ``api`` serves, read from its OpenAPI schema.
+
+    The schema is the public view of every route, however deeply routers are nested.
+    """
+    paths = api.openapi()["paths"]
+    api.openapi_schema = None  # routes may still be added: build the schema again later
+    return {(method.upper(), path) for path, operations in paths.items() for method in operations}
+
+
+def _include_plugin_routes(api: FastAPI, app: HoudiniPay) -> None:
+    """Mount each plugin's routers under /api/v1, behind the API-key check."""
+    owners = dict.fromkeys(_operations(api), "the core")
+    hook = app.plugins.hook.register_routes
+    # Oldest registration first, as for the other registration hooks.
+    for impl in reversed(hook.get_hookimpls()):
+        arguments = {"app": app}
+        result = impl.function(**{name: arguments[name] for name in impl.argnames})
+        for router in cast(Iterable[object], result or ()):
+            if not isinstance(router, APIRouter):
+                raise PluginError(
+                    f"plugin {impl.plugin_name!r} returned {router!r} from register_routes; "
+                    "expected a fastapi.APIRouter"
+                )
+            probe = FastAPI()
+            probe.include_router(router, prefix=API_PREFIX)
+            for route in sorted(_operations(probe)):
+                if route in owners:
+                    raise PluginError(
+                        f"plugin {impl.plugin_name!r} adds {route[0]} {route[1]}, which "
+                        f"{owners[route]} already serves"
+                    )
+                owners[route] = f"plugin {impl.plugin_name!r}"
+            api.include_router(router, prefix=API_PREFIX, dependencies=[Depends(authenticate)])

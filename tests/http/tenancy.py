@@ -1,0 +1,183 @@
+"""Tenancy checks shared by the test client's tests and the served process's.
+
+Two nonprofits, each with a supporter, a source, an address and a payment pending approval
+(offsite and donation, the plugins shipped with the core). Nonprofit A's key then tries every
+route of the API with B's ids; each must answer 404 and change nothing.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import httpx2
+from sqlalchemy import func, select
+
+from houdini_pay import HoudiniPay, PaymentRequest
+from houdini_pay.api_keys import create_api_key
+from houdini_pay.models import Base
+
+PUBLIC_OPERATIONS = {("POST", "/webhooks/{processor}"), ("GET", "/healthz")}
+"""Routes with no tenant: they take no API key."""
+
+
+@dataclass(frozen=True)
+class TenantRecords:
+    """A nonprofit's ids and its key."""
+
+    nonprofit_id: str
+    supporter_id: str
+    source_id: str
+    address_id: str
+    payment_id: str
+    key: str
+
+    @property
+    def headers(self) -> dict[str, str]:
+        """The Authorization header of this tenant's key."""
+        return {"Authorization": f"Bearer {self.key}"}
+
+
+def make_tenant(app: HoudiniPay, name: str) -> TenantRecords:
+    """A nonprofit with one record of each kind, made through the Python API."""
+    nonprofit = app.create_nonprofit(name, "USD", country="US")
+    supporter = app.create_supporter(nonprofit.id, f"Supporter of {name}")
+    source = app.create_source(supporter.id, "offsite", {"method": "bank_transfer"})
+    address = app.create_address(supporter.id, line1="1 Main St")
+    outcome = app.pay(
+        PaymentRequest(
+            nonprofit_id=nonprofit.id,
+            supporter_id=supporter.id,
+            amount=5000,
+            currency="USD",
+            payment_type="donation",
+            source_id=source.id,
+            processing_object={"reference": f"TX-{name}", "pending_approval": True},
+            idempotency_key=f"setup-{name}",
+        )
+    )
+    assert outcome.payment is not None
+    key = create_api_key(app, nonprofit.id).key
+    return TenantRecords(nonprofit.id, supporter.id, source.id, address.id, outcome.payment.id, key)
+
+
+@dataclass(frozen=True)
+class CrossRequest:
+    """One request of A's key naming a record of B."""
+
+    operation: tuple[str, str]
+    method: str
+    url: str
+    json: Any = None
+    params: dict[str, str] = field(default_factory=dict)
+
+
+def cross_tenant_requests(a: TenantRecords, b: TenantRecords) -> list[CrossRequest]:
+    """Every route, with B's ids in the path, and in the body or query where A's path is."""
+    np_a, np_b = f"/api/v1/nonprofits/{a.nonprofit_id}", f"/api/v1/nonprofits/{b.nonprofit_id}"
+    base = "/api/v1/nonprofits/{nonprofit_id}"
+    pay_body = {
+        "supporter_id": a.supporter_id,
+        "amount": 100,
+        "currency": "USD",
+        "payment_type": "donation",
+        "payment_processor": "offsite",
+        "payment_processing_object": {"method": "cash"},
+    }
+    source_body = {
+        "payment_processor_source_type": "offsite",
+        "payment_processor_source_object": {"method": "cash"},
+    }
+    payment = f"{base}/payments/{{payment_id}}"
+    requests = [
+        CrossRequest(("GET", base), "GET", np_b),
+        CrossRequest(
+            ("GET", f"{base}/payment-methods/available"), "GET", f"{np_b}/payment-methods/available"
+        ),
+        CrossRequest(("POST", f"{base}/supporters"), "POST", f"{np_b}/supporters", {"name": "Eve"}),
+        CrossRequest(
+            ("GET", f"{base}/supporters/{{supporter_id}}"),
+            "GET",
+            f"{np_b}/supporters/{b.supporter_id}",
+        ),
+        CrossRequest(
+            ("GET", f"{base}/supporters/{{supporter_id}}"),
+            "GET",
+            f"{np_a}/supporters/{b.supporter_id}",
+        ),
+        CrossRequest(
+            ("POST", "/api/v1/supporters/{supporter_id}/sources"),
+            "POST",
+            f"/api/v1/supporters/{b.supporter_id}/sources",
+            source_body,
+        ),
+        CrossRequest(
+            ("POST", "/api/v1/supporters/{supporter_id}/addresses"),
+            "POST",
+            f"/api/v1/supporters/{b.supporter_id}/addresses",
+            {"line1": "2 Side St"},
+        ),
+        CrossRequest(("POST", f"{base}/payment"), "POST", f"{np_b}/payment", pay_body),
+        CrossRequest(("GET", f"{base}/payments"), "GET", f"{np_b}/payments"),
+        CrossRequest(
+            ("GET", f"{base}/payments"),
+            "GET",
+            f"{np_a}/payments",
+            params={"supporter_id": b.supporter_id},
+        ),
+    ]
+    for field_name, value in (
+        ("supporter_id", b.supporter_id),
+        ("source_id", b.source_id),
+        ("address_id", b.address_id),
+    ):
+        requests.append(
+            CrossRequest(
+                ("POST", f"{base}/payment"),
+                "POST",
+                f"{np_a}/payment",
+                {**pay_body, field_name: value},
+            )
+        )
+    for np in (np_a, np_b):
+        url = f"{np}/payments/{b.payment_id}"
+        requests += [
+            CrossRequest(("GET", payment), "GET", url),
+            CrossRequest(("POST", f"{payment}/refunds"), "POST", f"{url}/refunds", {}),
+            CrossRequest(("POST", f"{payment}/approve"), "POST", f"{url}/approve"),
+            CrossRequest(("POST", f"{payment}/reject"), "POST", f"{url}/reject", {}),
+        ]
+    return requests
+
+
+def row_counts(app: HoudiniPay) -> dict[str, int]:
+    """The number of rows of every table."""
+    with app.session() as session:
+        return {
+            table.name: int(session.scalar(select(func.count()).select_from(table)) or 0)
+            for table in Base.metadata.sorted_tables
+        }
+
+
+def assert_tenants_apart(
+    client: httpx2.Client, app: HoudiniPay, a: TenantRecords, b: TenantRecords
+) -> None:
+    """A's key on every route with B's ids: 404 each time, no row added, B's payment as it was."""
+    before = row_counts(app)
+    payment_before = app.get_payment(b.payment_id)
+    schema = client.get("/openapi.json").json()
+    served = {(m.upper(), p) for p, ops in schema["paths"].items() for m in ops}
+    requests = cross_tenant_requests(a, b)
+    assert served - PUBLIC_OPERATIONS == {r.operation for r in requests}, "a route is untested"
+    for number, request in enumerate(requests):
+        response = client.request(
+            request.method,
+            request.url,
+            json=request.json,
+            params=request.params,
+            headers={**a.headers, "Idempotency-Key": f"cross-{number}"},
+        )
+        assert response.status_code == 404, (request, response.text)
+        assert response.json()["error"]["code"].endswith("_not_found"), request
+    assert row_counts(app) == before
+    assert app.get_payment(b.payment_id) == payment_before

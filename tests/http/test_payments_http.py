@@ -1,0 +1,237 @@
+"""Payments over HTTP: pay, replay, decline, list, show, refund, approve, reject."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi.testclient import TestClient
+
+from houdini_pay import ChargeRequest, ChargeResult, HoudiniPay
+from houdini_pay.models import Payment, PaymentAttempt
+from houdini_pay.testing import FakeProcessor
+from tests.helpers import count
+from tests.http.conftest import Tenant
+
+
+def payment_body(tenant: Tenant, **overrides: Any) -> dict[str, Any]:
+    """A 2500 USD gift through the fake processor; keywords override fields."""
+    body: dict[str, Any] = {
+        "supporter_id": tenant.supporter.id,
+        "amount": 2500,
+        "currency": "USD",
+        "payment_processor": "fake",
+        "payment_type": "gift",
+        "payment_type_object": {"note": "for the winter"},
+    }
+    body.update(overrides)
+    return body
+
+
+def pay(client: TestClient, tenant: Tenant, key: str = "order-1", **overrides: Any) -> Any:
+    """POST a payment for ``tenant`` with the Idempotency-Key ``key``."""
+    return client.post(
+        f"/api/v1/nonprofits/{tenant.nonprofit.id}/payment",
+        json=payment_body(tenant, **overrides),
+        headers={**tenant.headers, "Idempotency-Key": key},
+    )
+
+
+def test_a_payment_answers_201_with_the_outcome_the_cli_prints(
+    client: TestClient, app: HoudiniPay, tenant: Tenant
+) -> None:
+    response = pay(client, tenant)
+    assert response.status_code == 201
+    body = response.json()
+    assert body["status"] == "succeeded"
+    assert body["replayed"] is False
+    assert body["payment"]["amount"] == 2500
+    assert body["payment"]["supporter_id"] == tenant.supporter.id
+    stored = app.get_payment(body["payment"]["id"])
+    assert body["payment"] == stored.to_dict()
+    shown = client.get(
+        f"/api/v1/nonprofits/{tenant.nonprofit.id}/payments/{stored.id}", headers=tenant.headers
+    )
+    assert shown.status_code == 200
+    assert shown.json() == stored.to_dict()
+
+
+def test_a_retry_with_the_same_key_replays_and_charges_once(
+    client: TestClient, app: HoudiniPay, tenant: Tenant, fake_processor: FakeProcessor
+) -> None:
+    first = pay(client, tenant, key="order-2").json()
+    again = pay(client, tenant, key="order-2")
+    assert again.status_code == 201
+    assert again.json()["replayed"] is True
+    assert again.json()["payment"] == first["payment"]
+    assert fake_processor.charge_count == 1
+    assert count(app, Payment) == 1
+
+
+def test_the_same_key_with_another_body_is_a_409_and_writes_nothing(
+    client: TestClient, app: HoudiniPay, tenant: Tenant
+) -> None:
+    pay(client, tenant, key="order-3")
+    conflict = pay(client, tenant, key="order-3", amount=9999)
+    assert conflict.status_code == 409
+    assert conflict.json()["error"]["code"] == "idempotency_conflict"
+    assert count(app, PaymentAttempt) == 1
+
+
+def test_a_key_whose_payment_is_still_running_is_a_409(
+    client: TestClient, app: HoudiniPay, tenant: Tenant, fake_processor: FakeProcessor
+) -> None:
+    answers: list[Any] = []
+    charge = fake_processor.charge
+
+    def charge_while_retried(request: ChargeRequest, *, idempotency_key: str) -> ChargeResult:
+        answers.append(pay(client, tenant, key="order-4"))
+        return charge(request, idempotency_key=idempotency_key)
+
+    fake_processor.charge = charge_while_retried  # type: ignore[method-assign]
+    assert pay(client, tenant, key="order-4").status_code == 201
+    assert [a.status_code for a in answers] == [409]
+    assert answers[0].json()["error"]["code"] == "idempotency_in_flight"
+    assert count(app, Payment) == 1
+
+
+def test_a_declined_payment_is_a_402_with_the_outcome(
+    client: TestClient, app: HoudiniPay, tenant: Tenant, fake_processor: FakeProcessor
+) -> None:
+    fake_processor.behaviour = "decline"
+    response = pay(client, tenant)
+    assert response.status_code == 402
+    body = response.json()
+    assert body["status"] == "failed"
+    assert body["error"]["code"]
+    assert "declined" in body["error"]["message"]
+    assert count(app, Payment, status="succeeded") == 0
+
+
+def test_requires_action_answers_what_the_front_end_needs(
+    client: TestClient, tenant: Tenant, fake_processor: FakeProcessor
+) -> None:
+    fake_processor.behaviour = "requires_action"
+    response = pay(client, tenant)
+    assert response.status_code == 201
+    assert response.json()["status"] == "requires_action"
+    assert response.json()["next_action"]["client_secret"].endswith("_secret")
+
+
+def test_an_unknown_outcome_is_a_202_left_for_reconcile(
+    client: TestClient, tenant: Tenant, fake_processor: FakeProcessor
+) -> None:
+    fake_processor.behaviour = "timeout"
+    response = pay(client, tenant)
+    assert response.status_code == 202
+    assert response.json()["status"] == "unknown"
+
+
+def test_the_idempotency_key_header_is_required(
+    client: TestClient, app: HoudiniPay, tenant: Tenant
+) -> None:
+    response = client.post(
+        f"/api/v1/nonprofits/{tenant.nonprofit.id}/payment",
+        json=payment_body(tenant),
+        headers=tenant.headers,
+    )
+    assert response.status_code == 422
+    assert response.json()["error"]["code"] == "invalid_idempotency_key"
+    assert count(app, PaymentAttempt) == 0
+
+
+def test_payments_are_listed_newest_first_a_page_at_a_time(
+    client: TestClient, tenant: Tenant, fake_processor: FakeProcessor
+) -> None:
+    ids = [pay(client, tenant, key=f"list-{n}").json()["payment"]["id"] for n in range(3)]
+    url = f"/api/v1/nonprofits/{tenant.nonprofit.id}/payments"
+    first = client.get(url, params={"limit": 2}, headers=tenant.headers).json()
+    assert [p["id"] for p in first["payments"]] == ids[:0:-1]
+    second = client.get(
+        url, params={"limit": 2, "cursor": first["next_cursor"]}, headers=tenant.headers
+    ).json()
+    assert [p["id"] for p in second["payments"]] == ids[:1]
+    assert second["next_cursor"] is None
+    filtered = client.get(
+        url,
+        params={"status": "succeeded", "kind": "charge", "supporter_id": tenant.supporter.id},
+        headers=tenant.headers,
+    ).json()
+    assert len(filtered["payments"]) == 3
+    assert client.get(url, params={"status": "refunded"}, headers=tenant.headers).json() == {
+        "payments": [],
+        "next_cursor": None,
+    }
+
+
+def test_the_created_range_needs_a_time_zone_and_a_date_in_range(
+    client: TestClient, tenant: Tenant
+) -> None:
+    pay(client, tenant)
+    url = f"/api/v1/nonprofits/{tenant.nonprofit.id}/payments"
+    since_2000 = client.get(
+        url, params={"created_from": "2000-01-01T00:00:00+00:00"}, headers=tenant.headers
+    )
+    assert len(since_2000.json()["payments"]) == 1
+    before_2000 = client.get(
+        url, params={"created_to": "2000-01-01T00:00:00Z"}, headers=tenant.headers
+    )
+    assert before_2000.json()["payments"] == []
+    naive = client.get(url, params={"created_from": "2000-01-01T00:00:00"}, headers=tenant.headers)
+    assert naive.status_code == 422
+    overflowing = client.get(
+        url, params={"created_to": "9999-12-31T23:59:59-05:00"}, headers=tenant.headers
+    )
+    assert overflowing.status_code == 422
+    assert overflowing.json()["error"]["code"] == "invalid_date"
+
+
+def test_a_partial_refund_then_one_too_large(
+    client: TestClient, app: HoudiniPay, tenant: Tenant
+) -> None:
+    payment_id = pay(client, tenant).json()["payment"]["id"]
+    url = f"/api/v1/nonprofits/{tenant.nonprofit.id}/payments/{payment_id}/refunds"
+    headers = {**tenant.headers, "Idempotency-Key": "refund-1"}
+    refunded = client.post(url, json={"amount": 1000, "reason": "duplicate"}, headers=headers)
+    assert refunded.status_code == 201
+    assert refunded.json()["status"] == "succeeded"
+    assert refunded.json()["refund"]["amount"] == -1000
+    assert refunded.json()["payment"]["status"] == "partially_refunded"
+    replayed = client.post(url, json={"amount": 1000, "reason": "duplicate"}, headers=headers)
+    assert replayed.json()["replayed"] is True
+    too_much = client.post(
+        url, json={"amount": 2000}, headers={**tenant.headers, "Idempotency-Key": "refund-2"}
+    )
+    assert too_much.status_code == 422
+    assert too_much.json()["error"]["code"] == "refund_exceeds_payment"
+    assert app.get_payment(payment_id).amount_refunded == 1000
+
+
+def test_a_refund_without_a_body_refunds_everything_and_needs_a_key(
+    client: TestClient, tenant: Tenant
+) -> None:
+    payment_id = pay(client, tenant).json()["payment"]["id"]
+    url = f"/api/v1/nonprofits/{tenant.nonprofit.id}/payments/{payment_id}/refunds"
+    assert client.post(url, headers=tenant.headers).status_code == 422
+    refunded = client.post(url, headers={**tenant.headers, "Idempotency-Key": "all"})
+    assert refunded.status_code == 201
+    assert refunded.json()["payment"]["status"] == "refunded"
+
+
+def test_payments_pending_approval_are_approved_or_rejected(
+    client: TestClient, tenant: Tenant, fake_processor: FakeProcessor
+) -> None:
+    fake_processor.then("pending_approval", "pending_approval")
+    base = f"/api/v1/nonprofits/{tenant.nonprofit.id}/payments"
+    first = pay(client, tenant, key="transfer-1").json()["payment"]
+    second = pay(client, tenant, key="transfer-2").json()["payment"]
+    assert first["status"] == second["status"] == "pending_approval"
+    approved = client.post(f"{base}/{first['id']}/approve", headers=tenant.headers)
+    assert approved.status_code == 200
+    assert approved.json()["payment"]["status"] == "succeeded"
+    rejected = client.post(
+        f"{base}/{second['id']}/reject", json={"reason": "never arrived"}, headers=tenant.headers
+    )
+    assert rejected.status_code == 200
+    assert rejected.json()["payment"]["status"] == "cancelled"
+    again = client.post(f"{base}/{first['id']}/approve", headers=tenant.headers)
+    assert again.status_code == 409
