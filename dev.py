@@ -2,7 +2,7 @@
 """Set up a development environment and run the demo or the tests.
 
     python3 dev.py demo      # set up .venv, then run `houdini-pay demo` on SQLite
-    python3 dev.py test      # set up .venv, then ruff, mypy and the whole test suite
+    python3 dev.py test      # set up .venv, then ruff, mypy and the whole test suite (parallel)
     python3 dev.py setup     # only set up .venv
 
 Needs nothing but Python 3.11+. The virtual environment lives in .venv; it is reinstalled
@@ -69,7 +69,7 @@ def main(argv: list[str]) -> None:
         run(BIN / "ruff", "check", ".")
         run(BIN / "ruff", "format", "--check", ".")
         run(BIN / "mypy")
-        run(BIN / "pytest", *argv[1:])
+        run(BIN / "pytest", "-n", "auto", *argv[1:])
 
 
 if __name__ == "__main__":
