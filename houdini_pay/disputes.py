@@ -37,6 +37,7 @@ from houdini_pay import outbox, signals
 from houdini_pay.db.unit_of_work import UnitOfWork
 from houdini_pay.ids import new_id
 from houdini_pay.models import Dispute, Payment
+from houdini_pay.queries import lock_payment_by_reference
 from houdini_pay.records import PaymentRecord, _Record
 from houdini_pay.states import PAYMENT_TRANSITIONS, PaymentKind, PaymentStatus, transition
 
@@ -167,14 +168,8 @@ def apply_dispute(app: HoudiniPay, processor_symbol: str, observation: DisputeOb
     """
     with app.unit_of_work() as uow:
         session = uow.session
-        payment = session.scalar(
-            select(Payment)
-            .where(
-                Payment.processor == processor_symbol,
-                Payment.processor_reference == observation.payment_reference,
-                Payment.kind.in_(_DISPUTABLE_KINDS),
-            )
-            .with_for_update()
+        payment = lock_payment_by_reference(
+            session, processor_symbol, observation.payment_reference, _DISPUTABLE_KINDS
         )
         if payment is None:
             log.info(

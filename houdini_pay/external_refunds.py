@@ -19,11 +19,11 @@ from sqlalchemy import func, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from houdini_pay.ids import new_id
 from houdini_pay.models import Payment, PaymentAttempt
 from houdini_pay.processors import RefundObservation, RefundStatus
-from houdini_pay.refunds import OPERATION_REFUND, _record_refund
-from houdini_pay.states import AttemptState, PaymentKind
+from houdini_pay.queries import lock_payment_by_reference
+from houdini_pay.refunds import OPERATION_REFUND, new_refund_attempt, record_refund
+from houdini_pay.states import PaymentKind
 
 if TYPE_CHECKING:
     from houdini_pay.app import HoudiniPay
@@ -55,43 +55,25 @@ def record_external_refund(
     try:
         with app.unit_of_work() as uow:
             session = uow.session
-            payment = session.scalar(
-                select(Payment)
-                .where(
-                    Payment.processor == processor_symbol,
-                    Payment.processor_reference == observation.payment_reference,
-                    Payment.kind.in_(_REFUNDABLE_KINDS),
-                )
-                .with_for_update()
+            payment = lock_payment_by_reference(
+                session, processor_symbol, observation.payment_reference, _REFUNDABLE_KINDS
             )
             if payment is None:
                 return False
             if _already_recorded(session, payment, key, result.reference):
                 return True
-            now = app.clock()
-            attempt = PaymentAttempt(
-                id=new_id("att"),
-                nonprofit_id=payment.nonprofit_id,
-                operation=OPERATION_REFUND,
-                idempotency_key=key,
+            attempt = new_refund_attempt(
+                payment,
+                key=key,
                 fingerprint=hashlib.sha256(key.encode()).hexdigest(),
-                state=AttemptState.CHARGING.value,
-                processor=payment.processor,
-                payment_type=payment.payment_type,
-                supporter_id=payment.supporter_id,
-                source_id=payment.source_id,
                 amount=amount,
-                currency=payment.currency,
                 request={"payment_id": payment.id, "reason": _EXTERNAL_REASON, "external": True},
+                now=app.clock(),
                 processor_reference=result.reference,
-                parent_payment_id=payment.id,
-                reconcile_count=0,
-                created_at=now,
-                updated_at=now,
             )
             session.add(attempt)
             session.flush()
-            _record_refund(app, uow, attempt, result)
+            record_refund(app, uow, attempt, result)
     except IntegrityError:
         # A delivery racing this one recorded the same refund first (same idempotency key).
         return True

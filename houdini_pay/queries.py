@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from houdini_pay.directory import load_scoped
 from houdini_pay.errors import InvalidRequest, NotFound
@@ -17,7 +19,13 @@ from houdini_pay.states import PaymentKind, PaymentStatus
 if TYPE_CHECKING:
     from houdini_pay.app import HoudiniPay
 
-__all__ = ["MAX_PAGE_SIZE", "PaymentPage", "get_payment", "list_payments"]
+__all__ = [
+    "MAX_PAGE_SIZE",
+    "PaymentPage",
+    "get_payment",
+    "list_payments",
+    "lock_payment_by_reference",
+]
 
 MAX_PAGE_SIZE = 500
 
@@ -41,6 +49,21 @@ def get_payment(app: HoudiniPay, payment_id: str, *, nonprofit_id: str | None) -
         if payment is None or (nonprofit_id is not None and payment.nonprofit_id != nonprofit_id):
             raise NotFound(f"payment {payment_id!r} not found", code="payment_not_found")
         return PaymentRecord.from_model(payment)
+
+
+def lock_payment_by_reference(
+    session: Session, processor: str, reference: str, kinds: Iterable[str]
+) -> Payment | None:
+    """The payment a processor knows as ``reference``, locked for update (None if unknown)."""
+    return session.scalar(
+        select(Payment)
+        .where(
+            Payment.processor == processor,
+            Payment.processor_reference == reference,
+            Payment.kind.in_(list(kinds)),
+        )
+        .with_for_update()
+    )
 
 
 def _choice(

@@ -14,6 +14,7 @@ A refund runs like a charge, as an attempt with its own idempotency key:
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import json
 import logging
@@ -45,7 +46,7 @@ from houdini_pay.processors import (
     require_capability,
 )
 from houdini_pay.records import AttemptRecord, PaymentRecord
-from houdini_pay.settlement import call_refund
+from houdini_pay.reversals import call_refund
 from houdini_pay.states import (
     ATTEMPT_TRANSITIONS,
     PAYMENT_TRANSITIONS,
@@ -64,6 +65,8 @@ __all__ = [
     "OPERATION_REFUND",
     "RefundOutcome",
     "charge_processor_data",
+    "new_refund_attempt",
+    "record_refund",
     "refund",
     "refundable_amount",
     "settle_refund",
@@ -252,25 +255,13 @@ def _record_attempt(
         if amount < payment.amount:
             require_capability(processor, Capability.PARTIAL_REFUNDS)
         now = app.clock()
-        attempt = PaymentAttempt(
-            id=new_id("att"),
-            nonprofit_id=payment.nonprofit_id,
-            operation=OPERATION_REFUND,
-            idempotency_key=key,
+        attempt = new_refund_attempt(
+            payment,
+            key=key,
             fingerprint=fingerprint,
-            state=AttemptState.CHARGING.value,
-            processor=payment.processor,
-            payment_type=payment.payment_type,
-            supporter_id=payment.supporter_id,
-            source_id=payment.source_id,
             amount=amount,
-            currency=payment.currency,
             request={"payment_id": payment.id, "reason": reason},
-            parent_payment_id=payment.id,
-            reconcile_count=0,
-            reversal_pending=False,
-            created_at=now,
-            updated_at=now,
+            now=now,
         )
         session.add(attempt)
         session.flush()
@@ -287,6 +278,40 @@ def _record_attempt(
             metadata={"attempt_id": attempt.id, "payment_id": payment.id},
         )
         return AttemptRecord.from_model(attempt), request, processor.symbol
+
+
+def new_refund_attempt(
+    payment: Payment,
+    *,
+    key: str,
+    fingerprint: str,
+    amount: int,
+    request: dict[str, Any],
+    now: dt.datetime,
+    processor_reference: str | None = None,
+) -> PaymentAttempt:
+    """A refund attempt of ``amount`` against ``payment``, in state ``charging``."""
+    return PaymentAttempt(
+        id=new_id("att"),
+        nonprofit_id=payment.nonprofit_id,
+        operation=OPERATION_REFUND,
+        idempotency_key=key,
+        fingerprint=fingerprint,
+        state=AttemptState.CHARGING.value,
+        processor=payment.processor,
+        payment_type=payment.payment_type,
+        supporter_id=payment.supporter_id,
+        source_id=payment.source_id,
+        amount=amount,
+        currency=payment.currency,
+        request=request,
+        processor_reference=processor_reference,
+        parent_payment_id=payment.id,
+        reconcile_count=0,
+        reversal_pending=False,
+        created_at=now,
+        updated_at=now,
+    )
 
 
 def _outcome_of(
@@ -324,7 +349,7 @@ def settle_refund(app: HoudiniPay, attempt_id: str, result: RefundResult) -> Ref
             return _outcome_of(session, attempt, replayed=True)
         now = app.clock()
         if result.status is RefundStatus.SUCCEEDED:
-            _record_refund(app, uow, attempt, result)
+            record_refund(app, uow, attempt, result)
         elif result.status is RefundStatus.FAILED:
             attempt.state = transition(
                 AttemptState(attempt.state), AttemptState.FAILED, ATTEMPT_TRANSITIONS
@@ -356,9 +381,8 @@ def settle_refund(app: HoudiniPay, attempt_id: str, result: RefundResult) -> Ref
         return _outcome_of(session, attempt)
 
 
-def _record_refund(
-    app: HoudiniPay, uow: Any, attempt: PaymentAttempt, result: RefundResult
-) -> None:
+def record_refund(app: HoudiniPay, uow: Any, attempt: PaymentAttempt, result: RefundResult) -> None:
+    """Record a successful refund: the negative payment, the parent's totals, the payment type."""
     session: Session = uow.session
     parent = _load_payment(session, attempt.parent_payment_id, None, lock=True)
     now = app.clock()

@@ -10,37 +10,35 @@ except a success reported for a failed attempt, whose money is given back.
 from __future__ import annotations
 
 import logging
-from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import Connection, Row
+from sqlalchemy import Row
 from sqlalchemy.orm import Session
 
 from houdini_pay import inventory, outbox, signals
+from houdini_pay.attempts import (
+    REVERSAL_PENDING,
+    expect_pending_approval,
+    fail,
+    lock_attempt,
+    move_attempt,
+    move_payment,
+    not_pending_approval,
+    outcome_of,
+    payment_context,
+    payment_values,
+)
 from houdini_pay.db import statements as sql
 from houdini_pay.db.unit_of_work import UnitOfWork
 from houdini_pay.errors import HoudiniPayError, InvalidTransition, NotFound
 from houdini_pay.ids import new_id
-from houdini_pay.models import Nonprofit, Payment, PaymentAttempt, Supporter
-from houdini_pay.payment import ErrorInfo, OutcomeStatus, PaymentOutcome, PaymentRequest
+from houdini_pay.models import Payment, PaymentAttempt
+from houdini_pay.payment import ErrorInfo, OutcomeStatus, PaymentOutcome
 from houdini_pay.payment_types import PaymentContext
-from houdini_pay.processors import (
-    Capability,
-    ChargeResult,
-    ChargeStatus,
-    RefundRequest,
-    RefundResult,
-    RefundStatus,
-)
-from houdini_pay.records import AttemptRecord, NonprofitRecord, PaymentRecord, SupporterRecord
-from houdini_pay.states import (
-    ATTEMPT_TRANSITIONS,
-    PAYMENT_TRANSITIONS,
-    AttemptState,
-    PaymentKind,
-    PaymentStatus,
-    transition,
-)
+from houdini_pay.processors import ChargeResult, ChargeStatus
+from houdini_pay.records import AttemptRecord, PaymentRecord
+from houdini_pay.reversals import REVERSAL_SUFFIX, REVERSED_ERROR, call_refund, reverse
+from houdini_pay.states import ATTEMPT_TRANSITIONS, AttemptState, PaymentStatus, transition
 
 if TYPE_CHECKING:
     from houdini_pay.app import HoudiniPay
@@ -69,15 +67,6 @@ FAILURE_CODES = {
 }
 """Error codes of failed charges by decline code; any other decline is ``processor_declined``."""
 
-REVERSAL_SUFFIX = "-reversal"
-"""Appended to an attempt id to make the idempotency key of its reversal refund."""
-
-REVERSED_ERROR = ErrorInfo(
-    "finalize_failed", "the payment could not be recorded; the charge was refunded"
-)
-REVERSAL_PENDING = "reversal_pending"
-"""Error code reported while an attempt's charge is being (or must still be) given back."""
-
 
 def settle(
     app: HoudiniPay,
@@ -101,132 +90,10 @@ def settle(
     if result.status is ChargeStatus.FAILED:
         code = FAILURE_CODES.get(result.decline_code or "", "processor_declined")
         message = result.message or "the processor declined the payment"
-        return _fail(
+        return fail(
             app, attempt_id, ErrorInfo(code, message), result, expect_payment_id=expect_payment_id
         )
     return _wait(app, attempt_id, result)
-
-
-# -- reading outcomes ------------------------------------------------------------------
-
-
-def outcome_of(connection: Connection, attempt: Any, *, replayed: bool = False) -> PaymentOutcome:
-    """The outcome an attempt (an ORM object or a row) stands at, as ``pay`` reports it."""
-    payment = (
-        connection.execute(sql.PAYMENT_BY_ID, {"id": attempt.payment_id}).one_or_none()
-        if attempt.payment_id
-        else None
-    )
-    record = PaymentRecord.from_model(payment) if payment else None
-    state = AttemptState(attempt.state)
-    error = (
-        ErrorInfo(attempt.error_code, attempt.error_message or "") if attempt.error_code else None
-    )
-    if attempt.reversal_pending:
-        error = ErrorInfo(
-            REVERSAL_PENDING,
-            f"{attempt.error_message}; giving the charge back "
-            "is not confirmed yet, `houdini-pay reconcile` will retry",
-        )
-    if state is AttemptState.SUCCEEDED:
-        status = OutcomeStatus.SUCCEEDED
-    elif state in (AttemptState.FAILED, AttemptState.REVERSED):
-        status = OutcomeStatus.FAILED
-    elif state is AttemptState.PENDING:
-        pending_approval = record is not None and record.status == PaymentStatus.PENDING_APPROVAL
-        status = OutcomeStatus.PENDING_APPROVAL if pending_approval else OutcomeStatus.PENDING
-    elif state is AttemptState.REQUIRES_ACTION:
-        status = OutcomeStatus.REQUIRES_ACTION
-    else:
-        status = OutcomeStatus.UNKNOWN
-    return PaymentOutcome(
-        status=status,
-        attempt_id=attempt.id,
-        payment=record,
-        error=error if status in (OutcomeStatus.FAILED, OutcomeStatus.UNKNOWN) else None,
-        next_action=attempt.next_action,
-        replayed=replayed,
-    )
-
-
-def not_pending_approval(payment: Payment) -> InvalidTransition:
-    """The error for approving or rejecting a payment that is not pending approval."""
-    return InvalidTransition(
-        f"payment {payment.id!r} is {payment.status}, not pending approval",
-        code="payment_not_pending_approval",
-    )
-
-
-def _lock_attempt(session: Session, attempt_id: str) -> PaymentAttempt:
-    attempt = session.get(PaymentAttempt, attempt_id, with_for_update=True, populate_existing=True)
-    if attempt is None:
-        raise LookupError(f"attempt {attempt_id!r} does not exist")
-    return attempt
-
-
-def _move(app: HoudiniPay, attempt: PaymentAttempt, target: AttemptState) -> None:
-    attempt.state = transition(AttemptState(attempt.state), target, ATTEMPT_TRANSITIONS).value
-    attempt.updated_at = app.clock()
-
-
-def _move_payment(app: HoudiniPay, payment: Payment, target: PaymentStatus) -> None:
-    payment.status = transition(PaymentStatus(payment.status), target, PAYMENT_TRANSITIONS).value
-    payment.updated_at = app.clock()
-
-
-def _context(app: HoudiniPay, session: Session, attempt: Any) -> PaymentContext:
-    stored = dict(attempt.request)
-    stored.pop("processor_data", None)
-    request = PaymentRequest.from_dict(stored)
-    nonprofit = session.get_one(Nonprofit, attempt.nonprofit_id)
-    supporter = session.get_one(Supporter, attempt.supporter_id)
-    processor = app.registry.processor(attempt.processor)
-    return PaymentContext(
-        request=request,
-        nonprofit=NonprofitRecord.from_model(nonprofit),
-        supporter=SupporterRecord.from_model(supporter),
-        processor=processor.symbol,
-        processor_capabilities=processor.capabilities,
-        attempt_id=attempt.id,
-        now=app.clock(),
-    )
-
-
-def _payment_values(
-    app: HoudiniPay,
-    attempt: Any,
-    status: PaymentStatus,
-    result: ChargeResult,
-    description: str | None,
-) -> dict[str, Any]:
-    """The columns of the payment an attempt records (its id derives from the attempt's,
-    so an attempt can never record two payments)."""
-    processor = app.registry.processor(attempt.processor)
-    fee = result.fee or 0
-    now = app.clock()
-    return {
-        "id": attempt.id.replace("att_", "pay_", 1),
-        "nonprofit_id": attempt.nonprofit_id,
-        "supporter_id": attempt.supporter_id,
-        "attempt_id": attempt.id,
-        "kind": (PaymentKind.CHARGE if processor.moves_money else PaymentKind.OFFSITE).value,
-        "status": status.value,
-        "amount": attempt.amount,
-        "currency": attempt.currency,
-        "gross": attempt.amount,
-        "fee": fee,
-        "net": attempt.amount - fee,
-        "amount_refunded": 0,
-        "processor": attempt.processor,
-        "processor_reference": result.reference,
-        "payment_type": attempt.payment_type,
-        "source_id": attempt.source_id,
-        "parent_id": None,
-        "description": description,
-        "details": dict(result.details),
-        "created_at": now,
-        "updated_at": now,
-    }
 
 
 # -- success -----------------------------------------------------------------------------
@@ -264,7 +131,7 @@ def _finalize(
                 )
             if expect_payment_id is not None:
                 try:
-                    _expect_pending_approval(uow.session, attempt, expect_payment_id)
+                    expect_pending_approval(uow.session, attempt, expect_payment_id)
                 except InvalidTransition as exc:
                     raise _Refused(exc) from exc
             state = AttemptState(attempt.state)
@@ -276,7 +143,7 @@ def _finalize(
     except _Refused as refused:
         raise refused.error from None
     except _LateSuccess:
-        return _reverse(
+        return reverse(
             app,
             attempt_id,
             result,
@@ -293,13 +160,7 @@ def _finalize(
             error.code,
             exc_info=not isinstance(exc, HoudiniPayError),
         )
-        return _reverse(app, attempt_id, result, error)
-
-
-def _expect_pending_approval(session: Session, attempt: Any, payment_id: str) -> None:
-    payment = session.get_one(Payment, payment_id, populate_existing=True)
-    if payment.status != PaymentStatus.PENDING_APPROVAL:
-        raise not_pending_approval(payment)
+        return reverse(app, attempt_id, result, error)
 
 
 def _finalize_error(exc: Exception) -> ErrorInfo:
@@ -322,12 +183,12 @@ def _record_success(
     pre-built Core statements; plugins work through the session on the same transaction.
     """
     session = uow.session
-    context = context or _context(app, session, attempt)
+    context = context or payment_context(app, session, attempt)
     payment_type = app.registry.payment_type(attempt.payment_type or "")
     now = app.clock()
     if attempt.payment_id:  # a pending payment now succeeds
         payment = session.get_one(Payment, attempt.payment_id, with_for_update=True)
-        _move_payment(app, payment, PaymentStatus.SUCCEEDED)
+        move_payment(app, payment, PaymentStatus.SUCCEEDED)
         payment.details = {**payment.details, **result.details}
         if result.reference:
             payment.processor_reference = result.reference
@@ -336,7 +197,7 @@ def _record_success(
         session.flush()
         record = PaymentRecord.from_model(payment)
     else:
-        values = _payment_values(
+        values = payment_values(
             app, attempt, PaymentStatus.SUCCEEDED, result, payment_type.describe(context)
         )
         uow.connection.execute(sql.INSERT_PAYMENT, values)
@@ -375,69 +236,6 @@ def _record_success(
     return PaymentOutcome(status=OutcomeStatus.SUCCEEDED, attempt_id=attempt.id, payment=record)
 
 
-# -- failure -----------------------------------------------------------------------------
-
-
-def _fail(
-    app: HoudiniPay,
-    attempt_id: str,
-    error: ErrorInfo,
-    result: ChargeResult | None,
-    *,
-    final_state: AttemptState = AttemptState.FAILED,
-    expect_payment_id: str | None = None,
-) -> PaymentOutcome:
-    """Mark the attempt failed (or reversed), release its holds, fire ``payment_failed``."""
-    with app.unit_of_work() as uow:
-        session = uow.session
-        attempt = _lock_attempt(session, attempt_id)
-        if expect_payment_id is not None:
-            _expect_pending_approval(session, attempt, expect_payment_id)
-        if AttemptState(attempt.state).is_terminal:
-            return outcome_of(session.connection(), attempt, replayed=True)
-        _move(app, attempt, final_state)
-        attempt.reversal_pending = False
-        attempt.error_code, attempt.error_message = error.code, error.message
-        attempt.next_action = None
-        if result is not None and result.reference:
-            attempt.processor_reference = result.reference
-        payment_record = None
-        if attempt.payment_id:
-            payment = session.get_one(Payment, attempt.payment_id, with_for_update=True)
-            target = (
-                PaymentStatus.CANCELLED
-                if error.code == "payment_rejected"
-                else PaymentStatus.FAILED
-            )
-            _move_payment(app, payment, target)
-            session.flush()
-            payment_record = PaymentRecord.from_model(payment)
-        released = inventory.release(session, attempt.nonprofit_id, attempt.id)
-        payment_type = app.registry.payment_types.get(attempt.payment_type or "")
-        if released and payment_type is not None:
-            payment_type.release_limited_items(session, _context(app, session, attempt), released)
-        session.flush()
-        attempt_record = AttemptRecord.from_model(attempt)
-        outbox.record_event(
-            session,
-            attempt.nonprofit_id,
-            "payment_failed",
-            {"attempt_id": attempt.id, "error": error.to_dict()},
-        )
-        uow.after_commit(
-            lambda: signals.send(
-                signals.payment_failed,
-                app,
-                attempt=attempt_record,
-                error=error,
-                payment=payment_record,
-            )
-        )
-        return PaymentOutcome(
-            status=OutcomeStatus.FAILED, attempt_id=attempt.id, payment=payment_record, error=error
-        )
-
-
 # -- waiting -------------------------------------------------------------------------------
 
 
@@ -450,10 +248,10 @@ def _wait(app: HoudiniPay, attempt_id: str, result: ChargeResult) -> PaymentOutc
     }[result.status]
     with app.unit_of_work() as uow:
         session = uow.session
-        attempt = _lock_attempt(session, attempt_id)
+        attempt = lock_attempt(session, attempt_id)
         if AttemptState(attempt.state).is_terminal:
             return outcome_of(session.connection(), attempt, replayed=True)
-        _move(app, attempt, target)
+        move_attempt(app, attempt, target)
         attempt.processor_reference = result.reference or attempt.processor_reference
         if target is AttemptState.UNKNOWN:
             attempt.error_code = "processor_outcome_unknown"
@@ -475,9 +273,9 @@ def _record_pending_payment(
 ) -> None:
     session: Session = uow.session
     status = PaymentStatus.PENDING_APPROVAL if result.approval_required else PaymentStatus.PENDING
-    context = _context(app, session, attempt)
+    context = payment_context(app, session, attempt)
     description = app.registry.payment_type(attempt.payment_type or "").describe(context)
-    payment = Payment(**_payment_values(app, attempt, status, result, description))
+    payment = Payment(**payment_values(app, attempt, status, result, description))
     session.add(payment)
     session.flush()
     attempt.payment_id = payment.id
@@ -491,115 +289,6 @@ def _record_pending_payment(
     )
 
 
-# -- giving money back ---------------------------------------------------------------------
-
-
-def call_refund(
-    app: HoudiniPay, processor_symbol: str, request: RefundRequest, *, idempotency_key: str
-) -> RefundResult:
-    """Ask the processor to refund; an exception or malformed answer counts as unknown."""
-    processor = app.registry.processor(processor_symbol)
-    try:
-        result: object = processor.refund(request, idempotency_key=idempotency_key)
-    except Exception as exc:
-        log.exception("processor %r raised while refunding (%s)", processor_symbol, idempotency_key)
-        return RefundResult.unknown(f"the processor raised {type(exc).__name__}: {exc}")
-    if not isinstance(result, RefundResult) or not isinstance(result.status, RefundStatus):
-        return RefundResult.unknown(f"processor {processor_symbol!r} returned no RefundResult")
-    return result
-
-
-def _reverse(
-    app: HoudiniPay, attempt_id: str, charge: ChargeResult, error: ErrorInfo
-) -> PaymentOutcome:
-    """Give back a charge that could not be recorded, then fail the attempt as reversed.
-
-    The attempt is marked ``reversal_pending`` (committed) before the processor is asked, so
-    a crash at any point leaves a mark ``reconcile`` finds; it retries with the same
-    idempotency key, which never refunds twice. If the refund does not go through, the
-    attempt stays open (``unknown``) with the charge's reference: money is never kept
-    without a record.
-    """
-    processor_symbol, request = _mark_reversing(app, attempt_id, charge, error)
-    processor = app.registry.processor(processor_symbol)
-    if Capability.REFUNDS in processor.capabilities:
-        refund = call_refund(
-            app, processor.symbol, request, idempotency_key=attempt_id + REVERSAL_SUFFIX
-        )
-    else:
-        refund = RefundResult.failed(f"processor {processor.symbol!r} cannot refund")
-    if refund.status is RefundStatus.SUCCEEDED:
-        return _reversed(app, attempt_id, charge, error)
-    return _leave_for_reconcile(app, attempt_id, error, refund)
-
-
-def _mark_reversing(
-    app: HoudiniPay, attempt_id: str, charge: ChargeResult, error: ErrorInfo
-) -> tuple[str, RefundRequest]:
-    with app.unit_of_work() as uow:
-        attempt = _lock_attempt(uow.session, attempt_id)
-        attempt.processor_reference = charge.reference or attempt.processor_reference
-        attempt.reversal_pending = True
-        attempt.error_code, attempt.error_message = error.code, error.message
-        attempt.updated_at = app.clock()
-        return attempt.processor, RefundRequest(
-            attempt_id=attempt.id,
-            nonprofit_id=attempt.nonprofit_id,
-            payment_id=attempt.payment_id or "",
-            payment_reference=attempt.processor_reference,
-            amount=attempt.amount,
-            payment_amount=attempt.amount,
-            currency=attempt.currency,
-            reason="could not be recorded",
-            processor_data=dict(attempt.request.get("processor_data") or {}),
-            metadata={"attempt_id": attempt.id, "reversal": "true"},
-        )
-
-
-def _reversed(
-    app: HoudiniPay, attempt_id: str, charge: ChargeResult, error: ErrorInfo
-) -> PaymentOutcome:
-    """The reversal went through: fail the attempt as reversed (or, if it had already
-    failed before the charge surfaced, keep it failed with the reason)."""
-    with app.unit_of_work() as uow:
-        attempt = _lock_attempt(uow.session, attempt_id)
-        if AttemptState(attempt.state).is_terminal:
-            attempt.reversal_pending = False
-            attempt.error_code, attempt.error_message = error.code, error.message
-            attempt.updated_at = app.clock()
-            uow.session.flush()
-            return outcome_of(uow.connection, attempt)
-    return _fail(app, attempt_id, error, charge, final_state=AttemptState.REVERSED)
-
-
 def fail_attempt(app: HoudiniPay, attempt_id: str, error: ErrorInfo) -> PaymentOutcome:
     """Fail an attempt the processor never charged, releasing its holds."""
-    return _fail(app, attempt_id, error, None)
-
-
-def reverse(
-    app: HoudiniPay, attempt_id: str, charge: ChargeResult, error: ErrorInfo
-) -> PaymentOutcome:
-    """Give back a charge that cannot be recorded (idempotent: the refund key is fixed)."""
-    return _reverse(app, attempt_id, charge, error)
-
-
-def _leave_for_reconcile(
-    app: HoudiniPay, attempt_id: str, error: ErrorInfo, refund: RefundResult
-) -> PaymentOutcome:
-    message = (
-        f"{error.message.removesuffix('; the charge was refunded')}; giving the money "
-        f"back did not complete ({refund.message or refund.status.value}), "
-        "`houdini-pay reconcile` will retry"
-    )
-    with app.unit_of_work() as uow:
-        attempt = _lock_attempt(uow.session, attempt_id)
-        # A failed attempt whose charge surfaced late stays failed; anything else waits
-        # as unknown. Either way reversal_pending tells reconcile to retry.
-        if not AttemptState(attempt.state).is_terminal:
-            _move(app, attempt, AttemptState.UNKNOWN)
-        uow.session.flush()
-        outcome = outcome_of(uow.connection, attempt)
-    return replace(
-        outcome, status=OutcomeStatus.UNKNOWN, error=ErrorInfo(REVERSAL_PENDING, message)
-    )
+    return fail(app, attempt_id, error, None)

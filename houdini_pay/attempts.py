@@ -1,0 +1,238 @@
+"""Reading and moving attempts: the outcome an attempt stands at, and failing one.
+
+The small pieces :mod:`~houdini_pay.settlement` and :mod:`~houdini_pay.reversals` share:
+locking an attempt, moving it (and its payment) through the state tables of
+:mod:`~houdini_pay.states`, rebuilding its payment context, and failing it, which releases
+its holds and announces ``payment_failed`` after the commit.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from sqlalchemy import Connection
+from sqlalchemy.orm import Session
+
+from houdini_pay import inventory, outbox, signals
+from houdini_pay.db import statements as sql
+from houdini_pay.errors import InvalidTransition
+from houdini_pay.models import Nonprofit, Payment, PaymentAttempt, Supporter
+from houdini_pay.payment import ErrorInfo, OutcomeStatus, PaymentOutcome, PaymentRequest
+from houdini_pay.payment_types import PaymentContext
+from houdini_pay.processors import ChargeResult
+from houdini_pay.records import AttemptRecord, NonprofitRecord, PaymentRecord, SupporterRecord
+from houdini_pay.states import (
+    ATTEMPT_TRANSITIONS,
+    PAYMENT_TRANSITIONS,
+    AttemptState,
+    PaymentKind,
+    PaymentStatus,
+    transition,
+)
+
+if TYPE_CHECKING:
+    from houdini_pay.app import HoudiniPay
+
+__all__ = [
+    "REVERSAL_PENDING",
+    "expect_pending_approval",
+    "fail",
+    "lock_attempt",
+    "move_attempt",
+    "move_payment",
+    "not_pending_approval",
+    "outcome_of",
+    "payment_context",
+    "payment_values",
+]
+
+REVERSAL_PENDING = "reversal_pending"
+"""Error code reported while an attempt's charge is being (or must still be) given back."""
+
+
+def outcome_of(connection: Connection, attempt: Any, *, replayed: bool = False) -> PaymentOutcome:
+    """The outcome an attempt (an ORM object or a row) stands at, as ``pay`` reports it."""
+    payment = (
+        connection.execute(sql.PAYMENT_BY_ID, {"id": attempt.payment_id}).one_or_none()
+        if attempt.payment_id
+        else None
+    )
+    record = PaymentRecord.from_model(payment) if payment else None
+    state = AttemptState(attempt.state)
+    error = (
+        ErrorInfo(attempt.error_code, attempt.error_message or "") if attempt.error_code else None
+    )
+    if attempt.reversal_pending:
+        error = ErrorInfo(
+            REVERSAL_PENDING,
+            f"{attempt.error_message}; giving the charge back "
+            "is not confirmed yet, `houdini-pay reconcile` will retry",
+        )
+    if state is AttemptState.SUCCEEDED:
+        status = OutcomeStatus.SUCCEEDED
+    elif state in (AttemptState.FAILED, AttemptState.REVERSED):
+        status = OutcomeStatus.FAILED
+    elif state is AttemptState.PENDING:
+        pending_approval = record is not None and record.status == PaymentStatus.PENDING_APPROVAL
+        status = OutcomeStatus.PENDING_APPROVAL if pending_approval else OutcomeStatus.PENDING
+    elif state is AttemptState.REQUIRES_ACTION:
+        status = OutcomeStatus.REQUIRES_ACTION
+    else:
+        status = OutcomeStatus.UNKNOWN
+    return PaymentOutcome(
+        status=status,
+        attempt_id=attempt.id,
+        payment=record,
+        error=error if status in (OutcomeStatus.FAILED, OutcomeStatus.UNKNOWN) else None,
+        next_action=attempt.next_action,
+        replayed=replayed,
+    )
+
+
+def not_pending_approval(payment: Payment) -> InvalidTransition:
+    """The error for approving or rejecting a payment that is not pending approval."""
+    return InvalidTransition(
+        f"payment {payment.id!r} is {payment.status}, not pending approval",
+        code="payment_not_pending_approval",
+    )
+
+
+def expect_pending_approval(session: Session, attempt: Any, payment_id: str) -> None:
+    """Raise ``payment_not_pending_approval`` unless the payment still awaits approval."""
+    payment = session.get_one(Payment, payment_id, populate_existing=True)
+    if payment.status != PaymentStatus.PENDING_APPROVAL:
+        raise not_pending_approval(payment)
+
+
+def lock_attempt(session: Session, attempt_id: str) -> PaymentAttempt:
+    attempt = session.get(PaymentAttempt, attempt_id, with_for_update=True, populate_existing=True)
+    if attempt is None:
+        raise LookupError(f"attempt {attempt_id!r} does not exist")
+    return attempt
+
+
+def move_attempt(app: HoudiniPay, attempt: PaymentAttempt, target: AttemptState) -> None:
+    attempt.state = transition(AttemptState(attempt.state), target, ATTEMPT_TRANSITIONS).value
+    attempt.updated_at = app.clock()
+
+
+def move_payment(app: HoudiniPay, payment: Payment, target: PaymentStatus) -> None:
+    payment.status = transition(PaymentStatus(payment.status), target, PAYMENT_TRANSITIONS).value
+    payment.updated_at = app.clock()
+
+
+def payment_context(app: HoudiniPay, session: Session, attempt: Any) -> PaymentContext:
+    stored = dict(attempt.request)
+    stored.pop("processor_data", None)
+    request = PaymentRequest.from_dict(stored)
+    nonprofit = session.get_one(Nonprofit, attempt.nonprofit_id)
+    supporter = session.get_one(Supporter, attempt.supporter_id)
+    processor = app.registry.processor(attempt.processor)
+    return PaymentContext(
+        request=request,
+        nonprofit=NonprofitRecord.from_model(nonprofit),
+        supporter=SupporterRecord.from_model(supporter),
+        processor=processor.symbol,
+        processor_capabilities=processor.capabilities,
+        attempt_id=attempt.id,
+        now=app.clock(),
+    )
+
+
+def payment_values(
+    app: HoudiniPay,
+    attempt: Any,
+    status: PaymentStatus,
+    result: ChargeResult,
+    description: str | None,
+) -> dict[str, Any]:
+    """The columns of the payment an attempt records (its id derives from the attempt's,
+    so an attempt can never record two payments)."""
+    processor = app.registry.processor(attempt.processor)
+    fee = result.fee or 0
+    now = app.clock()
+    return {
+        "id": attempt.id.replace("att_", "pay_", 1),
+        "nonprofit_id": attempt.nonprofit_id,
+        "supporter_id": attempt.supporter_id,
+        "attempt_id": attempt.id,
+        "kind": (PaymentKind.CHARGE if processor.moves_money else PaymentKind.OFFSITE).value,
+        "status": status.value,
+        "amount": attempt.amount,
+        "currency": attempt.currency,
+        "gross": attempt.amount,
+        "fee": fee,
+        "net": attempt.amount - fee,
+        "amount_refunded": 0,
+        "processor": attempt.processor,
+        "processor_reference": result.reference,
+        "payment_type": attempt.payment_type,
+        "source_id": attempt.source_id,
+        "parent_id": None,
+        "description": description,
+        "details": dict(result.details),
+        "created_at": now,
+        "updated_at": now,
+    }
+
+
+def fail(
+    app: HoudiniPay,
+    attempt_id: str,
+    error: ErrorInfo,
+    result: ChargeResult | None,
+    *,
+    final_state: AttemptState = AttemptState.FAILED,
+    expect_payment_id: str | None = None,
+) -> PaymentOutcome:
+    """Mark the attempt failed (or reversed), release its holds, fire ``payment_failed``."""
+    with app.unit_of_work() as uow:
+        session = uow.session
+        attempt = lock_attempt(session, attempt_id)
+        if expect_payment_id is not None:
+            expect_pending_approval(session, attempt, expect_payment_id)
+        if AttemptState(attempt.state).is_terminal:
+            return outcome_of(session.connection(), attempt, replayed=True)
+        move_attempt(app, attempt, final_state)
+        attempt.reversal_pending = False
+        attempt.error_code, attempt.error_message = error.code, error.message
+        attempt.next_action = None
+        if result is not None and result.reference:
+            attempt.processor_reference = result.reference
+        payment_record = None
+        if attempt.payment_id:
+            payment = session.get_one(Payment, attempt.payment_id, with_for_update=True)
+            target = (
+                PaymentStatus.CANCELLED
+                if error.code == "payment_rejected"
+                else PaymentStatus.FAILED
+            )
+            move_payment(app, payment, target)
+            session.flush()
+            payment_record = PaymentRecord.from_model(payment)
+        released = inventory.release(session, attempt.nonprofit_id, attempt.id)
+        payment_type = app.registry.payment_types.get(attempt.payment_type or "")
+        if released and payment_type is not None:
+            payment_type.release_limited_items(
+                session, payment_context(app, session, attempt), released
+            )
+        session.flush()
+        attempt_record = AttemptRecord.from_model(attempt)
+        outbox.record_event(
+            session,
+            attempt.nonprofit_id,
+            "payment_failed",
+            {"attempt_id": attempt.id, "error": error.to_dict()},
+        )
+        uow.after_commit(
+            lambda: signals.send(
+                signals.payment_failed,
+                app,
+                attempt=attempt_record,
+                error=error,
+                payment=payment_record,
+            )
+        )
+        return PaymentOutcome(
+            status=OutcomeStatus.FAILED, attempt_id=attempt.id, payment=payment_record, error=error
+        )
