@@ -11,7 +11,7 @@ Prints requests per second, p50 and p99 latency, and HTTP's rate as a share of t
 in-process rate. Run from the repository root, PostgreSQL at HOUDINI_PAY_TEST_POSTGRES_URL
 (default postgresql+psycopg://postgres@127.0.0.1:5432/test)::
 
-    .venv/bin/python bench/http.py [--requests 1500] [--clients 8]
+    .venv/bin/python bench/http_api.py [--requests 1500] [--clients 8]
 
 The clients run on the same machine as the server and take CPU from it: the figures are a
 floor for the server, not its ceiling.
