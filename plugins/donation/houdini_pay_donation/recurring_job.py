@@ -32,7 +32,13 @@ from typing import Any
 from sqlalchemy import and_, func, or_, select, update
 
 from houdini_pay import HoudiniPay, OutcomeStatus, PaymentRequest, new_id
-from houdini_pay.errors import ConfigurationError, HoudiniPayError, IdempotencyInFlight
+from houdini_pay.errors import (
+    ConfigurationError,
+    HoudiniPayError,
+    IdempotencyInFlight,
+    NotEnabled,
+    UnknownPlugin,
+)
 from houdini_pay_donation.models import RecurringCharge, RecurringDonation
 from houdini_pay_donation.recurring import ChargeState, Collection, ScheduleStatus
 from houdini_pay_donation.schedule import due_date
@@ -367,11 +373,12 @@ def charge_one(
     """Charge one claimed row; return the result and what to report about it."""
     try:
         outcome = app.pay(_request(claimed))
-    except IdempotencyInFlight:
-        # Another worker is paying this key right now, or died doing so (reconcile
-        # settles that attempt); a later run looks at the row again.
+    except (IdempotencyInFlight, UnknownPlugin, NotEnabled, ConfigurationError) as error:
+        # Another worker is paying this key right now (or died doing so, and reconcile
+        # settles that attempt), or the deployment cannot charge it now (a processor
+        # uninstalled or disabled): not the supporter's failure. A later run looks again.
         _set_pending(app, claimed)
-        return "skipped", {"error": "idempotency_in_flight"}
+        return "skipped", {"error": error.code}
     except HoudiniPayError as error:
         # Refused before anything was written or charged (a source removed, a processor
         # disabled): a failed try like a decline.
