@@ -8,6 +8,8 @@ from pathlib import Path
 import click
 
 from houdini_pay import DemoStep, PaymentType, hookimpl
+from houdini_pay_donation.campaign_cli import campaigns
+from houdini_pay_donation.campaign_gift import CampaignGiftPaymentType
 from houdini_pay_donation.demo import DEMO_STEPS
 from houdini_pay_donation.donation import DonationPaymentType
 from houdini_pay_donation.recurring import RecurringDonationPaymentType
@@ -23,14 +25,15 @@ __all__ = [
 
 @hookimpl
 def register_payment_types() -> Iterable[PaymentType]:
-    """The ``donation`` and ``recurring_donation`` payment types."""
-    return [DonationPaymentType(), RecurringDonationPaymentType()]
+    """The ``donation``, ``recurring_donation`` and ``campaign_gift`` payment types."""
+    return [DonationPaymentType(), RecurringDonationPaymentType(), CampaignGiftPaymentType()]
 
 
 @hookimpl
 def register_commands(cli: click.Group) -> None:
-    """``houdini-pay recurring ...``."""
+    """``houdini-pay recurring ...`` and ``houdini-pay campaigns ...``."""
     cli.add_command(recurring)
+    cli.add_command(campaigns)
 
 
 @hookimpl
