@@ -17,7 +17,8 @@ from houdini_pay_donation.verify import verify_month
 
 __all__ = ["EXIT_DISCREPANCIES", "recurring"]
 
-EXIT_DISCREPANCIES = 2
+# 1 is an error, 2 a usage error (click), 3 an unknown outcome (pay): 4 is free.
+EXIT_DISCREPANCIES = 4
 
 
 def _line(schedule: ScheduleRecord) -> str:
@@ -86,7 +87,7 @@ def run(app: HoudiniPay, as_of: str | None, limit: int | None, as_json: bool) ->
 def verify(app: HoudiniPay, month: str, nonprofit_id: str | None, as_json: bool) -> None:
     """Prove every period due in MONTH was charged exactly once.
 
-    Exit status 2 (and the list) when a discrepancy is found.
+    Exit status 4 (and the list) when a discrepancy is found.
     """
     report = verify_month(app, month, nonprofit_id=nonprofit_id)
     if as_json:

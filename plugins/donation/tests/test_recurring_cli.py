@@ -66,10 +66,10 @@ def test_run_records_each_due_period_once_and_verify_agrees(
     assert text.startswith("0 charged, 0 failed, 0 pending, 0 skipped")
 
 
-def test_verify_exits_2_and_lists_a_period_never_charged(app: HoudiniPay, schedule_id: str) -> None:
+def test_verify_exits_4_and_lists_a_period_never_charged(app: HoudiniPay, schedule_id: str) -> None:
     # The job never ran for April: the period fell due and nothing charged it.
     result = invoke(app, "recurring", "verify", "--month", "2026-04")
-    assert result.exit_code == 2
+    assert result.exit_code == 4
     assert f"DISCREPANCY not_charged: {schedule_id} period 1 due 2026-04-10" in result.stdout
     report = json.loads(invoke(app, "recurring", "verify", "--month", "2026-04", "--json").stdout)
     assert report["ok"] is False
