@@ -27,9 +27,10 @@ import enum
 from sqlalchemy.orm import Session
 
 from houdini_pay import Capability, PaymentContext, PaymentRecord, PaymentType, new_id
-from houdini_pay.errors import CapabilityNotSupported, Conflict, InvalidRequest, NotFound
-from houdini_pay_donation.donation import GiftFields, record_donation
+from houdini_pay.errors import CapabilityNotSupported
+from houdini_pay_donation.donation import record_donation
 from houdini_pay_donation.models import RecurringCharge, RecurringDonation
+from houdini_pay_donation.renewal import check_renewal, record_renewal
 from houdini_pay_donation.schedule import due_date, parse_schedule
 
 __all__ = [
@@ -111,52 +112,15 @@ class RecurringDonationPaymentType(PaymentType):
         """Check a new schedule's terms, or that a renewal is the one its row claimed."""
         obj = context.request.type_object
         if "recurring_charge_id" in obj:
-            row = self._renewal(session, context, lock=False)
-            if (
-                row.status != ChargeState.CHARGING
-                or row.idempotency_key != context.request.idempotency_key
-            ):
-                raise InvalidRequest(
-                    "renewals are charged by `houdini-pay recurring run`, with the key of "
-                    "the charge it claimed",
-                    code="recurring_charge_not_claimed",
-                )
-            schedule = session.get_one(RecurringDonation, row.recurring_donation_id)
-            if (context.request.amount, context.supporter.id) != (
-                row.amount,
-                schedule.supporter_id,
-            ):
-                raise InvalidRequest(
-                    "a renewal must be the schedule's amount, from its supporter",
-                    code="recurring_charge_mismatch",
-                )
+            check_renewal(session, context)
             return
         terms = parse_schedule(obj, context.now.date())
         _check_collection(context, terms.staff_recorded)
 
-    def _renewal(self, session: Session, context: PaymentContext, *, lock: bool) -> RecurringCharge:
-        obj = context.request.type_object
-        if set(obj) != {"recurring_charge_id"}:
-            raise InvalidRequest(
-                'a renewal\'s type object is only {"recurring_charge_id": ...}',
-                code="invalid_type_object",
-            )
-        charge_id = obj["recurring_charge_id"]
-        row = (
-            session.get(RecurringCharge, charge_id, with_for_update=lock, populate_existing=lock)
-            if isinstance(charge_id, str)
-            else None
-        )
-        if row is None or row.nonprofit_id != context.nonprofit.id:
-            raise NotFound(
-                f"recurring charge {charge_id!r} not found", code="recurring_charge_not_found"
-            )
-        return row
-
     def process(self, session: Session, context: PaymentContext, payment: PaymentRecord) -> None:
         """Create the schedule (first gift) or mark the period charged (renewal)."""
         if "recurring_charge_id" in context.request.type_object:
-            self._process_renewal(session, context, payment)
+            record_renewal(session, context, payment)
         else:
             self._create_schedule(session, context, payment)
 
@@ -217,37 +181,6 @@ class RecurringDonationPaymentType(PaymentType):
         )
         record_donation(
             session, context, payment, terms.gift, recurring_donation_id=schedule.id, period=0
-        )
-
-    def _process_renewal(
-        self, session: Session, context: PaymentContext, payment: PaymentRecord
-    ) -> None:
-        row = self._renewal(session, context, lock=True)
-        if row.payment_id is not None and row.payment_id != payment.id:
-            # Raising rolls the finalize back and the core gives this charge back.
-            raise Conflict(
-                f"period {row.period} of {row.recurring_donation_id} was already charged",
-                code="recurring_period_already_charged",
-            )
-        row.status = ChargeState.SUCCEEDED.value
-        row.payment_id = payment.id
-        row.error_code = row.error_message = None
-        row.updated_at = context.now
-        schedule = session.get_one(
-            RecurringDonation, row.recurring_donation_id, with_for_update=True
-        )
-        schedule.failure_count = 0
-        if schedule.status == ScheduleStatus.PAST_DUE:
-            schedule.status = ScheduleStatus.ACTIVE.value
-            schedule.status_reason = None
-        schedule.updated_at = context.now
-        record_donation(
-            session,
-            context,
-            payment,
-            GiftFields(**schedule.gift),
-            recurring_donation_id=schedule.id,
-            period=row.period,
         )
 
     def describe(self, context: PaymentContext) -> str:
