@@ -64,8 +64,10 @@ class ScheduleRecord:
         return data
 
 
-def _load(session: Session, schedule_id: str, nonprofit_id: str | None) -> RecurringDonation:
-    row = session.get(RecurringDonation, schedule_id, with_for_update=True)
+def _load(
+    session: Session, schedule_id: str, nonprofit_id: str | None, *, lock: bool = True
+) -> RecurringDonation:
+    row = session.get(RecurringDonation, schedule_id, with_for_update=lock)
     if row is None or (nonprofit_id is not None and row.nonprofit_id != nonprofit_id):
         raise NotFound(
             f"recurring donation {schedule_id!r} not found", code="recurring_donation_not_found"
@@ -78,7 +80,7 @@ def get_schedule(
 ) -> ScheduleRecord:
     """One recurring donation, or ``NotFound``."""
     with app.session() as session:
-        return ScheduleRecord.from_model(_load(session, schedule_id, nonprofit_id))
+        return ScheduleRecord.from_model(_load(session, schedule_id, nonprofit_id, lock=False))
 
 
 def list_schedules(
@@ -192,7 +194,7 @@ def list_charges(
 ) -> list[dict[str, Any]]:
     """Every period row of a schedule, in period order."""
     with app.session() as session:
-        _load(session, schedule_id, nonprofit_id)
+        _load(session, schedule_id, nonprofit_id, lock=False)
         rows = session.scalars(
             select(RecurringCharge)
             .where(RecurringCharge.recurring_donation_id == schedule_id)
