@@ -3,20 +3,23 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
-from houdini_pay import HoudiniPay, new_id
+from houdini_pay import HoudiniPay, new_id, signals
 from houdini_pay.errors import InvalidRequest, InvalidTransition, NotFound
+from houdini_pay_donation import events
 from houdini_pay_donation.models import RecurringCharge, RecurringDonation
 from houdini_pay_donation.recurring import ChargeState, ScheduleStatus
 from houdini_pay_donation.schedule import due_date, first_period_on_or_after
 
 __all__ = [
     "ScheduleRecord",
+    "announce_cancelled",
     "cancel",
     "get_schedule",
     "list_charges",
@@ -106,6 +109,22 @@ def _refuse(row: RecurringDonation, action: str) -> InvalidTransition:
     )
 
 
+def announce_cancelled(
+    app: HoudiniPay, after_commit: Callable[[Callable[[], None]], None], row: RecurringDonation
+) -> None:
+    """Send ``recurring_donation_cancelled`` once the transaction has committed.
+
+    ``after_commit`` is the unit of work's ``after_commit``.
+    """
+    record = ScheduleRecord.from_model(row)
+    reason = row.status_reason or ""
+    after_commit(
+        lambda: signals.send(
+            events.recurring_donation_cancelled, app, schedule=record, reason=reason
+        )
+    )
+
+
 def _close_scheduled(session: Session, row: RecurringDonation, state: ChargeState) -> None:
     """Periods waiting for a try will not be charged (in-flight ones settle as they will)."""
     session.execute(
@@ -130,6 +149,7 @@ def cancel(
         row.status_reason = reason or "cancelled by staff"
         row.updated_at = app.clock()
         _close_scheduled(uow.session, row, ChargeState.CANCELLED)
+        announce_cancelled(app, uow.after_commit, row)
         return ScheduleRecord.from_model(row)
 
 

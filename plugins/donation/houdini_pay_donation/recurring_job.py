@@ -31,7 +31,7 @@ from typing import Any
 
 from sqlalchemy import and_, func, or_, select, update
 
-from houdini_pay import HoudiniPay, OutcomeStatus, PaymentRequest, new_id
+from houdini_pay import ErrorInfo, HoudiniPay, OutcomeStatus, PaymentRequest, new_id, signals
 from houdini_pay.errors import (
     ConfigurationError,
     HoudiniPayError,
@@ -39,8 +39,10 @@ from houdini_pay.errors import (
     NotEnabled,
     UnknownPlugin,
 )
+from houdini_pay_donation import events
 from houdini_pay_donation.models import RecurringCharge, RecurringDonation
 from houdini_pay_donation.recurring import ChargeState, Collection, ScheduleStatus
+from houdini_pay_donation.recurring_admin import announce_cancelled
 from houdini_pay_donation.recurring_settings import RecurringSettings
 from houdini_pay_donation.schedule import due_date
 
@@ -298,14 +300,16 @@ def _record_failure(
         schedule.failure_count += 1
         row.error_code, row.error_message, row.updated_at = code, message, now
         schedule.updated_at = now
+        gave_up = False
         if schedule.failure_count >= settings.max_failures:
             row.status, row.next_try_on = ChargeState.FAILED.value, None
             if schedule.status in (ScheduleStatus.ACTIVE, ScheduleStatus.PAST_DUE):
-                schedule.status = ScheduleStatus.CANCELLED.value
-                schedule.status_reason = (
+                reason = (
                     f"cancelled after {schedule.failure_count} failed charges in a row; "
                     f"last: {code}: {message}"
                 )
+                schedule.status, schedule.status_reason = ScheduleStatus.CANCELLED.value, reason
+                gave_up = True
                 session.execute(
                     update(RecurringCharge)
                     .where(
@@ -314,13 +318,23 @@ def _record_failure(
                     )
                     .values(status=ChargeState.CANCELLED.value, updated_at=now)
                 )
-            return "failed"
-        wait = settings.retry_days[min(schedule.failure_count, len(settings.retry_days)) - 1]
-        row.status = ChargeState.SCHEDULED.value
-        row.next_try_on = as_of + dt.timedelta(days=wait)
-        if schedule.status == ScheduleStatus.ACTIVE:
-            schedule.status = ScheduleStatus.PAST_DUE.value
-            schedule.status_reason = f"a charge failed ({code}); retrying on {row.next_try_on}"
+        else:
+            wait = settings.retry_days[min(schedule.failure_count, len(settings.retry_days)) - 1]
+            row.status = ChargeState.SCHEDULED.value
+            row.next_try_on = as_of + dt.timedelta(days=wait)
+            if schedule.status == ScheduleStatus.ACTIVE:
+                schedule.status = ScheduleStatus.PAST_DUE.value
+                schedule.status_reason = f"a charge failed ({code}); retrying on {row.next_try_on}"
+        failed = {
+            "recurring_donation_id": schedule.id,
+            "charge_id": row.id,
+            "period": row.period,
+            "error": ErrorInfo(code, message),
+            "next_try_on": row.next_try_on,
+        }
+        uow.after_commit(lambda: signals.send(events.recurring_charge_failed, app, **failed))
+        if gave_up:
+            announce_cancelled(app, uow.after_commit, schedule)
         return "failed"
 
 

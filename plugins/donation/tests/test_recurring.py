@@ -6,6 +6,7 @@ import datetime as dt
 from typing import Any
 
 import pytest
+from houdini_pay_donation import events
 from houdini_pay_donation.models import Donation, RecurringCharge, RecurringDonation
 from houdini_pay_donation.recurring_admin import (
     cancel,
@@ -358,3 +359,34 @@ def test_start_date_in_the_future_is_refused_and_nothing_is_written(
         start(start_date=(START + dt.timedelta(days=1)).isoformat())
     assert raised.value.details["field"] == "start_date"
     assert _count(app, Payment) == 0
+
+
+def test_failures_and_cancellations_are_announced_after_commit(
+    app: HoudiniPay, start: StartFunction, run: RunFunction, fake_processor: FakeProcessor
+) -> None:
+    heard: list[tuple[str, dict[str, Any]]] = []
+
+    def failed(sender: HoudiniPay, **kwargs: Any) -> None:
+        heard.append(("failed", kwargs))
+
+    def cancelled(sender: HoudiniPay, **kwargs: Any) -> None:
+        heard.append(("cancelled", kwargs))
+
+    events.recurring_charge_failed.connect(failed)
+    events.recurring_donation_cancelled.connect(cancelled)
+    try:
+        declined, dropped = start(), start()
+        cancel(app, dropped.id, reason="moved away")
+        fake_processor.behaviour = "decline"
+        for day in (10, 13, 20):
+            run(dt.date(2026, 4, day))
+    finally:
+        events.recurring_charge_failed.disconnect(failed)
+        events.recurring_donation_cancelled.disconnect(cancelled)
+    assert [name for name, _ in heard] == ["cancelled", "failed", "failed", "failed", "cancelled"]
+    assert (heard[0][1]["schedule"].id, heard[0][1]["reason"]) == (dropped.id, "moved away")
+    retries = [kwargs["next_try_on"] for name, kwargs in heard if name == "failed"]
+    assert retries == [dt.date(2026, 4, 13), dt.date(2026, 4, 20), None]
+    assert heard[1][1]["error"].code == "processor_declined"
+    assert heard[4][1]["schedule"].id == declined.id
+    assert heard[4][1]["schedule"].status == "cancelled"
