@@ -8,11 +8,19 @@ from typing import TYPE_CHECKING
 
 from houdini_pay import api_keys, errors, inventory, money, signals, statements
 from houdini_pay.app import HoudiniPay
-from houdini_pay.cli_support import pass_app, print_json
+from houdini_pay.cli_support import (
+    json_option,
+    parse_date,
+    parse_json_object,
+    parse_minor_units,
+    pass_app,
+    print_json,
+)
 from houdini_pay.demo import Demo, DemoStep
 from houdini_pay.disputes import DisputeObservation, DisputeRecord, DisputeStatus, FundsMovement
 from houdini_pay.errors import HoudiniPayError
 from houdini_pay.hookspecs import hookimpl
+from houdini_pay.ids import new_id
 from houdini_pay.models import Base, utcnow
 from houdini_pay.payment import ErrorInfo, OutcomeStatus, PaymentOutcome, PaymentRequest
 from houdini_pay.payment_types import HeldItem, ItemRequest, PaymentContext, PaymentType
@@ -102,7 +110,12 @@ __all__ = [
     "errors",
     "hookimpl",
     "inventory",
+    "json_option",
     "money",
+    "new_id",
+    "parse_date",
+    "parse_json_object",
+    "parse_minor_units",
     "pass_app",
     "print_json",
     "signals",

@@ -174,7 +174,7 @@ def _walk_through(cli: Cli) -> None:
     assert _error_line(disabled).startswith("error: payment_type_disabled: ")
     cli.run("nonprofits", "enable", nonprofit["id"], "--payment-type", "donation")
     shown_np = cli.json("nonprofits", "show", nonprofit["id"])
-    assert shown_np["enabled"]["payment_types"] == ["donation"]
+    assert "donation" in shown_np["enabled"]["payment_types"]
 
 
 def test_a_deployer_walks_through_on_sqlite(tmp_path: Path) -> None:
@@ -243,7 +243,7 @@ def test_the_default_database_is_a_sqlite_file_in_the_working_directory(tmp_path
         check=True,
         env={"PATH": str(EXECUTABLE.parent)},
     )
-    assert "donation_0001" in result.stdout
+    assert "donation_" in result.stdout
     assert (tmp_path / "houdini_pay.db").exists()
 
 
@@ -251,7 +251,7 @@ def test_plugins_lists_what_is_installed(tmp_path: Path) -> None:
     listed = Cli(f"sqlite:///{tmp_path / 'cli.db'}", tmp_path).json("plugins")
     by_name = {plugin["name"]: plugin for plugin in listed}
     assert by_name["offsite"]["processors"] == ["offsite"]
-    assert by_name["donation"]["payment_types"] == ["donation"]
+    assert "donation" in by_name["donation"]["payment_types"]
 
 
 def test_the_demo_runs_start_to_finish(tmp_path: Path) -> None:

@@ -22,7 +22,7 @@ def test_upgrade_applies_every_branch_and_matches_the_models(houdini_database_ur
         assert "core_0001" in pending_revisions(app)
         heads = app.upgrade_database()
         assert pending_revisions(app) == []
-        assert "donation_0001" in heads
+        assert any(head.startswith("donation_") for head in heads)
         assert app.upgrade_database() == heads  # a second upgrade changes nothing
         with app.engine.connect() as connection:
             context = MigrationContext.configure(connection, opts={"compare_type": True})

@@ -21,7 +21,13 @@ from houdini_pay import PaymentContext, PaymentRecord, PaymentType
 from houdini_pay.errors import InvalidRequest
 from houdini_pay_donation.models import Donation
 
-__all__ = ["GIFT_FIELDS", "DonationPaymentType", "GiftFields", "parse_gift_fields"]
+__all__ = [
+    "GIFT_FIELDS",
+    "DonationPaymentType",
+    "GiftFields",
+    "parse_gift_fields",
+    "record_donation",
+]
 
 GIFT_FIELDS = frozenset({"designation", "dedication", "comment", "anonymous"})
 _DEDICATION_TYPES = ("honor", "memory")
@@ -84,10 +90,17 @@ _INSERT_DONATION = insert(cast(Table, Donation.__table__))
 
 
 def record_donation(
-    session: Session, context: PaymentContext, payment: PaymentRecord, gift: GiftFields
+    session: Session,
+    context: PaymentContext,
+    payment: PaymentRecord,
+    gift: GiftFields,
+    *,
+    recurring_donation_id: str | None = None,
+    period: int | None = None,
 ) -> str:
     """Write the donation row of a payment; return its id.
 
+    A gift made by a recurring schedule names the schedule and the period it pays for.
     Every gift goes through here, so it is one pre-built Core insert on the session's
     connection (the transaction the pipeline finalizes in) rather than an ORM flush.
     """
@@ -105,6 +118,8 @@ def record_donation(
             "dedication": gift.dedication,
             "comment": gift.comment,
             "anonymous": gift.anonymous,
+            "recurring_donation_id": recurring_donation_id,
+            "period": period,
             "created_at": context.now,
         },
     )

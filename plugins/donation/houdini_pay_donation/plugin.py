@@ -5,19 +5,44 @@ from __future__ import annotations
 from collections.abc import Iterable
 from pathlib import Path
 
-from houdini_pay import PaymentType, hookimpl
-from houdini_pay_donation.donation import DonationPaymentType
+import click
 
-__all__ = ["register_migrations", "register_payment_types"]
+from houdini_pay import DemoStep, PaymentType, hookimpl
+from houdini_pay_donation.campaign_cli import campaigns
+from houdini_pay_donation.campaign_gift import CampaignGiftPaymentType
+from houdini_pay_donation.demo import DEMO_STEPS
+from houdini_pay_donation.donation import DonationPaymentType
+from houdini_pay_donation.recurring import RecurringDonationPaymentType
+from houdini_pay_donation.recurring_cli import recurring
+
+__all__ = [
+    "register_commands",
+    "register_demo_steps",
+    "register_migrations",
+    "register_payment_types",
+]
 
 
 @hookimpl
 def register_payment_types() -> Iterable[PaymentType]:
-    """The ``donation`` payment type."""
-    return [DonationPaymentType()]
+    """The ``donation``, ``recurring_donation`` and ``campaign_gift`` payment types."""
+    return [DonationPaymentType(), RecurringDonationPaymentType(), CampaignGiftPaymentType()]
+
+
+@hookimpl
+def register_commands(cli: click.Group) -> None:
+    """``houdini-pay recurring ...`` and ``houdini-pay campaigns ...``."""
+    cli.add_command(recurring)
+    cli.add_command(campaigns)
 
 
 @hookimpl
 def register_migrations() -> str:
     """The donation plugin's Alembic branch."""
     return str(Path(__file__).parent / "migrations")
+
+
+@hookimpl
+def register_demo_steps() -> Iterable[DemoStep]:
+    """A staff-recorded monthly gift through one recurring cycle."""
+    return DEMO_STEPS

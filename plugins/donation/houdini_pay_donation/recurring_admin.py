@@ -1,0 +1,236 @@
+"""Staff operations on recurring donations: list, show, cancel, pause and resume."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import select, update
+from sqlalchemy.orm import Session
+
+from houdini_pay import HoudiniPay, new_id, signals
+from houdini_pay.errors import InvalidRequest, InvalidTransition, NotFound
+from houdini_pay_donation import events
+from houdini_pay_donation.models import RecurringCharge, RecurringDonation
+from houdini_pay_donation.recurring import ChargeState, ScheduleStatus
+from houdini_pay_donation.schedule import due_date, first_period_on_or_after
+
+__all__ = [
+    "ScheduleRecord",
+    "announce_cancelled",
+    "cancel",
+    "get_schedule",
+    "list_charges",
+    "list_schedules",
+    "pause",
+    "resume",
+]
+
+_RUNNING = (ScheduleStatus.ACTIVE, ScheduleStatus.PAST_DUE)
+
+
+@dataclass(frozen=True, slots=True)
+class ScheduleRecord:
+    """A recurring donation as staff see it."""
+
+    id: str
+    nonprofit_id: str
+    supporter_id: str
+    processor: str
+    collection: str
+    amount: int
+    currency: str
+    interval: str
+    interval_count: int
+    paydate: int | None
+    start_date: dt.date
+    end_date: dt.date | None
+    status: str
+    status_reason: str | None
+    next_period: int
+    next_charge_at: dt.date
+    failure_count: int
+    first_payment_id: str
+
+    @classmethod
+    def from_model(cls, row: RecurringDonation) -> ScheduleRecord:
+        """Copy a schedule row."""
+        return cls(**{name: getattr(row, name) for name in cls.__slots__})
+
+    def to_dict(self) -> dict[str, Any]:
+        """The schedule as JSON (dates as YYYY-MM-DD)."""
+        data: dict[str, Any] = {name: getattr(self, name) for name in self.__slots__}
+        for name in ("start_date", "end_date", "next_charge_at"):
+            data[name] = data[name].isoformat() if data[name] else None
+        return data
+
+
+def _load(
+    session: Session, schedule_id: str, nonprofit_id: str | None, *, lock: bool = True
+) -> RecurringDonation:
+    row = session.get(RecurringDonation, schedule_id, with_for_update=lock)
+    if row is None or (nonprofit_id is not None and row.nonprofit_id != nonprofit_id):
+        raise NotFound(
+            f"recurring donation {schedule_id!r} not found", code="recurring_donation_not_found"
+        )
+    return row
+
+
+def get_schedule(
+    app: HoudiniPay, schedule_id: str, *, nonprofit_id: str | None = None
+) -> ScheduleRecord:
+    """One recurring donation, or ``NotFound``."""
+    with app.session() as session:
+        return ScheduleRecord.from_model(_load(session, schedule_id, nonprofit_id, lock=False))
+
+
+def list_schedules(
+    app: HoudiniPay, nonprofit_id: str, *, status: str | None = None
+) -> list[ScheduleRecord]:
+    """A nonprofit's recurring donations, oldest first, optionally of one status."""
+    if status is not None and status not in {s.value for s in ScheduleStatus}:
+        choices = ", ".join(s.value for s in ScheduleStatus)
+        raise InvalidRequest(f"status must be one of {choices}; got {status!r}")
+    app.get_nonprofit(nonprofit_id)
+    statement = select(RecurringDonation).where(RecurringDonation.nonprofit_id == nonprofit_id)
+    if status is not None:
+        statement = statement.where(RecurringDonation.status == status)
+    with app.session() as session:
+        rows = session.scalars(statement.order_by(RecurringDonation.id))
+        return [ScheduleRecord.from_model(row) for row in rows]
+
+
+def _refuse(row: RecurringDonation, action: str) -> InvalidTransition:
+    return InvalidTransition(
+        f"recurring donation {row.id} is {row.status}; it cannot be {action}",
+        details={"from": row.status},
+    )
+
+
+def announce_cancelled(
+    app: HoudiniPay, after_commit: Callable[[Callable[[], None]], None], row: RecurringDonation
+) -> None:
+    """Send ``recurring_donation_cancelled`` once the transaction has committed.
+
+    ``after_commit`` is the unit of work's ``after_commit``.
+    """
+    record = ScheduleRecord.from_model(row)
+    reason = row.status_reason or ""
+    after_commit(
+        lambda: signals.send(
+            events.recurring_donation_cancelled, app, schedule=record, reason=reason
+        )
+    )
+
+
+def _close_scheduled(session: Session, row: RecurringDonation, state: ChargeState) -> None:
+    """Periods waiting for a try will not be charged (in-flight ones settle as they will)."""
+    session.execute(
+        update(RecurringCharge)
+        .where(
+            RecurringCharge.recurring_donation_id == row.id,
+            RecurringCharge.status == ChargeState.SCHEDULED.value,
+        )
+        .values(status=state.value, next_try_on=None)
+    )
+
+
+def cancel(
+    app: HoudiniPay, schedule_id: str, *, reason: str | None = None, nonprofit_id: str | None = None
+) -> ScheduleRecord:
+    """Stop a schedule for good (until resumed); periods not yet charged are cancelled."""
+    with app.unit_of_work() as uow:
+        row = _load(uow.session, schedule_id, nonprofit_id)
+        if row.status not in (*_RUNNING, ScheduleStatus.PAUSED):
+            raise _refuse(row, "cancelled")
+        row.status = ScheduleStatus.CANCELLED.value
+        row.status_reason = reason or "cancelled by staff"
+        row.updated_at = app.clock()
+        _close_scheduled(uow.session, row, ChargeState.CANCELLED)
+        announce_cancelled(app, uow.after_commit, row)
+        return ScheduleRecord.from_model(row)
+
+
+def pause(app: HoudiniPay, schedule_id: str, *, nonprofit_id: str | None = None) -> ScheduleRecord:
+    """Stop charging until resumed; a retry waiting for its date is skipped."""
+    with app.unit_of_work() as uow:
+        row = _load(uow.session, schedule_id, nonprofit_id)
+        if row.status not in _RUNNING:
+            raise _refuse(row, "paused")
+        row.status, row.status_reason = ScheduleStatus.PAUSED.value, "paused by staff"
+        row.updated_at = app.clock()
+        _close_scheduled(uow.session, row, ChargeState.SKIPPED)
+        return ScheduleRecord.from_model(row)
+
+
+def resume(
+    app: HoudiniPay,
+    schedule_id: str,
+    *,
+    today: dt.date | None = None,
+    nonprofit_id: str | None = None,
+) -> ScheduleRecord:
+    """Reactivate a paused or cancelled schedule from the next period due from ``today``.
+
+    The periods that fell due meanwhile are recorded as skipped, so the schedule's history
+    keeps one row per period and nothing is charged for them later.
+    """
+    today = today or app.clock().date()
+    now = app.clock()
+    with app.unit_of_work() as uow:
+        session = uow.session
+        row = _load(session, schedule_id, nonprofit_id)
+        if row.status not in (ScheduleStatus.PAUSED, ScheduleStatus.CANCELLED):
+            raise _refuse(row, "resumed")
+        resume_at = first_period_on_or_after(row, today, at_least=row.next_period)
+        for period in range(row.next_period, resume_at):
+            session.add(
+                RecurringCharge(
+                    id=new_id("rch"),
+                    nonprofit_id=row.nonprofit_id,
+                    recurring_donation_id=row.id,
+                    period=period,
+                    due_on=due_date(row, period),
+                    amount=row.amount,
+                    status=ChargeState.SKIPPED.value,
+                    tries=0,
+                    created_at=now,
+                    updated_at=now,
+                )
+            )
+        row.next_period, row.next_charge_at = resume_at, due_date(row, resume_at)
+        row.failure_count = 0
+        ended = row.end_date is not None and row.next_charge_at > row.end_date
+        row.status = (ScheduleStatus.ENDED if ended else ScheduleStatus.ACTIVE).value
+        row.status_reason = "resumed by staff"
+        row.updated_at = now
+        return ScheduleRecord.from_model(row)
+
+
+def list_charges(
+    app: HoudiniPay, schedule_id: str, *, nonprofit_id: str | None = None
+) -> list[dict[str, Any]]:
+    """Every period row of a schedule, in period order."""
+    with app.session() as session:
+        _load(session, schedule_id, nonprofit_id, lock=False)
+        rows = session.scalars(
+            select(RecurringCharge)
+            .where(RecurringCharge.recurring_donation_id == schedule_id)
+            .order_by(RecurringCharge.period)
+        )
+        return [
+            {
+                "id": r.id,
+                "period": r.period,
+                "due_on": r.due_on.isoformat(),
+                "amount": r.amount,
+                "status": r.status,
+                "tries": r.tries,
+                "next_try_on": r.next_try_on.isoformat() if r.next_try_on else None,
+                "payment_id": r.payment_id,
+                "error_code": r.error_code,
+            }
+            for r in rows
+        ]
