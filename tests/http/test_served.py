@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import subprocess
 import threading
+import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
@@ -122,7 +123,12 @@ def test_the_server_log_names_requests_but_never_secrets(served: Served) -> None
             params={"cursor": card},
             headers={"Authorization": f"Bearer {ADMIN_KEY}"},
         )
+    # The access line is written once the response has gone out: wait for the last one.
+    deadline = time.monotonic() + 10
     log = served.log_path.read_text()
+    while "key=admin" not in log and time.monotonic() < deadline:
+        time.sleep(0.05)
+        log = served.log_path.read_text()
     assert f"POST /api/v1/supporters/{a.supporter_id}/sources 422" in log
     assert "POST /webhooks/paypal 404" in log
     assert "key=admin" in log
