@@ -18,3 +18,9 @@ def test_ids_sort_by_creation_time() -> None:
     time.sleep(0.002)
     second = new_id("pay")
     assert first < second
+
+
+def test_ids_made_in_the_same_millisecond_keep_their_order() -> None:
+    ids = [new_id("evt") for _ in range(5_000)]
+    assert ids == sorted(ids)
+    assert len(set(ids)) == len(ids)
