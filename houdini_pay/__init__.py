@@ -6,7 +6,7 @@ are internal. See docs/plugin-authors.md for writing a processor or payment type
 
 from typing import TYPE_CHECKING
 
-from houdini_pay import api_keys, errors, inventory, money, signals, statements
+from houdini_pay import api_keys, errors, inventory, money, outbox, signals, statements
 from houdini_pay.app import HoudiniPay
 from houdini_pay.cli_support import (
     json_option,
@@ -16,6 +16,7 @@ from houdini_pay.cli_support import (
     pass_app,
     print_json,
 )
+from houdini_pay.db.unit_of_work import UnitOfWork
 from houdini_pay.demo import Demo, DemoStep
 from houdini_pay.disputes import DisputeObservation, DisputeRecord, DisputeStatus, FundsMovement
 from houdini_pay.errors import HoudiniPayError
@@ -103,6 +104,7 @@ __all__ = [
     "SourceRequest",
     "SourceType",
     "SupporterRecord",
+    "UnitOfWork",
     "WebhookReport",
     "__version__",
     "api",
@@ -113,6 +115,7 @@ __all__ = [
     "json_option",
     "money",
     "new_id",
+    "outbox",
     "parse_date",
     "parse_json_object",
     "parse_minor_units",

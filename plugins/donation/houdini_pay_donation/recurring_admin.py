@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
-from houdini_pay import HoudiniPay, new_id, signals
+from houdini_pay import HoudiniPay, UnitOfWork, new_id, outbox, signals
 from houdini_pay.errors import InvalidRequest, InvalidTransition, NotFound
 from houdini_pay_donation import events
 from houdini_pay_donation.models import RecurringCharge, RecurringDonation
@@ -109,16 +108,17 @@ def _refuse(row: RecurringDonation, action: str) -> InvalidTransition:
     )
 
 
-def announce_cancelled(
-    app: HoudiniPay, after_commit: Callable[[Callable[[], None]], None], row: RecurringDonation
-) -> None:
-    """Send ``recurring_donation_cancelled`` once the transaction has committed.
-
-    ``after_commit`` is the unit of work's ``after_commit``.
-    """
+def announce_cancelled(app: HoudiniPay, uow: UnitOfWork, row: RecurringDonation) -> None:
+    """Record ``recurring_donation_cancelled`` in the outbox and send it after the commit."""
     record = ScheduleRecord.from_model(row)
     reason = row.status_reason or ""
-    after_commit(
+    outbox.record_event(
+        uow.session,
+        row.nonprofit_id,
+        "recurring_donation_cancelled",
+        {"recurring_donation_id": row.id, "reason": reason},
+    )
+    uow.after_commit(
         lambda: signals.send(
             events.recurring_donation_cancelled, app, schedule=record, reason=reason
         )
@@ -149,7 +149,7 @@ def cancel(
         row.status_reason = reason or "cancelled by staff"
         row.updated_at = app.clock()
         _close_scheduled(uow.session, row, ChargeState.CANCELLED)
-        announce_cancelled(app, uow.after_commit, row)
+        announce_cancelled(app, uow, row)
         return ScheduleRecord.from_model(row)
 
 

@@ -31,7 +31,15 @@ from typing import Any
 
 from sqlalchemy import and_, func, or_, select, update
 
-from houdini_pay import ErrorInfo, HoudiniPay, OutcomeStatus, PaymentRequest, new_id, signals
+from houdini_pay import (
+    ErrorInfo,
+    HoudiniPay,
+    OutcomeStatus,
+    PaymentRequest,
+    new_id,
+    outbox,
+    signals,
+)
 from houdini_pay.errors import (
     ConfigurationError,
     HoudiniPayError,
@@ -325,16 +333,27 @@ def _record_failure(
             if schedule.status == ScheduleStatus.ACTIVE:
                 schedule.status = ScheduleStatus.PAST_DUE.value
                 schedule.status_reason = f"a charge failed ({code}); retrying on {row.next_try_on}"
+        error = ErrorInfo(code, message)
         failed = {
             "recurring_donation_id": schedule.id,
             "charge_id": row.id,
             "period": row.period,
-            "error": ErrorInfo(code, message),
+            "error": error,
             "next_try_on": row.next_try_on,
         }
+        outbox.record_event(
+            uow.session,
+            schedule.nonprofit_id,
+            "recurring_charge_failed",
+            {
+                **failed,
+                "error": error.to_dict(),
+                "next_try_on": row.next_try_on.isoformat() if row.next_try_on else None,
+            },
+        )
         uow.after_commit(lambda: signals.send(events.recurring_charge_failed, app, **failed))
         if gave_up:
-            announce_cancelled(app, uow.after_commit, schedule)
+            announce_cancelled(app, uow, schedule)
         return "failed"
 
 

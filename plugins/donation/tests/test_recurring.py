@@ -18,7 +18,14 @@ from houdini_pay_donation.recurring_admin import (
 from houdini_pay_donation.verify import verify_month
 from sqlalchemy import func, select
 
-from houdini_pay import HoudiniPay, NonprofitRecord, OutcomeStatus, PaymentRequest, SupporterRecord
+from houdini_pay import (
+    HoudiniPay,
+    NonprofitRecord,
+    OutcomeStatus,
+    PaymentRequest,
+    SupporterRecord,
+    outbox,
+)
 from houdini_pay.errors import CapabilityNotSupported, InvalidRequest, InvalidTransition, NotFound
 from houdini_pay.models import Payment, PaymentAttempt
 from houdini_pay.testing import FakeProcessor
@@ -390,3 +397,16 @@ def test_failures_and_cancellations_are_announced_after_commit(
     assert heard[1][1]["error"].code == "processor_declined"
     assert heard[4][1]["schedule"].id == declined.id
     assert heard[4][1]["schedule"].status == "cancelled"
+    # The same events are in the outbox, in order, for consumers in other processes.
+    with app.session() as session:
+        rows = outbox.unpublished(session, limit=100)
+        recorded = [(row.event, row.payload) for row in rows if row.event.startswith("recurring_")]
+    assert [event for event, _ in recorded] == [
+        "recurring_donation_cancelled",
+        "recurring_charge_failed",
+        "recurring_charge_failed",
+        "recurring_charge_failed",
+        "recurring_donation_cancelled",
+    ]
+    assert recorded[1][1]["error"]["code"] == "processor_declined"
+    assert recorded[1][1]["next_try_on"] == "2026-04-13"
