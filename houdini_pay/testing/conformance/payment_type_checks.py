@@ -15,7 +15,7 @@ from sqlalchemy import select
 
 from houdini_pay import inventory
 from houdini_pay.app import HoudiniPay
-from houdini_pay.errors import InvalidRequest, SoldOut
+from houdini_pay.errors import InvalidRequest, NotFound, SoldOut
 from houdini_pay.models import Payment, PaymentAttempt, Reservation
 from houdini_pay.payment import OutcomeStatus, PaymentOutcome, PaymentRequest
 from houdini_pay.processors import ChargeStatus
@@ -154,8 +154,13 @@ def check_invalid_requests(trial: PaymentTypeTrial) -> None:
         return
     try:
         trial.pay(supporter, purchase, type_object=dict(invalid))
-    except InvalidRequest as exc:
+    except (InvalidRequest, NotFound) as exc:
         trial.expect(exc.message, "refused a bad type object without a message")
+    except Exception as exc:
+        trial.fail(
+            f"refused a bad type object with {type(exc).__name__}: {exc}; raise InvalidRequest "
+            "(or NotFound for an id that does not exist) so the caller gets a clear error"
+        )
     else:
         trial.fail(f"accepted the type object {invalid!r} its harness calls invalid")
     with trial.app.session() as session:
