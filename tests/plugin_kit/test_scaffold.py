@@ -55,7 +55,9 @@ def _run(*command: object, cwd: Path | None = None) -> subprocess.CompletedProce
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize(("kind", "name"), [("processor", "paypalish"), ("payment-type", "club")])
+@pytest.mark.parametrize(
+    ("kind", "name"), [("processor", "paypalish"), ("payment-type", "a_club_for_members_x")]
+)
 def test_a_scaffolded_plugin_installs_lists_and_passes_its_own_tests(
     tmp_path: Path, kind: str, name: str
 ) -> None:
@@ -91,7 +93,7 @@ def test_a_scaffolded_plugin_installs_lists_and_passes_its_own_tests(
     )
     assert listed.returncode == 0, listed.stderr
     mine = {info["name"]: info for info in json.loads(listed.stdout)}[name]
-    assert mine["distribution"] == f"houdini-pay-{name}"
+    assert mine["distribution"] == f"houdini-pay-{name.replace('_', '-')}"
     assert mine["check_pending"] == "passed"
     assert mine["errors"] == []
     if kind == "processor":
