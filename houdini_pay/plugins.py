@@ -14,7 +14,7 @@ from __future__ import annotations
 import os
 import sys
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from importlib import metadata
 from typing import TYPE_CHECKING, Any, TypeVar
 
@@ -40,6 +40,7 @@ __all__ = [
     "build_plugin_manager",
     "build_registry",
     "describe_plugins",
+    "inspect_installed_plugins",
 ]
 
 BLOCK_ENV = "HOUDINI_PAY_BLOCK_PLUGINS"
@@ -221,6 +222,10 @@ class PluginInfo:
     source_types: tuple[str, ...]
     payment_types: tuple[str, ...]
     capabilities: Mapping[str, tuple[str, ...]]
+    check_pending: str = "passed"
+    """``passed``, ``failed`` (a hook that does not exist) or ``not run`` (not loaded)."""
+    errors: tuple[str, ...] = ()
+    """Why the plugin cannot be used, for a person (empty when it can)."""
 
     def to_dict(self) -> dict[str, Any]:
         """The plugin as JSON."""
@@ -233,7 +238,8 @@ class PluginInfo:
             "source_types": list(self.source_types),
             "payment_types": list(self.payment_types),
             "capabilities": {k: list(v) for k, v in self.capabilities.items()},
-            "check_pending": "passed",
+            "check_pending": self.check_pending,
+            "errors": list(self.errors),
         }
 
 
@@ -273,3 +279,109 @@ def describe_plugins(manager: pluggy.PluginManager, registry: Registry) -> list[
             )
         )
     return infos
+
+
+def _unknown_hooks(manager: pluggy.PluginManager, plugin: object) -> list[str]:
+    """The hooks ``plugin`` implements that no hookspec defines (what check_pending refuses)."""
+    return sorted(
+        caller.name
+        for caller in manager.get_hookcallers(plugin) or ()
+        if not caller.has_spec()
+        and any(i.plugin is plugin and not i.optionalhook for i in caller.get_hookimpls())
+    )
+
+
+def inspect_installed_plugins(app: HoudiniPay | None = None) -> list[PluginInfo]:
+    """Describe every installed plugin, including those that cannot be used, and why.
+
+    Unlike :func:`build_plugin_manager`, which refuses to start with a broken plugin, this
+    loads each entry point on its own: a plugin that fails to import, implements a hook that
+    does not exist, or registers something wrong is listed with its ``errors``, and the
+    others are described as usual. ``app`` supplies the settings the hooks are called with.
+    """
+    from houdini_pay.app import HoudiniPay
+
+    manager = PluginManager()
+    manager.add_hookspecs(hookspecs)
+    failed: list[PluginInfo] = []
+    blocked = blocked_from_env(app.settings.environ if app else os.environ)
+    for entry_point in metadata.entry_points(group=PROJECT_NAME):
+        if entry_point.name in blocked or manager.has_plugin(entry_point.name):
+            continue
+        dist = entry_point.dist
+        origin = _Origin(dist.name if dist else None, dist.version if dist else None)
+        try:
+            plugin = entry_point.load()
+        except Exception as exc:
+            failed.append(
+                _broken(entry_point.name, origin, (), "not run", f"failed to load: {exc}")
+            )
+            continue
+        manager.register(plugin, name=entry_point.name)
+        manager.origins[entry_point.name] = origin
+        unknown = _unknown_hooks(manager, plugin)
+        if unknown:
+            hooks = tuple(sorted(c.name for c in manager.get_hookcallers(plugin) or ()))
+            manager.unregister(plugin)
+            message = f"implements hooks that do not exist: {', '.join(unknown)} (misspelled?)"
+            failed.append(_broken(entry_point.name, origin, hooks, "failed", message))
+    target = HoudiniPay("sqlite://", settings=app.settings if app else None, plugin_manager=manager)
+    hooks_of = {
+        name: tuple(sorted(c.name for c in manager.get_hookcallers(plugin) or ()))
+        for name, plugin in manager.list_name_plugin()
+    }
+    try:
+        errors = _registration_errors(manager, target)
+        for name in errors:
+            manager.unregister(name=name)
+        try:
+            registry = build_registry(manager, target)
+        except PluginError as exc:  # a symbol two plugins register: name both
+            registry = Registry({}, {}, {})
+            errors.update({n: exc.message for n in manager.origins if f"'{n}'" in exc.message})
+    finally:
+        target.dispose()
+    described = describe_plugins(manager, registry)
+    refused = [
+        _broken(
+            name, manager.origins.get(name, _Origin(None, None)), hooks_of[name], "passed", error
+        )
+        for name, error in errors.items()
+        if name not in {info.name for info in described}
+    ]
+    described = [
+        replace(info, errors=(errors[info.name],)) if info.name in errors else info
+        for info in described
+    ]
+    return described + refused + failed
+
+
+def _registration_errors(manager: PluginManager, app: HoudiniPay) -> dict[str, str]:
+    """Each plugin's registration hooks called on their own: what each got wrong."""
+    errors = {}
+    for name, plugin in manager.list_name_plugin():
+        alone = PluginManager()
+        alone.add_hookspecs(hookspecs)
+        alone.register(plugin, name=name)
+        try:
+            build_registry(alone, app)
+        except PluginError as exc:
+            errors[name] = exc.message
+    return errors
+
+
+def _broken(
+    name: str, origin: _Origin, hooks: tuple[str, ...], check_pending: str, error: str
+) -> PluginInfo:
+    return PluginInfo(
+        name=name,
+        distribution=origin.distribution,
+        version=origin.version,
+        hooks=hooks,
+        processors=(),
+        source_types=(),
+        payment_types=(),
+        capabilities={},
+        check_pending=check_pending,
+        errors=(error,),
+    )

@@ -1,12 +1,14 @@
-"""Commands for operators: the database, the plugins and the demo."""
+"""Commands for operators: the database, the plugins (see :mod:`houdini_pay.cli.plugins`)
+and the demo."""
 
 from __future__ import annotations
 
 import click
 
 from houdini_pay.app import HoudiniPay
-from houdini_pay.cli_support import json_option, pass_app, print_json
-from houdini_pay.plugins import build_plugin_manager, describe_plugins
+from houdini_pay.cli.plugins import plugins
+from houdini_pay.cli_support import pass_app
+from houdini_pay.plugins import build_plugin_manager
 
 __all__ = ["COMMANDS"]
 
@@ -33,36 +35,6 @@ def current(app: HoudiniPay) -> None:
     click.echo(f"at: {', '.join(current_heads(app)) or 'nothing (never upgraded)'}")
     pending = pending_revisions(app)
     click.echo(f"pending: {', '.join(pending)}" if pending else "up to date")
-
-
-@click.group(invoke_without_command=True)
-@json_option
-@click.pass_context
-def plugins(ctx: click.Context, as_json: bool) -> None:
-    """List installed plugins: distribution, version, symbols, hooks, capabilities."""
-    if ctx.invoked_subcommand is not None:
-        return
-    _list_plugins(as_json)
-
-
-@pass_app
-def _list_plugins(app: HoudiniPay, as_json: bool) -> None:
-    infos = describe_plugins(app.plugins, app.registry)
-    if as_json:
-        print_json([info.to_dict() for info in infos])
-        return
-    for info in infos:
-        click.echo(f"{info.name}  {info.distribution or '-'} {info.version or ''}".rstrip())
-        for label, symbols in (
-            ("processors", info.processors),
-            ("source types", info.source_types),
-            ("payment types", info.payment_types),
-        ):
-            if symbols:
-                click.echo(f"  {label}: {', '.join(symbols)}")
-        for symbol, capabilities in info.capabilities.items():
-            click.echo(f"  {symbol} capabilities: {', '.join(capabilities) or '-'}")
-        click.echo(f"  hooks: {', '.join(info.hooks)}")
 
 
 @click.command()

@@ -4,6 +4,17 @@ Installed with the core and registered as a pytest plugin, so its fixtures are a
 any project that has houdini-pay installed; see docs/plugin-authors.md.
 """
 
+from houdini_pay.testing.conformance import (
+    Movement,
+    PaymentFields,
+    PaymentTypeConformance,
+    PaymentTypeHarness,
+    ProcessorConformance,
+    ProcessorHarness,
+    Purchase,
+    SignedWebhook,
+    run_conformance,
+)
 from houdini_pay.testing.databases import (
     require_postgres,
     temporary_postgres_database,
@@ -18,6 +29,7 @@ from houdini_pay.testing.fakes import (
     ProcessorTimeout,
     TestPlugin,
 )
+from houdini_pay.testing.sandbox import PaymentSandbox, closed_port_url, running_sandbox
 
 __all__ = [
     "Behaviour",
@@ -25,9 +37,21 @@ __all__ = [
     "FakeProcessor",
     "FakeSourceType",
     "LimitedItemPaymentType",
+    "Movement",
+    "PaymentFields",
+    "PaymentSandbox",
+    "PaymentTypeConformance",
+    "PaymentTypeHarness",
+    "ProcessorConformance",
     "ProcessorCrashed",
+    "ProcessorHarness",
     "ProcessorTimeout",
+    "Purchase",
+    "SignedWebhook",
     "TestPlugin",
+    "closed_port_url",
     "require_postgres",
+    "run_conformance",
+    "running_sandbox",
     "temporary_postgres_database",
 ]

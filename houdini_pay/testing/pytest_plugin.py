@@ -10,6 +10,9 @@
     the installed plugins.
 ``houdini_app``
     An application with the installed plugins, on ``houdini_database_url``.
+``houdini_nonprofit``, ``houdini_supporter``
+    A nonprofit taking USD and a supporter of it, in the test's database: every application
+    ``houdini_make_app`` builds in the same test sees them.
 ``fake_processor``
     A :class:`~houdini_pay.testing.FakeProcessor` (symbol ``fake``).
 """
@@ -27,6 +30,7 @@ from sqlalchemy import text
 from houdini_pay.app import HoudiniPay
 from houdini_pay.models import Base
 from houdini_pay.plugins import build_plugin_manager
+from houdini_pay.records import NonprofitRecord, SupporterRecord
 from houdini_pay.settings import Settings
 from houdini_pay.testing.databases import require_postgres, temporary_postgres_database
 from houdini_pay.testing.fakes import FakeProcessor
@@ -36,7 +40,9 @@ __all__ = [
     "houdini_app",
     "houdini_database_url",
     "houdini_make_app",
+    "houdini_nonprofit",
     "houdini_postgres_database",
+    "houdini_supporter",
     "make_test_app",
 ]
 
@@ -101,6 +107,23 @@ def houdini_make_app(houdini_database_url: str) -> Iterator[MakeApp]:
 def houdini_app(houdini_make_app: MakeApp) -> HoudiniPay:
     """An application with the installed plugins (entry points) loaded."""
     return houdini_make_app(entry_points=True)
+
+
+@pytest.fixture
+def houdini_nonprofit(houdini_make_app: MakeApp) -> NonprofitRecord:
+    """A nonprofit taking USD, in the database every app of the test shares."""
+    # Made through houdini_make_app, so the tables are emptied before it, never after.
+    app = houdini_make_app()
+    return app.create_nonprofit("Riverside Food Bank", "USD", country="US")
+
+
+@pytest.fixture
+def houdini_supporter(
+    houdini_make_app: MakeApp, houdini_nonprofit: NonprofitRecord
+) -> SupporterRecord:
+    """A supporter of ``houdini_nonprofit``."""
+    app = houdini_make_app()
+    return app.create_supporter(houdini_nonprofit.id, "Ada Lovelace", email="ada@example.org")
 
 
 @pytest.fixture

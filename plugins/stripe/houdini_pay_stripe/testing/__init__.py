@@ -4,7 +4,10 @@
 server, in the plugin's ``test`` extra) inside the test process, bound to 127.0.0.1 with its
 store file in a directory you choose, and records the headers of every request it gets
 (idempotency keys, ``Stripe-Account``, the pinned version). localstripe keeps its objects in
-module globals, so run one per process (one per pytest-xdist worker).
+module globals, so run one per process (one per pytest-xdist worker). localstripe ignores
+idempotency keys; the harness answers a repeated key as Stripe does (the first answer again,
+nothing created; another body with the same key refused with ``idempotency_error``), so a
+retried charge can be seen to charge once (:meth:`LocalStripe.idempotency_key_of`).
 
 Stripe parameters localstripe does not implement (:data:`UNSUPPORTED_PARAMS`, such as
 ``application_fee_amount``) are taken out before it reads a request, so it answers as if
@@ -21,6 +24,7 @@ from houdini_pay_stripe.testing.receiver import Delivery, WebhookReceiver
 from houdini_pay_stripe.testing.server import (
     TEST_KEY,
     UNSUPPORTED_PARAMS,
+    IdempotentAnswer,
     LocalStripe,
     RecordedRequest,
     authenticate_3ds,
@@ -38,6 +42,7 @@ __all__ = [
     "TEST_KEY",
     "UNSUPPORTED_PARAMS",
     "Delivery",
+    "IdempotentAnswer",
     "LocalStripe",
     "RecordedRequest",
     "WebhookReceiver",

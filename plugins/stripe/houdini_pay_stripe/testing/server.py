@@ -18,6 +18,7 @@ import stripe
 __all__ = [
     "TEST_KEY",
     "UNSUPPORTED_PARAMS",
+    "IdempotentAnswer",
     "LocalStripe",
     "RecordedRequest",
     "authenticate_3ds",
@@ -56,12 +57,33 @@ class RecordedRequest:
     params: dict[str, Any] = field(default_factory=dict)
 
 
+@dataclass(frozen=True, slots=True)
+class IdempotentAnswer:
+    """The first answer to a POST with an ``Idempotency-Key``, kept to answer retries."""
+
+    path: str
+    body: bytes
+    status: int
+    answer: bytes
+
+    @property
+    def object_id(self) -> str | None:
+        """The id of the object the request created (or the error's absence of one)."""
+        try:
+            created = json.loads(self.answer)
+        except ValueError:
+            return None
+        return created.get("id") if isinstance(created, dict) else None
+
+
 @dataclass
 class LocalStripe:
-    """A running localstripe: its URL and the requests it has received."""
+    """A running localstripe: its URL, the requests it has received, and the answers it
+    keeps by idempotency key (localstripe has no idempotency; the harness adds Stripe's)."""
 
     url: str
     requests: list[RecordedRequest] = field(default_factory=list)
+    idempotent_answers: dict[tuple[str | None, str], IdempotentAnswer] = field(default_factory=dict)
 
     def client(self, key: str = TEST_KEY) -> stripe.StripeClient:
         """A Stripe client talking to this server, as the browser's Stripe.js would."""
@@ -79,6 +101,7 @@ class LocalStripe:
         """
         _send(f"{self.url}/_config/data", None, method="DELETE")
         self.requests.clear()
+        self.idempotent_answers.clear()
 
     def register_webhook(
         self,
@@ -93,6 +116,13 @@ class LocalStripe:
         if events is not None:
             body["events"] = list(events)
         _send(f"{self.url}/_config/webhooks/{webhook_id}", body)
+
+    def idempotency_key_of(self, object_id: str) -> str | None:
+        """The idempotency key of the request that created ``object_id``, if it had one."""
+        for (_account, key), answer in self.idempotent_answers.items():
+            if answer.object_id == object_id:
+                return key
+        return None
 
     def sent(self, method: str, path_prefix: str) -> list[RecordedRequest]:
         """The recorded requests of ``method`` whose path starts with ``path_prefix``."""
@@ -147,7 +177,47 @@ def running_localstripe(store_dir: Path, *, timeout: float = 10.0) -> Iterator[L
         )
         request[recorded_key] = recorded
         server_state.requests.append(recorded)
-        return await handler(request)
+        if request.method != "POST" or recorded.idempotency_key is None:
+            return await handler(request)
+        return await idempotent(request, recorded, handler)
+
+    async def idempotent(
+        request: web.Request,
+        recorded: RecordedRequest,
+        handler: Callable[[web.Request], Awaitable[web.StreamResponse]],
+    ) -> web.StreamResponse:
+        """Stripe's idempotency: a repeated key answers the first answer, and a repeated key
+        with other parameters is refused (``idempotency_error``)."""
+        assert recorded.idempotency_key is not None
+        scope = (recorded.stripe_account, recorded.idempotency_key)
+        body = await request.read()
+        earlier = server_state.idempotent_answers.get(scope)
+        if earlier is not None:
+            if (earlier.path, earlier.body) != (request.path, body):
+                return web.json_response(
+                    {
+                        "error": {
+                            "type": "idempotency_error",
+                            "message": "Keys for idempotent requests can only be used with "
+                            "the same parameters they were first used with.",
+                        }
+                    },
+                    status=400,
+                )
+            return web.Response(
+                body=earlier.answer,
+                status=earlier.status,
+                content_type="application/json",
+                headers={"Idempotent-Replayed": "true"},
+            )
+        response = await handler(request)
+        if response.status < 500 and isinstance(response, web.Response):
+            answer = response.body
+            if isinstance(answer, bytes):
+                server_state.idempotent_answers[scope] = IdempotentAnswer(
+                    request.path, body, response.status, answer
+                )
+        return response
 
     async def tolerant_post_data(request: web.Request, remove_auth: bool = True) -> Any:
         data = await read_post_data(request, remove_auth)
