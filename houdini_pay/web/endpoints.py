@@ -17,7 +17,7 @@ from starlette.concurrency import run_in_threadpool
 from houdini_pay.api.auth import App
 from houdini_pay.api.error_handling import error_responses
 from houdini_pay.api.validation import ApiModel
-from houdini_pay.errors import NotFound
+from houdini_pay.errors import NotFound, SoldOut
 from houdini_pay.money import MAX_AMOUNT
 from houdini_pay.payment import OutcomeStatus, PaymentOutcome
 from houdini_pay.payment_methods import available_methods
@@ -202,7 +202,15 @@ def pay(
         type_object=body.type_object,
         processing_object=body.processing_object,
     )
-    outcome = submissions.pay(app, catalog, submission, form, choice)
+    try:
+        outcome = submissions.pay(app, catalog, submission, form, choice)
+    except SoldOut as error:
+        # The core names the item by its inventory key; a donor needs a plain sentence.
+        raise SoldOut(
+            "some of what you chose has just sold out; nothing was charged. Reload the page "
+            "to see what is left.",
+            details=error.details,
+        ) from None
     if outcome.status is OutcomeStatus.FAILED:
         response.status_code = 402
     return public_outcome(outcome, confirmation_path(submission))

@@ -41,3 +41,11 @@ def count(site: Site, model: type[Base], **where: Any) -> int:
         statement = statement.where(getattr(model, name) == value)
     with site.app.session() as session:
         return int(session.scalar(statement) or 0)
+
+
+def charges_sent(site: Site, nonprofit_id: str) -> int:
+    """How many PaymentIntents localstripe was asked to create for the nonprofit."""
+    created = [r for r in site.localstripe.requests if r.path == "/v1/payment_intents"]
+    return sum(
+        r.method == "POST" and r.params["metadata"]["nonprofit_id"] == nonprofit_id for r in created
+    )

@@ -72,6 +72,8 @@ const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 // -- showing errors -----------------------------------------------------------------------
 
 function errorSlot(field) {
+  // The slot a field names (data-error-slot), else "<id>-error", else its .field's slot.
+  if (field.dataset?.errorSlot) return document.getElementById(field.dataset.errorSlot);
   const id = field.id ? `${field.id}-error` : null;
   const slot = (id && document.getElementById(id)) ||
     field.closest(".field")?.querySelector(".field-error");
