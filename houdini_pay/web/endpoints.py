@@ -8,10 +8,10 @@ per-client rate limit.
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, Path, Request, Response
-from pydantic import Field
+from pydantic import BaseModel, Field
 from starlette.concurrency import run_in_threadpool
 
 from houdini_pay.api.auth import App
@@ -20,6 +20,7 @@ from houdini_pay.api.validation import ApiModel
 from houdini_pay.errors import NotFound, SoldOut
 from houdini_pay.money import MAX_AMOUNT
 from houdini_pay.payment import OutcomeStatus, PaymentOutcome
+from houdini_pay.payment_forms import PaymentForm
 from houdini_pay.payment_methods import available_methods
 from houdini_pay.web import submissions
 from houdini_pay.web.catalog import Catalog
@@ -65,7 +66,7 @@ status_router = APIRouter(
 )
 
 
-class StartBody(ApiModel):
+class PublicStartBody(ApiModel):
     """The donor, and the page they are on."""
 
     page: Symbol
@@ -74,21 +75,21 @@ class StartBody(ApiModel):
     email: Annotated[str, Field(min_length=3, max_length=320)]
 
 
-class PrepareBody(ApiModel):
+class PublicPrepareBody(ApiModel):
     """A payment form's server-side step before its source exists."""
 
     processor: Symbol
     data: dict[str, Any] = Field(default_factory=dict)
 
 
-class SourceBody(ApiModel):
+class PublicSourceBody(ApiModel):
     """The source a payment form made (a Stripe payment method id)."""
 
     processor: Symbol
     source_object: dict[str, Any]
 
 
-class PaymentBody(ApiModel):
+class PublicPaymentBody(ApiModel):
     """What the donor chose to pay."""
 
     processor: Symbol
@@ -99,7 +100,33 @@ class PaymentBody(ApiModel):
     processing_object: dict[str, Any] = Field(default_factory=dict)
 
 
-def _offered_form(app: App, catalog: Catalog, nonprofit_id: str, processor: str) -> Any:
+class PublicError(BaseModel):
+    """Why a payment did not go through, in words for the donor."""
+
+    code: str
+    message: str
+
+
+class PublicOutcome(BaseModel):
+    """How a submission's payment stands, as the donor's page is told (no record ids)."""
+
+    status: Literal[
+        "succeeded",
+        "pending",
+        "pending_approval",
+        "requires_action",
+        "failed",
+        "unknown",
+        "not_paid",
+    ]
+    error: PublicError | None
+    next_action: dict[str, Any] | None = Field(
+        description="What the payment form needs to finish (a 3-D Secure client secret)."
+    )
+    confirmation_url: str | None = Field(description="Where the donor goes once it is done.")
+
+
+def _offered_form(app: App, catalog: Catalog, nonprofit_id: str, processor: str) -> PaymentForm:
     """The form of ``processor`` if the nonprofit offers it to donors; else 404."""
     offered = {m["processor"] for m in available_methods(app, nonprofit_id)["methods"]}
     if processor not in offered or processor not in catalog.forms:
@@ -135,7 +162,7 @@ def confirmation_path(submission: submissions.Submission) -> str:
     responses=error_responses(403, 404, 409, 413, 422, 429),
 )
 def start_submission(
-    nonprofit_id: NonprofitPath, key: KeyPath, body: StartBody, app: App, catalog: CatalogDep
+    nonprofit_id: NonprofitPath, key: KeyPath, body: PublicStartBody, app: App, catalog: CatalogDep
 ) -> dict[str, Any]:
     """Create the donor as a supporter of the page's nonprofit; the same key answers the same."""
     page = catalog.pages.get(body.page)
@@ -155,7 +182,11 @@ def start_submission(
     responses=error_responses(403, 404, 409, 413, 422, 429, 502),
 )
 def prepare(
-    nonprofit_id: NonprofitPath, key: KeyPath, body: PrepareBody, app: App, catalog: CatalogDep
+    nonprofit_id: NonprofitPath,
+    key: KeyPath,
+    body: PublicPrepareBody,
+    app: App,
+    catalog: CatalogDep,
 ) -> dict[str, Any]:
     """What the form needs before the donor's details are confirmed (a SetupIntent secret)."""
     submission = submissions.find(app, nonprofit_id, key)
@@ -170,7 +201,7 @@ def prepare(
     responses=error_responses(402, 403, 404, 409, 413, 422, 429, 502),
 )
 def create_source(
-    nonprofit_id: NonprofitPath, key: KeyPath, body: SourceBody, app: App, catalog: CatalogDep
+    nonprofit_id: NonprofitPath, key: KeyPath, body: PublicSourceBody, app: App, catalog: CatalogDep
 ) -> dict[str, Any]:
     """Store the form's source for the submission's supporter (once per submission)."""
     submission = submissions.find(app, nonprofit_id, key)
@@ -181,13 +212,17 @@ def create_source(
 
 @router.post(
     "/payment",
+    response_model=PublicOutcome,
     summary="Pay",
-    responses=error_responses(403, 404, 409, 413, 422, 429, 502),
+    responses={
+        402: {"model": PublicOutcome, "description": "The payment failed (declined)."},
+        **error_responses(403, 404, 409, 413, 422, 429, 502),
+    },
 )
 def pay(
     nonprofit_id: NonprofitPath,
     key: KeyPath,
-    body: PaymentBody,
+    body: PublicPaymentBody,
     app: App,
     catalog: CatalogDep,
     response: Response,
@@ -218,6 +253,7 @@ def pay(
 
 @status_router.get(
     "",
+    response_model=PublicOutcome,
     summary="How the submission's payment stands",
     responses=error_responses(404, 422),
 )

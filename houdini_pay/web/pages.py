@@ -98,9 +98,9 @@ def _render(template: str, http_status: int = 200, **context: Any) -> HTMLRespon
     return HTMLResponse(environment.get_template(template).render(**context), http_status)
 
 
-def _not_found(message: str) -> HTMLResponse:
+def _not_found(message: str) -> Response:
     response = _render("not_found.html", 404, message=message)
-    return _secure(response, content_security_policy(()))  # type: ignore[return-value]
+    return _secure(response, content_security_policy(()))
 
 
 def _money(currency: str) -> Any:

@@ -44,7 +44,7 @@ def test_tickets_are_bought_and_a_sold_out_level_cannot_be_chosen(site: Site, pa
     page.get_by_role("button", name="Buy tickets").click()
 
     expect(page.get_by_role("heading", name="Thank you, Hedy Lamarr!")).to_be_visible()
-    expect(page.get_by_text("2 × General admission")).to_be_visible()
+    expect(page.get_by_text("2 \u00d7 General admission")).to_be_visible()
     with site.app.session() as session:
         ticket = session.query(Ticket).filter_by(nonprofit_id=nonprofit_id).one()
         assert (ticket.level_id, ticket.quantity) == (general, 2)

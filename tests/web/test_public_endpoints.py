@@ -150,8 +150,9 @@ def test_a_submission_is_reached_only_through_its_own_nonprofit(
     stranger = Donor(donor.client, other, donor.token)
     answer = stranger.pay_offsite(KEY)
     assert (answer.status_code, answer.json()["error"]["code"]) == (404, "submission_not_found")
-    started = stranger.post(OTHER_KEY, "", {"page": "donate", "page_name": donor.nonprofit.slug,
-                                            "name": "Mallory", "email": "m@example.org"})  # fmt: skip
+    body = {"page": "donate", "page_name": donor.nonprofit.slug, "name": "Mallory",
+            "email": "m@example.org"}  # fmt: skip
+    started = stranger.post(OTHER_KEY, "", body)
     assert (started.status_code, started.json()["error"]["code"]) == (404, "page_not_found")
     assert count(app, PublicSubmission) == 1
     assert count(app, Supporter, nonprofit_id=other.id) == 0
