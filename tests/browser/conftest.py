@@ -13,15 +13,17 @@ from __future__ import annotations
 
 import os
 import shutil
+import subprocess
+import sys
 from collections.abc import Iterator
-from contextlib import ExitStack
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 from houdini_pay_stripe.api import API_BASE_ENV, MAX_RETRIES_ENV, SECRET_KEY_ENV, WEBHOOK_SECRET_ENV
 from houdini_pay_stripe.form import JS_URL_ENV, PUBLISHABLE_KEY_ENV
-from houdini_pay_stripe.testing import TEST_KEY, LocalStripe, running_localstripe
+from houdini_pay_stripe.testing import TEST_KEY, LocalStripe
 from playwright.sync_api import Browser, BrowserContext, Page, Playwright, sync_playwright
 
 from houdini_pay import HoudiniPay, NonprofitRecord
@@ -39,6 +41,14 @@ CHROMIUM_ARGS = [
     "--disable-sync",
 ]
 WEBHOOK_SECRET = "whsec_browser_tests"
+_LOCALSTRIPE = """
+import sys
+from pathlib import Path
+from houdini_pay_stripe.testing import running_localstripe
+with running_localstripe(Path(sys.argv[1])) as server:
+    print(server.url, flush=True)
+    sys.stdin.read()  # until the tests close it
+"""
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "browser"
 
 
@@ -60,13 +70,44 @@ class Site:
         return self.base_url + path
 
 
+@contextmanager
+def localstripe_process(directory: Path) -> Iterator[LocalStripe]:
+    """localstripe in a process of its own.
+
+    localstripe keeps its objects in module globals, and the Stripe plugin's tests run one
+    in this process already (pytest-xdist mixes the suites in one worker).
+    """
+    process = subprocess.Popen(
+        [sys.executable, "-c", _LOCALSTRIPE, str(directory)],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert process.stdout is not None
+        url = process.stdout.readline().strip()
+        if not url.startswith("http://127.0.0.1:"):
+            raise RuntimeError(f"localstripe did not start: {url!r}")
+        yield LocalStripe(url=url)
+    finally:
+        assert process.stdin is not None
+        assert process.stdout is not None
+        process.stdin.close()
+        process.stdout.close()
+        try:
+            process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+
+
 @pytest.fixture(scope="session")
 def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
     """``houdini-pay serve`` on SQLite with every installed plugin, Stripe on localstripe."""
     directory = tmp_path_factory.mktemp("browser-site")
     url = f"sqlite:///{directory / 'houdini_pay.db'}"
     with ExitStack() as stack:
-        localstripe = stack.enter_context(running_localstripe(directory))
+        localstripe = stack.enter_context(localstripe_process(directory))
         environ = {
             SECRET_KEY_ENV: TEST_KEY,
             API_BASE_ENV: localstripe.url,

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from houdini_pay_stripe.models import StripeCustomer
 from playwright.sync_api import Page
 from sqlalchemy import func, select
 
@@ -44,8 +45,13 @@ def count(site: Site, model: type[Base], **where: Any) -> int:
 
 
 def charges_sent(site: Site, nonprofit_id: str) -> int:
-    """How many PaymentIntents localstripe was asked to create for the nonprofit."""
-    created = [r for r in site.localstripe.requests if r.path == "/v1/payment_intents"]
+    """How many charges localstripe made on the cards of the nonprofit's supporters."""
+    with site.app.session() as session:
+        customers = session.scalars(
+            select(StripeCustomer.customer_id).where(StripeCustomer.nonprofit_id == nonprofit_id)
+        ).all()
+    client = site.localstripe.client()
     return sum(
-        r.method == "POST" and r.params["metadata"]["nonprofit_id"] == nonprofit_id for r in created
+        len(client.v1.charges.list({"customer": customer, "limit": 100}).data)
+        for customer in customers
     )
