@@ -7,6 +7,7 @@ are internal. See docs/plugin-authors.md for writing a processor or payment type
 from typing import TYPE_CHECKING
 
 from houdini_pay import api_keys, errors, inventory, money, outbox, signals, statements
+from houdini_pay import donor_receipts as _donor_receipts  # noqa: F401 - connects its receiver
 from houdini_pay.app import HoudiniPay
 from houdini_pay.cli_support import (
     json_option,
@@ -24,6 +25,7 @@ from houdini_pay.hookspecs import hookimpl
 from houdini_pay.ids import new_id
 from houdini_pay.models import Base, utcnow
 from houdini_pay.payment import ErrorInfo, OutcomeStatus, PaymentOutcome, PaymentRequest
+from houdini_pay.payment_forms import FormSubmission, PageContent, PaymentForm, PublicPage
 from houdini_pay.payment_types import HeldItem, ItemRequest, PaymentContext, PaymentType
 from houdini_pay.processors import (
     Capability,
@@ -75,6 +77,7 @@ __all__ = [
     "DisputeRecord",
     "DisputeStatus",
     "ErrorInfo",
+    "FormSubmission",
     "FundsMovement",
     "HeldItem",
     "HoudiniPay",
@@ -84,7 +87,9 @@ __all__ = [
     "NewSource",
     "NonprofitRecord",
     "OutcomeStatus",
+    "PageContent",
     "PaymentContext",
+    "PaymentForm",
     "PaymentKind",
     "PaymentOutcome",
     "PaymentRecord",
@@ -93,6 +98,7 @@ __all__ = [
     "PaymentType",
     "Processor",
     "ProcessorEvent",
+    "PublicPage",
     "RefundObservation",
     "RefundOutcome",
     "RefundRequest",

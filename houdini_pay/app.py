@@ -178,6 +178,10 @@ class HoudiniPay:
         """The nonprofit ``nonprofit_id``, or ``NotFound``."""
         return directory.get_nonprofit(self, nonprofit_id)
 
+    def find_nonprofit(self, id_or_slug: str) -> NonprofitRecord:
+        """The nonprofit with this id or slug (public pages use the slug), or ``NotFound``."""
+        return directory.find_nonprofit(self, id_or_slug)
+
     def create_supporter(
         self, nonprofit_id: str, name: str, *, email: str | None = None
     ) -> SupporterRecord:

@@ -32,6 +32,7 @@ __all__ = [
     "create_source",
     "create_supporter",
     "enabled_symbols",
+    "find_nonprofit",
     "get_nonprofit",
     "get_supporter",
     "load_scoped",
@@ -119,6 +120,17 @@ def get_nonprofit(app: HoudiniPay, nonprofit_id: str) -> NonprofitRecord:
     """The nonprofit, or ``NotFound`` (code ``nonprofit_not_found``)."""
     with app.session() as session:
         return NonprofitRecord.from_model(load_scoped(session, Nonprofit, nonprofit_id, None))
+
+
+def find_nonprofit(app: HoudiniPay, id_or_slug: str) -> NonprofitRecord:
+    """The nonprofit with this id or slug, or ``NotFound`` (code ``nonprofit_not_found``)."""
+    with app.session() as session:
+        row = session.get(Nonprofit, id_or_slug) or session.scalar(
+            select(Nonprofit).where(Nonprofit.slug == id_or_slug)
+        )
+        if row is None:
+            raise NotFound(f"nonprofit {id_or_slug!r} not found", code="nonprofit_not_found")
+        return NonprofitRecord.from_model(row)
 
 
 def create_supporter(

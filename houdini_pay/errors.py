@@ -17,6 +17,7 @@ The tree::
     │   └── RefundExceedsPayment       422  refund_exceeds_payment
     ├── NotFound                       404  nonprofit_not_found, supporter_not_found, ...
     ├── Unauthenticated                401  api_key_required, invalid_api_key
+    ├── Forbidden                      403  csrf_failed, cross_origin
     ├── RequestTooLarge                413  request_too_large
     ├── Conflict                       409  the request clashes with the current state
     │   ├── IdempotencyConflict        409  idempotency_conflict
@@ -24,6 +25,7 @@ The tree::
     │   ├── InvalidTransition          409  invalid_state_transition
     │   ├── NotRefundable              409  payment_not_refundable
     │   └── SoldOut                    409  sold_out
+    ├── RateLimited                    429  rate_limited (retryable)
     ├── PaymentDeclined                402  processor_declined
     ├── ProcessorError                 502  processor_error (retryable)
     ├── WebhookVerificationError       400  invalid_webhook
@@ -41,6 +43,7 @@ __all__ = [
     "ConfigurationError",
     "Conflict",
     "CurrencyMismatch",
+    "Forbidden",
     "HoudiniPayError",
     "IdempotencyConflict",
     "IdempotencyInFlight",
@@ -54,6 +57,7 @@ __all__ = [
     "PaymentDeclined",
     "PluginError",
     "ProcessorError",
+    "RateLimited",
     "RefundExceedsPayment",
     "RequestTooLarge",
     "SoldOut",
@@ -159,6 +163,21 @@ class Unauthenticated(HoudiniPayError):
 
     code = "unauthenticated"
     http_status = 401
+
+
+class Forbidden(HoudiniPayError):
+    """A request the server refuses to act on whoever sent it (a missing CSRF token)."""
+
+    code = "forbidden"
+    http_status = 403
+
+
+class RateLimited(HoudiniPayError):
+    """Too many requests from one client in a short time; the same request may pass later."""
+
+    code = "rate_limited"
+    http_status = 429
+    retryable = True
 
 
 class RequestTooLarge(HoudiniPayError):

@@ -25,6 +25,7 @@ if TYPE_CHECKING:
 
     from houdini_pay.app import HoudiniPay
     from houdini_pay.demo import DemoStep
+    from houdini_pay.payment_forms import PaymentForm, PublicPage
     from houdini_pay.payment_types import PaymentType
     from houdini_pay.processors import Processor
     from houdini_pay.source_types import SourceType
@@ -185,4 +186,63 @@ def register_routes(app: HoudiniPay) -> Iterable[APIRouter]:
         @hookimpl
         def register_routes(app):
             return [router]
+    """
+
+
+@hookspec
+def register_payment_forms(app: HoudiniPay) -> Iterable[PaymentForm]:
+    """Return the payment forms through which donors pay with this plugin's processors.
+
+    Every processor a donor can choose on a public page (``/donate/{nonprofit}``,
+    ``/events/{event}``) needs one form: the markup of its fields, a small ES module that
+    collects the details with the processor's own script (no build step), the public
+    configuration that script needs (a publishable key, never a secret), the origins of the
+    processor's own scripts and APIs (the page allows no other), and the source type the
+    form creates through the Source API. A page offers the forms of the processors the
+    nonprofit has enabled that charge its currency; a processor without a form is not
+    offered to donors.
+
+    Args:
+        app: the application, for settings the form reads (``app.settings.environ``).
+
+    Returns:
+        Instances of :class:`houdini_pay.PaymentForm` subclasses, one per processor; a
+        second form for the same processor stops the server from starting.
+
+    Example::
+
+        class IbanForm(PaymentForm):
+            processor = "iban"
+            label = "Bank account (IBAN)"
+            source_type = "iban"
+            markup = '<label for="{{ prefix }}iban">IBAN</label> <input id="{{ prefix }}iban">'
+            script = Path(__file__).parent / "static" / "iban.js"
+
+        @hookimpl
+        def register_payment_forms(app):
+            return [IbanForm()]
+    """
+
+
+@hookspec
+def register_public_pages(app: HoudiniPay) -> Iterable[PublicPage]:
+    """Return pages donors open without an API key, served by ``houdini-pay serve``.
+
+    A page says what is bought (preset amounts, ticket levels) and which payment types its
+    submissions may use; the core adds the donor's name and email, the payment forms, and
+    the public endpoints behind them (CSRF-protected, rate-limited, one charge per
+    submission), then shows a confirmation page.
+
+    Args:
+        app: the application, which the page reads its records through.
+
+    Returns:
+        Instances of :class:`houdini_pay.PublicPage` subclasses with unique symbols and
+        routes.
+
+    Example::
+
+        @hookimpl
+        def register_public_pages(app):
+            return [MembershipPage(app)]     # /join/{nonprofit}
     """

@@ -40,6 +40,7 @@ __all__ = [
     "Payment",
     "PaymentAttempt",
     "PluginSetting",
+    "PublicSubmission",
     "Receipt",
     "Reservation",
     "Source",
@@ -405,3 +406,27 @@ class ApiKey(Base):
     key_hash: Mapped[str] = mapped_column(String(64), unique=True)
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
     revoked_at: Mapped[dt.datetime | None]
+
+
+class PublicSubmission(Base):
+    """One donor's submission of a public page, by the idempotency key the page chose.
+
+    It ties the public endpoints' steps together: the supporter the first step created,
+    the source the form stored, the attempt that paid. Each step reads them from here, so
+    a donor's browser can neither name another supporter or source nor, by sending the same
+    key twice (a double click, a resubmit), create a second supporter or pay twice.
+    """
+
+    __tablename__ = "public_submissions"
+    __table_args__ = (
+        UniqueConstraint("nonprofit_id", "key", name="uq_public_submissions_nonprofit_id_key"),
+    )
+
+    id: Mapped[str] = mapped_column(ID, primary_key=True)
+    nonprofit_id: Mapped[str] = mapped_column(ForeignKey("nonprofits.id"))
+    key: Mapped[str] = mapped_column(String(100))
+    page: Mapped[str] = mapped_column(String(50))
+    supporter_id: Mapped[str] = mapped_column(ForeignKey("supporters.id"))
+    source_id: Mapped[str | None] = mapped_column(ForeignKey("sources.id"))
+    attempt_id: Mapped[str | None] = mapped_column(ID)
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)

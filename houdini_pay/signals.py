@@ -18,6 +18,9 @@ signal                    keyword arguments
 ``refund_completed``      ``refund`` (PaymentRecord), ``payment`` (PaymentRecord)
 ``refund_failed``         ``attempt`` (AttemptRecord), ``error`` (ErrorInfo)
 ``source_created``        ``source`` (SourceRecord)
+``receipt_email_requested``  ``payment`` (PaymentRecord), ``supporter`` (SupporterRecord,
+                          with an email), ``nonprofit`` (NonprofitRecord): a gift made on a
+                          public page was completed; send the donor their receipt
 ``attempt_needs_attention``  ``attempt`` (AttemptRecord), ``reason`` (str)
 ``dispute_opened``        ``dispute`` (DisputeRecord), ``payment`` (PaymentRecord)
 ``dispute_funds_withdrawn``   ``dispute``, ``payment`` (the disputed one), ``movement``
@@ -47,6 +50,7 @@ __all__ = [
     "payment_completed",
     "payment_failed",
     "payment_pending",
+    "receipt_email_requested",
     "refund_completed",
     "refund_failed",
     "send",
@@ -75,6 +79,10 @@ refund_completed = namespace.signal(
 )
 refund_failed = namespace.signal("refund_failed", doc="A refund was refused by the processor.")
 source_created = namespace.signal("source_created", doc="A source was stored for a supporter.")
+receipt_email_requested = namespace.signal(
+    "receipt_email_requested",
+    doc="A gift made on a public page was completed: email the donor their receipt.",
+)
 attempt_needs_attention = namespace.signal(
     "attempt_needs_attention", doc="Reconciliation gave up on an attempt; a person must look."
 )

@@ -31,10 +31,12 @@ _DESCRIPTIONS = {
     400: "The webhook does not verify.",
     401: "No API key, or an unknown or revoked one.",
     402: "The processor declined.",
+    403: "The request lacks the page's CSRF token or comes from another site.",
     404: "No such record, or one of another nonprofit.",
     409: "The request clashes with the records (idempotency key, state, sold out).",
     413: "The body is larger than the server accepts.",
     422: "The request is invalid; nothing was written.",
+    429: "Too many requests from this client; retry after Retry-After seconds.",
     500: "The server is misconfigured; its log says why.",
     502: "The processor could not be reached; retrying is safe.",
     503: "The database cannot be reached.",
@@ -87,6 +89,8 @@ async def _houdini_pay_error(request: Request, exc: Exception) -> JSONResponse:
         log.error("%s on %s %s: %s", exc.code, request.method, request.url.path, exc.message)
         return error_response(status, exc.code, "the server cannot do this; its log says why")
     headers = {"WWW-Authenticate": "Bearer"} if status == 401 else None
+    if status == 429 and "retry_after" in exc.details:
+        headers = {"Retry-After": str(exc.details["retry_after"])}
     return error_response(status, exc.code, exc.message, exc.details, headers)
 
 

@@ -60,6 +60,10 @@ def create_api(app: HoudiniPay, *, settings: ApiSettings | None = None) -> FastA
     api.include_router(webhooks.router)
     api.include_router(health.router)
     _include_plugin_routes(api, app)
+    # Imported here: the donor pages need Jinja2, which nothing else of the API loads.
+    from houdini_pay.web import install_public_pages
+
+    install_public_pages(api, app)
 
     # The last added runs first: the log sees every answer, including the guard's.
     api.add_middleware(RequestGuard, max_body_bytes=settings.max_body_bytes)

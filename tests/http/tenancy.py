@@ -17,8 +17,18 @@ from houdini_pay import HoudiniPay, PaymentRequest
 from houdini_pay.api_keys import create_api_key
 from houdini_pay.models import Base
 
-PUBLIC_OPERATIONS = {("POST", "/webhooks/{processor}"), ("GET", "/healthz")}
-"""Routes with no tenant: they take no API key."""
+_SUBMISSION = "/public/v1/nonprofits/{nonprofit_id}/submissions/{key}"
+PUBLIC_OPERATIONS = {
+    ("POST", "/webhooks/{processor}"),
+    ("GET", "/healthz"),
+    ("POST", _SUBMISSION),
+    ("GET", _SUBMISSION),
+    ("POST", _SUBMISSION + "/prepare"),
+    ("POST", _SUBMISSION + "/source"),
+    ("POST", _SUBMISSION + "/payment"),
+}
+"""Routes that take no API key: webhooks, health, and the donor pages' endpoints (whose
+submissions are reached only through their own nonprofit: tests/web checks that)."""
 
 
 @dataclass(frozen=True)

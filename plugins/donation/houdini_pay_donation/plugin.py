@@ -7,11 +7,12 @@ from pathlib import Path
 
 import click
 
-from houdini_pay import DemoStep, PaymentType, hookimpl
+from houdini_pay import DemoStep, HoudiniPay, PaymentType, PublicPage, hookimpl
 from houdini_pay_donation.campaign_cli import campaigns
 from houdini_pay_donation.campaign_gift import CampaignGiftPaymentType
 from houdini_pay_donation.demo import DEMO_STEPS
 from houdini_pay_donation.donation import DonationPaymentType
+from houdini_pay_donation.page import DonationPage
 from houdini_pay_donation.recurring import RecurringDonationPaymentType
 from houdini_pay_donation.recurring_cli import recurring
 
@@ -20,6 +21,7 @@ __all__ = [
     "register_demo_steps",
     "register_migrations",
     "register_payment_types",
+    "register_public_pages",
 ]
 
 
@@ -46,3 +48,9 @@ def register_migrations() -> str:
 def register_demo_steps() -> Iterable[DemoStep]:
     """A staff-recorded monthly gift through one recurring cycle."""
     return DEMO_STEPS
+
+
+@hookimpl
+def register_public_pages(app: HoudiniPay) -> Iterable[PublicPage]:
+    """The donation page, ``/donate/{nonprofit}``."""
+    return [DonationPage(app)]

@@ -4,11 +4,17 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from houdini_pay import DemoStep, Processor, SourceType, hookimpl
+from houdini_pay import DemoStep, HoudiniPay, PaymentForm, Processor, SourceType, hookimpl
 from houdini_pay_offsite.demo import DEMO_STEPS
+from houdini_pay_offsite.form import OffsiteForm
 from houdini_pay_offsite.processor import OffsiteProcessor, OffsiteSourceType
 
-__all__ = ["register_demo_steps", "register_processors", "register_source_types"]
+__all__ = [
+    "register_demo_steps",
+    "register_payment_forms",
+    "register_processors",
+    "register_source_types",
+]
 
 
 @hookimpl
@@ -27,3 +33,9 @@ def register_source_types() -> Iterable[SourceType]:
 def register_demo_steps() -> Iterable[DemoStep]:
     """Checks, bank transfers pending approval, and refunds in the demo."""
     return DEMO_STEPS
+
+
+@hookimpl
+def register_payment_forms(app: HoudiniPay) -> Iterable[PaymentForm]:
+    """ "I will pay by bank transfer or check", recorded pending approval."""
+    return [OffsiteForm(app.settings.environ)]

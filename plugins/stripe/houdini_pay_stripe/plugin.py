@@ -7,15 +7,17 @@ from pathlib import Path
 
 import click
 
-from houdini_pay import HoudiniPay, Processor, SourceType, hookimpl
+from houdini_pay import HoudiniPay, PaymentForm, Processor, SourceType, hookimpl
 from houdini_pay_stripe.api import StripeApi
 from houdini_pay_stripe.commands import stripe_group
+from houdini_pay_stripe.form import StripeForm
 from houdini_pay_stripe.processor import StripeProcessor
 from houdini_pay_stripe.source_type import StripePaymentMethodSourceType
 
 __all__ = [
     "register_commands",
     "register_migrations",
+    "register_payment_forms",
     "register_processors",
     "register_source_types",
 ]
@@ -43,3 +45,9 @@ def register_commands(cli: click.Group) -> None:
 def register_migrations() -> str:
     """The Stripe plugin's Alembic branch."""
     return str(Path(__file__).parent / "migrations")
+
+
+@hookimpl
+def register_payment_forms(app: HoudiniPay) -> Iterable[PaymentForm]:
+    """The card form: Stripe.js, a SetupIntent, 3-D Secure in the page."""
+    return [StripeForm(app, StripeApi(app.settings))]

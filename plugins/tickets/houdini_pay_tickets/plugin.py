@@ -7,9 +7,10 @@ from pathlib import Path
 
 import click
 
-from houdini_pay import DemoStep, PaymentType, hookimpl
+from houdini_pay import DemoStep, HoudiniPay, PaymentType, PublicPage, hookimpl
 from houdini_pay_tickets.cli import tickets
 from houdini_pay_tickets.demo import DEMO_STEPS
+from houdini_pay_tickets.page import EventPage
 from houdini_pay_tickets.payment_type import TicketPaymentType
 
 __all__ = [
@@ -17,6 +18,7 @@ __all__ = [
     "register_demo_steps",
     "register_migrations",
     "register_payment_types",
+    "register_public_pages",
 ]
 
 
@@ -42,3 +44,9 @@ def register_migrations() -> str:
 def register_demo_steps() -> Iterable[DemoStep]:
     """A ticket sale that sells out, in the demo."""
     return DEMO_STEPS
+
+
+@hookimpl
+def register_public_pages(app: HoudiniPay) -> Iterable[PublicPage]:
+    """The event page, ``/events/{event}``."""
+    return [EventPage(app)]

@@ -1,0 +1,47 @@
+"""The receipt email of a payment made on a public page: houdini-pay asks, the platform sends.
+
+houdini-pay sends no mail. When a payment a donor made on a public page (``/donate/...``,
+``/events/...``) is completed, in whichever process completes it (the server's answer, a
+webhook, a staff approval on the command line), the signal
+``signals.receipt_email_requested`` is sent with the payment, the supporter and the
+nonprofit; the platform connects a receiver that writes and sends the email::
+
+    from houdini_pay import signals
+
+    @signals.receipt_email_requested.connect
+    def send_receipt(app, *, payment, supporter, nonprofit):
+        mailer.send(to=supporter.email, subject=f"Thank you for your gift to {nonprofit.name}")
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from houdini_pay import signals
+from houdini_pay.records import AttemptRecord, PaymentRecord
+
+__all__ = ["WEB_KEY_PREFIX", "request_receipt"]
+
+WEB_KEY_PREFIX = "web-"
+"""Starts the idempotency key of every payment made through a public page."""
+
+
+def request_receipt(
+    sender: Any, *, payment: PaymentRecord, attempt: AttemptRecord, **_: Any
+) -> None:
+    """On ``payment_completed``: ask for the receipt of a public page's payment."""
+    if not attempt.idempotency_key.startswith(WEB_KEY_PREFIX) or attempt.supporter_id is None:
+        return
+    supporter = sender.get_supporter(attempt.supporter_id)
+    if not supporter.email:
+        return
+    signals.send(
+        signals.receipt_email_requested,
+        sender,
+        payment=payment,
+        supporter=supporter,
+        nonprofit=sender.get_nonprofit(payment.nonprofit_id),
+    )
+
+
+signals.payment_completed.connect(request_receipt, weak=False)

@@ -1,0 +1,42 @@
+"""The donor-facing side of ``houdini-pay serve``: public pages and the endpoints behind them.
+
+Served without an API key, next to the HTTP API:
+
+* ``/{route}/{name}``: each page a plugin registers (``/donate/{nonprofit}``,
+  ``/events/{event}``), with the payment forms of the processors the nonprofit offers;
+* ``/thanks/{nonprofit_id}/{key}``: the confirmation page of one submission;
+* ``/public/v1/...``: what those pages call, which can only create a supporter, a source
+  and a payment for the page's nonprofit (see :mod:`houdini_pay.web.endpoints`).
+
+See docs/donor-pages.md (deployers) and docs/plugin-authors.md (forms and pages).
+"""
+
+from __future__ import annotations
+
+from fastapi import FastAPI
+
+from houdini_pay.app import HoudiniPay
+from houdini_pay.web.catalog import Catalog, build_catalog
+from houdini_pay.web.endpoints import router, status_router
+from houdini_pay.web.guard import PublicSettings, RateLimiter
+from houdini_pay.web.pages import add_page_routes
+
+__all__ = ["Catalog", "PublicSettings", "install_public_pages"]
+
+
+def install_public_pages(api: FastAPI, app: HoudiniPay) -> Catalog:
+    """Add the public pages and endpoints of ``app``'s plugins to ``api``.
+
+    Raises:
+        PluginError: a plugin's form or page breaks the rules (see ``build_catalog``).
+        ConfigurationError: a public limit in the environment is not a positive number.
+    """
+    settings = PublicSettings.from_env(app.settings.environ)
+    catalog = build_catalog(app)
+    api.state.public_settings = settings
+    api.state.public_rate_limiter = RateLimiter(settings.requests_per_minute)
+    api.state.public_catalog = catalog
+    api.include_router(router)
+    api.include_router(status_router)
+    add_page_routes(api, app, catalog)
+    return catalog

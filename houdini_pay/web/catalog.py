@@ -1,0 +1,86 @@
+"""The payment forms and public pages the plugins registered, checked once at start-up."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from houdini_pay.errors import NotFound, PluginError
+from houdini_pay.payment_forms import PaymentForm, PublicPage
+from houdini_pay.plugins import _collect
+
+if TYPE_CHECKING:
+    from houdini_pay.app import HoudiniPay
+
+__all__ = ["RESERVED_ROUTES", "Catalog", "build_catalog"]
+
+RESERVED_ROUTES = frozenset(
+    {"api", "docs", "healthz", "openapi.json", "public", "static", "thanks", "webhooks"}
+)
+"""First path segments the server uses itself: no page may take them."""
+
+_ROUTE = re.compile(r"[a-z][a-z0-9-]{0,39}")
+
+
+@dataclass(frozen=True)
+class Catalog:
+    """Payment forms by processor symbol, public pages by symbol and by route."""
+
+    forms: Mapping[str, PaymentForm]
+    pages: Mapping[str, PublicPage]
+
+    def form(self, processor: str) -> PaymentForm:
+        """The form of ``processor``, or ``NotFound`` (``payment_form_not_found``)."""
+        if processor not in self.forms:
+            raise NotFound(f"no payment form for {processor!r}", code="payment_form_not_found")
+        return self.forms[processor]
+
+    def page(self, symbol: str) -> PublicPage:
+        """The page ``symbol`` (it was checked when its submission started)."""
+        return self.pages[symbol]
+
+
+def build_catalog(app: HoudiniPay) -> Catalog:
+    """Call ``register_payment_forms`` and ``register_public_pages``; check what they return.
+
+    Raises:
+        PluginError: two forms for one processor, a form for a processor nobody registered,
+            two pages with one symbol or one route, or a script file that does not exist.
+    """
+    arguments = {"app": app}
+    forms, _ = _collect(
+        app.plugins, "register_payment_forms", PaymentForm, "payment form", arguments
+    )
+    pages, owners = _collect(
+        app.plugins, "register_public_pages", PublicPage, "public page", arguments
+    )
+    processors = app.registry.processors
+    for form in forms.values():
+        if form.processor not in processors:
+            raise PluginError(
+                f"payment form for {form.processor!r}, but no such processor is registered"
+            )
+        _check_script(form.script, f"payment form {form.processor!r}")
+    routes: dict[str, str] = {}
+    for page in pages.values():
+        if not _ROUTE.fullmatch(page.route) or page.route in RESERVED_ROUTES:
+            raise PluginError(
+                f"public page {page.symbol!r}: route {page.route!r} must be lowercase letters, "
+                f"digits and '-', and none of {', '.join(sorted(RESERVED_ROUTES))}"
+            )
+        if page.route in routes:
+            raise PluginError(
+                f"public pages {routes[page.route]!r} and {page.symbol!r} both want "
+                f"/{page.route}/...; block one plugin"
+            )
+        routes[page.route] = page.symbol
+        _check_script(page.script, f"public page {page.symbol!r} of {owners[page.symbol]!r}")
+    return Catalog(forms, pages)
+
+
+def _check_script(path: object, what: str) -> None:
+    if not isinstance(path, Path) or not path.is_file() or path.suffix not in (".js", ".mjs"):
+        raise PluginError(f"{what}: script must be the Path of an existing .js file, not {path!r}")

@@ -1,0 +1,149 @@
+"""What stands between the open internet and the public endpoints.
+
+* **CSRF**: a page sets a random token in a ``SameSite=Strict``, ``HttpOnly`` cookie and
+  writes the same token into the page; every public ``POST`` must send it back in the
+  ``X-CSRF-Token`` header (another site can read neither), and a request whose ``Origin``
+  is another site is refused outright.
+* **Size**: a public body may be at most ``HOUDINI_PAY_PUBLIC_MAX_BODY_BYTES`` (16 KiB): a
+  donation needs a few hundred bytes.
+* **Rate**: each client address may send ``HOUDINI_PAY_PUBLIC_REQUESTS_PER_MINUTE`` public
+  ``POST`` requests a minute (30 by default: a donation takes four), counted by each server
+  process on its own.
+"""
+
+from __future__ import annotations
+
+import hmac
+import secrets
+import time
+from collections import deque
+from collections.abc import Mapping
+from dataclasses import dataclass
+from urllib.parse import urlsplit
+
+from fastapi import Request, Response
+
+from houdini_pay.errors import ConfigurationError, Forbidden, RateLimited, RequestTooLarge
+
+__all__ = [
+    "CSRF_COOKIE",
+    "CSRF_HEADER",
+    "MAX_BODY_ENV",
+    "RATE_ENV",
+    "PublicSettings",
+    "RateLimiter",
+    "check_csrf",
+    "check_size",
+    "csrf_token_for",
+    "set_csrf_cookie",
+]
+
+CSRF_COOKIE = "houdini_pay_csrf"
+CSRF_HEADER = "X-CSRF-Token"
+RATE_ENV = "HOUDINI_PAY_PUBLIC_REQUESTS_PER_MINUTE"
+MAX_BODY_ENV = "HOUDINI_PAY_PUBLIC_MAX_BODY_BYTES"
+_WINDOW_SECONDS = 60.0
+_TOKEN_BYTES = 32
+
+
+def _positive(environ: Mapping[str, str], name: str, default: int) -> int:
+    raw = environ.get(name) or str(default)
+    if not raw.isdigit() or int(raw) < 1:
+        raise ConfigurationError(f"{name} must be a positive whole number, not {raw!r}")
+    return int(raw)
+
+
+@dataclass(frozen=True)
+class PublicSettings:
+    """Limits of the public endpoints; see the module docstring."""
+
+    requests_per_minute: int = 30
+    max_body_bytes: int = 16_384
+
+    @classmethod
+    def from_env(cls, environ: Mapping[str, str]) -> PublicSettings:
+        """Read the limits from ``environ``."""
+        return cls(
+            requests_per_minute=_positive(environ, RATE_ENV, 30),
+            max_body_bytes=_positive(environ, MAX_BODY_ENV, 16_384),
+        )
+
+
+class RateLimiter:
+    """At most ``limit`` requests per client in any 60 seconds (a sliding window).
+
+    Used only from the event loop (an ``async`` dependency), so it needs no lock.
+    """
+
+    def __init__(self, limit: int) -> None:
+        self.limit = limit
+        self._seen: dict[str, deque[float]] = {}
+
+    def hit(self, client: str, now: float | None = None) -> None:
+        """Count one request of ``client``; ``RateLimited`` if it is one too many."""
+        now = time.monotonic() if now is None else now
+        recent = self._seen.setdefault(client, deque())
+        while recent and recent[0] <= now - _WINDOW_SECONDS:
+            recent.popleft()
+        if len(recent) >= self.limit:
+            retry_after = max(1, int(recent[0] + _WINDOW_SECONDS - now) + 1)
+            raise RateLimited(
+                "too many requests from your address; wait a minute and try again",
+                details={"retry_after": retry_after},
+            )
+        recent.append(now)
+        if len(self._seen) > 10_000:
+            self._forget_idle(now)
+
+    def _forget_idle(self, now: float) -> None:
+        idle = [c for c, times in self._seen.items() if not times or times[-1] <= now - 60]
+        for client in idle:
+            del self._seen[client]
+
+
+def csrf_token_for(request: Request) -> str:
+    """The page's CSRF token: the browser's cookie if it has a sound one, else a new one."""
+    token = request.cookies.get(CSRF_COOKIE, "")
+    if len(token) < 40 or not token.replace("-", "").replace("_", "").isalnum():
+        token = secrets.token_urlsafe(_TOKEN_BYTES)
+    return token
+
+
+def set_csrf_cookie(request: Request, response: Response, token: str) -> None:
+    """Give the browser the token in a cookie no script and no other site can read."""
+    response.set_cookie(
+        CSRF_COOKIE,
+        token,
+        httponly=True,
+        samesite="strict",
+        secure=request.url.scheme == "https",
+        path="/",
+    )
+
+
+def check_csrf(request: Request) -> None:
+    """``Forbidden`` unless the request comes from a page of this server, with its token."""
+    origin = request.headers.get("origin")
+    if origin is not None and not _same_origin(origin, request):
+        raise Forbidden("requests from other sites are refused", code="cross_origin")
+    cookie = request.cookies.get(CSRF_COOKIE, "")
+    sent = request.headers.get(CSRF_HEADER, "")
+    if not cookie or not sent or not hmac.compare_digest(cookie.encode(), sent.encode()):
+        raise Forbidden(
+            "the page's security token is missing or stale; reload the page and try again",
+            code="csrf_failed",
+        )
+
+
+def _same_origin(origin: str, request: Request) -> bool:
+    parts = urlsplit(origin)
+    return parts.scheme in ("http", "https") and parts.netloc == request.headers.get("host")
+
+
+async def check_size(request: Request, limit: int) -> None:
+    """``RequestTooLarge`` if the body is over ``limit`` bytes (declared or actual)."""
+    declared = request.headers.get("content-length")
+    if declared is not None and declared.isdigit() and int(declared) > limit:
+        raise RequestTooLarge(f"the request body is larger than {limit} bytes")
+    if len(await request.body()) > limit:
+        raise RequestTooLarge(f"the request body is larger than {limit} bytes")

@@ -1,0 +1,156 @@
+"""The donation page donors are pointed at: ``/donate/{nonprofit}`` (its slug or id).
+
+Preset amounts and a custom one, formatted for the nonprofit's currency; one time, or every
+month or year when the ``recurring_donation`` payment type is installed and enabled (and the
+chosen processor can charge without the donor); a designation and a dedication.
+
+Settings (environment):
+
+``HOUDINI_PAY_DONATION_PRESETS``
+    The preset amounts in whole units of the nonprofit's currency, separated by commas
+    (default ``10,25,50,100,250,500``).
+``HOUDINI_PAY_DONATION_DESIGNATIONS``
+    What a gift may be designated to, separated by commas; unset, the donor may type one.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+from houdini_pay import HoudiniPay, PageContent, PublicPage
+from houdini_pay.errors import ConfigurationError
+from houdini_pay.money import currency_exponent
+
+__all__ = ["DESIGNATIONS_ENV", "PRESETS_ENV", "DonationPage"]
+
+PRESETS_ENV = "HOUDINI_PAY_DONATION_PRESETS"
+DESIGNATIONS_ENV = "HOUDINI_PAY_DONATION_DESIGNATIONS"
+_DEFAULT_PRESETS = "10,25,50,100,250,500"
+_RECURRING = "recurring_donation"
+_FREQUENCIES = {"month": "Every month", "year": "Every year"}
+_DEDICATIONS = {"honor": "In honor of", "memory": "In memory of"}
+
+MARKUP = """\
+<fieldset class="section" id="gift">
+  <legend>Your gift</legend>
+  {% if recurring %}
+  <div class="segmented" id="frequency">
+    {% for value, label in frequencies %}
+    <input type="radio" class="visually-hidden" name="frequency" id="frequency-{{ value }}"
+           value="{{ value }}" {% if loop.first %}checked{% endif %}>
+    <label for="frequency-{{ value }}">{{ label }}</label>
+    {% endfor %}
+  </div>
+  <p class="hint" id="frequency-hint" hidden>Monthly and yearly gifts need a card.</p>
+  {% endif %}
+  <div class="choice-grid" role="group" aria-label="Preset amounts">
+    {% for amount in presets %}
+    <input type="radio" class="visually-hidden" name="preset" id="preset-{{ amount }}"
+           value="{{ amount }}" {% if loop.index == 2 %}checked{% endif %}>
+    <label for="preset-{{ amount }}">{{ format_amount(amount) }}</label>
+    {% endfor %}
+  </div>
+  <div class="field">
+    <label for="amount-custom">Other amount</label>
+    <div class="money-input">
+      <span class="currency" aria-hidden="true">{{ currency_symbol }}</span>
+      <input id="amount-custom" name="amount" type="text" inputmode="decimal" autocomplete="off"
+             aria-describedby="amount-custom-error">
+    </div>
+    <p class="field-error" id="amount-custom-error" hidden></p>
+  </div>
+  <details class="more">
+    <summary>Designate or dedicate this gift</summary>
+    <div class="field">
+      <label for="designation">Designation</label>
+      {% if designations %}
+      <select id="designation" name="designation">
+        <option value="">Where it is needed most</option>
+        {% for designation in designations %}<option>{{ designation }}</option>{% endfor %}
+      </select>
+      {% else %}
+      <input id="designation" name="designation" type="text" maxlength="200"
+             placeholder="Where it is needed most">
+      {% endif %}
+    </div>
+    <div class="field">
+      <label for="dedication-type">Dedication</label>
+      <select id="dedication-type" name="dedication_type">
+        <option value="">None</option>
+        <option value="honor">In honor of someone</option>
+        <option value="memory">In memory of someone</option>
+      </select>
+    </div>
+    <div class="field">
+      <label for="dedication-name">Their name</label>
+      <input id="dedication-name" name="dedication_name" type="text" maxlength="200"
+             aria-describedby="dedication-name-error">
+      <p class="field-error" id="dedication-name-error" hidden></p>
+    </div>
+  </details>
+</fieldset>
+"""
+
+
+def _presets(environ: Mapping[str, str], currency: str) -> list[int]:
+    raw = environ.get(PRESETS_ENV) or _DEFAULT_PRESETS
+    scale = 10 ** currency_exponent(currency)
+    try:
+        amounts = [int(part) * scale for part in raw.split(",") if part.strip()]
+    except ValueError:
+        raise ConfigurationError(
+            f"{PRESETS_ENV} must be whole amounts separated by commas, not {raw!r}"
+        ) from None
+    if not amounts or min(amounts) <= 0:
+        raise ConfigurationError(f"{PRESETS_ENV} must list positive amounts, not {raw!r}")
+    return amounts
+
+
+class DonationPage(PublicPage):
+    """``/donate/{nonprofit}``: one-time, monthly and yearly gifts; see the module docstring."""
+
+    symbol = "donate"
+    route = "donate"
+    payment_types = frozenset({"donation", _RECURRING})
+    markup = MARKUP
+    script = Path(__file__).parent / "static" / "donate.js"
+
+    def __init__(self, app: HoudiniPay) -> None:
+        self.app = app
+
+    def load(self, name: str) -> PageContent:
+        """The page of the nonprofit whose slug (or id) is ``name``."""
+        nonprofit = self.app.find_nonprofit(name)
+        environ = self.app.settings.environ
+        enabled = self.app.enabled_symbols(nonprofit.id)["payment_types"]
+        recurring = _RECURRING in enabled and _RECURRING in self.app.registry.payment_types
+        designations = [
+            d.strip() for d in environ.get(DESIGNATIONS_ENV, "").split(",") if d.strip()
+        ]
+        presets = _presets(environ, nonprofit.currency)
+        return PageContent(
+            nonprofit=nonprofit,
+            title=f"Give to {nonprofit.name}",
+            summary="Every gift goes straight to our work. Thank you for standing with us.",
+            context={
+                "presets": presets,
+                "recurring": recurring,
+                "frequencies": [("once", "One time"), *_FREQUENCIES.items()],
+                "designations": designations,
+                "button_label": "Donate",
+            },
+            config={"recurring": recurring},
+        )
+
+    def confirmation_lines(self, type_object: Mapping[str, Any]) -> Sequence[tuple[str, str]]:
+        """The frequency, the designation and the dedication of the gift."""
+        lines = [("Frequency", _FREQUENCIES.get(str(type_object.get("interval")), "One time"))]
+        if type_object.get("designation"):
+            lines.append(("Designation", str(type_object["designation"])))
+        dedication = type_object.get("dedication")
+        if isinstance(dedication, Mapping) and dedication.get("name"):
+            label = _DEDICATIONS.get(str(dedication.get("type")), "Dedicated to")
+            lines.append((label, str(dedication["name"])))
+        return lines

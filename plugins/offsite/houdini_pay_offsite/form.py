@@ -1,0 +1,97 @@
+"""The offsite payment form: "I will pay by bank transfer or check".
+
+The donor picks a method and sees the nonprofit's instructions; the payment is recorded
+``pending_approval`` with a reference the donor quotes, until staff run
+``houdini-pay payments approve``. A donor can never record money as received: the form
+always asks for approval, whatever the browser sends.
+
+``HOUDINI_PAY_OFFSITE_INSTRUCTIONS``
+    What donors are told (bank details, where to mail a check); line breaks are kept.
+    Unset, they are asked to send it to the nonprofit's address.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+from houdini_pay import FormSubmission, NonprofitRecord, PaymentForm
+from houdini_pay.errors import InvalidRequest
+
+__all__ = ["DONOR_METHODS", "INSTRUCTIONS_ENV", "OffsiteForm"]
+
+INSTRUCTIONS_ENV = "HOUDINI_PAY_OFFSITE_INSTRUCTIONS"
+DONOR_METHODS = {"bank_transfer": "Bank transfer", "check": "Check"}
+_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"
+
+MARKUP = """\
+<div class="field">
+  <span class="label" id="{{ prefix }}method-label">How will you pay?</span>
+  <div class="choice-grid" role="radiogroup" aria-labelledby="{{ prefix }}method-label">
+    {% for value, label in config.methods.items() %}
+    <input type="radio" class="visually-hidden" name="offsite_method" id="{{ prefix }}{{ value }}"
+           value="{{ value }}" {% if loop.first %}checked{% endif %}>
+    <label for="{{ prefix }}{{ value }}">{{ label }}</label>
+    {% endfor %}
+  </div>
+</div>
+<p class="instructions">{{ config.instructions }}</p>
+<p class="hint">After you submit you get a reference to quote with your payment. Your gift
+is confirmed once the money arrives.</p>
+"""
+
+CONFIRMATION = """\
+<div class="instructions">
+  <p><strong>Your reference: <span class="reference">{{ reference }}</span></strong></p>
+  <p>{{ config.instructions }}</p>
+</div>
+"""
+
+
+class OffsiteForm(PaymentForm):
+    """Bank transfers and checks that staff confirm; see the module docstring."""
+
+    processor = "offsite"
+    label = "Bank transfer or check"
+    order = 90
+    markup = MARKUP
+    confirmation_markup = CONFIRMATION
+    script = Path(__file__).parent / "static" / "offsite.js"
+
+    def __init__(self, environ: Mapping[str, str]) -> None:
+        self.environ = environ
+
+    def public_config(self, nonprofit: NonprofitRecord) -> Mapping[str, Any]:
+        """The methods a donor may choose and the nonprofit's instructions."""
+        instructions = self.environ.get(INSTRUCTIONS_ENV) or (
+            f"Send your gift to {nonprofit.name}"
+            + (f", {nonprofit.address}" if nonprofit.address else "")
+            + ", quoting your reference."
+        )
+        return {"methods": DONOR_METHODS, "instructions": instructions}
+
+    def processing_object(
+        self, submitted: Mapping[str, Any], submission: FormSubmission
+    ) -> Mapping[str, Any]:
+        """The donor's method, the server's reference, and always pending approval."""
+        method = submitted.get("method")
+        if set(submitted) != {"method"} or method not in DONOR_METHODS:
+            raise InvalidRequest(
+                f"choose how you will pay: {' or '.join(DONOR_METHODS.values()).lower()}",
+                code="invalid_processing_object",
+                details={"field": "method"},
+            )
+        return {
+            "method": method,
+            "reference": self.reference(submission.key),
+            "pending_approval": True,
+            "note": "pledged on the donation page",
+        }
+
+    def reference(self, submission_key: str) -> str:
+        """A short reference derived from the submission, the same on every resubmit."""
+        digest = hashlib.sha256(submission_key.encode()).digest()
+        letters = "".join(_ALPHABET[b % len(_ALPHABET)] for b in digest[:8])
+        return f"GIFT-{letters[:4]}-{letters[4:]}"
