@@ -8,9 +8,9 @@ For each database (a SQLite file in WAL mode, and PostgreSQL) it:
    Python entry point (``HoudiniPay.pay``: offsite processor, donation payment type);
 2. times N payments through ``HoudiniPay.pay``;
 3. times the floor: the recorded statements of one payment replayed N times with
-   SQLAlchemy Core (``Connection.execute`` of the same statement objects, which the ORM
-   built), in the same transactions and commits, with fresh ids and keys substituted, and
-   nothing else: no ORM session, no validation, no plugins.
+   SQLAlchemy Core (``Connection.execute`` of the same statement objects, reading the rows
+   of those that return any), in the same transactions and commits, with fresh ids and keys
+   substituted, and nothing else: no ORM session, no validation, no plugins.
 
 The two alternate in rounds, so a busy machine slows both alike; it prints the median
 payments per second of each and the median ratio floor-time / pipeline-time (the target is
@@ -122,7 +122,9 @@ def replay(engine: Engine, transactions: list[Transaction]) -> None:
                 connection = connection.execution_options(**{READ_ONLY: True})
             with connection.begin():
                 for statement, parameters in transaction.statements:
-                    connection.execute(statement, parameters)
+                    result = connection.execute(statement, parameters)
+                    if result.returns_rows:
+                        result.all()  # a query is only done once its rows are read
 
 
 def request(nonprofit_id: str, supporter_id: str, key: str) -> PaymentRequest:

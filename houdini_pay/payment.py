@@ -15,7 +15,7 @@ from typing import Any
 
 from houdini_pay.records import PaymentRecord
 
-__all__ = ["ErrorInfo", "OutcomeStatus", "PaymentOutcome", "PaymentRequest"]
+__all__ = ["ErrorInfo", "OutcomeStatus", "PaymentOutcome", "PaymentRequest", "fingerprint_of"]
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -76,10 +76,14 @@ class PaymentRequest:
 
     def fingerprint(self) -> str:
         """A hash of everything but the idempotency key: equal for a true retry."""
-        data = self.to_dict()
-        data.pop("idempotency_key")
-        canonical = json.dumps(data, sort_keys=True, separators=(",", ":"), default=str)
-        return hashlib.sha256(canonical.encode()).hexdigest()
+        return fingerprint_of(self.to_dict())
+
+
+def fingerprint_of(request: Mapping[str, Any]) -> str:
+    """The fingerprint of a request already turned into :meth:`PaymentRequest.to_dict`."""
+    data = {key: value for key, value in request.items() if key != "idempotency_key"}
+    canonical = json.dumps(data, sort_keys=True, separators=(",", ":"), default=str)
+    return hashlib.sha256(canonical.encode()).hexdigest()
 
 
 class OutcomeStatus(enum.StrEnum):

@@ -40,7 +40,7 @@ from houdini_pay.errors import (
 from houdini_pay.ids import new_id
 from houdini_pay.models import Payment, PaymentAttempt, Source, Supporter
 from houdini_pay.money import normalize_currency, validate_amount
-from houdini_pay.payment import PaymentOutcome, PaymentRequest
+from houdini_pay.payment import PaymentOutcome, PaymentRequest, fingerprint_of
 from houdini_pay.payment_types import PaymentContext, PaymentType
 from houdini_pay.processors import (
     Capability,
@@ -78,15 +78,17 @@ class _Prepared:
 def pay(app: HoudiniPay, request: PaymentRequest) -> PaymentOutcome:
     """Run one payment through the pipeline; see the module docstring."""
     request = _check_shape(request)
-    fingerprint = request.fingerprint()
+    stored = request.to_dict()
+    fingerprint = fingerprint_of(stored)
     payment_type = app.registry.payment_type(request.payment_type)
     try:
         with app.unit_of_work() as uow:
             replayed = _replay(uow.connection, request, fingerprint)
             if replayed is not None:
                 return replayed
-            prepared = _validate(app, uow, request, payment_type)
-            attempt_id, charge, held = _record_attempt(app, uow, prepared, fingerprint)
+            attempt_id = new_id("att")
+            prepared = _validate(app, uow, request, payment_type, attempt_id)
+            context, charge, held = _record_attempt(app, uow, prepared, stored, fingerprint)
     except IntegrityError:
         # Another run with the same key committed between our check and our insert.
         with app.unit_of_work(write=False) as uow:
@@ -97,7 +99,6 @@ def pay(app: HoudiniPay, request: PaymentRequest) -> PaymentOutcome:
 
     _mark_charging(app, attempt_id)
     result = call_charge(prepared.processor, charge, idempotency_key=attempt_id)
-    context = replace(prepared.context, attempt_id=attempt_id)
     return settlement.settle(app, attempt_id, result, context=context, has_holds=held)
 
 
@@ -119,6 +120,8 @@ def _check_shape(request: PaymentRequest) -> PaymentRequest:
         raise InvalidRequest(
             "idempotency key must be 1 to 255 characters", code="invalid_idempotency_key"
         )
+    if currency == request.currency and key:
+        return request
     return replace(request, currency=currency, idempotency_key=key or new_id("auto"))
 
 
@@ -141,7 +144,11 @@ def _row(
 
 
 def _validate(
-    app: HoudiniPay, uow: UnitOfWork, request: PaymentRequest, payment_type: PaymentType
+    app: HoudiniPay,
+    uow: UnitOfWork,
+    request: PaymentRequest,
+    payment_type: PaymentType,
+    attempt_id: str,
 ) -> _Prepared:
     """Check every rule of the request against the records; raise before anything is written."""
     connection = uow.connection
@@ -188,7 +195,7 @@ def _validate(
         now=app.clock(),
     )
     charge = ChargeRequest(
-        attempt_id="",
+        attempt_id=attempt_id,
         nonprofit_id=nonprofit.id,
         supporter_id=supporter.id,
         amount=request.amount,
@@ -294,22 +301,25 @@ def _replay(
 
 
 def _record_attempt(
-    app: HoudiniPay, uow: UnitOfWork, prepared: _Prepared, fingerprint: str
-) -> tuple[str, ChargeRequest, bool]:
+    app: HoudiniPay,
+    uow: UnitOfWork,
+    prepared: _Prepared,
+    stored: dict[str, Any],
+    fingerprint: str,
+) -> tuple[PaymentContext, ChargeRequest, bool]:
     """Insert the attempt and hold its limited items (same transaction as validation).
 
-    Returns the attempt id, the charge request to send, and whether items were held.
+    Returns the payment context, the charge request to send, and whether items were held.
     """
     request = prepared.request
-    attempt_id = new_id("att")
+    charge = prepared.charge
+    attempt_id = charge.attempt_id
     now = app.clock()
-    stored = request.to_dict()
     context = replace(prepared.context, attempt_id=attempt_id)
-    charge = replace(prepared.charge, attempt_id=attempt_id)
     wanted = prepared.payment_type.reserve_limited_items(uow.session, context)
     processor_data = prepared.processor.prepare_charge(uow.session, charge)
     if processor_data:
-        stored["processor_data"] = dict(processor_data)
+        stored = {**stored, "processor_data": dict(processor_data)}
         charge = replace(charge, processor_data=processor_data)
     values = {
         "id": attempt_id,
@@ -342,11 +352,12 @@ def _record_attempt(
         inventory.hold(
             uow.session, request.nonprofit_id, attempt_id, wanted, now, app.settings.hold_for
         )
-    record = AttemptRecord.from_mapping(values)
-    uow.after_commit(
-        lambda: signals.send(signals.begin_payment, app, attempt=record, request=request)
-    )
-    return attempt_id, charge, bool(wanted)
+    if signals.begin_payment.receivers:  # build the record only for someone to hear it
+        record = AttemptRecord.from_mapping(values)
+        uow.after_commit(
+            lambda: signals.send(signals.begin_payment, app, attempt=record, request=request)
+        )
+    return context, charge, bool(wanted)
 
 
 def _mark_charging(app: HoudiniPay, attempt_id: str) -> None:

@@ -218,7 +218,6 @@ def _record_success(
         "updated_at": now,
     }
     uow.connection.execute(sql.UPDATE_ATTEMPT, {"attempt_id": attempt.id, **changes})
-    attempt_record = AttemptRecord.from_mapping({**attempt._mapping, **changes})
     uow.connection.execute(
         sql.INSERT_OUTBOX,
         {
@@ -230,9 +229,13 @@ def _record_success(
             "published_at": None,
         },
     )
-    uow.after_commit(
-        lambda: signals.send(signals.payment_completed, app, payment=record, attempt=attempt_record)
-    )
+    if signals.payment_completed.receivers:  # build the record only for someone to hear it
+        attempt_record = AttemptRecord.from_mapping({**attempt._mapping, **changes})
+        uow.after_commit(
+            lambda: signals.send(
+                signals.payment_completed, app, payment=record, attempt=attempt_record
+            )
+        )
     return PaymentOutcome(status=OutcomeStatus.SUCCEEDED, attempt_id=attempt.id, payment=record)
 
 
