@@ -28,7 +28,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from houdini_pay import directory, pipeline, queries, reconcile, refunds, webhooks
 from houdini_pay.db.engine import READ_ONLY, create_engine_for
-from houdini_pay.db.unit_of_work import UnitOfWork
+from houdini_pay.db.unit_of_work import UnitOfWork, UnitSession
 from houdini_pay.models import Base, utcnow
 from houdini_pay.payment import PaymentOutcome, PaymentRequest
 from houdini_pay.plugins import Registry, build_plugin_manager, build_registry
@@ -75,7 +75,7 @@ class HoudiniPay:
         for plugin in plugins:
             self.plugins.register(plugin)
         self.engine = engine or create_engine_for(self.settings.database_url)
-        self._sessions = sessionmaker(expire_on_commit=False)
+        self._sessions = sessionmaker(class_=UnitSession, expire_on_commit=False)
         self._registry: Registry | None = None
         self.clock = clock
 

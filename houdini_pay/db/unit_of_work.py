@@ -11,13 +11,32 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
+from typing import Any
 
 from sqlalchemy import Connection
 from sqlalchemy.orm import Session
 
-__all__ = ["UnitOfWork"]
+__all__ = ["UnitOfWork", "UnitSession"]
 
 log = logging.getLogger(__name__)
+
+
+class UnitSession(Session):
+    """The ORM session of a unit of work, bound to the unit's connection and transaction.
+
+    ``connection()`` hands out that connection directly: Core statements a plugin runs
+    through it join the unit's transaction without the session starting a transaction of
+    its own, which keeps a session that is never used for ORM work almost free (it is
+    created for every plugin hook of every payment).
+    """
+
+    _unit_connection: Connection
+
+    def connection(self, *args: Any, **kwargs: Any) -> Connection:
+        """The unit's connection (or, with arguments, what ``Session.connection`` gives)."""
+        if args or kwargs or self.in_transaction():
+            return super().connection(*args, **kwargs)
+        return self._unit_connection
 
 
 class UnitOfWork:
@@ -38,6 +57,8 @@ class UnitOfWork:
         """An ORM session joined to this unit's transaction (created on first use)."""
         if self._session is None:
             self._session = self._session_factory(bind=self.connection)
+            if isinstance(self._session, UnitSession):
+                self._session._unit_connection = self.connection
         return self._session
 
     def flush(self) -> None:
@@ -47,8 +68,11 @@ class UnitOfWork:
 
     def close(self) -> None:
         """Close the session; loaded objects stay readable."""
-        if self._session is not None:
-            self._session.close()
+        session = self._session
+        # A session that began nothing and holds nothing has nothing to close (the common
+        # case on the hot path, where plugin hooks receive a session they do not use).
+        if session is not None and (session.in_transaction() or session.identity_map):
+            session.close()
 
     def after_commit(self, callback: Callable[[], None]) -> None:
         """Run ``callback`` once the transaction has committed (never if it rolls back)."""
