@@ -1,13 +1,17 @@
-"""Recurring donations on saved cards: renewals are off-session PaymentIntents, once each."""
+"""Recurring donations on saved cards: renewals are off-session PaymentIntents, once each,
+and a renewal the card's bank wants authenticated leaves the schedule past due."""
 
 from __future__ import annotations
 
+import time
+
+import stripe
 from houdini_pay_donation import run_due, verify_month
 from houdini_pay_donation.recurring_admin import list_schedules
-from houdini_pay_stripe.testing import LocalStripe
+from houdini_pay_stripe.testing import LocalStripe, WebhookReceiver, authenticate_3ds
 
 from houdini_pay import HoudiniPay, NonprofitRecord, OutcomeStatus
-from plugins.stripe.tests.conftest import Pay, SaveCard
+from plugins.stripe.tests.conftest import THREE_D_SECURE, Pay, SaveCard
 
 
 def test_a_monthly_gift_on_a_saved_card_renews_off_session_exactly_once(
@@ -37,3 +41,41 @@ def test_a_monthly_gift_on_a_saved_card_renews_off_session_exactly_once(
     assert renewal_payment.details["last4"] == "4242"
     month = f"{due.year:04d}-{due.month:02d}"
     assert verify_month(app, month, today=due).charged == 1
+
+
+def test_a_renewal_the_bank_wants_authenticated_marks_the_schedule_past_due(
+    app: HoudiniPay,
+    nonprofit: NonprofitRecord,
+    webhooks: WebhookReceiver,
+    save_card: SaveCard,
+    pay: Pay,
+    browser: stripe.StripeClient,
+    localstripe: LocalStripe,
+) -> None:
+    # The first gift is made on-session: the donor passes 3-D Secure in the page.
+    first = pay(
+        save_card(THREE_D_SECURE),
+        payment_type="recurring_donation",
+        type_object={"interval": "month"},
+    )
+    assert first.status is OutcomeStatus.REQUIRES_ACTION
+    assert first.next_action is not None
+    authenticate_3ds(
+        browser, first.next_action["payment_intent"], first.next_action["client_secret"]
+    )
+    # Stripe's webhook finishes the first gift, which sets up the schedule.
+    deadline = time.monotonic() + 10
+    while not list_schedules(app, nonprofit.id) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    (schedule,) = list_schedules(app, nonprofit.id)
+    assert schedule.status == "active"
+
+    # A month later nobody is there to authenticate: the bank's demand fails the renewal.
+    report = run_due(app, as_of=schedule.next_charge_at)
+    assert (report.charged, report.failed) == (0, 1)
+    renewal = localstripe.sent("POST", "/v1/payment_intents")[-1].params
+    assert renewal["off_session"] == "true"
+    (schedule,) = list_schedules(app, nonprofit.id)
+    assert schedule.status == "past_due"
+    assert schedule.status_reason is not None
+    assert "authentication_required" in schedule.status_reason
