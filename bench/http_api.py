@@ -19,27 +19,22 @@ floor for the server, not its ceiling.
 
 from __future__ import annotations
 
+import argparse
+import asyncio
+import os
+import socket
+import statistics
+import subprocess
 import sys
+import time
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
-# This script is named like the standard library's http package: keep its own directory
-# off the import path, or `import http.client` (inside the HTTP client) would find it.
-sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != Path(__file__).parent.resolve()]
+import httpx2
 
-import argparse  # noqa: E402
-import asyncio  # noqa: E402
-import os  # noqa: E402
-import socket  # noqa: E402
-import statistics  # noqa: E402
-import subprocess  # noqa: E402
-import time  # noqa: E402
-from concurrent.futures import ThreadPoolExecutor  # noqa: E402
-
-import httpx2  # noqa: E402
-
-from houdini_pay import HoudiniPay, PaymentRequest  # noqa: E402
-from houdini_pay.api_keys import create_api_key  # noqa: E402
-from houdini_pay.testing.databases import (  # noqa: E402
+from houdini_pay import HoudiniPay, PaymentRequest
+from houdini_pay.api_keys import create_api_key
+from houdini_pay.testing.databases import (
     postgres_base_url,
     temporary_postgres_database,
 )
