@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 from houdini_pay import signals
 from houdini_pay.errors import InvalidRequest, NotEnabled, NotFound
 from houdini_pay.ids import new_id
-from houdini_pay.models import Address, Nonprofit, PluginSetting, Source, Supporter
+from houdini_pay.models import Address, Nonprofit, Payment, PluginSetting, Source, Supporter
 from houdini_pay.money import normalize_currency
 from houdini_pay.records import AddressRecord, NonprofitRecord, SourceRecord, SupporterRecord
 from houdini_pay.source_types import SourceRequest
@@ -42,21 +42,34 @@ __all__ = [
 
 PLUGIN_KINDS = ("processor", "payment_type")
 
-_M = TypeVar("_M", Nonprofit, Supporter, Address, Source)
+_M = TypeVar("_M", Nonprofit, Supporter, Address, Source, Payment)
 
 _NOT_FOUND_CODES = {
     Nonprofit: "nonprofit_not_found",
     Supporter: "supporter_not_found",
     Address: "address_not_found",
     Source: "source_not_found",
+    Payment: "payment_not_found",
 }
 
 
 def load_scoped(
-    session: Session, model: type[_M], record_id: object, nonprofit_id: str | None
+    session: Session,
+    model: type[_M],
+    record_id: object,
+    nonprofit_id: str | None,
+    *,
+    lock: bool = False,
 ) -> _M:
-    """Load ``model`` by id, scoped to ``nonprofit_id`` when given, else raise ``NotFound``."""
-    row = session.get(model, record_id) if isinstance(record_id, str) else None
+    """Load ``model`` by id, scoped to ``nonprofit_id`` when given, else raise ``NotFound``.
+
+    ``lock`` takes the row for update (and reloads it) for a change that must not race.
+    """
+    row = (
+        session.get(model, record_id, with_for_update=lock, populate_existing=lock)
+        if isinstance(record_id, str)
+        else None
+    )
     owner = getattr(row, "nonprofit_id", getattr(row, "id", None))
     if row is None or (nonprofit_id is not None and owner != nonprofit_id):
         label = model.__tablename__[:-1].replace("_", " ")

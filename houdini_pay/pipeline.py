@@ -29,6 +29,7 @@ from sqlalchemy.orm import Session
 from houdini_pay import inventory, settlement, signals
 from houdini_pay.db import statements as sql
 from houdini_pay.db.unit_of_work import UnitOfWork
+from houdini_pay.directory import load_scoped
 from houdini_pay.errors import (
     CurrencyMismatch,
     IdempotencyConflict,
@@ -418,9 +419,7 @@ def _pending_approval(
     app: HoudiniPay, payment_id: str, nonprofit_id: str | None
 ) -> tuple[str, dict[str, Any], str | None]:
     with app.session() as session:
-        payment = session.get(Payment, payment_id) if isinstance(payment_id, str) else None
-        if payment is None or (nonprofit_id is not None and payment.nonprofit_id != nonprofit_id):
-            raise NotFound(f"payment {payment_id!r} not found", code="payment_not_found")
+        payment = load_scoped(session, Payment, payment_id, nonprofit_id)
         if payment.status != "pending_approval" or payment.attempt_id is None:
             raise settlement.not_pending_approval(payment)
         return payment.attempt_id, dict(payment.details), payment.processor_reference

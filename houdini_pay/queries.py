@@ -11,7 +11,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from houdini_pay.directory import load_scoped
-from houdini_pay.errors import InvalidRequest, NotFound
+from houdini_pay.errors import InvalidRequest
 from houdini_pay.models import Nonprofit, Payment
 from houdini_pay.records import PaymentRecord
 from houdini_pay.states import PaymentKind, PaymentStatus
@@ -45,10 +45,7 @@ class PaymentPage:
 def get_payment(app: HoudiniPay, payment_id: str, *, nonprofit_id: str | None) -> PaymentRecord:
     """The payment, or ``NotFound`` (code ``payment_not_found``), scoped to the nonprofit."""
     with app.session() as session:
-        payment = session.get(Payment, payment_id) if isinstance(payment_id, str) else None
-        if payment is None or (nonprofit_id is not None and payment.nonprofit_id != nonprofit_id):
-            raise NotFound(f"payment {payment_id!r} not found", code="payment_not_found")
-        return PaymentRecord.from_model(payment)
+        return PaymentRecord.from_model(load_scoped(session, Payment, payment_id, nonprofit_id))
 
 
 def lock_payment_by_reference(

@@ -26,11 +26,11 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from houdini_pay import outbox, signals
+from houdini_pay.directory import load_scoped
 from houdini_pay.errors import (
     IdempotencyConflict,
     IdempotencyInFlight,
     InvalidRequest,
-    NotFound,
     NotRefundable,
     RefundExceedsPayment,
 )
@@ -124,14 +124,7 @@ def _fingerprint(payment_id: str, amount: int | None, reason: str | None) -> str
 def _load_payment(
     session: Session, payment_id: object, nonprofit_id: str | None, *, lock: bool = False
 ) -> Payment:
-    payment = (
-        session.get(Payment, payment_id, with_for_update=lock, populate_existing=lock)
-        if isinstance(payment_id, str)
-        else None
-    )
-    if payment is None or (nonprofit_id is not None and payment.nonprofit_id != nonprofit_id):
-        raise NotFound(f"payment {payment_id!r} not found", code="payment_not_found")
-    return payment
+    return load_scoped(session, Payment, payment_id, nonprofit_id, lock=lock)
 
 
 def charge_processor_data(session: Session, payment: Payment) -> dict[str, Any]:
