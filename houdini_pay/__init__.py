@@ -6,7 +6,7 @@ are internal. See docs/plugin-authors.md for writing a processor or payment type
 
 from typing import TYPE_CHECKING
 
-from houdini_pay import api_keys, errors, inventory, money, outbox, signals, statements
+from houdini_pay import api_keys, errors, inventory, money, outbox, signals, statements, text
 from houdini_pay import donor_receipts as _donor_receipts  # noqa: F401 - connects its receiver
 from houdini_pay.app import HoudiniPay
 from houdini_pay.cli_support import (
@@ -129,6 +129,7 @@ __all__ = [
     "print_json",
     "signals",
     "statements",
+    "text",
     "utcnow",
 ]
 

@@ -12,11 +12,12 @@ import datetime as dt
 import functools
 import json
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any, Concatenate, ParamSpec, TypeVar
 
 import click
 
+from houdini_pay import text
 from houdini_pay.errors import InvalidAmount, InvalidRequest
 
 if TYPE_CHECKING:
@@ -24,6 +25,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "CliState",
+    "check_arguments",
     "json_option",
     "parse_date",
     "parse_json_object",
@@ -105,7 +107,28 @@ def parse_json_object(raw: str | None, option: str) -> dict[str, Any]:
         ) from None
     if not isinstance(value, dict):
         raise InvalidRequest(f"{option} must be a JSON object", code="invalid_json")
+    text.check_storable(value, option)
     return value
+
+
+def check_arguments(arguments: Sequence[str]) -> None:
+    """Refuse a command line holding text no database stores (``invalid_text``).
+
+    Bytes that are not UTF-8 reach Python as lone surrogates; the error names the option
+    they were given to, or the argument's position.
+    """
+    for position, argument in enumerate(arguments):
+        if text.text_problem(argument) is None:
+            continue
+        before = arguments[position - 1] if position else ""
+        option = argument.partition("=")[0]  # --name=value
+        if option.startswith("--") and "=" in argument and text.text_problem(option) is None:
+            field = option
+        elif before.startswith("-"):
+            field = before
+        else:
+            field = f"argument {position + 1}"
+        text.check_text(argument, field)
 
 
 def parse_minor_units(raw: str | None, option: str = "--amount") -> int | None:

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from houdini_pay import signals
+from houdini_pay import signals, text
 from houdini_pay.errors import InvalidRequest, NotEnabled, NotFound
 from houdini_pay.ids import new_id
 from houdini_pay.models import Address, Nonprofit, Payment, PluginSetting, Source, Supporter
@@ -65,6 +65,7 @@ def load_scoped(
 
     ``lock`` takes the row for update (and reloads it) for a change that must not race.
     """
+    text.check_text(record_id, f"{model.__tablename__[:-1].replace('_', ' ')} id")
     row = (
         session.get(model, record_id, with_for_update=lock, populate_existing=lock)
         if isinstance(record_id, str)
@@ -85,12 +86,21 @@ def _slugify(name: str) -> str:
 def _required_text(value: object, field: str, *, max_length: int = 200) -> str:
     if not isinstance(value, str) or not value.strip():
         raise InvalidRequest(f"{field} must be a non-empty string", details={"field": field})
-    text = value.strip()
-    if len(text) > max_length:
+    return _optional_text(value.strip(), field, max_length=max_length) or ""
+
+
+def _optional_text(value: object, field: str, *, max_length: int | None) -> str | None:
+    """``value`` if it is None or storable text within ``max_length`` characters."""
+    if value is None:
+        return None
+    if not isinstance(value, str):
+        raise InvalidRequest(f"{field} must be text", details={"field": field})
+    text.check_text(value, field)
+    if max_length is not None and len(value) > max_length:
         raise InvalidRequest(
             f"{field} is longer than {max_length} characters", details={"field": field}
         )
-    return text
+    return value
 
 
 def create_nonprofit(
@@ -104,6 +114,8 @@ def create_nonprofit(
 ) -> NonprofitRecord:
     """Create a nonprofit; its slug is derived from the name unless given."""
     name = _required_text(name, "name")
+    slug = _optional_text(slug, "slug", max_length=None)
+    address = _optional_text(address, "address", max_length=None)
     code = normalize_currency(currency)
     if country is not None and not re.fullmatch(r"[A-Za-z]{2}", country):
         raise InvalidRequest(
@@ -137,6 +149,7 @@ def get_nonprofit(app: HoudiniPay, nonprofit_id: str) -> NonprofitRecord:
 
 def find_nonprofit(app: HoudiniPay, id_or_slug: str) -> NonprofitRecord:
     """The nonprofit with this id or slug, or ``NotFound`` (code ``nonprofit_not_found``)."""
+    text.check_text(id_or_slug, "nonprofit id or slug")
     with app.session() as session:
         row = session.get(Nonprofit, id_or_slug) or session.scalar(
             select(Nonprofit).where(Nonprofit.slug == id_or_slug)
@@ -151,6 +164,7 @@ def create_supporter(
 ) -> SupporterRecord:
     """Create a supporter of the nonprofit."""
     name = _required_text(name, "name")
+    email = _optional_text(email, "email", max_length=_EMAIL_LENGTH)
     if email is not None and not re.fullmatch(r"[^@\s]+@[^@\s]+\.[^@\s]+", email):
         raise InvalidRequest(f"{email!r} is not an email address", code="invalid_email")
     with app.unit_of_work() as uow:
@@ -170,7 +184,17 @@ def get_supporter(
         return SupporterRecord.from_model(row)
 
 
-_ADDRESS_FIELDS = ("line1", "line2", "city", "region", "postal_code", "country")
+_ADDRESS_FIELDS = {
+    "line1": 200,
+    "line2": 200,
+    "city": 100,
+    "region": 100,
+    "postal_code": 20,
+    "country": 2,
+}
+"""The fields of an address and their longest length (the columns')."""
+
+_EMAIL_LENGTH = 320
 
 
 def create_address(app: HoudiniPay, supporter_id: str, **fields: str | None) -> AddressRecord:
@@ -178,14 +202,18 @@ def create_address(app: HoudiniPay, supporter_id: str, **fields: str | None) -> 
     unknown = set(fields) - set(_ADDRESS_FIELDS)
     if unknown:
         raise InvalidRequest(f"unknown address fields: {', '.join(sorted(unknown))}")
-    line1 = _required_text(fields.get("line1"), "line1")
+    values = {
+        field: _optional_text(fields.get(field), field, max_length=length)
+        for field, length in _ADDRESS_FIELDS.items()
+    }
+    values["line1"] = _required_text(fields.get("line1"), "line1")
     with app.unit_of_work() as uow:
         supporter = load_scoped(uow.session, Supporter, supporter_id, None)
         row = Address(
             id=new_id("addr"),
             nonprofit_id=supporter.nonprofit_id,
             supporter_id=supporter.id,
-            **{**{k: fields.get(k) for k in _ADDRESS_FIELDS}, "line1": line1},
+            **values,
         )
         uow.session.add(row)
         uow.session.flush()
@@ -210,6 +238,9 @@ def create_source(
         raise InvalidRequest(
             "the source object must be a JSON object", code="invalid_source_object"
         )
+    text.check_text(source_type, "source_type")
+    text.check_storable(source_object, "source_object")
+    name = _optional_text(name, "name", max_length=200)
     kind = app.registry.source_type(source_type)
     with app.session() as session:
         supporter = load_scoped(session, Supporter, supporter_id, nonprofit_id)

@@ -26,7 +26,7 @@ from sqlalchemy import Connection, Row, Select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from houdini_pay import inventory, settlement, signals
+from houdini_pay import inventory, settlement, signals, text
 from houdini_pay.db import statements as sql
 from houdini_pay.db.unit_of_work import UnitOfWork
 from houdini_pay.directory import load_scoped
@@ -106,9 +106,23 @@ def pay(app: HoudiniPay, request: PaymentRequest) -> PaymentOutcome:
 # -- validation ------------------------------------------------------------------------
 
 
+_TEXT_FIELDS = (
+    "nonprofit_id",
+    "supporter_id",
+    "currency",
+    "payment_type",
+    "processor",
+    "source_id",
+    "address_id",
+    "idempotency_key",
+)
+
+
 def _check_shape(request: PaymentRequest) -> PaymentRequest:
-    """Refuse wrong types before touching the database; fill in a missing key."""
+    """Refuse wrong types and unstorable text before touching the database; fill in a key."""
     validate_amount(request.amount)
+    for name in _TEXT_FIELDS:
+        text.check_text(getattr(request, name), name)
     currency = normalize_currency(request.currency)
     for name in ("nonprofit_id", "supporter_id", "payment_type"):
         if not isinstance(getattr(request, name), str) or not getattr(request, name):
@@ -116,6 +130,7 @@ def _check_shape(request: PaymentRequest) -> PaymentRequest:
     for name in ("type_object", "processing_object"):
         if not isinstance(getattr(request, name), Mapping):
             raise InvalidRequest(f"{name} must be a JSON object", details={"field": name})
+        text.check_storable(getattr(request, name), name)
     key = request.idempotency_key
     if key is not None and (not isinstance(key, str) or not 1 <= len(key) <= 255):
         raise InvalidRequest(
@@ -436,6 +451,7 @@ def reject(
     app: HoudiniPay, payment_id: str, *, reason: str | None, nonprofit_id: str | None
 ) -> PaymentOutcome:
     """Staff reject a payment pending approval: it ends ``cancelled``, its holds released."""
+    text.check_text(reason, "reason")
     attempt_id, _details, reference = _pending_approval(app, payment_id, nonprofit_id)
     result = ChargeResult.failed(
         reason or "rejected by staff", decline_code="rejected", reference=reference

@@ -25,7 +25,7 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from houdini_pay import outbox, signals
+from houdini_pay import outbox, signals, text
 from houdini_pay.directory import load_scoped
 from houdini_pay.errors import (
     IdempotencyConflict,
@@ -174,6 +174,8 @@ def refund(
         raise InvalidRequest(
             "reason must be text of at most 500 characters", details={"field": "reason"}
         )
+    for field, value in (("reason", reason), ("idempotency_key", idempotency_key)):
+        text.check_text(value, field)
     key = idempotency_key or new_id("auto")
     fingerprint = _fingerprint(payment_id, amount, reason)
     replayed = _replay(app, payment_id, nonprofit_id, key, fingerprint)

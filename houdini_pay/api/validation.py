@@ -2,9 +2,10 @@
 
 Request models derive from :class:`ApiModel`: unknown fields, a float or a string where an
 integer belongs, and a number where text belongs are all refused with 422 before a route
-runs. Every value of a body, however deeply nested in a free-form object, is also checked
-for what the databases cannot store (a NUL character: PostgreSQL refuses it in text; a lone
-surrogate: it has no UTF-8 form), and for nesting deep enough to exhaust the stack later.
+runs. Every value of a body, however deeply nested in a free-form object, is also checked by
+the core's text rule (:mod:`houdini_pay.text`): what the databases cannot store (a NUL
+character, a lone surrogate) answers ``invalid_text``, and nesting deep enough to exhaust
+the stack later answers ``too_deeply_nested``.
 """
 
 from __future__ import annotations
@@ -14,47 +15,29 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, model_validator
 from pydantic_core import PydanticCustomError
 
-__all__ = ["MAX_NESTING", "ApiModel", "check_storable"]
+from houdini_pay import text
+from houdini_pay.errors import InvalidRequest
+from houdini_pay.text import MAX_NESTING
 
-MAX_NESTING = 32
-"""How deep objects and arrays may nest inside a request body."""
+__all__ = ["MAX_NESTING", "ApiModel", "check_storable"]
 
 
 def check_storable(value: Any) -> None:
     """Raise a pydantic error if ``value`` holds text no database stores, or nests too deep.
 
-    Walks the value without recursion, so a deeply nested body cannot exhaust the stack.
+    The error's type is the core's code (``invalid_text``, ``too_deeply_nested``), which
+    the API answers as the error's code.
     """
-    stack: list[tuple[Any, int]] = [(value, 0)]
-    while stack:
-        item, depth = stack.pop()
-        if isinstance(item, str):
-            _check_text(item)
-        elif isinstance(item, dict | list):
-            if depth >= MAX_NESTING:
-                raise PydanticCustomError(
-                    "too_deeply_nested",
-                    "objects and arrays may nest at most {limit} levels deep",
-                    {"limit": MAX_NESTING},
-                )
-            if isinstance(item, dict):
-                for key, child in item.items():
-                    if isinstance(key, str):
-                        _check_text(key)
-                    stack.append((child, depth + 1))
-            else:
-                stack.extend((child, depth + 1) for child in item)
-
-
-def _check_text(text: str) -> None:
-    if "\x00" in text:
-        raise PydanticCustomError("invalid_text", "text must not contain NUL characters")
     try:
-        text.encode("utf-8")
-    except UnicodeEncodeError:
-        raise PydanticCustomError(
-            "invalid_text", "text must be valid Unicode (no lone surrogates)"
-        ) from None
+        text.check_storable(value, "body")
+    except InvalidRequest as error:
+        if error.code == "invalid_json":
+            # A number JSON allows but no column holds (1e400): the field's own type says
+            # what is wrong with it (invalid_amount), and the core refuses it elsewhere.
+            return
+        # Braces would be read as the template's placeholders.
+        message = error.message.replace("{", "(").replace("}", ")")
+        raise PydanticCustomError(error.code, message) from None
 
 
 class ApiModel(BaseModel):

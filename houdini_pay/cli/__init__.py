@@ -13,7 +13,7 @@ import click
 
 from houdini_pay.app import HoudiniPay
 from houdini_pay.cli import admin, api_keys, payments, records, server, statements
-from houdini_pay.cli_support import CliState
+from houdini_pay.cli_support import CliState, check_arguments
 from houdini_pay.errors import HoudiniPayError
 from houdini_pay.plugins import PluginManager, build_plugin_manager
 from houdini_pay.settings import DATABASE_URL_ENV
@@ -49,6 +49,13 @@ class HoudiniPayGroup(click.Group):
             self.plugin_manager()
         except HoudiniPayError as exc:
             _fail(exc)
+
+    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
+        try:
+            check_arguments(args)
+        except HoudiniPayError as exc:
+            _fail(exc)
+        return super().parse_args(ctx, args)
 
     def invoke(self, ctx: click.Context) -> Any:
         try:

@@ -14,7 +14,7 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from houdini_pay import HoudiniPay, inventory, new_id
+from houdini_pay import HoudiniPay, inventory, new_id, text
 from houdini_pay.errors import InvalidRequest, NotFound
 from houdini_pay.models import Payment
 from houdini_pay.money import validate_amount
@@ -86,7 +86,7 @@ class CampaignRecord:
 def _name(value: object) -> str:
     if not isinstance(value, str) or not value.strip() or len(value.strip()) > 200:
         raise InvalidRequest("name must be 1 to 200 characters", details={"field": "name"})
-    return value.strip()
+    return text.check_text(value.strip(), "name")
 
 
 def load_campaign(session: Session, campaign_id: object, nonprofit_id: str | None) -> Campaign:

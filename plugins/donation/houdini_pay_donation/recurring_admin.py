@@ -9,7 +9,7 @@ from typing import Any
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
-from houdini_pay import HoudiniPay, UnitOfWork, new_id, outbox, signals
+from houdini_pay import HoudiniPay, UnitOfWork, new_id, outbox, signals, text
 from houdini_pay.errors import InvalidRequest, InvalidTransition, NotFound
 from houdini_pay_donation import events
 from houdini_pay_donation.models import RecurringCharge, RecurringDonation
@@ -141,6 +141,7 @@ def cancel(
     app: HoudiniPay, schedule_id: str, *, reason: str | None = None, nonprofit_id: str | None = None
 ) -> ScheduleRecord:
     """Stop a schedule for good (until resumed); periods not yet charged are cancelled."""
+    text.check_text(reason, "reason")
     with app.unit_of_work() as uow:
         row = _load(uow.session, schedule_id, nonprofit_id)
         if row.status not in (*_RUNNING, ScheduleStatus.PAUSED):

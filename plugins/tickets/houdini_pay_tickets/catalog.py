@@ -13,7 +13,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from houdini_pay import HoudiniPay, inventory, new_id
+from houdini_pay import HoudiniPay, inventory, new_id, text
 from houdini_pay.errors import InvalidRequest, NotFound
 from houdini_pay.money import validate_amount
 from houdini_pay_tickets.models import Ticket, TicketEvent, TicketLevel
@@ -103,7 +103,7 @@ class TicketRecord:
 def _name(value: object) -> str:
     if not isinstance(value, str) or not value.strip() or len(value.strip()) > MAX_NAME:
         raise InvalidRequest(f"name must be 1 to {MAX_NAME} characters", details={"field": "name"})
-    return value.strip()
+    return text.check_text(value.strip(), "name")
 
 
 def load_event(session: Session, event_id: str, nonprofit_id: str | None = None) -> TicketEvent:
