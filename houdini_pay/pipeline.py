@@ -98,7 +98,9 @@ def pay(app: HoudiniPay, request: PaymentRequest) -> PaymentOutcome:
             raise
         return replayed
 
-    _mark_charging(app, attempt_id)
+    overtaken = _mark_charging(app, attempt_id)
+    if overtaken is not None:
+        return overtaken
     result = call_charge(prepared.processor, charge, idempotency_key=attempt_id)
     return settlement.settle(app, attempt_id, result, context=context, has_holds=held)
 
@@ -210,6 +212,9 @@ def _validate(
         attempt_id=None,
         now=app.clock(),
     )
+    # The payment type checks its object first: describe() and the processor's own checks
+    # may then rely on it.
+    payment_type.validate(uow.session, context)
     charge = ChargeRequest(
         attempt_id=attempt_id,
         nonprofit_id=nonprofit.id,
@@ -227,7 +232,6 @@ def _validate(
         metadata={"nonprofit_id": nonprofit.id},
     )
     processor.validate_request(charge)
-    payment_type.validate(uow.session, context)
     return _Prepared(request, context, processor, payment_type, charge)
 
 
@@ -376,9 +380,22 @@ def _record_attempt(
     return context, charge, bool(wanted)
 
 
-def _mark_charging(app: HoudiniPay, attempt_id: str) -> None:
+def _mark_charging(app: HoudiniPay, attempt_id: str) -> PaymentOutcome | None:
+    """Move the attempt from ``started`` to ``charging``; None when this call moved it.
+
+    Otherwise something settled the attempt first (``reconcile`` fails a ``started``
+    attempt it finds stale, releasing its holds): the processor must not be asked, and the
+    outcome that was stored is returned instead.
+    """
     with app.unit_of_work() as uow:
-        uow.connection.execute(sql.MARK_CHARGING, {"attempt_id": attempt_id, "now": app.clock()})
+        moved = uow.connection.execute(
+            sql.MARK_CHARGING, {"attempt_id": attempt_id, "now": app.clock()}
+        )
+        if moved.rowcount == 1:
+            return None
+        attempt = uow.connection.execute(sql.ATTEMPT_BY_ID, {"id": attempt_id}).one()
+        log.warning("attempt %s was settled (%s) before it was charged", attempt_id, attempt.state)
+        return settlement.outcome_of(uow.connection, attempt)
 
 
 def call_charge(
