@@ -2,10 +2,11 @@
 
 A refund runs like a charge, as an attempt with its own idempotency key:
 
-1. In one transaction with the parent payment's row locked, check what remains refundable
-   (the amount minus what was refunded minus refunds still in flight) and record the
-   attempt. Concurrent refunds of one payment queue on that lock, so together they can never
-   exceed the payment.
+1. In one transaction with the parent payment's row locked, look the idempotency key up
+   again, check what remains refundable (the amount minus what was refunded minus refunds
+   still in flight) and record the attempt. Concurrent refunds of one payment queue on that
+   lock, so together they can never exceed the payment, and those sharing a key get the
+   first one's outcome (or ``idempotency_in_flight`` while it runs).
 2. Ask the processor, with no transaction open.
 3. Record the refund as a negative payment linked to its parent, update the parent's
    ``amount_refunded`` and status, and tell the payment type (``on_refund``), in one
@@ -182,14 +183,15 @@ def refund(
     if replayed is not None:
         return replayed
     try:
-        attempt, request, processor = _record_attempt(
-            app, payment_id, nonprofit_id, amount, reason, key, fingerprint
-        )
+        recorded = _record_attempt(app, payment_id, nonprofit_id, amount, reason, key, fingerprint)
     except IntegrityError:
         replayed = _replay(app, payment_id, nonprofit_id, key, fingerprint)
         if replayed is None:
             raise
         return replayed
+    if isinstance(recorded, RefundOutcome):
+        return recorded
+    attempt, request, processor = recorded
     result = call_refund(app, processor, request, idempotency_key=attempt.id)
     return settle_refund(app, attempt.id, result)
 
@@ -199,22 +201,33 @@ def _replay(
 ) -> RefundOutcome | None:
     with app.session() as session:
         payment = _load_payment(session, payment_id, nonprofit_id)
-        attempt = session.scalar(
-            select(PaymentAttempt).where(
-                PaymentAttempt.nonprofit_id == payment.nonprofit_id,
-                PaymentAttempt.idempotency_key == key,
-                PaymentAttempt.operation == OPERATION_REFUND,
-            )
+        return _stored_outcome(session, payment.nonprofit_id, key, fingerprint)
+
+
+def _stored_outcome(
+    session: Session, nonprofit_id: str, key: str, fingerprint: str
+) -> RefundOutcome | None:
+    """The outcome of the refund made with ``key``, or None if there is none.
+
+    Raises ``IdempotencyConflict`` if that refund had another request, and
+    ``IdempotencyInFlight`` if it has not reached an outcome yet.
+    """
+    attempt = session.scalar(
+        select(PaymentAttempt).where(
+            PaymentAttempt.nonprofit_id == nonprofit_id,
+            PaymentAttempt.idempotency_key == key,
+            PaymentAttempt.operation == OPERATION_REFUND,
         )
-        if attempt is None:
-            return None
-        if attempt.fingerprint != fingerprint:
-            raise IdempotencyConflict(
-                f"idempotency key {key!r} was already used for a different refund"
-            )
-        if AttemptState(attempt.state).is_in_flight:
-            raise IdempotencyInFlight(f"the refund with idempotency key {key!r} is in progress")
-        return _outcome_of(session, attempt, replayed=True)
+    )
+    if attempt is None:
+        return None
+    if attempt.fingerprint != fingerprint:
+        raise IdempotencyConflict(
+            f"idempotency key {key!r} was already used for a different refund"
+        )
+    if AttemptState(attempt.state).is_in_flight:
+        raise IdempotencyInFlight(f"the refund with idempotency key {key!r} is in progress")
+    return _outcome_of(session, attempt, replayed=True)
 
 
 def _record_attempt(
@@ -225,10 +238,18 @@ def _record_attempt(
     reason: str | None,
     key: str,
     fingerprint: str,
-) -> tuple[AttemptRecord, RefundRequest, str]:
+) -> tuple[AttemptRecord, RefundRequest, str] | RefundOutcome:
+    """Record the refund attempt, or return the outcome a refund with the same key reached.
+
+    The key is looked up again once the payment's row is locked: a refund with the same key
+    that committed while this one waited for the lock answers for both.
+    """
     with app.unit_of_work() as uow:
         session = uow.session
         payment = _load_payment(session, payment_id, nonprofit_id, lock=True)
+        stored = _stored_outcome(session, payment.nonprofit_id, key, fingerprint)
+        if stored is not None:
+            return stored
         if payment.kind not in _REFUNDABLE_KINDS or payment.status not in _REFUNDABLE_STATUSES:
             raise NotRefundable(
                 f"payment {payment.id!r} is a {payment.status} {payment.kind} and cannot be "

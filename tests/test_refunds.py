@@ -6,9 +6,10 @@ import threading
 
 import pytest
 
-from houdini_pay import Capability, HoudiniPay, OutcomeStatus
+from houdini_pay import Capability, HoudiniPay, OutcomeStatus, RefundOutcome
 from houdini_pay.errors import (
     CapabilityNotSupported,
+    HoudiniPayError,
     IdempotencyConflict,
     InvalidAmount,
     NotFound,
@@ -155,6 +156,38 @@ def test_concurrent_partial_refunds_never_exceed_the_payment(
     assert payment.amount_refunded <= payment.amount
     refunded_by_processor = sum(entry.refunded for entry in fake_processor.ledger.values())
     assert refunded_by_processor == 9_000
+
+
+def test_concurrent_refunds_with_one_key_get_its_outcome_or_wait_for_it(
+    app: HoudiniPay, pay: PayFunction, fake_processor: FakeProcessor
+) -> None:
+    payment_id = _paid(pay, amount=10_000)
+    outcomes: list[RefundOutcome] = []
+    refused: list[str] = []
+    barrier = threading.Barrier(20)
+
+    def refund_once() -> None:
+        barrier.wait()
+        try:
+            outcomes.append(app.refund(payment_id, reason="duplicate", idempotency_key="rf-1"))
+        except HoudiniPayError as error:
+            refused.append(error.code)
+
+    threads = [threading.Thread(target=refund_once) for _ in range(20)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert set(refused) <= {"idempotency_in_flight"}
+    assert len(outcomes) + len(refused) == 20
+    assert [o.replayed for o in outcomes].count(False) == 1
+    assert {(o.status, o.attempt_id) for o in outcomes} == {("succeeded", outcomes[0].attempt_id)}
+    assert [call.method for call in fake_processor.calls].count("refund") == 1
+    assert app.get_payment(payment_id).amount_refunded == 10_000
+    assert count(app, Payment, kind="refund") == 1
+    # Once it has finished, the key answers its outcome to everyone.
+    again = app.refund(payment_id, reason="duplicate", idempotency_key="rf-1")
+    assert (again.replayed, again.attempt_id) == (True, outcomes[0].attempt_id)
 
 
 def test_a_failed_payment_cannot_be_refunded(
