@@ -11,8 +11,9 @@ same item, and by :func:`sweep_expired` for all items. A hold is turned into iss
 with a conditional update of its state, so a sweep and a late finalize can never both
 count it.
 
-Plugins define their items with :func:`define_item` and give refunded items back with
-:func:`restock`; the pipeline does the rest.
+Plugins define their items with :func:`define_item` (or create them when first needed with
+:func:`ensure_item`, which any number of payments may call at once) and give refunded items
+back with :func:`restock`; the pipeline does the rest.
 """
 
 from __future__ import annotations
@@ -21,9 +22,11 @@ import datetime as dt
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
-from sqlalchemy import func, select, update
+from sqlalchemy import Insert, func, select, update
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
+from houdini_pay import text
 from houdini_pay.errors import InvalidRequest, SoldOut
 from houdini_pay.ids import new_id
 from houdini_pay.models import LimitedItem, Reservation
@@ -33,6 +36,7 @@ from houdini_pay.states import ReservationState
 __all__ = [
     "ItemCounts",
     "define_item",
+    "ensure_item",
     "finalize",
     "hold",
     "holds_of_attempt",
@@ -62,19 +66,60 @@ class ItemCounts:
         return max(self.capacity - self.issued - self.held, 0)
 
 
-def define_item(session: Session, nonprofit_id: str, item_key: str, capacity: int | None) -> None:
-    """Create the item, or change its capacity (never below what is issued and held)."""
-    if capacity is not None and (isinstance(capacity, bool) or capacity < 0):
-        raise InvalidRequest(f"capacity must be zero or more, not {capacity!r}")
-    row = session.get(LimitedItem, (nonprofit_id, item_key), with_for_update=True)
-    if row is None:
-        session.add(
-            LimitedItem(
-                nonprofit_id=nonprofit_id, item_key=item_key, capacity=capacity, issued=0, held=0
-            )
+MAX_KEY_LENGTH = 120
+"""The longest item key (the column's length)."""
+
+
+def _check_item(item_key: str, capacity: int | None) -> None:
+    if not isinstance(item_key, str) or not 1 <= len(item_key) <= MAX_KEY_LENGTH:
+        raise InvalidRequest(
+            f"an item key must be 1 to {MAX_KEY_LENGTH} characters", code="invalid_item_key"
         )
-        session.flush()
-        return
+    text.check_text(item_key, "item key")
+    if capacity is not None and (
+        isinstance(capacity, bool) or not isinstance(capacity, int) or capacity < 0
+    ):
+        raise InvalidRequest(f"capacity must be zero or more, not {capacity!r}")
+
+
+def _insert_if_missing(session: Session) -> Insert:
+    """``INSERT ... ON CONFLICT DO NOTHING`` of a limited item, in the session's dialect."""
+    if session.connection().dialect.name == "postgresql":
+        return postgresql.insert(LimitedItem).on_conflict_do_nothing()
+    return sqlite.insert(LimitedItem).on_conflict_do_nothing()
+
+
+def ensure_item(session: Session, nonprofit_id: str, item_key: str, capacity: int | None) -> None:
+    """Create the item with ``capacity`` unless it exists; an existing item is left as it is.
+
+    For items made when first needed (one membership per supporter, a seat per table):
+    any number of payments may call it for the same item at once, on either database, and
+    exactly one creates it. It needs no lock of its own: the payments then queue on the
+    item's row when they hold it.
+    """
+    _check_item(item_key, capacity)
+    session.flush()  # the plugin's own pending rows go first, as they would on a flush
+    values = {
+        "nonprofit_id": nonprofit_id,
+        "item_key": item_key,
+        "capacity": capacity,
+        "issued": 0,
+        "held": 0,
+    }
+    session.execute(_insert_if_missing(session), values)
+
+
+def define_item(session: Session, nonprofit_id: str, item_key: str, capacity: int | None) -> None:
+    """Create the item, or change its capacity (never below what is issued and held).
+
+    Safe when several transactions define the same item at once: the last one's capacity
+    stands.
+    """
+    ensure_item(session, nonprofit_id, item_key, capacity)
+    row = session.get(
+        LimitedItem, (nonprofit_id, item_key), with_for_update=True, populate_existing=True
+    )
+    assert row is not None  # ensure_item made it, or it existed
     if capacity is not None and capacity < row.issued + row.held:
         raise InvalidRequest(
             f"capacity {capacity} is below the {row.issued + row.held} already issued or held",
@@ -159,11 +204,17 @@ def _take(session: Session, nonprofit_id: str, item_key: str, quantity: int) -> 
     )
     if result.rowcount == 1:  # type: ignore[attr-defined]
         return
-    if session.get(LimitedItem, (nonprofit_id, item_key)) is None:
-        raise InvalidRequest(f"no limited item {item_key!r}", code="item_not_found")
+    row = session.get(LimitedItem, (nonprofit_id, item_key), populate_existing=True)
+    if row is None:
+        raise InvalidRequest(
+            f"no limited item {item_key!r}", code="item_not_found", details={"item_key": item_key}
+        )
+    remaining = max((row.capacity or 0) - row.issued - row.held, 0)
+    # The message never names the key: it may reach a donor; the pipeline asks the payment
+    # type for better words (PaymentType.hold_refused).
     raise SoldOut(
-        f"not enough left of {item_key!r} for {quantity} more",
-        details={"item_key": item_key, "quantity": quantity},
+        f"only {remaining} left, not enough for {quantity} more",
+        details={"item_key": item_key, "quantity": quantity, "remaining": remaining},
     )
 
 

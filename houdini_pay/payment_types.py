@@ -8,6 +8,7 @@ Order of calls for one payment::
 
     validate            read-only session, before anything is written
     reserve_limited_items   in the transaction that records the attempt
+    hold_refused        when too little is left of an item it named (nothing is written)
     process             in the finalize transaction, after the payment row exists
     finalize_limited_items  same transaction, after process
     release_limited_items   when the payment fails or is reversed
@@ -26,14 +27,18 @@ from typing import TYPE_CHECKING, ClassVar
 
 from sqlalchemy.orm import Session
 
-from houdini_pay.payment import PaymentRequest
+from houdini_pay.errors import SoldOut
+from houdini_pay.payment import ErrorInfo, PaymentRequest
 from houdini_pay.processors import Capability
 from houdini_pay.records import NonprofitRecord, PaymentRecord, SupporterRecord
 
 if TYPE_CHECKING:
     from houdini_pay.disputes import DisputeRecord
 
-__all__ = ["HeldItem", "ItemRequest", "PaymentContext", "PaymentType"]
+__all__ = ["HeldItem", "ItemRequest", "PaymentContext", "PaymentType", "refused_hold"]
+
+SOLD_OUT_MESSAGE = "some of what you chose has sold out"
+"""What a donor is told when a payment type does not say better (no item is named)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -98,9 +103,27 @@ class PaymentType(abc.ABC):
         """Name the limited items this payment needs; the core holds them atomically.
 
         Return an empty sequence for payments with nothing limited. If any item has too
-        little left the core raises ``SoldOut`` and nothing is written or charged.
+        little left the core raises ``SoldOut`` (worded by :meth:`hold_refused`) and
+        nothing is written or charged. An item made when first needed is created here with
+        ``inventory.ensure_item``.
         """
         return ()
+
+    def hold_refused(
+        self, session: Session, context: PaymentContext, item: ItemRequest, remaining: int
+    ) -> ErrorInfo | None:
+        """Say why ``item`` cannot be had: only ``remaining`` of it is left.
+
+        Return ``ErrorInfo(code, message)`` to refuse the payment with your own code and a
+        sentence for the donor (``ErrorInfo("already_a_member", "Ada is already a
+        member")``); never name the item's key, which is internal. The core raises it as
+        ``SoldOut`` (409) and adds whether money moved ("nothing was charged", or, if a hold
+        expired and was resold before the payment finished, "the charge was refunded").
+        Return None (the default) for the core's ``sold_out``, which names no item.
+
+        Runs in the transaction that is being refused: read, never write.
+        """
+        return None
 
     @abc.abstractmethod
     def process(self, session: Session, context: PaymentContext, payment: PaymentRecord) -> None:
@@ -144,3 +167,27 @@ class PaymentType(abc.ABC):
     def describe(self, context: PaymentContext) -> str | None:
         """A one-line description stored on the payment (``"Donation to Library fund"``)."""
         return None
+
+
+def refused_hold(
+    payment_type: PaymentType,
+    session: Session,
+    context: PaymentContext,
+    refusal: SoldOut,
+    *,
+    then: str | None = None,
+) -> SoldOut:
+    """The error for a hold the inventory refused, worded by the payment type.
+
+    ``refusal`` is the inventory's ``SoldOut`` (its details name the item); ``then``, when
+    given, says what happened to the money and ends the message.
+    """
+    item = ItemRequest(refusal.details["item_key"], refusal.details["quantity"])
+    remaining = int(refusal.details.get("remaining", 0))
+    worded = payment_type.hold_refused(session, context, item, remaining)
+    error = worded or ErrorInfo("sold_out", SOLD_OUT_MESSAGE)
+    return SoldOut(
+        f"{error.message}; {then}" if then else error.message,
+        code=error.code,
+        details={**refusal.details, "remaining": remaining},
+    )

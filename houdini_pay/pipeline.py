@@ -17,8 +17,9 @@ money moved it gives the money back. An ``unknown`` answer leaves the attempt op
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any
 
@@ -37,12 +38,14 @@ from houdini_pay.errors import (
     InvalidRequest,
     NotEnabled,
     NotFound,
+    PluginError,
+    SoldOut,
 )
 from houdini_pay.ids import new_id
 from houdini_pay.models import Payment, PaymentAttempt, Source, Supporter
 from houdini_pay.money import normalize_currency, validate_amount
 from houdini_pay.payment import PaymentOutcome, PaymentRequest, fingerprint_of
-from houdini_pay.payment_types import PaymentContext, PaymentType
+from houdini_pay.payment_types import ItemRequest, PaymentContext, PaymentType, refused_hold
 from houdini_pay.processors import (
     Capability,
     ChargeRequest,
@@ -369,15 +372,40 @@ def _record_attempt(
     uow.flush()  # whatever the plugins added goes first
     uow.connection.execute(sql.INSERT_ATTEMPT, values)
     if wanted:
-        inventory.hold(
-            uow.session, request.nonprofit_id, attempt_id, wanted, now, app.settings.hold_for
-        )
+        _hold(app, uow.session, prepared.payment_type, context, wanted, now)
     if signals.begin_payment.receivers:  # build the record only for someone to hear it
         record = AttemptRecord.from_mapping(values)
         uow.after_commit(
             lambda: signals.send(signals.begin_payment, app, attempt=record, request=request)
         )
     return context, charge, bool(wanted)
+
+
+def _hold(
+    app: HoudiniPay,
+    session: Session,
+    payment_type: PaymentType,
+    context: PaymentContext,
+    wanted: Sequence[ItemRequest],
+    now: dt.datetime,
+) -> None:
+    """Hold the items, or refuse in the payment type's words (never an item's key)."""
+    assert context.attempt_id is not None
+    try:
+        inventory.hold(
+            session, context.nonprofit.id, context.attempt_id, wanted, now, app.settings.hold_for
+        )
+    except SoldOut as refusal:
+        raise refused_hold(
+            payment_type, session, context, refusal, then="nothing was charged"
+        ) from None
+    except InvalidRequest as error:
+        if error.code != "item_not_found":
+            raise
+        raise PluginError(
+            f"payment type {payment_type.symbol!r} holds {error.details.get('item_key')!r}, "
+            "an item it never created (inventory.define_item or ensure_item)"
+        ) from None
 
 
 def _mark_charging(app: HoudiniPay, attempt_id: str) -> PaymentOutcome | None:

@@ -30,11 +30,11 @@ from houdini_pay.attempts import (
 )
 from houdini_pay.db import statements as sql
 from houdini_pay.db.unit_of_work import UnitOfWork
-from houdini_pay.errors import HoudiniPayError, InvalidTransition, NotFound
+from houdini_pay.errors import HoudiniPayError, InvalidTransition, NotFound, SoldOut
 from houdini_pay.ids import new_id
 from houdini_pay.models import Payment, PaymentAttempt
 from houdini_pay.payment import ErrorInfo, OutcomeStatus, PaymentOutcome
-from houdini_pay.payment_types import PaymentContext
+from houdini_pay.payment_types import PaymentContext, refused_hold
 from houdini_pay.processors import ChargeResult, ChargeStatus
 from houdini_pay.records import AttemptRecord, PaymentRecord
 from houdini_pay.reversals import REVERSAL_SUFFIX, REVERSED_ERROR, call_refund, reverse
@@ -164,8 +164,8 @@ def _finalize(
 
 
 def _finalize_error(exc: Exception) -> ErrorInfo:
-    if isinstance(exc, HoudiniPayError) and exc.code == "sold_out":
-        return ErrorInfo("sold_out", f"{exc.message}; the charge was refunded")
+    if isinstance(exc, SoldOut) or (isinstance(exc, HoudiniPayError) and exc.code == "sold_out"):
+        return ErrorInfo(exc.code, f"{exc.message}; the charge was refunded")
     return REVERSED_ERROR
 
 
@@ -204,7 +204,11 @@ def _record_success(
         record = PaymentRecord.from_mapping(values)
     payment_type.process(session, context, record)
     if has_holds is not False:
-        issued = inventory.finalize(session, attempt.nonprofit_id, attempt.id)
+        try:
+            issued = inventory.finalize(session, attempt.nonprofit_id, attempt.id)
+        except SoldOut as refusal:
+            # A hold that expired was resold meanwhile: the money goes back (see _finalize).
+            raise refused_hold(payment_type, session, context, refusal) from None
         if issued:
             payment_type.finalize_limited_items(session, context, issued)
     transition(AttemptState(attempt.state), AttemptState.SUCCEEDED, ATTEMPT_TRANSITIONS)

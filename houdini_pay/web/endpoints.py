@@ -240,12 +240,10 @@ def pay(
     try:
         outcome = submissions.pay(app, catalog, submission, form, choice)
     except SoldOut as error:
-        # The core names the item by its inventory key; a donor needs a plain sentence.
-        raise SoldOut(
-            "some of what you chose has just sold out; nothing was charged. Reload the page "
-            "to see what is left.",
-            details=error.details,
-        ) from None
+        # Its message is worded for the donor by the payment type (sold_out, or a code of
+        # its own); the item's key in the details is internal and stays on the server.
+        details = {k: v for k, v in error.details.items() if k != "item_key"}
+        raise SoldOut(error.message, code=error.code, details=details) from None
     if outcome.status is OutcomeStatus.FAILED:
         response.status_code = 402
     return public_outcome(outcome, confirmation_path(submission))

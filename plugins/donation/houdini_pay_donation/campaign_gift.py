@@ -17,7 +17,15 @@ from collections.abc import Sequence
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from houdini_pay import ItemRequest, PaymentContext, PaymentRecord, PaymentType, inventory, new_id
+from houdini_pay import (
+    ErrorInfo,
+    ItemRequest,
+    PaymentContext,
+    PaymentRecord,
+    PaymentType,
+    inventory,
+    new_id,
+)
 from houdini_pay.errors import InvalidRequest
 from houdini_pay_donation.campaigns import load_campaign, load_gift_option, option_key
 from houdini_pay_donation.donation import parse_gift_fields, record_donation
@@ -60,6 +68,14 @@ class CampaignGiftPaymentType(PaymentType):
         """Hold one of the chosen option (the core refuses with ``sold_out``)."""
         option_id = context.request.type_object.get("gift_option_id")
         return [ItemRequest(option_key(option_id), 1)] if option_id else []
+
+    def hold_refused(
+        self, session: Session, context: PaymentContext, item: ItemRequest, remaining: int
+    ) -> ErrorInfo:
+        """Name the thank-you gift that ran out."""
+        option_id = item.item_key.removeprefix(option_key(""))
+        name = session.get_one(CampaignGiftOption, option_id).name
+        return ErrorInfo("sold_out", f"all the {name} thank-you gifts have been given")
 
     def process(self, session: Session, context: PaymentContext, payment: PaymentRecord) -> None:
         """Record the donation and the campaign gift."""

@@ -79,8 +79,11 @@ def test_a_limited_gift_option_is_never_given_twice(
 ) -> None:
     poster = create_gift_option(app, campaign.id, "Signed poster", 10000, limit=1)
     assert give(12000, gift_option_id=poster.id).status is OutcomeStatus.SUCCEEDED
-    with pytest.raises(SoldOut):
+    with pytest.raises(SoldOut) as refused:
         give(15000, gift_option_id=poster.id)
+    assert refused.value.message == (
+        "all the Signed poster thank-you gifts have been given; nothing was charged"
+    )
     assert fake_processor.charge_count == 1
     (option,) = get_campaign(app, campaign.id).options
     assert (option.given, option.held, option.remaining) == (1, 0, 0)

@@ -21,6 +21,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from houdini_pay import (
+    ErrorInfo,
     ItemRequest,
     PaymentContext,
     PaymentRecord,
@@ -129,6 +130,16 @@ class TicketPaymentType(PaymentType):
             ItemRequest(item_key(line.level_id), line.quantity)
             for line in parse_lines(context.request.type_object)
         ]
+
+    def hold_refused(
+        self, session: Session, context: PaymentContext, item: ItemRequest, remaining: int
+    ) -> ErrorInfo:
+        """Name the level whose seats ran out, and how many are left."""
+        level = load_level(session, item.item_key.removeprefix(item_key("")))
+        if remaining == 0:
+            return ErrorInfo("sold_out", f"{level.name} tickets are sold out")
+        left = f"{remaining} {level.name} ticket{'s are' if remaining != 1 else ' is'} left"
+        return ErrorInfo("sold_out", f"only {left}, not {item.quantity}")
 
     def process(self, session: Session, context: PaymentContext, payment: PaymentRecord) -> None:
         """Issue the tickets: one row per level, in the finalize transaction."""

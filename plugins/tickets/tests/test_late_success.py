@@ -64,6 +64,7 @@ def test_a_late_approval_after_the_seats_were_resold_is_refunded_with_sold_out(
     assert late.status is OutcomeStatus.FAILED
     assert late.error is not None
     assert late.error.code == "sold_out"
+    assert late.error.message == "Dinner tickets are sold out; the charge was refunded"
     # Not paid: the charge was given back in full...
     reversal = fake_processor.refunds[pending.attempt_id + "-reversal"]
     assert reversal.status.value == "succeeded"

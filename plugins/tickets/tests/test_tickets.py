@@ -162,10 +162,17 @@ def test_sold_out_charges_nothing_and_writes_nothing(
     with pytest.raises(SoldOut) as raised:
         buy(2)
     assert raised.value.code == "sold_out"
+    # Worded for the donor: the level by name, never the inventory's key for it.
+    assert raised.value.message == "only 1 Dinner ticket is left, not 2; nothing was charged"
+    assert raised.value.details["remaining"] == 1
     assert fake_processor.charge_count == 1
     assert _count(app, PaymentAttempt) == 1
     counts = _level(app, level)
     assert (counts.sold, counts.held, counts.remaining) == (9, 0, 1)
+    buy(1)
+    with pytest.raises(SoldOut) as none_left:
+        buy(1)
+    assert none_left.value.message == "Dinner tickets are sold out; nothing was charged"
 
 
 def test_a_declined_payment_gives_its_seats_back(
