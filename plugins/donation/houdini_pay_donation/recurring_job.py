@@ -44,6 +44,7 @@ from houdini_pay.errors import (
     ConfigurationError,
     HoudiniPayError,
     IdempotencyInFlight,
+    InvalidRequest,
     NotEnabled,
     UnknownPlugin,
 )
@@ -54,7 +55,14 @@ from houdini_pay_donation.recurring_admin import announce_cancelled
 from houdini_pay_donation.recurring_settings import RecurringSettings
 from houdini_pay_donation.schedule import due_date
 
-__all__ = ["ClaimedCharge", "RecurringSettings", "RunReport", "count_claimable", "run_due"]
+__all__ = [
+    "ClaimedCharge",
+    "RecurringSettings",
+    "RunReport",
+    "check_as_of",
+    "count_claimable",
+    "run_due",
+]
 
 _OPEN_ROW_STATES = (ChargeState.CHARGING.value, ChargeState.PENDING.value)
 
@@ -385,6 +393,21 @@ def charge_one(
     return "pending", {"payment_id": payment_id, "status": outcome.status.value}
 
 
+def check_as_of(app: HoudiniPay, as_of: dt.date | None) -> dt.date:
+    """The date a run charges up to: ``as_of``, or today; never later than today."""
+    today = app.clock().date()
+    if as_of is None:
+        return today
+    if as_of > today:
+        raise InvalidRequest(
+            f"the as-of date {as_of} is after today ({today}): periods are charged only "
+            "once they are due; nothing was charged",
+            code="as_of_in_future",
+            details={"as_of": as_of.isoformat(), "today": today.isoformat()},
+        )
+    return as_of
+
+
 def run_due(
     app: HoudiniPay,
     *,
@@ -398,6 +421,11 @@ def run_due(
 ) -> RunReport:
     """Charge everything due on or before ``as_of`` (default today), at most ``limit``.
 
+    ``as_of`` may not be later than today (``as_of_in_future``, nothing charged): a period
+    is never charged before it is due. It picks the periods and dates the retries of the
+    ones declined; the payments are dated when they are made (see
+    docs/tickets-and-recurring.md).
+
     Args:
         worker: the name recorded on claimed rows (default ``host:pid``).
         on_planned: called once planning is done, with how many rows are claimable.
@@ -406,7 +434,7 @@ def run_due(
             the process here.
     """
     settings = settings or RecurringSettings.from_environ(app.settings.environ)
-    as_of = as_of or app.clock().date()
+    as_of = check_as_of(app, as_of)
     worker = worker or default_worker_name()
     report = RunReport(as_of=as_of, planned=plan_due_periods(app, as_of))
     if on_planned is not None:

@@ -15,6 +15,7 @@ from houdini_pay_donation.recurring_admin import (
     pause,
     resume,
 )
+from houdini_pay_donation.recurring_job import run_due
 from houdini_pay_donation.verify import verify_month
 from sqlalchemy import func, select
 
@@ -30,7 +31,7 @@ from houdini_pay.errors import CapabilityNotSupported, InvalidRequest, InvalidTr
 from houdini_pay.models import Payment, PaymentAttempt
 from houdini_pay.testing import FakeProcessor
 
-from .conftest import START, RunFunction, StartFunction
+from .conftest import FAST_RETRIES, START, RunFunction, StartFunction
 
 
 def _count(app: HoudiniPay, model: Any, **where: Any) -> int:
@@ -174,6 +175,31 @@ def test_a_failed_charge_is_retried_after_three_then_seven_days_then_cancelled(
     assert sorted(keys) == [charge_id, f"{charge_id}-retry1", f"{charge_id}-retry2"]
     assert fake_processor.charge_count == 1
     assert run(dt.date(2026, 6, 1)).charged == 0
+
+
+def test_a_future_as_of_is_refused_and_a_past_one_runs_as_that_day_would_have(
+    app: HoudiniPay,
+    start: StartFunction,
+    clock: Any,
+    fake_processor: FakeProcessor,
+) -> None:
+    schedule = start()
+    with pytest.raises(InvalidRequest) as refused:
+        run_due(app, as_of=dt.date(2026, 4, 10))  # the clock says 10 March
+    assert refused.value.code == "as_of_in_future"
+    assert (fake_processor.charge_count, len(list_charges(app, schedule.id))) == (1, 1)
+
+    # On 20 April, a catch-up for the 10th: the retry counts from the 10th, the payment of a
+    # later period is dated when it is made.
+    clock.set_date(dt.date(2026, 4, 20))
+    fake_processor.then("decline")
+    report = run_due(app, as_of=dt.date(2026, 4, 10), settings=FAST_RETRIES)
+    assert (report.as_of, report.failed) == (dt.date(2026, 4, 10), 1)
+    assert list_charges(app, schedule.id)[1]["next_try_on"] == "2026-04-13"
+    retried = run_due(app, settings=FAST_RETRIES)  # today: the retry date has passed
+    assert retried.charged == 1
+    payment = app.get_payment(retried.charges[0]["payment_id"])
+    assert payment.created_at.date() == dt.date(2026, 4, 20)
 
 
 def test_a_retry_that_succeeds_makes_the_schedule_active_again(

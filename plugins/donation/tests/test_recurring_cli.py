@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 from typing import Any
 
 import pytest
 from click.testing import CliRunner, Result
+from sqlalchemy import func, select
 
 from houdini_pay import HoudiniPay, NonprofitRecord, OutcomeStatus, PaymentRequest, SupporterRecord
 from houdini_pay.cli import cli
+from houdini_pay.models import Payment
 
 
 def invoke(app: HoudiniPay, *arguments: str) -> Result:
@@ -111,3 +114,20 @@ def test_resuming_an_active_schedule_is_refused(app: HoudiniPay, schedule_id: st
     result = invoke(app, "recurring", "resume", schedule_id)
     assert result.exit_code == 1
     assert result.stderr.startswith("error: invalid_state_transition: recurring donation")
+
+
+def test_a_future_as_of_date_is_refused_and_nothing_is_charged(
+    app: HoudiniPay, schedule_id: str
+) -> None:
+    # The command's clock is the real one; a date next year has periods "due" by then.
+    future = (dt.date.today() + dt.timedelta(days=400)).isoformat()
+    result = invoke(app, "recurring", "run", "--as-of", future)
+    assert result.exit_code == 1
+    assert result.stderr.startswith(f"error: as_of_in_future: the as-of date {future} is after")
+    shown = as_json(app, "recurring", "show", schedule_id)
+    assert [charge["period"] for charge in shown["charges"]] == [0]  # nothing planned
+    assert shown["next_charge_at"] == "2026-04-10"
+    with app.session() as session:
+        assert session.scalar(select(func.count()).select_from(Payment)) == 1
+    # Today is allowed, and is the default.
+    assert as_json(app, "recurring", "run", "--as-of", dt.date.today().isoformat())["pending"] > 0

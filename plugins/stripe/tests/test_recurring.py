@@ -3,6 +3,7 @@ and a renewal the card's bank wants authenticated leaves the schedule past due."
 
 from __future__ import annotations
 
+import datetime as dt
 import time
 
 import stripe
@@ -12,6 +13,11 @@ from houdini_pay_stripe.testing import LocalStripe, WebhookReceiver, authenticat
 
 from houdini_pay import HoudiniPay, NonprofitRecord, OutcomeStatus
 from plugins.stripe.tests.conftest import THREE_D_SECURE, Pay, SaveCard
+
+
+def _travel_to(app: HoudiniPay, day: dt.date) -> None:
+    """Move the app's clock to ``day``: the job charges nothing before it is due."""
+    app.clock = lambda: dt.datetime.combine(day, dt.time(9), dt.UTC)
 
 
 def test_a_monthly_gift_on_a_saved_card_renews_off_session_exactly_once(
@@ -27,6 +33,7 @@ def test_a_monthly_gift_on_a_saved_card_renews_off_session_exactly_once(
     (schedule,) = list_schedules(app, nonprofit.id)
     due = schedule.next_charge_at
 
+    _travel_to(app, due)
     report = run_due(app, as_of=due)
     again = run_due(app, as_of=due)
 
@@ -71,6 +78,7 @@ def test_a_renewal_the_bank_wants_authenticated_marks_the_schedule_past_due(
     assert schedule.status == "active"
 
     # A month later nobody is there to authenticate: the bank's demand fails the renewal.
+    _travel_to(app, schedule.next_charge_at)
     report = run_due(app, as_of=schedule.next_charge_at)
     assert (report.charged, report.failed) == (0, 1)
     renewal = localstripe.sent("POST", "/v1/payment_intents")[-1].params
