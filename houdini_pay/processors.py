@@ -7,6 +7,10 @@ applies them. It is called with no database transaction open, so it may take its
 
 The core asks for an operation only if the processor declared the capability; a processor
 that declares a capability must implement the method (checked when plugins load).
+
+A processor says whether its settings are complete with ``missing_settings()``: the core
+offers only configured processors (payment methods, donor pages) and refuses to charge
+through one that lacks a setting it needs to charge.
 """
 
 from __future__ import annotations
@@ -15,11 +19,11 @@ import abc
 import enum
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any, ClassVar
+from typing import Any, ClassVar, Literal, get_args
 
 from sqlalchemy.orm import Session
 
-from houdini_pay.errors import CapabilityNotSupported, PluginError
+from houdini_pay.errors import CapabilityNotSupported, ConfigurationError, PluginError
 
 __all__ = [
     "Capability",
@@ -28,6 +32,8 @@ __all__ = [
     "ChargeResult",
     "ChargeStatus",
     "LookupRequest",
+    "MissingSetting",
+    "NeededFor",
     "Processor",
     "ProcessorEvent",
     "RefundObservation",
@@ -35,7 +41,9 @@ __all__ = [
     "RefundResult",
     "RefundStatus",
     "SourceInfo",
+    "missing_settings_of",
     "require_capability",
+    "require_configured",
 ]
 
 
@@ -76,6 +84,39 @@ class ChargeStatus(enum.StrEnum):
     FAILED = "failed"
     UNKNOWN = "unknown"
     """Timeout, crash, unreadable answer: never treated as failed."""
+
+
+NeededFor = Literal["charges", "pages"]
+"""What a missing setting stops: ``charges`` (nothing can be charged: the core neither
+offers nor charges through the processor) or ``pages`` (only the donor pages' payment form
+needs it: the pages do not offer the processor, the payment API still charges through it)."""
+
+
+@dataclass(frozen=True, slots=True)
+class MissingSetting:
+    """A setting a processor needs and does not have (or has in a form it cannot use).
+
+    Attributes:
+        name: the environment variable (``HOUDINI_PAY_STRIPE_SECRET_KEY``).
+        needed_for: ``charges`` (default) or ``pages``; see :data:`NeededFor`.
+        message: a sentence naming the variable and what is wrong; default
+            ``"<name> is not set"``.
+    """
+
+    name: str
+    needed_for: NeededFor = "charges"
+    message: str = ""
+
+    def __post_init__(self) -> None:
+        if self.needed_for not in get_args(NeededFor):
+            raise ValueError(f"needed_for is 'charges' or 'pages', not {self.needed_for!r}")
+        if not self.message:
+            # Frozen: the default message is set the way dataclasses set fields.
+            object.__setattr__(self, "message", f"{self.name} is not set")
+
+    def to_dict(self) -> dict[str, str]:
+        """The missing setting as JSON."""
+        return {"name": self.name, "needed_for": self.needed_for, "message": self.message}
 
 
 class RefundStatus(enum.StrEnum):
@@ -349,6 +390,17 @@ class Processor(abc.ABC):
     countries: ClassVar[frozenset[str] | None] = None
     processing_object_schema: ClassVar[Mapping[str, Any] | None] = None
 
+    def missing_settings(self) -> Sequence[MissingSetting]:
+        """The settings this processor lacks, read now; empty when it is configured (default).
+
+        A setting ``needed_for="charges"`` keeps the processor out of the payment methods
+        and the donor pages, and the core refuses to charge through it
+        (``configuration_error``, nothing written); ``needed_for="pages"`` only keeps it off
+        the donor pages. ``houdini-pay plugins`` and ``nonprofits methods`` show them. Called
+        often: read the settings, never call the network.
+        """
+        return ()
+
     def validate_request(self, request: ChargeRequest) -> None:
         """Check the processing object before anything is written; raise ``InvalidRequest``."""
 
@@ -413,4 +465,33 @@ def require_capability(processor: Processor, capability: Capability) -> None:
         raise CapabilityNotSupported(
             f"processor {processor.symbol!r} does not support {capability.value.replace('_', ' ')}",
             details={"processor": processor.symbol, "capability": capability.value},
+        )
+
+
+def missing_settings_of(
+    processor: Processor, needed_for: NeededFor | None = None
+) -> tuple[MissingSetting, ...]:
+    """What ``processor.missing_settings()`` reports (only those ``needed_for``, if given).
+
+    Raises:
+        PluginError: the processor answered something other than ``MissingSetting`` objects.
+    """
+    found = tuple(processor.missing_settings())
+    for item in found:
+        if not isinstance(item, MissingSetting):
+            raise PluginError(
+                f"processor {processor.symbol!r} returned {item!r} from missing_settings(); "
+                "expected MissingSetting objects"
+            )
+    return tuple(m for m in found if needed_for is None or m.needed_for == needed_for)
+
+
+def require_configured(processor: Processor) -> None:
+    """Raise ``ConfigurationError`` naming every setting ``processor`` lacks to charge."""
+    missing = missing_settings_of(processor, "charges")
+    if missing:
+        raise ConfigurationError(
+            f"processor {processor.symbol!r} is not configured: "
+            + "; ".join(m.message for m in missing),
+            details={"processor": processor.symbol, "missing_settings": [m.name for m in missing]},
         )
