@@ -20,6 +20,7 @@ import enum
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, ClassVar, Literal, get_args
+from urllib.parse import urlsplit
 
 from sqlalchemy.orm import Session
 
@@ -41,6 +42,7 @@ __all__ = [
     "RefundResult",
     "RefundStatus",
     "SourceInfo",
+    "check_next_action",
     "missing_settings_of",
     "require_capability",
     "require_configured",
@@ -119,6 +121,35 @@ class MissingSetting:
         return {"name": self.name, "needed_for": self.needed_for, "message": self.message}
 
 
+REDIRECT = "redirect"
+"""``next_action["type"]`` of a payment the supporter completes on the provider's site."""
+
+_LOOPBACK = frozenset({"127.0.0.1", "::1", "localhost"})
+
+
+def check_next_action(next_action: object) -> None:
+    """Raise ``PluginError`` unless ``next_action`` has a shape the front end can act on.
+
+    It must be a mapping. A redirect, ``{"type": "redirect", "url": "https://..."}``, sends
+    the supporter to ``url``: an absolute ``https`` URL (``http`` only on the loopback
+    address, for test providers). Other types (``stripe_sdk``) are the plugin's own.
+    """
+    if not isinstance(next_action, Mapping):
+        raise PluginError(f"next_action must be a mapping, not {next_action!r}")
+    if next_action.get("type") != REDIRECT:
+        return
+    url = next_action.get("url")
+    parts = urlsplit(url) if isinstance(url, str) else None
+    secure = parts is not None and (
+        parts.scheme == "https" or (parts.scheme == "http" and parts.hostname in _LOOPBACK)
+    )
+    if parts is None or not parts.hostname or not secure:
+        raise PluginError(
+            'a redirect next_action is {"type": "redirect", "url": "https://..."} '
+            f"with an absolute https URL for the supporter to go to, not {dict(next_action)!r}"
+        )
+
+
 class RefundStatus(enum.StrEnum):
     """The normalized outcome of a refund."""
 
@@ -178,7 +209,9 @@ class ChargeResult:
         fee: the processor's fee in minor units, when known (net = amount - fee).
         decline_code: the processor's reason for a failure (``insufficient_funds``).
         message: a sentence for a person.
-        next_action: what the front end needs to let the supporter act (a client secret).
+        next_action: what the front end needs to let the supporter act: a redirect
+            ``{"type": "redirect", "url": "https://..."}`` (see :func:`check_next_action`,
+            run when the result is made) or a shape of the plugin's own (a client secret).
         approval_required: with ``pending``, staff must approve (``pending_approval``).
         details: display-safe facts kept on the payment (card brand and last4, check
             number); never a card number or a secret.
@@ -192,6 +225,10 @@ class ChargeResult:
     next_action: Mapping[str, Any] | None = None
     approval_required: bool = False
     details: Mapping[str, Any] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        if self.next_action is not None:
+            check_next_action(self.next_action)
 
     @classmethod
     def succeeded(
@@ -242,6 +279,12 @@ class ChargeResult:
         return cls(
             status=ChargeStatus.REQUIRES_ACTION, reference=reference, next_action=next_action
         )
+
+    @classmethod
+    def redirect(cls, reference: str, url: str) -> ChargeResult:
+        """The supporter completes the payment at ``url`` (the provider's page); the
+        processor's webhook reports the outcome. ``PluginError`` if ``url`` is not https."""
+        return cls.requires_action(reference, {"type": REDIRECT, "url": url})
 
     @classmethod
     def unknown(cls, message: str, *, reference: str | None = None) -> ChargeResult:
