@@ -174,12 +174,20 @@ class PaymentTypeHarness:
         """The plugin objects to register (your entry-point module)."""
         raise HarnessIncomplete(f"{type(self).__name__} must return its plugins from plugins()")
 
-    def purchase(self, app: HoudiniPay, nonprofit: NonprofitRecord, *, capacity: int) -> Purchase:
+    def purchase(
+        self,
+        app: HoudiniPay,
+        nonprofit: NonprofitRecord,
+        *,
+        capacity: int,
+        supporter: SupporterRecord,
+    ) -> Purchase:
         """Set up what is sold with room for ``capacity`` units of each limited item (an
         event whose ticket level has ``capacity`` seats), and describe one valid purchase.
 
-        The suite makes several purchases of the same description; with nothing limited,
-        ignore ``capacity`` and leave ``items`` empty.
+        ``supporter`` is who pays for every purchase of the check (a membership in their
+        name, a balance of theirs). The suite makes several purchases of the same
+        description; with nothing limited, ignore ``capacity`` and leave ``items`` empty.
         """
         raise HarnessIncomplete(f"{type(self).__name__} must implement purchase()")
 
