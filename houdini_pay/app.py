@@ -284,6 +284,12 @@ class HoudiniPay:
         """The payment, or ``NotFound`` (also when it belongs to another nonprofit)."""
         return queries.get_payment(self, payment_id, nonprofit_id=nonprofit_id)
 
+    def get_attempt(self, attempt_id: str, *, nonprofit_id: str | None) -> PaymentOutcome:
+        """Where a payment attempt stands now (a return page polls it after a redirect), or
+        ``NotFound`` (also when it belongs to another nonprofit); ``None`` looks in every
+        nonprofit."""
+        return queries.get_attempt_outcome(self, attempt_id, nonprofit_id=nonprofit_id)
+
     def list_payments(self, nonprofit_id: str, **filters: Any) -> queries.PaymentPage:
         """Payments of a nonprofit, newest first; see :func:`houdini_pay.queries.list_payments`."""
         return queries.list_payments(self, nonprofit_id, **filters)

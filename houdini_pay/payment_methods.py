@@ -1,9 +1,10 @@
 """The payment methods a nonprofit can offer: what a payment form needs to know.
 
-For each processor the nonprofit has enabled, that charges its currency and serves the
-supporter's country: the source types it charges and the JSON Schema of the objects the
-front end sends (``payment_processing_object``, ``payment_processor_source_object``), as the
-plugins declare them.
+For each processor the nonprofit has enabled, that is configured (no setting it needs to
+charge is missing), charges its currency and serves the supporter's country: the source
+types it charges and the JSON Schema of the objects the front end sends
+(``payment_processing_object``, ``payment_processor_source_object``), as the plugins declare
+them. :func:`missing_settings` says what the enabled processors lack, for deployers.
 """
 
 from __future__ import annotations
@@ -13,12 +14,13 @@ import re
 from typing import TYPE_CHECKING, Any
 
 from houdini_pay.errors import InvalidRequest
+from houdini_pay.processors import missing_settings_of
 
 if TYPE_CHECKING:
     from houdini_pay.app import HoudiniPay
     from houdini_pay.processors import Processor
 
-__all__ = ["available_methods"]
+__all__ = ["available_methods", "missing_settings"]
 
 
 def _country(value: str | None) -> str | None:
@@ -33,6 +35,8 @@ def _country(value: str | None) -> str | None:
 
 def _serves(processor: Processor, currency: str, country: str | None) -> bool:
     if processor.currencies is not None and currency not in processor.currencies:
+        return False
+    if missing_settings_of(processor, "charges"):
         return False
     return country is None or processor.countries is None or country in processor.countries
 
@@ -102,3 +106,20 @@ def available_methods(
 def _plain(schema: Any) -> dict[str, Any] | None:
     """A copy, so no caller can change a plugin's class attribute through the answer."""
     return None if schema is None else copy.deepcopy(dict(schema))
+
+
+def missing_settings(app: HoudiniPay, nonprofit_id: str) -> dict[str, list[dict[str, str]]]:
+    """What each processor enabled for the nonprofit lacks, by symbol (configured ones left
+    out): settings ``needed_for`` charges keep it out of :func:`available_methods`, those
+    for pages keep it off the donor pages.
+
+    Raises:
+        NotFound: no such nonprofit.
+    """
+    registry = app.registry
+    found = {}
+    for symbol in app.enabled_symbols(nonprofit_id)["processors"]:
+        missing = missing_settings_of(registry.processors[symbol])
+        if missing:
+            found[symbol] = [m.to_dict() for m in missing]
+    return found

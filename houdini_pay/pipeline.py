@@ -54,6 +54,7 @@ from houdini_pay.processors import (
     Processor,
     SourceInfo,
     require_capability,
+    require_configured,
 )
 from houdini_pay.records import AttemptRecord, NonprofitRecord, SupporterRecord
 from houdini_pay.states import AttemptState
@@ -206,6 +207,7 @@ def _validate(
                 f"{kind.replace('_', ' ')} {symbol!r} is disabled for this nonprofit",
                 code=f"{kind}_disabled",
             )
+    require_configured(processor)
     context = PaymentContext(
         request=request,
         nonprofit=nonprofit,

@@ -24,7 +24,7 @@ from houdini_pay import hookspecs
 from houdini_pay.errors import PluginError, UnknownPlugin
 from houdini_pay.hookspecs import PROJECT_NAME
 from houdini_pay.payment_types import PaymentType
-from houdini_pay.processors import Processor
+from houdini_pay.processors import MissingSetting, Processor, missing_settings_of
 from houdini_pay.source_types import SourceType
 
 if TYPE_CHECKING:
@@ -222,6 +222,9 @@ class PluginInfo:
     source_types: tuple[str, ...]
     payment_types: tuple[str, ...]
     capabilities: Mapping[str, tuple[str, ...]]
+    missing_settings: Mapping[str, tuple[MissingSetting, ...]] = field(default_factory=dict)
+    """Per processor, the settings it lacks (``Processor.missing_settings``): empty when
+    configured."""
     check_pending: str = "passed"
     """``passed``, ``failed`` (a hook that does not exist) or ``not run`` (not loaded)."""
     errors: tuple[str, ...] = ()
@@ -238,6 +241,10 @@ class PluginInfo:
             "source_types": list(self.source_types),
             "payment_types": list(self.payment_types),
             "capabilities": {k: list(v) for k, v in self.capabilities.items()},
+            "missing_settings": {
+                symbol: [m.to_dict() for m in missing]
+                for symbol, missing in self.missing_settings.items()
+            },
             "check_pending": self.check_pending,
             "errors": list(self.errors),
         }
@@ -263,6 +270,7 @@ def describe_plugins(manager: pluggy.PluginManager, registry: Registry) -> list[
             )
 
         processors = owned("processor")
+        missing, errors = _missing_settings(registry, processors)
         infos.append(
             PluginInfo(
                 name=name,
@@ -276,9 +284,25 @@ def describe_plugins(manager: pluggy.PluginManager, registry: Registry) -> list[
                     symbol: tuple(sorted(c.value for c in registry.processors[symbol].capabilities))
                     for symbol in processors
                 },
+                missing_settings=missing,
+                errors=errors,
             )
         )
     return infos
+
+
+def _missing_settings(
+    registry: Registry, symbols: Iterable[str]
+) -> tuple[dict[str, tuple[MissingSetting, ...]], tuple[str, ...]]:
+    """Each processor's missing settings, and what went wrong asking for them."""
+    missing: dict[str, tuple[MissingSetting, ...]] = {}
+    errors: list[str] = []
+    for symbol in symbols:
+        try:
+            missing[symbol] = missing_settings_of(registry.processors[symbol])
+        except Exception as exc:  # listed, not raised: showing what is broken is the point
+            errors.append(f"processor {symbol!r}: missing_settings() raised {exc!r}")
+    return missing, tuple(errors)
 
 
 def _unknown_hooks(manager: pluggy.PluginManager, plugin: object) -> list[str]:

@@ -7,6 +7,10 @@ applies them. It is called with no database transaction open, so it may take its
 
 The core asks for an operation only if the processor declared the capability; a processor
 that declares a capability must implement the method (checked when plugins load).
+
+A processor says whether its settings are complete with ``missing_settings()``: the core
+offers only configured processors (payment methods, donor pages) and refuses to charge
+through one that lacks a setting it needs to charge.
 """
 
 from __future__ import annotations
@@ -15,11 +19,12 @@ import abc
 import enum
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any, ClassVar
+from typing import Any, ClassVar, Literal, get_args
+from urllib.parse import urlsplit
 
 from sqlalchemy.orm import Session
 
-from houdini_pay.errors import CapabilityNotSupported, PluginError
+from houdini_pay.errors import CapabilityNotSupported, ConfigurationError, PluginError
 
 __all__ = [
     "Capability",
@@ -28,6 +33,8 @@ __all__ = [
     "ChargeResult",
     "ChargeStatus",
     "LookupRequest",
+    "MissingSetting",
+    "NeededFor",
     "Processor",
     "ProcessorEvent",
     "RefundObservation",
@@ -35,7 +42,10 @@ __all__ = [
     "RefundResult",
     "RefundStatus",
     "SourceInfo",
+    "check_next_action",
+    "missing_settings_of",
     "require_capability",
+    "require_configured",
 ]
 
 
@@ -76,6 +86,68 @@ class ChargeStatus(enum.StrEnum):
     FAILED = "failed"
     UNKNOWN = "unknown"
     """Timeout, crash, unreadable answer: never treated as failed."""
+
+
+NeededFor = Literal["charges", "pages"]
+"""What a missing setting stops: ``charges`` (nothing can be charged: the core neither
+offers nor charges through the processor) or ``pages`` (only the donor pages' payment form
+needs it: the pages do not offer the processor, the payment API still charges through it)."""
+
+
+@dataclass(frozen=True, slots=True)
+class MissingSetting:
+    """A setting a processor needs and does not have (or has in a form it cannot use).
+
+    Attributes:
+        name: the environment variable (``HOUDINI_PAY_STRIPE_SECRET_KEY``).
+        needed_for: ``charges`` (default) or ``pages``; see :data:`NeededFor`.
+        message: a sentence naming the variable and what is wrong; default
+            ``"<name> is not set"``.
+    """
+
+    name: str
+    needed_for: NeededFor = "charges"
+    message: str = ""
+
+    def __post_init__(self) -> None:
+        if self.needed_for not in get_args(NeededFor):
+            raise ValueError(f"needed_for is 'charges' or 'pages', not {self.needed_for!r}")
+        if not self.message:
+            # Frozen: the default message is set the way dataclasses set fields.
+            object.__setattr__(self, "message", f"{self.name} is not set")
+
+    def to_dict(self) -> dict[str, str]:
+        """The missing setting as JSON."""
+        return {"name": self.name, "needed_for": self.needed_for, "message": self.message}
+
+
+REDIRECT = "redirect"
+"""``next_action["type"]`` of a payment the supporter completes on the provider's site."""
+
+_LOOPBACK = frozenset({"127.0.0.1", "::1", "localhost"})
+
+
+def check_next_action(next_action: object) -> None:
+    """Raise ``PluginError`` unless ``next_action`` has a shape the front end can act on.
+
+    It must be a mapping. A redirect, ``{"type": "redirect", "url": "https://..."}``, sends
+    the supporter to ``url``: an absolute ``https`` URL (``http`` only on the loopback
+    address, for test providers). Other types (``stripe_sdk``) are the plugin's own.
+    """
+    if not isinstance(next_action, Mapping):
+        raise PluginError(f"next_action must be a mapping, not {next_action!r}")
+    if next_action.get("type") != REDIRECT:
+        return
+    url = next_action.get("url")
+    parts = urlsplit(url) if isinstance(url, str) else None
+    secure = parts is not None and (
+        parts.scheme == "https" or (parts.scheme == "http" and parts.hostname in _LOOPBACK)
+    )
+    if parts is None or not parts.hostname or not secure:
+        raise PluginError(
+            'a redirect next_action is {"type": "redirect", "url": "https://..."} '
+            f"with an absolute https URL for the supporter to go to, not {dict(next_action)!r}"
+        )
 
 
 class RefundStatus(enum.StrEnum):
@@ -137,7 +209,9 @@ class ChargeResult:
         fee: the processor's fee in minor units, when known (net = amount - fee).
         decline_code: the processor's reason for a failure (``insufficient_funds``).
         message: a sentence for a person.
-        next_action: what the front end needs to let the supporter act (a client secret).
+        next_action: what the front end needs to let the supporter act: a redirect
+            ``{"type": "redirect", "url": "https://..."}`` (see :func:`check_next_action`,
+            run when the result is made) or a shape of the plugin's own (a client secret).
         approval_required: with ``pending``, staff must approve (``pending_approval``).
         details: display-safe facts kept on the payment (card brand and last4, check
             number); never a card number or a secret.
@@ -151,6 +225,10 @@ class ChargeResult:
     next_action: Mapping[str, Any] | None = None
     approval_required: bool = False
     details: Mapping[str, Any] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        if self.next_action is not None:
+            check_next_action(self.next_action)
 
     @classmethod
     def succeeded(
@@ -201,6 +279,12 @@ class ChargeResult:
         return cls(
             status=ChargeStatus.REQUIRES_ACTION, reference=reference, next_action=next_action
         )
+
+    @classmethod
+    def redirect(cls, reference: str, url: str) -> ChargeResult:
+        """The supporter completes the payment at ``url`` (the provider's page); the
+        processor's webhook reports the outcome. ``PluginError`` if ``url`` is not https."""
+        return cls.requires_action(reference, {"type": REDIRECT, "url": url})
 
     @classmethod
     def unknown(cls, message: str, *, reference: str | None = None) -> ChargeResult:
@@ -349,6 +433,17 @@ class Processor(abc.ABC):
     countries: ClassVar[frozenset[str] | None] = None
     processing_object_schema: ClassVar[Mapping[str, Any] | None] = None
 
+    def missing_settings(self) -> Sequence[MissingSetting]:
+        """The settings this processor lacks, read now; empty when it is configured (default).
+
+        A setting ``needed_for="charges"`` keeps the processor out of the payment methods
+        and the donor pages, and the core refuses to charge through it
+        (``configuration_error``, nothing written); ``needed_for="pages"`` only keeps it off
+        the donor pages. ``houdini-pay plugins`` and ``nonprofits methods`` show them. Called
+        often: read the settings, never call the network.
+        """
+        return ()
+
     def validate_request(self, request: ChargeRequest) -> None:
         """Check the processing object before anything is written; raise ``InvalidRequest``."""
 
@@ -413,4 +508,33 @@ def require_capability(processor: Processor, capability: Capability) -> None:
         raise CapabilityNotSupported(
             f"processor {processor.symbol!r} does not support {capability.value.replace('_', ' ')}",
             details={"processor": processor.symbol, "capability": capability.value},
+        )
+
+
+def missing_settings_of(
+    processor: Processor, needed_for: NeededFor | None = None
+) -> tuple[MissingSetting, ...]:
+    """What ``processor.missing_settings()`` reports (only those ``needed_for``, if given).
+
+    Raises:
+        PluginError: the processor answered something other than ``MissingSetting`` objects.
+    """
+    found = tuple(processor.missing_settings())
+    for item in found:
+        if not isinstance(item, MissingSetting):
+            raise PluginError(
+                f"processor {processor.symbol!r} returned {item!r} from missing_settings(); "
+                "expected MissingSetting objects"
+            )
+    return tuple(m for m in found if needed_for is None or m.needed_for == needed_for)
+
+
+def require_configured(processor: Processor) -> None:
+    """Raise ``ConfigurationError`` naming every setting ``processor`` lacks to charge."""
+    missing = missing_settings_of(processor, "charges")
+    if missing:
+        raise ConfigurationError(
+            f"processor {processor.symbol!r} is not configured: "
+            + "; ".join(m.message for m in missing),
+            details={"processor": processor.symbol, "missing_settings": [m.name for m in missing]},
         )

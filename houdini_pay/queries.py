@@ -1,4 +1,5 @@
-"""Reading payments: one by id, or a filtered page of a nonprofit's payments."""
+"""Reading payments: one by id, or a filtered page of a nonprofit's payments; and where one
+payment attempt stands."""
 
 from __future__ import annotations
 
@@ -10,9 +11,12 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from houdini_pay.attempts import outcome_of
 from houdini_pay.directory import load_scoped
-from houdini_pay.errors import InvalidRequest
-from houdini_pay.models import Nonprofit, Payment
+from houdini_pay.errors import InvalidRequest, NotFound
+from houdini_pay.models import Nonprofit, Payment, PaymentAttempt
+from houdini_pay.payment import PaymentOutcome
+from houdini_pay.pipeline import OPERATION_CHARGE
 from houdini_pay.records import PaymentRecord
 from houdini_pay.states import PaymentKind, PaymentStatus
 
@@ -22,6 +26,7 @@ if TYPE_CHECKING:
 __all__ = [
     "MAX_PAGE_SIZE",
     "PaymentPage",
+    "get_attempt_outcome",
     "get_payment",
     "list_payments",
     "lock_payment_by_reference",
@@ -46,6 +51,23 @@ def get_payment(app: HoudiniPay, payment_id: str, *, nonprofit_id: str | None) -
     """The payment, or ``NotFound`` (code ``payment_not_found``), scoped to the nonprofit."""
     with app.session() as session:
         return PaymentRecord.from_model(load_scoped(session, Payment, payment_id, nonprofit_id))
+
+
+def get_attempt_outcome(
+    app: HoudiniPay, attempt_id: str, *, nonprofit_id: str | None
+) -> PaymentOutcome:
+    """Where the payment attempt stands, as ``pay`` reported it (``replayed``: nothing was
+    done to answer), or ``NotFound`` (``attempt_not_found``) for an id that is no payment
+    attempt of the nonprofit."""
+    with app.session() as session:
+        attempt = session.get(PaymentAttempt, attempt_id) if isinstance(attempt_id, str) else None
+        if (
+            attempt is None
+            or attempt.operation != OPERATION_CHARGE
+            or (nonprofit_id is not None and attempt.nonprofit_id != nonprofit_id)
+        ):
+            raise NotFound(f"attempt {attempt_id!r} not found", code="attempt_not_found")
+        return outcome_of(session.connection(), attempt, replayed=True)
 
 
 def lock_payment_by_reference(

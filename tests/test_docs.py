@@ -7,8 +7,18 @@ import re
 from pathlib import Path
 
 import pluggy
+import pytest
 
-from houdini_pay import hookspecs
+from houdini_pay import (
+    HoudiniPay,
+    PaymentForm,
+    PaymentType,
+    Processor,
+    PublicPage,
+    SourceType,
+    hookspecs,
+)
+from houdini_pay.testing import PaymentTypeHarness, ProcessorConformance, ProcessorHarness
 
 ROOT = Path(__file__).resolve().parent.parent
 PLUGIN_GUIDE = ROOT / "docs" / "plugin-authors.md"
@@ -63,3 +73,74 @@ def test_relative_links_in_the_docs_point_to_files() -> None:
 def test_the_hook_markers_belong_to_the_project() -> None:
     assert isinstance(hookspecs.hookspec, pluggy.HookspecMarker)
     assert hookspecs.hookimpl.project_name == "houdini_pay"
+
+
+def _section(title: str) -> str:
+    """The guide's text under ``title``, down to the next heading of the same or a higher
+    level."""
+    text = PLUGIN_GUIDE.read_text()
+    level = title.split(" ")[0]
+    start = text.index(f"\n{title}\n")
+    ends = [text.find(f"\n{'#' * n} ", start + 1) for n in range(1, len(level) + 1)]
+    found = [end for end in ends if end != -1]
+    return text[start : min(found) if found else len(text)]
+
+
+def _public_names(cls: type) -> set[str]:
+    """What a plugin can set, override or call on ``cls``: its own public attributes and
+    those of its houdini-pay bases."""
+    names: set[str] = set()
+    for klass in cls.__mro__:
+        if not klass.__module__.startswith("houdini_pay"):
+            continue
+        names |= {n for n in (*vars(klass), *klass.__annotations__) if not n.startswith("_")}
+    return names
+
+
+PLUGIN_INTERFACES: list[tuple[type, str]] = [
+    (Processor, "## Processors"),
+    (SourceType, "## Source types"),
+    (PaymentType, "## Payment types"),
+    (PaymentForm, "### Adding a form for a new processor"),
+    (PublicPage, "### Adding a page"),
+    (ProcessorHarness, "### 5. Adapt the harness"),
+    (PaymentTypeHarness, "### The conformance suite"),
+    (ProcessorConformance, "### The conformance suite"),
+]
+"""The classes plugins subclass, and the section of the guide that documents them."""
+
+APP_INTERFACE = (
+    "settings",
+    "registry",
+    "session",
+    "unit_of_work",
+    "create_source",
+    "pay",
+    "refund",
+    "get_payment",
+    "get_attempt",
+    "handle_webhook",
+    "apply_events",
+    "reconcile",
+)
+"""What plugins and their tests call on the application they are handed."""
+
+
+@pytest.mark.parametrize(
+    ("cls", "title"), PLUGIN_INTERFACES, ids=lambda v: getattr(v, "__name__", "")
+)
+def test_every_public_attribute_of_the_plugin_classes_is_documented(cls: type, title: str) -> None:
+    section = _section(title)
+    missing = sorted(
+        name
+        for name in _public_names(cls) - {"test_conformance"}
+        if f"`{name}`" not in section and f"`{name}(" not in section
+    )
+    assert not missing, f"{cls.__name__}: {missing} not documented under {title!r}"
+
+
+def test_what_plugins_call_on_the_application_is_documented() -> None:
+    section = _section("## The application")
+    for name in APP_INTERFACE:
+        assert hasattr(HoudiniPay, name) or name in ("settings",), name
+        assert f"`app.{name}" in section, f"app.{name} is not documented under 'The application'"

@@ -38,6 +38,14 @@ IdempotencyKey = Annotated[
 """A required ``Idempotency-Key`` header (1 to 255 characters)."""
 
 PaymentId = Annotated[str, Path(description="The payment's id (pay_...).")]
+AttemptId = Annotated[
+    str,
+    Path(
+        min_length=1,
+        max_length=100,
+        description="The attempt's id (att_...), as a payment answered.",
+    ),
+]
 
 _OUTCOME_HTTP_STATUS = {
     OutcomeStatus.SUCCEEDED: 201,
@@ -130,6 +138,23 @@ def create_payment(
     )
     response.status_code = _OUTCOME_HTTP_STATUS[outcome.status]
     return outcome.to_dict()
+
+
+@router.get(
+    "/attempts/{attempt_id}",
+    response_model=PaymentOutcome,
+    summary="Show where a payment attempt stands",
+    responses=error_responses(401, 404, 422),
+)
+def get_attempt(nonprofit_id: NonprofitId, attempt_id: AttemptId, app: App) -> dict[str, Any]:
+    """The outcome of a payment made earlier, as it stands now: the same object the payment
+    answered (``replayed`` is true: this request did nothing).
+
+    A return page polls it after sending the supporter to a ``redirect`` ``next_action``,
+    until ``status`` is no longer ``requires_action`` or ``pending``, instead of sending the
+    payment again.
+    """
+    return app.get_attempt(attempt_id, nonprofit_id=nonprofit_id).to_dict()
 
 
 def _as_utc(value: dt.datetime | None, field: str) -> dt.datetime | None:

@@ -94,9 +94,14 @@ class PaymentOutcome(BaseModel):
     payment: Payment | None
     error: OutcomeError | None
     next_action: JsonObject | None = Field(
-        description="What the front end needs when status is requires_action (a client secret)."
+        description="What the front end needs when status is requires_action: "
+        '{"type": "redirect", "url": "https://..."} sends the supporter to the url; '
+        "other types are the processor's own (a client secret)."
     )
-    replayed: bool = Field(description="True when an earlier request with this key answered.")
+    replayed: bool = Field(
+        description="True when this request did nothing: an earlier request with this key "
+        "answered, or the attempt was only read."
+    )
 
 
 class RefundOutcome(BaseModel):

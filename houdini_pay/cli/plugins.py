@@ -8,6 +8,7 @@ import click
 
 from houdini_pay.cli_support import CliState, json_option, print_json
 from houdini_pay.plugins import PluginInfo, inspect_installed_plugins
+from houdini_pay.processors import MissingSetting
 from houdini_pay.scaffold import KINDS, scaffold_plugin
 
 __all__ = ["plugins"]
@@ -17,8 +18,9 @@ __all__ = ["plugins"]
 @json_option
 @click.pass_context
 def plugins(ctx: click.Context, as_json: bool) -> None:
-    """List installed plugins: distribution, version, symbols, hooks, capabilities, and
-    whether each passed the hook check (check_pending) or why it cannot be used."""
+    """List installed plugins: distribution, version, symbols, hooks, capabilities, whether
+    each processor is configured (and which setting it lacks), and whether each plugin
+    passed the hook check (check_pending) or why it cannot be used."""
     if ctx.invoked_subcommand is not None:
         return
     # Listed without starting the application: a broken plugin would stop it, and showing
@@ -43,10 +45,23 @@ def _show(info: PluginInfo) -> None:
             click.echo(f"  {label}: {', '.join(symbols)}")
     for symbol, capabilities in info.capabilities.items():
         click.echo(f"  {symbol} capabilities: {', '.join(capabilities) or '-'}")
+    for symbol, missing in info.missing_settings.items():
+        click.echo(f"  {symbol} configured: {_configured(missing)}")
+        for setting in missing:
+            needed = "charges" if setting.needed_for == "charges" else "donor pages"
+            click.echo(f"  {symbol} missing: {setting.message} (needed for {needed})")
     click.echo(f"  hooks: {', '.join(info.hooks) or '-'}")
     click.echo(f"  check_pending: {info.check_pending}")
     for error in info.errors:
         click.echo(f"  error: {error}")
+
+
+def _configured(missing: tuple[MissingSetting, ...]) -> str:
+    if not missing:
+        return "yes"
+    if any(setting.needed_for == "charges" for setting in missing):
+        return "no"
+    return "for charges, not for donor pages"
 
 
 @plugins.command("new")

@@ -7,7 +7,7 @@ import click
 from houdini_pay.app import HoudiniPay
 from houdini_pay.cli_support import json_option, parse_json_object, pass_app, print_json
 from houdini_pay.errors import InvalidRequest
-from houdini_pay.payment_methods import available_methods
+from houdini_pay.payment_methods import available_methods, missing_settings
 
 __all__ = ["COMMANDS"]
 
@@ -64,14 +64,24 @@ def show_nonprofit(app: HoudiniPay, nonprofit_id: str, as_json: bool) -> None:
 @json_option
 @pass_app
 def show_methods(app: HoudiniPay, nonprofit_id: str, country: str | None, as_json: bool) -> None:
-    """Show the payment methods a nonprofit can offer, and what each needs."""
+    """Show the payment methods a nonprofit can offer, and what each needs.
+
+    An enabled processor that lacks a setting is listed with the setting it lacks: one it
+    needs to charge keeps it out of the methods, one only the donor pages need keeps it off
+    those pages.
+    """
     methods = available_methods(app, nonprofit_id, country=country)
+    missing = missing_settings(app, nonprofit_id)
     if as_json:
-        print_json(methods)
+        print_json({**methods, "missing_settings": missing})
         return
     for method in methods["methods"]:
         kinds = ", ".join(kind["symbol"] for kind in method["source_types"]) or "-"
         click.echo(f"{method['processor']:<12} {method['display_name']}  (sources: {kinds})")
+    for symbol, settings in missing.items():
+        for setting in settings:
+            where = "not offered" if setting["needed_for"] == "charges" else "not on donor pages"
+            click.echo(f"{symbol:<12} {where}: {setting['message']}")
 
 
 def _toggle(enabled: bool) -> click.Command:

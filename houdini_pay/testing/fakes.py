@@ -178,7 +178,12 @@ class FakeProcessor(Processor):
         if behaviour == "requires_action":
             self._record(idempotency_key, request, reference, ChargeStatus.REQUIRES_ACTION)
             return ChargeResult.requires_action(
-                reference, {"type": "redirect", "client_secret": f"{reference}_secret"}
+                reference,
+                {
+                    "type": "redirect",
+                    "url": f"https://fake-processor.invalid/authorize/{reference}",
+                    "client_secret": f"{reference}_secret",
+                },
             )
         self._record(idempotency_key, request, reference, ChargeStatus.SUCCEEDED)
         if behaviour == "crash_after_charge":

@@ -3,7 +3,9 @@
 ``houdini_database_url``
     Parametrized: a new SQLite file, and a PostgreSQL database of the test session's own
     (emptied before each test; skipped when the server is unreachable, failed under
-    ``CI=true``).
+    ``CI=true``). The PostgreSQL database's name starts with the ini setting
+    ``houdini_pay_database_prefix`` (``HOUDINI_PAY_TEST_DATABASE_PREFIX`` wins; default
+    ``houdini_pay_test_``).
 ``houdini_make_app``
     A factory: ``houdini_make_app(*plugin_objects, entry_points=False, **settings)`` builds an
     application on that database with its tables created. ``entry_points=True`` also loads
@@ -32,7 +34,11 @@ from houdini_pay.models import Base
 from houdini_pay.plugins import build_plugin_manager
 from houdini_pay.records import NonprofitRecord, SupporterRecord
 from houdini_pay.settings import Settings
-from houdini_pay.testing.databases import require_postgres, temporary_postgres_database
+from houdini_pay.testing.databases import (
+    database_prefix,
+    require_postgres,
+    temporary_postgres_database,
+)
 from houdini_pay.testing.fakes import FakeProcessor
 
 __all__ = [
@@ -44,16 +50,31 @@ __all__ = [
     "houdini_postgres_database",
     "houdini_supporter",
     "make_test_app",
+    "pytest_addoption",
 ]
 
 MakeApp = Callable[..., HoudiniPay]
 
 
+PREFIX_INI = "houdini_pay_database_prefix"
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    """The ini setting naming the prefix of the PostgreSQL test databases."""
+    parser.addini(
+        PREFIX_INI,
+        "Prefix of the PostgreSQL databases houdini-pay's fixtures create "
+        "(default houdini_pay_test_; HOUDINI_PAY_TEST_DATABASE_PREFIX wins).",
+        default="",
+    )
+
+
 @pytest.fixture(scope="session")
-def houdini_postgres_database() -> Iterator[str]:
+def houdini_postgres_database(pytestconfig: pytest.Config) -> Iterator[str]:
     """A PostgreSQL database for the whole test session (one per xdist worker)."""
+    prefix = database_prefix(str(pytestconfig.getini(PREFIX_INI)) or None)
     base_url = require_postgres()
-    with temporary_postgres_database(base_url) as url:
+    with temporary_postgres_database(base_url, prefix=prefix) as url:
         yield url
 
 

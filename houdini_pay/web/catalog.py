@@ -1,4 +1,5 @@
-"""The payment forms and public pages the plugins registered, checked once at start-up."""
+"""The payment forms and public pages the plugins registered, checked once at start-up, and
+which forms the donor pages offer a nonprofit's donors."""
 
 from __future__ import annotations
 
@@ -10,12 +11,14 @@ from typing import TYPE_CHECKING
 
 from houdini_pay.errors import NotFound, PluginError
 from houdini_pay.payment_forms import PaymentForm, PublicPage
+from houdini_pay.payment_methods import available_methods
 from houdini_pay.plugins import _collect
+from houdini_pay.processors import missing_settings_of
 
 if TYPE_CHECKING:
     from houdini_pay.app import HoudiniPay
 
-__all__ = ["RESERVED_ROUTES", "Catalog", "build_catalog"]
+__all__ = ["RESERVED_ROUTES", "Catalog", "OfferedForm", "build_catalog"]
 
 RESERVED_ROUTES = frozenset(
     {"api", "docs", "healthz", "openapi.json", "public", "static", "thanks", "webhooks"}
@@ -23,6 +26,15 @@ RESERVED_ROUTES = frozenset(
 """First path segments the server uses itself: no page may take them."""
 
 _ROUTE = re.compile(r"[a-z][a-z0-9-]{0,39}")
+
+
+@dataclass(frozen=True, slots=True)
+class OfferedForm:
+    """A payment form a donor may choose, and whether its processor charges off-session."""
+
+    processor: str
+    form: PaymentForm
+    off_session: bool
 
 
 @dataclass(frozen=True)
@@ -41,6 +53,21 @@ class Catalog:
     def page(self, symbol: str) -> PublicPage:
         """The page ``symbol`` (it was checked when its submission started)."""
         return self.pages[symbol]
+
+    def offered(self, app: HoudiniPay, nonprofit_id: str) -> list[OfferedForm]:
+        """The forms donors may choose, in their order: of processors the nonprofit offers
+        (enabled, configured, serving its currency) that have a form and lack no setting
+        the donor pages need."""
+        offered = []
+        for method in available_methods(app, nonprofit_id)["methods"]:
+            symbol = method["processor"]
+            if symbol not in self.forms:
+                continue
+            if missing_settings_of(app.registry.processor(symbol), "pages"):
+                continue
+            off_session = "off_session" in method["capabilities"]
+            offered.append(OfferedForm(symbol, self.forms[symbol], off_session))
+        return sorted(offered, key=lambda item: (item.form.order, item.processor))
 
 
 def build_catalog(app: HoudiniPay) -> Catalog:

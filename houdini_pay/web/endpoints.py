@@ -21,7 +21,6 @@ from houdini_pay.errors import NotFound, SoldOut
 from houdini_pay.money import MAX_AMOUNT
 from houdini_pay.payment import OutcomeStatus, PaymentOutcome
 from houdini_pay.payment_forms import PaymentForm
-from houdini_pay.payment_methods import available_methods
 from houdini_pay.web import submissions
 from houdini_pay.web.catalog import Catalog
 from houdini_pay.web.guard import PublicSettings, RateLimiter, check_csrf, check_size
@@ -128,13 +127,12 @@ class PublicOutcome(BaseModel):
 
 def _offered_form(app: App, catalog: Catalog, nonprofit_id: str, processor: str) -> PaymentForm:
     """The form of ``processor`` if the nonprofit offers it to donors; else 404."""
-    offered = {m["processor"] for m in available_methods(app, nonprofit_id)["methods"]}
-    if processor not in offered or processor not in catalog.forms:
-        raise NotFound(
-            f"this nonprofit takes no payments through {processor!r}",
-            code="payment_form_not_found",
-        )
-    return catalog.form(processor)
+    for offered in catalog.offered(app, nonprofit_id):
+        if offered.processor == processor:
+            return offered.form
+    raise NotFound(
+        f"this nonprofit takes no payments through {processor!r}", code="payment_form_not_found"
+    )
 
 
 def public_outcome(outcome: PaymentOutcome | None, confirmation_url: str) -> dict[str, Any]:

@@ -10,6 +10,7 @@ what the offered payment forms name (the processor's own script).
 from __future__ import annotations
 
 import json
+import logging
 from collections.abc import Iterable, Mapping, Sequence
 from functools import cache
 from pathlib import Path
@@ -22,13 +23,13 @@ from jinja2 import Environment, PackageLoader, Template, select_autoescape
 from starlette.concurrency import run_in_threadpool
 
 from houdini_pay.app import HoudiniPay
-from houdini_pay.errors import NotFound
+from houdini_pay.errors import ConfigurationError, NotFound
 from houdini_pay.models import PaymentAttempt
 from houdini_pay.money import currency_exponent, format_amount
 from houdini_pay.payment_forms import PageContent, PaymentForm, PublicPage
-from houdini_pay.payment_methods import available_methods
+from houdini_pay.records import NonprofitRecord
 from houdini_pay.web import submissions
-from houdini_pay.web.catalog import Catalog
+from houdini_pay.web.catalog import Catalog, OfferedForm
 from houdini_pay.web.endpoints import PUBLIC_PREFIX, confirmation_path, public_outcome
 from houdini_pay.web.guard import csrf_token_for, set_csrf_cookie
 
@@ -38,6 +39,8 @@ STATIC_PREFIX = "/static/houdini-pay"
 _STATIC = Path(__file__).parent / "static"
 _FORM_KEYS = ("processor", "script", "config", "source_type", "off_session", "prefix")
 _CORE_FILES = {"checkout.js": "text/javascript", "style.css": "text/css"}
+
+log = logging.getLogger(__name__)
 
 environment = Environment(
     loader=PackageLoader("houdini_pay.web", "templates"),
@@ -83,23 +86,18 @@ def _secure(response: Response, policy: str) -> Response:
     return response
 
 
-def _offered(app: HoudiniPay, catalog: Catalog, nonprofit_id: str) -> list[tuple[str, bool]]:
-    """The processors donors may choose: enabled, serving the currency, with a form."""
-    methods = available_methods(app, nonprofit_id)["methods"]
-    offered = [
-        (m["processor"], "off_session" in m["capabilities"])
-        for m in methods
-        if m["processor"] in catalog.forms
-    ]
-    return sorted(offered, key=lambda item: (catalog.forms[item[0]].order, item[0]))
-
-
 def _render(template: str, http_status: int = 200, **context: Any) -> HTMLResponse:
     return HTMLResponse(environment.get_template(template).render(**context), http_status)
 
 
 def _not_found(message: str) -> Response:
     response = _render("not_found.html", 404, message=message)
+    return _secure(response, content_security_policy(()))
+
+
+def _unavailable(nonprofit: NonprofitRecord) -> Response:
+    """The page donors see when no payment form can be offered (none set up or configured)."""
+    response = _render("unavailable.html", 503, nonprofit=nonprofit, static=STATIC_PREFIX)
     return _secure(response, content_security_policy(()))
 
 
@@ -112,11 +110,18 @@ def _checkout_page(
 ) -> Response:
     content: PageContent = page.load(name)
     nonprofit = content.nonprofit
-    offered = _offered(app, catalog, nonprofit.id)
+    offered: list[OfferedForm] = []
     forms: list[dict[str, Any]] = []
-    for processor, off_session in offered:
-        form = catalog.form(processor)
-        config = dict(form.public_config(nonprofit))
+    for choice in catalog.offered(app, nonprofit.id):
+        processor, form, off_session = choice.processor, choice.form, choice.off_session
+        try:
+            config = dict(form.public_config(nonprofit))
+        except ConfigurationError as error:
+            # A setting the processor did not report as missing: leave the form out rather
+            # than fail the whole page; the log names the setting.
+            log.error("payment form %r left off the page: %s", processor, error.message)
+            continue
+        offered.append(choice)
         prefix = f"pf-{processor}-"
         forms.append(
             {
@@ -132,6 +137,8 @@ def _checkout_page(
                 "off_session": off_session,
             }
         )
+    if not offered:
+        return _unavailable(nonprofit)
     money = _money(nonprofit.currency)
     page_markup = _template_of(page.markup).render(
         page=content,
@@ -163,7 +170,7 @@ def _checkout_page(
     )
     response = HTMLResponse(html)
     set_csrf_cookie(request, response, token)
-    policy = content_security_policy((catalog.form(p), nonprofit) for p, _ in offered)
+    policy = content_security_policy((choice.form, nonprofit) for choice in offered)
     return _secure(response, policy)
 
 

@@ -40,6 +40,7 @@ class TenantRecords:
     source_id: str
     address_id: str
     payment_id: str
+    attempt_id: str
     key: str
 
     @property
@@ -68,7 +69,15 @@ def make_tenant(app: HoudiniPay, name: str) -> TenantRecords:
     )
     assert outcome.payment is not None
     key = create_api_key(app, nonprofit.id).key
-    return TenantRecords(nonprofit.id, supporter.id, source.id, address.id, outcome.payment.id, key)
+    return TenantRecords(
+        nonprofit.id,
+        supporter.id,
+        source.id,
+        address.id,
+        outcome.payment.id,
+        outcome.attempt_id,
+        key,
+    )
 
 
 @dataclass(frozen=True)
@@ -150,6 +159,8 @@ def cross_tenant_requests(a: TenantRecords, b: TenantRecords) -> list[CrossReque
             )
         )
     for np in (np_a, np_b):
+        attempt = f"{base}/attempts/{{attempt_id}}"
+        requests.append(CrossRequest(("GET", attempt), "GET", f"{np}/attempts/{b.attempt_id}"))
         url = f"{np}/payments/{b.payment_id}"
         requests += [
             CrossRequest(("GET", payment), "GET", url),

@@ -16,6 +16,7 @@ from houdini_pay import (
     PaymentContext,
     PaymentRecord,
     PaymentType,
+    SupporterRecord,
     inventory,
 )
 from houdini_pay.errors import InvalidRequest
@@ -75,7 +76,14 @@ class SeatsHarness(PaymentTypeHarness):
         """The payment type, as a plugin."""
         return [TestPlugin(payment_types=[self.payment_type])]
 
-    def purchase(self, app: HoudiniPay, nonprofit: NonprofitRecord, *, capacity: int) -> Purchase:
+    def purchase(
+        self,
+        app: HoudiniPay,
+        nonprofit: NonprofitRecord,
+        *,
+        capacity: int,
+        supporter: SupporterRecord,
+    ) -> Purchase:
         """A gala with ``capacity`` seats; a purchase takes two at 40.00 each."""
         key = f"gala:{uuid.uuid4().hex[:12]}"
         with app.unit_of_work() as uow:

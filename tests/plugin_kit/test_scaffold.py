@@ -99,6 +99,11 @@ def test_a_scaffolded_plugin_installs_lists_and_passes_its_own_tests(
     if kind == "processor":
         assert mine["processors"] == [name]
         assert "webhooks" in mine["capabilities"][name]
+        # Nothing is set in this environment: it says so, naming each variable.
+        assert [s["name"] for s in mine["missing_settings"][name]] == [
+            f"HOUDINI_PAY_{name.upper()}_{suffix}"
+            for suffix in ("API_BASE", "API_KEY", "WEBHOOK_SECRET")
+        ]
     else:
         assert mine["payment_types"] == [name]
 

@@ -83,11 +83,17 @@ class ProcessorHarness:
         currency: a currency the processor charges (the suite's nonprofits take it).
         zero_decimal_currency: a currency without minor units; if the processor does not
             declare it among ``currencies``, the suite checks that it is refused instead.
+        succeeds_at_once: False for a processor whose charges never succeed in the charge
+            call (the supporter is redirected to the provider, or the money clears later):
+            its ``succeed`` payment answers ``requires_action`` or ``pending``, and wherever
+            the suite needs a succeeded payment it completes it as the provider would, with
+            ``webhook(app, reference, settle=True)`` (capability ``webhooks`` required).
     """
 
     symbol: ClassVar[str]
     currency: ClassVar[str] = "USD"
     zero_decimal_currency: ClassVar[str] = "JPY"
+    succeeds_at_once: ClassVar[bool] = True
 
     def plugins(self) -> Sequence[object]:
         """The plugin objects to register: usually your entry-point module, e.g.
@@ -109,9 +115,10 @@ class ProcessorHarness:
     ) -> PaymentFields | None:
         """Fields of a payment by ``supporter`` that will end as ``wanted``.
 
-        ``succeed``: the charge goes through at once. ``decline``: the provider refuses it
-        (a card with no funds). ``wait``: it ends ``pending`` or ``requires_action`` and a
-        webhook reports the outcome later. Create any source you need with
+        ``succeed``: the charge goes through at once (with ``succeeds_at_once = False``: it
+        waits, and ``webhook(..., settle=True)`` completes it). ``decline``: the provider
+        refuses it (a card with no funds). ``wait``: it ends ``pending`` or
+        ``requires_action`` and a webhook reports the outcome later. Create any source you need with
         ``app.create_source``. Return None when the processor never ends that way (an
         offsite processor never declines); ``succeed`` is required.
         """
@@ -174,12 +181,20 @@ class PaymentTypeHarness:
         """The plugin objects to register (your entry-point module)."""
         raise HarnessIncomplete(f"{type(self).__name__} must return its plugins from plugins()")
 
-    def purchase(self, app: HoudiniPay, nonprofit: NonprofitRecord, *, capacity: int) -> Purchase:
+    def purchase(
+        self,
+        app: HoudiniPay,
+        nonprofit: NonprofitRecord,
+        *,
+        capacity: int,
+        supporter: SupporterRecord,
+    ) -> Purchase:
         """Set up what is sold with room for ``capacity`` units of each limited item (an
         event whose ticket level has ``capacity`` seats), and describe one valid purchase.
 
-        The suite makes several purchases of the same description; with nothing limited,
-        ignore ``capacity`` and leave ``items`` empty.
+        ``supporter`` is who pays for every purchase of the check (a membership in their
+        name, a balance of theirs). The suite makes several purchases of the same
+        description; with nothing limited, ignore ``capacity`` and leave ``items`` empty.
         """
         raise HarnessIncomplete(f"{type(self).__name__} must implement purchase()")
 

@@ -34,7 +34,7 @@ def check_refunds(trial: ProcessorTrial) -> None:
     app = trial.app()
     processor = trial.processor(app)
     supporter = trial.supporter(app)
-    outcome = trial.pay(app, supporter, trial.fields(app, supporter, "succeed"), amount=3000)
+    outcome = trial.pay_succeeded(app, supporter, amount=3000)
     assert outcome.payment is not None
     payment = outcome.payment
     if Capability.REFUNDS not in processor.capabilities:
@@ -95,7 +95,7 @@ def check_zero_decimal(trial: ProcessorTrial) -> None:
             "currency_not_supported",
         )
         return
-    outcome = trial.pay(app, supporter, fields, amount=500, currency=currency)
+    outcome = trial.pay_succeeded(app, supporter, fields, amount=500, currency=currency)
     trial.expect(
         outcome.status is OutcomeStatus.SUCCEEDED and outcome.payment is not None,
         f"a payment of 500 {currency} ended {outcome.status}: {outcome.error}",

@@ -24,7 +24,7 @@ from houdini_pay.processors import (
     RefundStatus,
 )
 from houdini_pay.states import AttemptState
-from houdini_pay.testing.conformance.trial import Call, ProcessorTrial, spying
+from houdini_pay.testing.conformance.trial import WAITING, Call, ProcessorTrial, spying
 
 __all__ = ["charge_answer", "check_declarations", "check_results", "check_timeouts"]
 
@@ -60,10 +60,16 @@ def check_declarations(trial: ProcessorTrial) -> None:
             f"does not charge the harness's currency {trial.harness.currency}",
         )
     supporter = trial.supporter(app)
-    outcome = trial.pay(app, supporter, trial.fields(app, supporter, "succeed"))
+    outcome = trial.pay_succeeded(app, supporter)
     trial.expect(
         outcome.payment is not None and outcome.status is OutcomeStatus.SUCCEEDED,
-        f"did not succeed with the harness's succeeding payment: {outcome.to_dict()}",
+        f"did not succeed with the harness's succeeding payment: {outcome.to_dict()}"
+        + (
+            "; if its charges never succeed in the charge call (a redirect, then a "
+            "webhook), set succeeds_at_once = False on the harness"
+            if outcome.status in WAITING
+            else ""
+        ),
     )
     assert outcome.payment is not None
     payment = outcome.payment
@@ -189,25 +195,28 @@ def check_results(trial: ProcessorTrial) -> None:
     result = charge_answer(trial, calls, outcome.attempt_id)
     trial.expect(result is not None, "raised while charging the harness's succeeding payment")
     assert result is not None
+    _expect_display_safe(trial, result)
+    if not trial.harness.succeeds_at_once:
+        _expect_waiting(trial, result, "the harness's payment that completes later")
+        outcome = trial.complete(app, outcome)
+        trial.expect(
+            outcome.status is OutcomeStatus.SUCCEEDED,
+            f"the webhook completing a payment left it {outcome.status.value}: "
+            "parse_webhook() must report the provider's success as a ChargeObservation",
+        )
     trial.expect(
-        result.status is ChargeStatus.SUCCEEDED,
+        not trial.harness.succeeds_at_once or result.status is ChargeStatus.SUCCEEDED,
         f"answered {result.status.value!r} for the harness's succeeding payment ({result.message})",
     )
     if processor.moves_money:
         trial.expect(
             result.reference,
-            "reported a succeeded charge without a reference: refunds and lookups need the "
+            "reported a charge without a reference: refunds and lookups need the "
             "provider's id of the charge",
         )
     trial.expect(
         result.fee is None or (isinstance(result.fee, int) and 0 <= result.fee <= 3000),
         f"reported a fee of {result.fee!r} on 3000: a fee is whole minor units, 0 to the amount",
-    )
-    leaked = _card_numbers([dict(result.details), result.message or ""])
-    trial.expect(
-        not leaked,
-        f"reported what looks like a card number ({leaked[0] if leaked else ''}) in its "
-        "result: keep only display-safe facts such as the brand and the last four digits",
     )
     assert outcome.payment is not None
     kind = "charge" if processor.moves_money else "offsite"
@@ -223,6 +232,28 @@ def check_results(trial: ProcessorTrial) -> None:
         trial.expect(
             answer is not None and answer.status in (ChargeStatus.SUCCEEDED, ChargeStatus.PENDING),
             f"declares off_session but answered an off-session charge with {answer!r}",
+        )
+
+
+def _expect_display_safe(trial: ProcessorTrial, result: ChargeResult) -> None:
+    leaked = _card_numbers([dict(result.details), result.message or "", result.next_action or {}])
+    trial.expect(
+        not leaked,
+        f"reported what looks like a card number ({leaked[0] if leaked else ''}) in its "
+        "result: keep only display-safe facts such as the brand and the last four digits",
+    )
+
+
+def _expect_waiting(trial: ProcessorTrial, result: ChargeResult, what: str) -> None:
+    """``result`` waits (pending, or requires_action with a reference and a next_action)."""
+    trial.expect(
+        result.status in (ChargeStatus.PENDING, ChargeStatus.REQUIRES_ACTION),
+        f"answered {what} with {result!r}: it must wait, pending or requires_action",
+    )
+    if result.status is ChargeStatus.REQUIRES_ACTION:
+        trial.expect(
+            isinstance(result.next_action, Mapping) and result.next_action and result.reference,
+            "answered requires_action without a next_action for the front end or a reference",
         )
 
 
@@ -252,23 +283,10 @@ def _check_wait(trial: ProcessorTrial, app: Any, supporter: Any) -> None:
     with spying(processor) as calls:
         outcome = trial.pay(app, supporter, fields)
     result = charge_answer(trial, calls, outcome.attempt_id)
-    waiting = (ChargeStatus.PENDING, ChargeStatus.REQUIRES_ACTION)
-    trial.expect(
-        result is not None and result.status in waiting,
-        f"answered the harness's waiting payment with {result!r}",
-    )
+    trial.expect(result is not None, "raised while charging the harness's waiting payment")
     assert result is not None
-    if result.status is ChargeStatus.REQUIRES_ACTION:
-        trial.expect(
-            isinstance(result.next_action, Mapping) and result.next_action and result.reference,
-            "answered requires_action without a next_action for the front end or a reference",
-        )
-    expected = {
-        OutcomeStatus.PENDING,
-        OutcomeStatus.PENDING_APPROVAL,
-        OutcomeStatus.REQUIRES_ACTION,
-    }
-    trial.expect(outcome.status in expected, f"a waiting payment ended {outcome.status}")
+    _expect_waiting(trial, result, "the harness's waiting payment")
+    trial.expect(outcome.status in WAITING, f"a waiting payment ended {outcome.status}")
 
 
 def check_timeouts(trial: ProcessorTrial) -> None:
@@ -284,7 +302,7 @@ def check_timeouts(trial: ProcessorTrial) -> None:
         )
         return
     supporter = trial.supporter(app)
-    paid = trial.pay(app, supporter, trial.fields(app, supporter, "succeed"))
+    paid = trial.pay_succeeded(app, supporter)
     cut_off = trial.app(unreachable=True)
     with spying(trial.processor(cut_off)) as calls:
         outcome = trial.pay(cut_off, supporter, trial.fields(app, supporter, "succeed"))

@@ -9,7 +9,8 @@ Two ways to run the suite in a plugin's tests::
         def processor_harness(self, sandbox):
             return BankTransferHarness(sandbox)
 
-(one test per check, on SQLite and PostgreSQL), or, in one test::
+(one test per check, on SQLite and PostgreSQL; ``skip_checks = {"zero_decimal": "why"}``
+skips a check by name, reported by pytest as skipped with that reason), or, in one test::
 
     def test_conformance(houdini_make_app):
         run_conformance(BankTransferHarness(...), houdini_make_app)
@@ -17,9 +18,9 @@ Two ways to run the suite in a plugin's tests::
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, ClassVar
 
 import pytest
 
@@ -156,18 +157,49 @@ def _checks_for(harness: object) -> Sequence[Check]:
     raise TypeError(f"{harness!r} is neither a ProcessorHarness nor a PaymentTypeHarness")
 
 
+def _skip_if_asked(
+    owner: type, skips: Mapping[str, str], check: Check, checks: Sequence[Check]
+) -> None:
+    """Skip ``check`` (visibly, with the reason) if ``skips`` names it; fail on a name that is
+    no check or a skip without a reason, so no check is ever left out silently."""
+    unknown = sorted(set(skips) - {c.name for c in checks})
+    if unknown:
+        pytest.fail(
+            f"{owner.__name__}.skip_checks names {unknown}, which are no conformance checks; "
+            f"the checks are {', '.join(c.name for c in checks)}",
+            pytrace=False,
+        )
+    if check.name not in skips:
+        return
+    reason = skips[check.name]
+    if not isinstance(reason, str) or not reason.strip():
+        pytest.fail(
+            f"{owner.__name__}.skip_checks skips {check.name!r} without a reason: say why "
+            "the rule does not apply to this plugin",
+            pytrace=False,
+        )
+    pytest.skip(f"conformance check {check.name!r} skipped by {owner.__name__}: {reason}")
+
+
 class ProcessorConformance:
     """Base test class: subclass it and give a ``processor_harness`` fixture.
 
     Every check of :data:`PROCESSOR_CHECKS` becomes one test, on each database of the
     ``houdini_database_url`` fixture (SQLite, and PostgreSQL when it is reachable).
+
+    Class attributes:
+        skip_checks: check name -> why the rule does not apply to this plugin; each is
+            reported by pytest as skipped with that reason (never silently left out).
     """
+
+    skip_checks: ClassVar[Mapping[str, str]] = {}
 
     @pytest.mark.parametrize("check", PROCESSOR_CHECKS, ids=lambda check: check.name)
     def test_conformance(
         self, check: Check, processor_harness: ProcessorHarness, houdini_make_app: MakeApp
     ) -> None:
         """The processor keeps the rule ``check`` names."""
+        _skip_if_asked(type(self), self.skip_checks, check, PROCESSOR_CHECKS)
         run_check(check, processor_harness, houdini_make_app)
 
 
@@ -175,11 +207,17 @@ class PaymentTypeConformance:
     """Base test class: subclass it and give a ``payment_type_harness`` fixture.
 
     Every check of :data:`PAYMENT_TYPE_CHECKS` becomes one test, on each database.
+
+    Class attributes:
+        skip_checks: check name -> why the rule does not apply (reported as a skip).
     """
+
+    skip_checks: ClassVar[Mapping[str, str]] = {}
 
     @pytest.mark.parametrize("check", PAYMENT_TYPE_CHECKS, ids=lambda check: check.name)
     def test_conformance(
         self, check: Check, payment_type_harness: PaymentTypeHarness, houdini_make_app: MakeApp
     ) -> None:
         """The payment type keeps the rule ``check`` names."""
+        _skip_if_asked(type(self), self.skip_checks, check, PAYMENT_TYPE_CHECKS)
         run_check(check, payment_type_harness, houdini_make_app)

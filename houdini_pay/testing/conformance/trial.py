@@ -12,9 +12,9 @@ from sqlalchemy.orm import Session
 
 from houdini_pay.app import HoudiniPay
 from houdini_pay.models import PaymentAttempt
-from houdini_pay.payment import PaymentOutcome, PaymentRequest
+from houdini_pay.payment import OutcomeStatus, PaymentOutcome, PaymentRequest
 from houdini_pay.payment_types import PaymentContext, PaymentType
-from houdini_pay.processors import Processor
+from houdini_pay.processors import Capability, Processor
 from houdini_pay.records import AttemptRecord, PaymentRecord, SupporterRecord
 from houdini_pay.testing.conformance.harness import (
     HarnessIncomplete,
@@ -42,6 +42,11 @@ MakeApp = Callable[..., HoudiniPay]
 """``houdini_make_app`` of the pytest plugin: ``make(*plugins, environ=...)``."""
 
 GIFT = "conformance_gift"
+
+WAITING = frozenset(
+    {OutcomeStatus.PENDING, OutcomeStatus.PENDING_APPROVAL, OutcomeStatus.REQUIRES_ACTION}
+)
+"""Outcomes of a payment whose result a webhook (or staff) reports later."""
 
 
 class ConformanceFailure(AssertionError):
@@ -206,6 +211,42 @@ class ProcessorTrial:
         """Pay ``amount`` through the real pipeline with the harness's fields."""
         assert fields is not None
         return app.pay(self.request(supporter, fields, amount, currency, key, off_session))
+
+    def pay_succeeded(
+        self,
+        app: HoudiniPay,
+        supporter: SupporterRecord,
+        fields: PaymentFields | None = None,
+        *,
+        amount: int = 3000,
+        currency: str | None = None,
+    ) -> PaymentOutcome:
+        """Pay with the harness's ``succeed`` fields (or ``fields``); for a processor that
+        never succeeds at once, complete the payment with the harness's settling webhook."""
+        chosen = fields or self.fields(app, supporter, "succeed")
+        outcome = self.pay(app, supporter, chosen, amount=amount, currency=currency)
+        return outcome if self.harness.succeeds_at_once else self.complete(app, outcome)
+
+    def complete(self, app: HoudiniPay, outcome: PaymentOutcome) -> PaymentOutcome:
+        """A waiting payment completed as its provider completes it: the harness's webhook
+        with ``settle=True``, delivered to the core. Other outcomes are returned as they are."""
+        if outcome.status not in WAITING:
+            return outcome
+        self.expect(
+            Capability.WEBHOOKS in self.processor(app).capabilities,
+            "has a harness with succeeds_at_once = False but does not declare 'webhooks': "
+            "nothing could ever complete its payments",
+        )
+        attempt = self.attempt(app, outcome.attempt_id)
+        self.expect(
+            attempt.processor_reference,
+            f"left a payment {outcome.status.value} without a reference: the webhook that "
+            "completes it could not name it",
+        )
+        assert attempt.processor_reference is not None
+        webhook = self.harness.webhook(app, attempt.processor_reference, settle=True)
+        app.handle_webhook(self.symbol, webhook.headers, webhook.body)
+        return app.get_attempt(outcome.attempt_id, nonprofit_id=attempt.nonprofit_id)
 
     def request(
         self,

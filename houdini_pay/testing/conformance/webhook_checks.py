@@ -9,7 +9,7 @@ from houdini_pay.errors import WebhookVerificationError
 from houdini_pay.processors import Capability
 from houdini_pay.states import AttemptState
 from houdini_pay.testing.conformance.harness import SignedWebhook
-from houdini_pay.testing.conformance.trial import ProcessorTrial
+from houdini_pay.testing.conformance.trial import WAITING, ProcessorTrial
 
 __all__ = ["check_webhooks"]
 
@@ -39,9 +39,9 @@ def check_webhooks(trial: ProcessorTrial) -> None:
         )
         return
     supporter = trial.supporter(app)
-    fields = trial.fields(app, supporter, "wait")
-    waiting = fields is not None
-    outcome = trial.pay(app, supporter, fields or trial.fields(app, supporter, "succeed"))
+    fields = trial.fields(app, supporter, "wait") or trial.fields(app, supporter, "succeed")
+    outcome = trial.pay(app, supporter, fields)
+    waiting = outcome.status in WAITING
     reference = trial.attempt(app, outcome.attempt_id).processor_reference
     trial.expect(reference, f"gave no reference for a charge that ended {outcome.status}")
     assert reference is not None

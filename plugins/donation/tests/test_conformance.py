@@ -10,7 +10,7 @@ import pytest
 from houdini_pay_donation import plugin
 from houdini_pay_donation.campaigns import create_campaign, create_gift_option, option_key
 
-from houdini_pay import HoudiniPay, NonprofitRecord
+from houdini_pay import HoudiniPay, NonprofitRecord, SupporterRecord
 from houdini_pay.testing import PaymentTypeConformance, PaymentTypeHarness, Purchase
 
 
@@ -22,7 +22,14 @@ class DonationHarness(PaymentTypeHarness):
     def plugins(self) -> Sequence[object]:
         return [plugin]
 
-    def purchase(self, app: HoudiniPay, nonprofit: NonprofitRecord, *, capacity: int) -> Purchase:
+    def purchase(
+        self,
+        app: HoudiniPay,
+        nonprofit: NonprofitRecord,
+        *,
+        capacity: int,
+        supporter: SupporterRecord,
+    ) -> Purchase:
         return Purchase(type_object={"designation": "Children's books"}, amount=2500)
 
     def invalid_type_object(
@@ -40,7 +47,14 @@ class CampaignGiftHarness(PaymentTypeHarness):
     def plugins(self) -> Sequence[object]:
         return [plugin]
 
-    def purchase(self, app: HoudiniPay, nonprofit: NonprofitRecord, *, capacity: int) -> Purchase:
+    def purchase(
+        self,
+        app: HoudiniPay,
+        nonprofit: NonprofitRecord,
+        *,
+        capacity: int,
+        supporter: SupporterRecord,
+    ) -> Purchase:
         campaign = create_campaign(app, nonprofit.id, "New roof", 1_000_000, end_date=None)
         option = create_gift_option(app, campaign.id, "Tote bag", 2500, limit=capacity)
         return Purchase(
@@ -63,7 +77,14 @@ class RecurringDonationHarness(PaymentTypeHarness):
     def plugins(self) -> Sequence[object]:
         return [plugin]
 
-    def purchase(self, app: HoudiniPay, nonprofit: NonprofitRecord, *, capacity: int) -> Purchase:
+    def purchase(
+        self,
+        app: HoudiniPay,
+        nonprofit: NonprofitRecord,
+        *,
+        capacity: int,
+        supporter: SupporterRecord,
+    ) -> Purchase:
         return Purchase(type_object={"interval": "month", "interval_count": 1}, amount=2000)
 
     def invalid_type_object(

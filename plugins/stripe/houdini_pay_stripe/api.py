@@ -13,7 +13,8 @@
 
 Nothing is read when the plugin loads, so ``houdini-pay plugins`` works without keys; a
 missing or malformed value is a ``ConfigurationError`` naming the variable at the first
-operation that needs it.
+operation that needs it, and :meth:`StripeApi.missing_settings` lists them all beforehand
+(what the processor reports as its configuration state).
 """
 
 from __future__ import annotations
@@ -25,7 +26,7 @@ from urllib.parse import urlparse
 
 import stripe
 
-from houdini_pay import Settings
+from houdini_pay import MissingSetting, Settings
 from houdini_pay.errors import (
     ConfigurationError,
     HoudiniPayError,
@@ -82,26 +83,66 @@ class StripeApi:
                     self._client = self._build()
         return self._client
 
-    def _build(self) -> stripe.StripeClient:
-        key = self._settings.require(SECRET_KEY_ENV).strip()
-        if not key.startswith(_KEY_PREFIXES):
-            raise ConfigurationError(
+    @property
+    def settings(self) -> Settings:
+        """The application's settings the client is built from."""
+        return self._settings
+
+    def _setting(self, name: str) -> str:
+        return self._settings.environ.get(name, "").strip()
+
+    def _client_problems(self) -> list[MissingSetting]:
+        """What stops the client from being built: the key, the API base, the retries."""
+        problems = []
+        key = self._setting(SECRET_KEY_ENV)
+        if not key:
+            problems.append(MissingSetting(SECRET_KEY_ENV))
+        elif not key.startswith(_KEY_PREFIXES):
+            message = (
                 f"{SECRET_KEY_ENV} must be a Stripe secret key (sk_...) or restricted key "
                 f"(rk_...); the value set starts with {key[:3]!r}"
             )
-        base = self._settings.environ.get(API_BASE_ENV, "").strip()
+            problems.append(MissingSetting(SECRET_KEY_ENV, message=message))
+        base = self._setting(API_BASE_ENV)
         if base and urlparse(base).scheme not in ("http", "https"):
-            raise ConfigurationError(f"{API_BASE_ENV} must be an http(s) URL, not {base!r}")
-        raw_retries = self._settings.environ.get(MAX_RETRIES_ENV, "2").strip() or "2"
-        if not raw_retries.isdigit():
-            raise ConfigurationError(
-                f"{MAX_RETRIES_ENV} must be a whole number, not {raw_retries!r}"
+            message = f"{API_BASE_ENV} must be an http(s) URL, not {base!r}"
+            problems.append(MissingSetting(API_BASE_ENV, message=message))
+        retries = self._setting(MAX_RETRIES_ENV) or "2"
+        if not retries.isdigit():
+            message = f"{MAX_RETRIES_ENV} must be a whole number, not {retries!r}"
+            problems.append(MissingSetting(MAX_RETRIES_ENV, message=message))
+        return problems
+
+    def _webhook_problem(self) -> MissingSetting | None:
+        raw = self._setting(WEBHOOK_SECRET_ENV)
+        if not raw:
+            return MissingSetting(WEBHOOK_SECRET_ENV)
+        secrets = [part.strip() for part in raw.split(",") if part.strip()]
+        if not secrets or not all(s.startswith("whsec_") for s in secrets):
+            message = (
+                f"{WEBHOOK_SECRET_ENV} must be one or more webhook signing secrets "
+                "(whsec_...), separated by commas"
             )
+            return MissingSetting(WEBHOOK_SECRET_ENV, message=message)
+        return None
+
+    def missing_settings(self) -> list[MissingSetting]:
+        """Every setting charging needs that is unset or malformed: the secret key (and the
+        optional API base and retries), and the webhook secret the outcome of a payment that
+        waits arrives with."""
+        webhook = self._webhook_problem()
+        return self._client_problems() + ([webhook] if webhook else [])
+
+    def _build(self) -> stripe.StripeClient:
+        problems = self._client_problems()
+        if problems:
+            raise ConfigurationError(_sentence(problems[0]))
+        base = self._setting(API_BASE_ENV)
         return stripe.StripeClient(
-            key,
+            self._setting(SECRET_KEY_ENV),
             stripe_version=API_VERSION,
             base_addresses={"api": base.rstrip("/")} if base else None,
-            max_network_retries=int(raw_retries),
+            max_network_retries=int(self._setting(MAX_RETRIES_ENV) or "2"),
             http_client=stripe.RequestsClient(timeout=TIMEOUT_SECONDS),
         )
 
@@ -111,14 +152,18 @@ class StripeApi:
 
     def webhook_secrets(self) -> list[str]:
         """The signing secrets to verify webhooks with; ``ConfigurationError`` if unset."""
-        raw = self._settings.require(WEBHOOK_SECRET_ENV)
-        secrets = [part.strip() for part in raw.split(",") if part.strip()]
-        if not secrets or not all(s.startswith("whsec_") for s in secrets):
-            raise ConfigurationError(
-                f"{WEBHOOK_SECRET_ENV} must be one or more webhook signing secrets "
-                "(whsec_...), separated by commas"
-            )
-        return secrets
+        problem = self._webhook_problem()
+        if problem is not None:
+            raise ConfigurationError(_sentence(problem))
+        parts = self._setting(WEBHOOK_SECRET_ENV).split(",")
+        return [part.strip() for part in parts if part.strip()]
+
+
+def _sentence(problem: MissingSetting) -> str:
+    """The error message of a missing setting, saying where to set it."""
+    if problem.message.endswith("is not set"):
+        return f"{problem.message}; set it in the environment"
+    return problem.message
 
 
 def stripe_errors(action: str, call: Callable[[], _T]) -> _T:

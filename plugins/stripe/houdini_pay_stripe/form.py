@@ -24,13 +24,20 @@ from urllib.parse import urlsplit
 
 from stripe.params import SetupIntentCreateParams
 
-from houdini_pay import FormSubmission, HoudiniPay, NonprofitRecord, PaymentForm
+from houdini_pay import (
+    FormSubmission,
+    HoudiniPay,
+    MissingSetting,
+    NonprofitRecord,
+    PaymentForm,
+    Settings,
+)
 from houdini_pay.errors import ConfigurationError
 from houdini_pay_stripe.api import StripeApi, stripe_errors
 from houdini_pay_stripe.models import StripeAccount
 from houdini_pay_stripe.results import options_for
 
-__all__ = ["DEFAULT_JS_URL", "JS_URL_ENV", "PUBLISHABLE_KEY_ENV", "StripeForm"]
+__all__ = ["DEFAULT_JS_URL", "JS_URL_ENV", "PUBLISHABLE_KEY_ENV", "StripeForm", "page_problems"]
 
 PUBLISHABLE_KEY_ENV = "HOUDINI_PAY_STRIPE_PUBLISHABLE_KEY"
 JS_URL_ENV = "HOUDINI_PAY_STRIPE_JS_URL"
@@ -48,6 +55,37 @@ MARKUP = """\
   repeat gift you choose.</p>
 </div>
 """
+
+
+def _js_url(settings: Settings) -> str:
+    return settings.environ.get(JS_URL_ENV, "").strip() or DEFAULT_JS_URL
+
+
+def page_problems(settings: Settings) -> list[MissingSetting]:
+    """What the card form lacks on the donor pages: the publishable key, a usable
+    Stripe.js address (``needed_for="pages"``: the payment API charges without them)."""
+    problems = []
+    key = settings.environ.get(PUBLISHABLE_KEY_ENV, "").strip()
+    if not key:
+        problems.append(MissingSetting(PUBLISHABLE_KEY_ENV, "pages"))
+    elif not key.startswith("pk_"):
+        message = (
+            f"{PUBLISHABLE_KEY_ENV} must be a Stripe publishable key (pk_...); "
+            f"the value set starts with {key[:3]!r}"
+        )
+        problems.append(MissingSetting(PUBLISHABLE_KEY_ENV, "pages", message))
+    url = _js_url(settings)
+    if urlsplit(url).scheme not in ("http", "https"):
+        message = f"{JS_URL_ENV} must be an http(s) URL, not {url!r}"
+        problems.append(MissingSetting(JS_URL_ENV, "pages", message))
+    return problems
+
+
+def _raise_for(problems: Sequence[MissingSetting], name: str) -> None:
+    for problem in problems:
+        if problem.name == name:
+            suffix = "; set it in the environment" if problem.message.endswith("not set") else ""
+            raise ConfigurationError(problem.message + suffix)
 
 
 def _origin(url: str) -> str:
@@ -72,10 +110,8 @@ class StripeForm(PaymentForm):
     @property
     def js_url(self) -> str:
         """Where the page loads Stripe.js from."""
-        url = self.app.settings.environ.get(JS_URL_ENV, "").strip() or DEFAULT_JS_URL
-        if urlsplit(url).scheme not in ("http", "https"):
-            raise ConfigurationError(f"{JS_URL_ENV} must be an http(s) URL, not {url!r}")
-        return url
+        _raise_for(page_problems(self.app.settings), JS_URL_ENV)
+        return _js_url(self.app.settings)
 
     def _account(self, nonprofit_id: str) -> str | None:
         with self.app.session() as session:
@@ -84,14 +120,9 @@ class StripeForm(PaymentForm):
 
     def public_config(self, nonprofit: NonprofitRecord) -> Mapping[str, Any]:
         """The publishable key, Stripe.js's address and the nonprofit's Connect account."""
-        key = self.app.settings.require(PUBLISHABLE_KEY_ENV).strip()
-        if not key.startswith("pk_"):
-            raise ConfigurationError(
-                f"{PUBLISHABLE_KEY_ENV} must be a Stripe publishable key (pk_...); "
-                f"the value set starts with {key[:3]!r}"
-            )
+        _raise_for(page_problems(self.app.settings), PUBLISHABLE_KEY_ENV)
         return {
-            "publishable_key": key,
+            "publishable_key": self.app.settings.environ[PUBLISHABLE_KEY_ENV].strip(),
             "js_url": self.js_url,
             "stripe_account": self._account(nonprofit.id),
         }

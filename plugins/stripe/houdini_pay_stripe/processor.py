@@ -27,6 +27,7 @@ from houdini_pay import (
     ChargeRequest,
     ChargeResult,
     LookupRequest,
+    MissingSetting,
     Processor,
     ProcessorEvent,
     RefundRequest,
@@ -35,6 +36,7 @@ from houdini_pay import (
 from houdini_pay.errors import ConfigurationError, InvalidRequest
 from houdini_pay_stripe.api import SECRET_KEY_ENV, StripeApi
 from houdini_pay_stripe.events import StripeEvents
+from houdini_pay_stripe.form import page_problems
 from houdini_pay_stripe.models import PLATFORM, StripeAccount, StripePaymentMethod
 from houdini_pay_stripe.objects import application_fee, as_dict, metadata_of, ref_id
 from houdini_pay_stripe.results import (
@@ -85,6 +87,11 @@ class StripeProcessor(Processor):
     def __init__(self, api: StripeApi) -> None:
         self.api = api
         self.events = StripeEvents(api)
+
+    def missing_settings(self) -> Sequence[MissingSetting]:
+        """The secret key and webhook secret (for charges), the publishable key and
+        Stripe.js's address (for the donor pages' card form), when unset or malformed."""
+        return [*self.api.missing_settings(), *page_problems(self.api.settings)]
 
     # -- charges ------------------------------------------------------------------------
 

@@ -9,7 +9,7 @@ import pytest
 from houdini_pay_tickets import plugin
 from houdini_pay_tickets.catalog import create_event, create_level, item_key
 
-from houdini_pay import HoudiniPay, NonprofitRecord
+from houdini_pay import HoudiniPay, NonprofitRecord, SupporterRecord
 from houdini_pay.testing import PaymentTypeConformance, PaymentTypeHarness, Purchase
 
 
@@ -22,7 +22,14 @@ class TicketHarness(PaymentTypeHarness):
     def plugins(self) -> Sequence[object]:
         return [plugin]
 
-    def purchase(self, app: HoudiniPay, nonprofit: NonprofitRecord, *, capacity: int) -> Purchase:
+    def purchase(
+        self,
+        app: HoudiniPay,
+        nonprofit: NonprofitRecord,
+        *,
+        capacity: int,
+        supporter: SupporterRecord,
+    ) -> Purchase:
         event = create_event(app, nonprofit.id, "Spring gala")
         level = create_level(app, event.id, "Dinner", 4000, limit=capacity)
         return Purchase(
