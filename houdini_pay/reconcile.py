@@ -9,6 +9,9 @@ Each is settled through the same code as the pipeline: a charge the processor co
 finalized (or given back if it cannot be), one it never saw is failed and its holds
 released. After ``reconcile_max_tries`` unanswered lookups an attempt is listed for a
 person and ``attempt_needs_attention`` fires.
+
+Processor events kept because the payment they concern was not recorded yet are applied
+too (see :mod:`houdini_pay.waiting_events`).
 """
 
 from __future__ import annotations
@@ -19,7 +22,7 @@ from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import and_, or_, select
 
-from houdini_pay import settlement, signals
+from houdini_pay import settlement, signals, webhooks
 from houdini_pay.models import Payment, PaymentAttempt
 from houdini_pay.payment import ErrorInfo
 from houdini_pay.pipeline import stored_charge_request
@@ -53,15 +56,24 @@ class ReconcileReport:
             "from", "to"}``.
         unchanged: attempts the processor still reports as waiting.
         unresolved: attempts a person must look at, each with a ``reason``.
+        events: processor events that waited for a payment not recorded yet, each
+            ``{"id", "type", "processor", "result"}``: ``applied``, ``ignored`` (its charge
+            ended without a payment) or ``pending`` (still waiting).
     """
 
     settled: list[dict[str, Any]] = field(default_factory=list)
     unchanged: list[dict[str, Any]] = field(default_factory=list)
     unresolved: list[dict[str, Any]] = field(default_factory=list)
+    events: list[dict[str, str]] = field(default_factory=list)
 
     def to_dict(self) -> dict[str, Any]:
         """The report as ``reconcile --json`` prints it."""
-        return {"settled": self.settled, "unchanged": self.unchanged, "unresolved": self.unresolved}
+        return {
+            "settled": self.settled,
+            "unchanged": self.unchanged,
+            "unresolved": self.unresolved,
+            "events": self.events,
+        }
 
 
 def _candidates(app: HoudiniPay, limit: int | None) -> list[AttemptRecord]:
@@ -110,6 +122,10 @@ def reconcile(app: HoudiniPay, *, limit: int | None = None) -> ReconcileReport:
         except Exception as exc:
             log.exception("reconciling attempt %s failed", attempt.id)
             _unanswered(app, attempt, report, f"reconciliation raised {type(exc).__name__}: {exc}")
+    # Events kept for a payment not recorded yet: those whose payment is now recorded (and
+    # whose application after it failed) are applied, those whose charge ended without one
+    # are let go.
+    report.events = webhooks.apply_waiting(app)
     return report
 
 
