@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import abc
 import enum
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
@@ -110,6 +110,14 @@ class ChargeRequest:
         off_session: True when the supporter is not present (a recurring charge).
         processor_data: what ``Processor.prepare_charge`` loaded from the plugin's tables.
         metadata: short strings to attach to the processor's record of the charge.
+        record_reference: when the pipeline charges, a function that durably records the
+            processor's id of the charge on the attempt (committed before it returns). A
+            processor whose charge takes two steps calls it between them: it creates the
+            charge unconfirmed (nothing can move yet), records its id, then confirms it.
+            ``lookup_charge`` then gets the id as ``request.reference`` whatever happens
+            after, and a charge with no id recorded was never confirmed. It raises if the
+            attempt no longer takes one (reconcile settled it meanwhile): then move no
+            money. ``None`` outside the pipeline (a retried or replayed call).
     """
 
     attempt_id: str
@@ -125,6 +133,7 @@ class ChargeRequest:
     supporter_email: str | None = None
     processor_data: Mapping[str, Any] = field(default_factory=dict)
     metadata: Mapping[str, str] = field(default_factory=dict)
+    record_reference: Callable[[str], None] | None = field(default=None, compare=False, repr=False)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
