@@ -24,6 +24,7 @@ from typing import Any
 import pytest
 
 from houdini_pay.testing.conformance import (
+    lookup_checks,
     money_checks,
     payment_type_checks,
     processor_checks,
@@ -65,6 +66,7 @@ PROCESSOR_CHECKS = (
     Check("timeouts", processor_checks.check_timeouts),
     Check("idempotency", retry_checks.check_idempotency),
     Check("lost_answers", retry_checks.check_lost_answers),
+    Check("lookup_among_many", lookup_checks.check_lookup_among_many),
     Check("refunds", money_checks.check_refunds),
     Check("zero_decimal", money_checks.check_zero_decimal),
     Check("webhooks", webhook_checks.check_webhooks),
