@@ -35,10 +35,12 @@ if TYPE_CHECKING:
     from houdini_pay.app import HoudiniPay
 
 __all__ = [
+    "EXPIRED",
     "REVERSAL_PENDING",
     "expect_pending_approval",
     "fail",
     "lock_attempt",
+    "mark_expiring",
     "move_attempt",
     "move_payment",
     "not_pending_approval",
@@ -50,6 +52,12 @@ __all__ = [
 
 REVERSAL_PENDING = "reversal_pending"
 """Error code reported while an attempt's charge is being (or must still be) given back."""
+
+EXPIRED = ErrorInfo(
+    "expired",
+    "the supporter did not complete the payment in time (3-D Secure); it was cancelled",
+)
+"""The error of a ``requires_action`` attempt abandoned past ``requires_action_expiry``."""
 
 
 def outcome_of(connection: Connection, attempt: Any, *, replayed: bool = False) -> PaymentOutcome:
@@ -148,6 +156,21 @@ def reference_recorder(app: HoudiniPay, attempt_id: str) -> Callable[[str], None
     return record
 
 
+def mark_expiring(app: HoudiniPay, attempt_id: str) -> bool:
+    """Note on a ``requires_action`` attempt that it is being expired; False if it moved on.
+
+    Set before the processor is asked to cancel, so whichever reports the cancellation
+    first (the cancel's answer or the processor's webhook) fails the attempt as
+    ``expired``.
+    """
+    with app.unit_of_work() as uow:
+        attempt = lock_attempt(uow.session, attempt_id)
+        if attempt.state != AttemptState.REQUIRES_ACTION:
+            return False
+        attempt.error_code, attempt.error_message = EXPIRED.code, EXPIRED.message
+    return True
+
+
 def lock_attempt(session: Session, attempt_id: str) -> PaymentAttempt:
     attempt = session.get(PaymentAttempt, attempt_id, with_for_update=True, populate_existing=True)
     if attempt is None:
@@ -237,6 +260,8 @@ def fail(
             expect_pending_approval(session, attempt, expect_payment_id)
         if AttemptState(attempt.state).is_terminal:
             return outcome_of(session.connection(), attempt, replayed=True)
+        if attempt.state == AttemptState.REQUIRES_ACTION and attempt.error_code == EXPIRED.code:
+            error = EXPIRED  # the processor reports the cancellation reconcile asked for
         move_attempt(app, attempt, final_state)
         attempt.reversal_pending = False
         attempt.error_code, attempt.error_message = error.code, error.message

@@ -58,12 +58,15 @@ class Capability(enum.StrEnum):
     """The processor pays the nonprofit out (balance and payout pages)."""
     MANUAL_APPROVAL = "manual_approval"
     """Charges may end ``pending`` with ``approval_required`` until staff approve them."""
+    CANCEL = "cancel"
+    """``cancel_charge()`` cancels a charge still waiting for the supporter (3-D Secure)."""
 
 
 _CAPABILITY_METHODS: Mapping[Capability, tuple[str, ...]] = {
     Capability.REFUNDS: ("refund",),
     Capability.LOOKUP: ("lookup_charge", "lookup_refund"),
     Capability.WEBHOOKS: ("parse_webhook",),
+    Capability.CANCEL: ("cancel_charge",),
 }
 
 
@@ -389,6 +392,21 @@ class Processor(abc.ABC):
     def lookup_refund(self, request: LookupRequest) -> RefundResult | None:
         """Find a refund by its idempotency key (capability ``lookup``); None if never made."""
         raise CapabilityNotSupported(f"processor {self.symbol!r} cannot look up refunds")
+
+    def cancel_charge(self, request: LookupRequest) -> ChargeResult:
+        """Cancel a charge still waiting for the supporter (capability ``cancel``).
+
+        ``houdini-pay reconcile`` calls it for a ``requires_action`` attempt older than
+        ``Settings.requires_action_expiry``; ``request`` is as for ``lookup_charge``.
+        Return where the charge stands once the processor has answered: ``failed`` only
+        when it can no longer move money (cancelled, or never made); ``succeeded`` or
+        ``pending`` when the supporter completed it meanwhile and it could not be
+        cancelled (the core then records the payment); ``unknown`` when the processor did
+        not answer (the core asks again next time). Without the capability, the core
+        expires the attempt on its own; a success the processor reports later is given
+        back.
+        """
+        raise CapabilityNotSupported(f"processor {self.symbol!r} cannot cancel charges")
 
     def parse_webhook(self, headers: Mapping[str, str], body: bytes) -> Sequence[ProcessorEvent]:
         """Verify a webhook on its raw body and translate it (capability ``webhooks``).
