@@ -24,6 +24,7 @@ from typing import Any
 import pytest
 
 from houdini_pay.testing.conformance import (
+    expiry_checks,
     lookup_checks,
     money_checks,
     payment_type_checks,
@@ -70,6 +71,7 @@ PROCESSOR_CHECKS = (
     Check("refunds", money_checks.check_refunds),
     Check("zero_decimal", money_checks.check_zero_decimal),
     Check("webhooks", webhook_checks.check_webhooks),
+    Check("expiry", expiry_checks.check_expiry),
 )
 """Every processor check, in the order :func:`run_conformance` runs them."""
 

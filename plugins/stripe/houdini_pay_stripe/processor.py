@@ -36,6 +36,7 @@ from houdini_pay import (
     Capability,
     ChargeRequest,
     ChargeResult,
+    ChargeStatus,
     LookupRequest,
     Processor,
     ProcessorEvent,
@@ -91,6 +92,7 @@ class StripeProcessor(Processor):
             Capability.OFF_SESSION,
             Capability.LOOKUP,
             Capability.PAYOUTS,
+            Capability.CANCEL,
         }
     )
     source_types = ("stripe_payment_method",)
@@ -308,18 +310,42 @@ class StripeProcessor(Processor):
 
     def _never_confirmed(self, intent: dict[str, Any], account: str | None) -> ChargeResult | None:
         """Cancel an intent that was never confirmed: None once nothing can charge it."""
+        result = self._cancel(str(intent["id"]), account, off_session=False)
+        return None if result.status is ChargeStatus.FAILED else result
+
+    def cancel_charge(self, request: LookupRequest) -> ChargeResult:
+        """Cancel the attempt's PaymentIntent (abandoned at 3-D Secure); report where it is.
+
+        If the supporter completed it meanwhile, Stripe refuses to cancel and the intent
+        is reported as it stands (succeeded, or processing), so the payment is recorded.
+        """
+        stored = request.stored_request
+        data = stored.processor_data if stored else {}
+        if not (request.reference and request.reference.startswith("pi_")):
+            return ChargeResult.unknown("the attempt has no PaymentIntent recorded to cancel")
+        return self._cancel(
+            request.reference,
+            data.get("stripe_account"),
+            off_session=stored.off_session if stored else False,
+        )
+
+    def _cancel(self, intent_id: str, account: str | None, *, off_session: bool) -> ChargeResult:
+        client = self.api.client
         try:
-            self.api.client.v1.payment_intents.cancel(
-                str(intent["id"]),
-                {"cancellation_reason": "abandoned"},
+            intent = client.v1.payment_intents.cancel(
+                intent_id,
+                {"cancellation_reason": "abandoned", "expand": ["latest_charge"]},
                 options_for(account),
             )
         except stripe.InvalidRequestError:
-            # It moved on meanwhile (confirmed after all): report where it stands.
-            return intent_result(
-                self.api.client, self._retrieve(str(intent["id"]), account), stripe_account=account
-            )
-        return None
+            # Not cancellable any more: it moved on (succeeded, processing) or was already
+            # cancelled. Report where it stands.
+            found = self._retrieve(intent_id, account)
+        except _UNKNOWN_ERRORS as exc:
+            return ChargeResult.unknown(f"Stripe did not answer clearly ({type(exc).__name__})")
+        else:
+            found = as_dict(intent)
+        return intent_result(client, found, stripe_account=account, off_session=off_session)
 
     def _find_intent(
         self, request: LookupRequest, customer: str | None, account: str | None
