@@ -8,7 +8,6 @@ before the charge's success) wait for it; concurrent copies of one event are ans
 from __future__ import annotations
 
 import datetime as dt
-import threading
 from collections.abc import Callable, Iterator, Sequence
 from typing import Any, overload
 
@@ -30,13 +29,12 @@ from houdini_pay import (
     RefundResult,
     inventory,
     refunds,
-    signals,
 )
 from houdini_pay.errors import ProcessorError
 from houdini_pay.models import Payment, PaymentAttempt, WebhookEvent
 from houdini_pay.testing import FakeProcessor, LimitedItemPaymentType
 from tests.conftest import PayFunction
-from tests.helpers import count, recording_events
+from tests.helpers import count, deliver_concurrently, recording_events
 
 
 def refund_of(reference: str, amount: int, refund_id: str = "re_dashboard") -> RefundObservation:
@@ -261,31 +259,7 @@ def test_concurrent_copies_of_one_event_are_applied_once_and_answered_duplicate(
     outcome = pay()
     fake_processor.complete(outcome.attempt_id, ChargeStatus.SUCCEEDED)
     copies = 4
-    answered: list[str] = []
-    all_answered = threading.Event()
-    lock = threading.Lock()
-
-    # A platform's listener that takes its time: the first copy is still being applied
-    # (its claim held) while the others arrive.
-    def slow_listener(sender: Any, **kwargs: Any) -> None:
-        all_answered.wait(10)
-
-    def deliver_copy() -> None:
-        result = deliver(app, "evt_settled", succeeded(outcome))
-        with lock:
-            answered.append(result)
-            if len([a for a in answered if a == "duplicate"]) == copies - 1:
-                all_answered.set()
-
-    signals.payment_completed.connect(slow_listener, weak=False)
-    try:
-        threads = [threading.Thread(target=deliver_copy) for _ in range(copies)]
-        for thread in threads:
-            thread.start()
-        for thread in threads:
-            thread.join(30)
-    finally:
-        signals.payment_completed.disconnect(slow_listener)
+    answered = deliver_concurrently(copies, lambda: deliver(app, "evt_settled", succeeded(outcome)))
     assert sorted(answered) == ["applied"] + ["duplicate"] * (copies - 1)
     assert count(app, Payment, status="succeeded") == 1
     assert count(app, WebhookEvent) == 1

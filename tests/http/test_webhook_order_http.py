@@ -28,13 +28,12 @@ from houdini_pay import (
     RefundObservation,
     RefundResult,
     SupporterRecord,
-    signals,
 )
 from houdini_pay.api import ApiSettings, create_api
 from houdini_pay.errors import WebhookVerificationError
 from houdini_pay.models import Payment, WebhookEvent
 from houdini_pay.testing import FakeProcessor
-from tests.helpers import count
+from tests.helpers import count, deliver_concurrently
 from tests.http.conftest import Tenant
 from tests.http.served import free_port
 from tests.http.test_payments_http import pay
@@ -137,33 +136,14 @@ def test_concurrent_http_copies_of_one_event_answer_applied_once(
     body = fake_processor.webhook("evt_1", outcome.attempt_id, ChargeStatus.SUCCEEDED)
     headers = {"X-Fake-Signature": fake_processor.sign(body), "Content-Type": "application/json"}
     copies = 3
-    answers: list[str] = []
-    lock = threading.Lock()
-    others_answered = threading.Event()
+    with uvicorn_serving(app) as base_url, httpx2.Client(base_url=base_url, timeout=30) as client:
 
-    # A slow listener of the platform keeps the first copy's claim held while the rest come.
-    def slow_listener(sender: Any, **kwargs: Any) -> None:
-        others_answered.wait(10)
-
-    def post(base_url: str) -> None:
-        with httpx2.Client(base_url=base_url, timeout=30) as client:
+        def post() -> str:
             response = client.post("/webhooks/fake", content=body, headers=headers)
-        assert response.status_code == 200, response.text
-        with lock:
-            answers.append(response.json()["events"][0]["result"])
-            if answers.count("duplicate") == copies - 1:
-                others_answered.set()
+            assert response.status_code == 200, response.text
+            return str(response.json()["events"][0]["result"])
 
-    signals.payment_completed.connect(slow_listener, weak=False)
-    try:
-        with uvicorn_serving(app) as base_url:
-            threads = [threading.Thread(target=post, args=(base_url,)) for _ in range(copies)]
-            for thread in threads:
-                thread.start()
-            for thread in threads:
-                thread.join(30)
-    finally:
-        signals.payment_completed.disconnect(slow_listener)
+        answers = deliver_concurrently(copies, post)
     assert sorted(answers) == ["applied"] + ["duplicate"] * (copies - 1)
     assert count(app, Payment, status="succeeded") == 1
     assert count(app, WebhookEvent) == 1

@@ -159,6 +159,10 @@ class StripeEvents:
                 f"Stripe could not be reached to confirm event {event.get('id')}; "
                 "it will be delivered again"
             ) from exc
+        except (KeyError, TypeError, ValueError) as exc:
+            raise WebhookVerificationError(
+                f"event {event.get('id')} does not carry the object Stripe sends"
+            ) from exc
 
     def _observe(self, event_type: str, obj: dict[str, Any], account: str | None) -> list[object]:
         if event_type in _INTENT_EVENTS:

@@ -26,6 +26,7 @@ from houdini_pay_stripe.testing import (
 )
 
 from houdini_pay import HoudiniPay, NonprofitRecord, OutcomeStatus, PaymentOutcome, PaymentRecord
+from houdini_pay.errors import WebhookVerificationError
 from houdini_pay.models import Payment, WebhookEvent
 from plugins.stripe.tests.conftest import (
     THREE_D_SECURE,
@@ -171,8 +172,6 @@ def test_a_delivery_signed_too_far_in_the_future_is_refused(
     _, intent = authenticated
     event = stripe_event("payment_intent.succeeded", intent.to_dict())
     body, headers = signed_webhook(event, WEBHOOK_SECRET, timestamp=int(time.time()) + 600)
-    from houdini_pay.errors import WebhookVerificationError
-
     with pytest.raises(WebhookVerificationError) as refused:
         app.handle_webhook("stripe", headers, body)
     assert "in the future" in refused.value.message
@@ -180,3 +179,14 @@ def test_a_delivery_signed_too_far_in_the_future_is_refused(
     # Within the tolerance, a sender's clock a little ahead is fine.
     body, headers = signed_webhook(event, WEBHOOK_SECRET, timestamp=int(time.time()) + 60)
     assert app.handle_webhook("stripe", headers, body).events[0]["result"] == "applied"
+
+
+def test_an_event_without_the_object_stripe_sends_is_refused_and_kept_for_a_retry(
+    app: HoudiniPay,
+) -> None:
+    event = stripe_event("payment_intent.succeeded", {"object": "payment_intent"})
+    body, headers = signed_webhook(event, WEBHOOK_SECRET)
+    with pytest.raises(WebhookVerificationError) as refused:
+        app.handle_webhook("stripe", headers, body)
+    assert "does not carry the object" in refused.value.message
+    assert count(app, WebhookEvent, event_id=event["id"], claimed_at=None, applied_at=None) == 1
