@@ -8,14 +8,15 @@ its holds and announces ``payment_failed`` after the commit.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import Connection
+from sqlalchemy import Connection, and_, bindparam, or_, update
 from sqlalchemy.orm import Session
 
 from houdini_pay import inventory, outbox, signals
 from houdini_pay.db import statements as sql
-from houdini_pay.errors import InvalidTransition
+from houdini_pay.errors import InvalidRequest, InvalidTransition
 from houdini_pay.models import Nonprofit, Payment, PaymentAttempt, Supporter
 from houdini_pay.payment import ErrorInfo, OutcomeStatus, PaymentOutcome, PaymentRequest
 from houdini_pay.payment_types import PaymentContext
@@ -34,20 +35,29 @@ if TYPE_CHECKING:
     from houdini_pay.app import HoudiniPay
 
 __all__ = [
+    "EXPIRED",
     "REVERSAL_PENDING",
     "expect_pending_approval",
     "fail",
     "lock_attempt",
+    "mark_expiring",
     "move_attempt",
     "move_payment",
     "not_pending_approval",
     "outcome_of",
     "payment_context",
     "payment_values",
+    "reference_recorder",
 ]
 
 REVERSAL_PENDING = "reversal_pending"
 """Error code reported while an attempt's charge is being (or must still be) given back."""
+
+EXPIRED = ErrorInfo(
+    "expired",
+    "the supporter did not complete the payment in time (3-D Secure); it was cancelled",
+)
+"""The error of a ``requires_action`` attempt abandoned past ``requires_action_expiry``."""
 
 
 def outcome_of(connection: Connection, attempt: Any, *, replayed: bool = False) -> PaymentOutcome:
@@ -102,6 +112,63 @@ def expect_pending_approval(session: Session, attempt: Any, payment_id: str) -> 
     payment = session.get_one(Payment, payment_id, populate_existing=True)
     if payment.status != PaymentStatus.PENDING_APPROVAL:
         raise not_pending_approval(payment)
+
+
+_RECORD_REFERENCE = (
+    update(PaymentAttempt)
+    .where(
+        PaymentAttempt.id == bindparam("attempt_id"),
+        or_(
+            PaymentAttempt.processor_reference == bindparam("reference"),
+            and_(
+                PaymentAttempt.processor_reference.is_(None),
+                PaymentAttempt.state == AttemptState.CHARGING.value,
+            ),
+        ),
+    )
+    .values(processor_reference=bindparam("reference"))
+)
+
+
+def reference_recorder(app: HoudiniPay, attempt_id: str) -> Callable[[str], None]:
+    """The ``ChargeRequest.record_reference`` of a charging attempt.
+
+    It commits the processor's reference on the attempt, so reconciliation can ask the
+    processor for that very charge even if the process dies right after. Recording the
+    same reference again (a retried call) is fine; recording one on an attempt no longer
+    charging, or another reference, raises ``InvalidTransition`` (code
+    ``attempt_not_charging``) and the processor must then move no money.
+    """
+
+    def record(reference: str) -> None:
+        if not isinstance(reference, str) or not 1 <= len(reference) <= 255:
+            raise InvalidRequest("a processor reference is 1 to 255 characters")
+        with app.unit_of_work() as uow:
+            recorded = uow.connection.execute(
+                _RECORD_REFERENCE, {"attempt_id": attempt_id, "reference": reference}
+            ).rowcount
+        if recorded != 1:
+            raise InvalidTransition(
+                f"attempt {attempt_id!r} is no longer charging; its charge must not go ahead",
+                code="attempt_not_charging",
+            )
+
+    return record
+
+
+def mark_expiring(app: HoudiniPay, attempt_id: str) -> bool:
+    """Note on a ``requires_action`` attempt that it is being expired; False if it moved on.
+
+    Set before the processor is asked to cancel, so whichever reports the cancellation
+    first (the cancel's answer or the processor's webhook) fails the attempt as
+    ``expired``.
+    """
+    with app.unit_of_work() as uow:
+        attempt = lock_attempt(uow.session, attempt_id)
+        if attempt.state != AttemptState.REQUIRES_ACTION:
+            return False
+        attempt.error_code, attempt.error_message = EXPIRED.code, EXPIRED.message
+    return True
 
 
 def lock_attempt(session: Session, attempt_id: str) -> PaymentAttempt:
@@ -193,6 +260,8 @@ def fail(
             expect_pending_approval(session, attempt, expect_payment_id)
         if AttemptState(attempt.state).is_terminal:
             return outcome_of(session.connection(), attempt, replayed=True)
+        if attempt.state == AttemptState.REQUIRES_ACTION and attempt.error_code == EXPIRED.code:
+            error = EXPIRED  # the processor reports the cancellation reconcile asked for
         move_attempt(app, attempt, final_state)
         attempt.reversal_pending = False
         attempt.error_code, attempt.error_message = error.code, error.message

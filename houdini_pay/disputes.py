@@ -40,6 +40,7 @@ from houdini_pay.models import Dispute, Payment
 from houdini_pay.queries import lock_payment_by_reference
 from houdini_pay.records import PaymentRecord, _Record
 from houdini_pay.states import PAYMENT_TRANSITIONS, PaymentKind, PaymentStatus, transition
+from houdini_pay.waiting_events import Waiting, awaiting
 
 if TYPE_CHECKING:
     import datetime as dt
@@ -161,10 +162,15 @@ class _Changes:
         self.uow.after_commit(lambda: signals.send(signal, app, **records))
 
 
-def apply_dispute(app: HoudiniPay, processor_symbol: str, observation: DisputeObservation) -> bool:
+def apply_dispute(
+    app: HoudiniPay, processor_symbol: str, observation: DisputeObservation
+) -> bool | Waiting:
     """Bring the records up to the observed state; False if the payment is not ours.
 
-    Registered as the webhook applier of :class:`DisputeObservation`.
+    A dispute of a charge whose attempt is still open (reported before the charge's
+    success) answers :class:`~houdini_pay.waiting_events.Waiting`: the webhook keeps it
+    until the payment is recorded. Registered as the webhook applier of
+    :class:`DisputeObservation`.
     """
     with app.unit_of_work() as uow:
         session = uow.session
@@ -172,6 +178,9 @@ def apply_dispute(app: HoudiniPay, processor_symbol: str, observation: DisputeOb
             session, processor_symbol, observation.payment_reference, _DISPUTABLE_KINDS
         )
         if payment is None:
+            waiting = awaiting(session, processor_symbol, observation.payment_reference)
+            if waiting is not None:
+                return waiting
             log.info(
                 "dispute %s concerns %s, which is not a payment of %s",
                 observation.reference,

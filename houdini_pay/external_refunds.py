@@ -24,6 +24,7 @@ from houdini_pay.processors import RefundObservation, RefundStatus
 from houdini_pay.queries import lock_payment_by_reference
 from houdini_pay.refunds import OPERATION_REFUND, new_refund_attempt, record_refund
 from houdini_pay.states import PaymentKind
+from houdini_pay.waiting_events import Waiting, awaiting
 
 if TYPE_CHECKING:
     from houdini_pay.app import HoudiniPay
@@ -39,11 +40,14 @@ _EXTERNAL_REASON = "refunded outside houdini-pay"
 
 def record_external_refund(
     app: HoudiniPay, processor_symbol: str, observation: RefundObservation
-) -> bool:
+) -> bool | Waiting:
     """Record a succeeded refund houdini-pay did not start; False if the charge is not ours.
 
-    Refunds that are pending or failed at the processor are not recorded: no money moved
-    yet, and the processor reports them again when they succeed.
+    A refund of a charge whose attempt is still open (the refund was reported before the
+    charge's success) is not dropped: :class:`~houdini_pay.waiting_events.Waiting` tells
+    the webhook to keep it until the payment is recorded. Refunds that are pending or
+    failed at the processor are not recorded: no money moved yet, and the processor
+    reports them again when they succeed.
     """
     result = observation.result
     amount = observation.amount
@@ -59,7 +63,7 @@ def record_external_refund(
                 session, processor_symbol, observation.payment_reference, _REFUNDABLE_KINDS
             )
             if payment is None:
-                return False
+                return awaiting(session, processor_symbol, observation.payment_reference) or False
             if _already_recorded(session, payment, key, result.reference):
                 return True
             attempt = new_refund_attempt(

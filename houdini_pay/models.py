@@ -285,11 +285,20 @@ class Reservation(Base):
 
 
 class WebhookEvent(Base):
-    """A processor event received once; the unique key makes each apply exactly once."""
+    """A processor event received once; the unique key makes each apply exactly once.
+
+    ``claimed_at`` is when a delivery started applying it (NULL: nobody is); a claim older
+    than ``Settings.webhook_claim_timeout`` was abandoned by a crash and may be taken over.
+    An event about a payment houdini-pay has not recorded yet waits: ``waiting_for`` holds
+    the processor's reference of that payment and ``waiting_observations`` what is still to
+    apply once it is recorded (see :mod:`houdini_pay.waiting_events`).
+    """
 
     __tablename__ = "webhook_events"
     __table_args__ = (
         UniqueConstraint("processor", "event_id", name="uq_webhook_events_processor_event_id"),
+        # Recording a payment looks for the events waiting for it.
+        Index("ix_webhook_events_waiting_for", "processor", "waiting_for"),
     )
 
     id: Mapped[str] = mapped_column(ID, primary_key=True)
@@ -298,6 +307,9 @@ class WebhookEvent(Base):
     event_type: Mapped[str] = mapped_column(String(100))
     received_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
     applied_at: Mapped[dt.datetime | None]
+    claimed_at: Mapped[dt.datetime | None]
+    waiting_for: Mapped[str | None] = mapped_column(String(255))
+    waiting_observations: Mapped[dict[str, Any] | None]
 
 
 class OutboxEvent(Base):

@@ -28,6 +28,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from houdini_pay import inventory, settlement, signals, text
+from houdini_pay.attempts import reference_recorder
 from houdini_pay.db import statements as sql
 from houdini_pay.db.unit_of_work import UnitOfWork
 from houdini_pay.directory import load_scoped
@@ -235,6 +236,7 @@ def _validate(
         description=payment_type.describe(context),
         supporter_email=supporter.email,
         metadata={"nonprofit_id": nonprofit.id},
+        record_reference=reference_recorder(app, attempt_id),
     )
     processor.validate_request(charge)
     return _Prepared(request, context, processor, payment_type, charge)

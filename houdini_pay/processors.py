@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import abc
 import enum
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, ClassVar, Literal, get_args
 from urllib.parse import urlsplit
@@ -68,12 +68,15 @@ class Capability(enum.StrEnum):
     """The processor pays the nonprofit out (balance and payout pages)."""
     MANUAL_APPROVAL = "manual_approval"
     """Charges may end ``pending`` with ``approval_required`` until staff approve them."""
+    CANCEL = "cancel"
+    """``cancel_charge()`` cancels a charge still waiting for the supporter (3-D Secure)."""
 
 
 _CAPABILITY_METHODS: Mapping[Capability, tuple[str, ...]] = {
     Capability.REFUNDS: ("refund",),
     Capability.LOOKUP: ("lookup_charge", "lookup_refund"),
     Capability.WEBHOOKS: ("parse_webhook",),
+    Capability.CANCEL: ("cancel_charge",),
 }
 
 
@@ -182,6 +185,14 @@ class ChargeRequest:
         off_session: True when the supporter is not present (a recurring charge).
         processor_data: what ``Processor.prepare_charge`` loaded from the plugin's tables.
         metadata: short strings to attach to the processor's record of the charge.
+        record_reference: when the pipeline charges, a function that durably records the
+            processor's id of the charge on the attempt (committed before it returns). A
+            processor whose charge takes two steps calls it between them: it creates the
+            charge unconfirmed (nothing can move yet), records its id, then confirms it.
+            ``lookup_charge`` then gets the id as ``request.reference`` whatever happens
+            after, and a charge with no id recorded was never confirmed. It raises if the
+            attempt no longer takes one (reconcile settled it meanwhile): then move no
+            money. ``None`` outside the pipeline (a retried or replayed call).
     """
 
     attempt_id: str
@@ -197,6 +208,7 @@ class ChargeRequest:
     supporter_email: str | None = None
     processor_data: Mapping[str, Any] = field(default_factory=dict)
     metadata: Mapping[str, str] = field(default_factory=dict)
+    record_reference: Callable[[str], None] | None = field(default=None, compare=False, repr=False)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -475,6 +487,21 @@ class Processor(abc.ABC):
     def lookup_refund(self, request: LookupRequest) -> RefundResult | None:
         """Find a refund by its idempotency key (capability ``lookup``); None if never made."""
         raise CapabilityNotSupported(f"processor {self.symbol!r} cannot look up refunds")
+
+    def cancel_charge(self, request: LookupRequest) -> ChargeResult:
+        """Cancel a charge still waiting for the supporter (capability ``cancel``).
+
+        ``houdini-pay reconcile`` calls it for a ``requires_action`` attempt older than
+        ``Settings.requires_action_expiry``; ``request`` is as for ``lookup_charge``.
+        Return where the charge stands once the processor has answered: ``failed`` only
+        when it can no longer move money (cancelled, or never made); ``succeeded`` or
+        ``pending`` when the supporter completed it meanwhile and it could not be
+        cancelled (the core then records the payment); ``unknown`` when the processor did
+        not answer (the core asks again next time). Without the capability, the core
+        expires the attempt on its own; a success the processor reports later is given
+        back.
+        """
+        raise CapabilityNotSupported(f"processor {self.symbol!r} cannot cancel charges")
 
     def parse_webhook(self, headers: Mapping[str, str], body: bytes) -> Sequence[ProcessorEvent]:
         """Verify a webhook on its raw body and translate it (capability ``webhooks``).

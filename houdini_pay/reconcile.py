@@ -4,11 +4,17 @@ An attempt needs reconciling when its outcome is ``unknown`` (a timeout, a crash
 reversal that did not go through), when it has been ``started`` or ``charging`` for longer
 than ``reconcile_after`` (the process died mid-run), or when it has waited ``pending`` /
 ``requires_action`` that long on a processor that can be asked (a webhook went missing).
+A ``requires_action`` attempt older than ``requires_action_expiry`` was abandoned by the
+supporter: it is cancelled at the processor (capability ``cancel``), its holds released,
+and it fails as ``expired``; if the supporter completed it meanwhile, it is recorded.
 
 Each is settled through the same code as the pipeline: a charge the processor confirms is
 finalized (or given back if it cannot be), one it never saw is failed and its holds
 released. After ``reconcile_max_tries`` unanswered lookups an attempt is listed for a
 person and ``attempt_needs_attention`` fires.
+
+Processor events kept because the payment they concern was not recorded yet are applied
+too (see :mod:`houdini_pay.waiting_events`).
 """
 
 from __future__ import annotations
@@ -19,7 +25,8 @@ from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import and_, or_, select
 
-from houdini_pay import settlement, signals
+from houdini_pay import settlement, signals, webhooks
+from houdini_pay.attempts import EXPIRED, fail, mark_expiring
 from houdini_pay.models import Payment, PaymentAttempt
 from houdini_pay.payment import ErrorInfo
 from houdini_pay.pipeline import stored_charge_request
@@ -53,19 +60,29 @@ class ReconcileReport:
             "from", "to"}``.
         unchanged: attempts the processor still reports as waiting.
         unresolved: attempts a person must look at, each with a ``reason``.
+        events: processor events that waited for a payment not recorded yet, each
+            ``{"id", "type", "processor", "result"}``: ``applied``, ``ignored`` (its charge
+            ended without a payment) or ``pending`` (still waiting).
     """
 
     settled: list[dict[str, Any]] = field(default_factory=list)
     unchanged: list[dict[str, Any]] = field(default_factory=list)
     unresolved: list[dict[str, Any]] = field(default_factory=list)
+    events: list[dict[str, str]] = field(default_factory=list)
 
     def to_dict(self) -> dict[str, Any]:
         """The report as ``reconcile --json`` prints it."""
-        return {"settled": self.settled, "unchanged": self.unchanged, "unresolved": self.unresolved}
+        return {
+            "settled": self.settled,
+            "unchanged": self.unchanged,
+            "unresolved": self.unresolved,
+            "events": self.events,
+        }
 
 
 def _candidates(app: HoudiniPay, limit: int | None) -> list[AttemptRecord]:
     stale_before = app.clock() - app.settings.reconcile_after
+    expired_before = app.clock() - app.settings.requires_action_expiry
     lookup_processors = [
         symbol
         for symbol, processor in app.registry.processors.items()
@@ -91,6 +108,10 @@ def _candidates(app: HoudiniPay, limit: int | None) -> list[AttemptRecord]:
                     PaymentAttempt.updated_at < stale_before,
                     PaymentAttempt.processor.in_(lookup_processors),
                 ),
+                and_(
+                    PaymentAttempt.state == AttemptState.REQUIRES_ACTION.value,
+                    PaymentAttempt.created_at < expired_before,
+                ),
             )
         )
         .order_by(PaymentAttempt.created_at)
@@ -110,6 +131,10 @@ def reconcile(app: HoudiniPay, *, limit: int | None = None) -> ReconcileReport:
         except Exception as exc:
             log.exception("reconciling attempt %s failed", attempt.id)
             _unanswered(app, attempt, report, f"reconciliation raised {type(exc).__name__}: {exc}")
+    # Events kept for a payment not recorded yet: those whose payment is now recorded (and
+    # whose application after it failed) are applied, those whose charge ended without one
+    # are let go.
+    report.events = webhooks.apply_waiting(app)
     return report
 
 
@@ -172,6 +197,9 @@ def _reconcile_one(app: HoudiniPay, attempt: AttemptRecord, report: ReconcileRep
         )
         _settled(app, attempt, report)
         return
+    if attempt.state == AttemptState.REQUIRES_ACTION and _expired(app, attempt):
+        _expire(app, processor, attempt, report)
+        return
     if Capability.LOOKUP not in processor.capabilities:
         _unanswered(
             app,
@@ -199,19 +227,59 @@ def _reconcile_one(app: HoudiniPay, attempt: AttemptRecord, report: ReconcileRep
     _settled(app, attempt, report)
 
 
+def _charge_lookup_request(app: HoudiniPay, attempt: AttemptRecord) -> LookupRequest:
+    with app.session() as session:
+        stored = stored_charge_request(session, session.get_one(PaymentAttempt, attempt.id))
+    return replace(_lookup_request(attempt, attempt.id), stored_request=stored)
+
+
 def _lookup_charge(
     app: HoudiniPay, processor: Processor, attempt: AttemptRecord
 ) -> ChargeResult | None:
-    with app.session() as session:
-        stored = stored_charge_request(session, session.get_one(PaymentAttempt, attempt.id))
-    request = replace(_lookup_request(attempt, attempt.id), stored_request=stored)
     try:
-        result: object = processor.lookup_charge(request)
+        result: object = processor.lookup_charge(_charge_lookup_request(app, attempt))
     except Exception as exc:
         return ChargeResult.unknown(f"lookup raised {type(exc).__name__}: {exc}")
     if result is not None and not isinstance(result, ChargeResult):
         return ChargeResult.unknown("lookup returned no ChargeResult")
     return result
+
+
+def _expired(app: HoudiniPay, attempt: AttemptRecord) -> bool:
+    return attempt.created_at < app.clock() - app.settings.requires_action_expiry
+
+
+def _expire(
+    app: HoudiniPay, processor: Processor, attempt: AttemptRecord, report: ReconcileReport
+) -> None:
+    """Cancel a charge the supporter abandoned at 3-D Secure, and fail it as ``expired``.
+
+    The processor cancels first, so the supporter can no longer complete it; if they did
+    meanwhile, the cancel fails and the charge it reports is recorded like any other.
+    A processor that cannot cancel has the attempt expired here alone: a success it
+    reports later is given back (see :mod:`houdini_pay.settlement`).
+    """
+    if Capability.CANCEL not in processor.capabilities:
+        settlement.fail_attempt(app, attempt.id, EXPIRED)
+        _settled(app, attempt, report)
+        return
+    if not mark_expiring(app, attempt.id):
+        return  # settled meanwhile (a webhook)
+    try:
+        result: object = processor.cancel_charge(_charge_lookup_request(app, attempt))
+    except Exception as exc:
+        result = ChargeResult.unknown(f"cancelling raised {type(exc).__name__}: {exc}")
+    if not isinstance(result, ChargeResult):
+        result = ChargeResult.unknown("cancel_charge returned no ChargeResult")
+    if result.status is ChargeStatus.FAILED:
+        fail(app, attempt.id, EXPIRED, result)
+    elif result.status in (ChargeStatus.SUCCEEDED, ChargeStatus.PENDING):
+        settlement.settle(app, attempt.id, result)
+    else:
+        why = result.message or f"the processor still reports {result.status.value}"
+        _unanswered(app, attempt, report, f"the abandoned payment could not be cancelled: {why}")
+        return
+    _settled(app, attempt, report)
 
 
 def _reconcile_refund(

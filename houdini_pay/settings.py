@@ -38,6 +38,13 @@ class Settings:
             ``reconcile`` treats it as stuck (``HOUDINI_PAY_RECONCILE_AFTER_MINUTES``, 10).
         reconcile_max_tries: lookups of one attempt before it is handed to a person
             (``HOUDINI_PAY_RECONCILE_MAX_TRIES``, default 5).
+        requires_action_expiry: how long a payment may wait for the supporter to act
+            (3-D Secure) before ``reconcile`` cancels it at the processor and fails it as
+            ``expired`` (``HOUDINI_PAY_REQUIRES_ACTION_EXPIRY_MINUTES``, default 60).
+        webhook_claim_timeout: how long a delivery applying a webhook event may take before
+            its claim counts as abandoned (a crash) and another delivery applies the event
+            again; until then copies of the event answer ``duplicate``
+            (``HOUDINI_PAY_WEBHOOK_CLAIM_TIMEOUT_MINUTES``, default 5).
         environ: the environment, for plugins reading their own variables.
     """
 
@@ -45,6 +52,8 @@ class Settings:
     hold_for: dt.timedelta = dt.timedelta(minutes=15)
     reconcile_after: dt.timedelta = dt.timedelta(minutes=10)
     reconcile_max_tries: int = 5
+    requires_action_expiry: dt.timedelta = dt.timedelta(minutes=60)
+    webhook_claim_timeout: dt.timedelta = dt.timedelta(minutes=5)
     environ: Mapping[str, str] = field(default_factory=dict, repr=False)
 
     @classmethod
@@ -63,6 +72,8 @@ class Settings:
             hold_for=_minutes(env, "HOUDINI_PAY_HOLD_MINUTES", 15),
             reconcile_after=_minutes(env, "HOUDINI_PAY_RECONCILE_AFTER_MINUTES", 10),
             reconcile_max_tries=tries,
+            requires_action_expiry=_minutes(env, "HOUDINI_PAY_REQUIRES_ACTION_EXPIRY_MINUTES", 60),
+            webhook_claim_timeout=_minutes(env, "HOUDINI_PAY_WEBHOOK_CLAIM_TIMEOUT_MINUTES", 5),
             environ=env,
         )
         overrides = {k: v for k, v in overrides.items() if v is not None}

@@ -39,6 +39,7 @@ from houdini_pay.processors import ChargeResult, ChargeStatus
 from houdini_pay.records import AttemptRecord, PaymentRecord
 from houdini_pay.reversals import REVERSAL_SUFFIX, REVERSED_ERROR, call_refund, reverse
 from houdini_pay.states import ATTEMPT_TRANSITIONS, AttemptState, PaymentStatus, transition
+from houdini_pay.waiting_events import has_waiting
 
 if TYPE_CHECKING:
     from houdini_pay.app import HoudiniPay
@@ -240,7 +241,21 @@ def _record_success(
                 signals.payment_completed, app, payment=record, attempt=attempt_record
             )
         )
+    reference = record.processor_reference
+    if has_waiting(uow.connection, attempt.processor, reference):
+        # A refund or dispute reported before this success: apply it now (after the
+        # payment_completed it follows). The attempt's row lock makes this see any event
+        # held for it; see houdini_pay.waiting_events.
+        processor = attempt.processor
+        uow.after_commit(lambda: _apply_waiting(app, processor, reference))
     return PaymentOutcome(status=OutcomeStatus.SUCCEEDED, attempt_id=attempt.id, payment=record)
+
+
+def _apply_waiting(app: HoudiniPay, processor: str, reference: str | None) -> None:
+    # Imported here: the webhooks module settles attempts through this one.
+    from houdini_pay.webhooks import apply_waiting
+
+    apply_waiting(app, processor, reference)
 
 
 # -- waiting -------------------------------------------------------------------------------

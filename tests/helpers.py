@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import threading
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any
 
@@ -53,3 +54,37 @@ def recording_events() -> Iterator[EventLog]:
     finally:
         for signal, receiver in receivers:
             signal.disconnect(receiver)
+
+
+def deliver_concurrently(copies: int, deliver: Callable[[], str]) -> list[str]:
+    """Run ``deliver`` (one delivery of a webhook event) in ``copies`` threads at once.
+
+    The copy that applies the event finalizes a payment; a slow ``payment_completed``
+    listener of the platform keeps that copy's claim held until every other copy has been
+    answered ``duplicate`` (or 10 s passed), so the others truly arrive while it is being
+    applied. Returns the answers.
+    """
+    answers: list[str] = []
+    lock = threading.Lock()
+    others_answered = threading.Event()
+
+    def slow_listener(sender: Any, **kwargs: Any) -> None:
+        others_answered.wait(10)
+
+    def one_copy() -> None:
+        answer = deliver()
+        with lock:
+            answers.append(answer)
+            if answers.count("duplicate") == copies - 1:
+                others_answered.set()
+
+    signals.payment_completed.connect(slow_listener, weak=False)
+    try:
+        threads = [threading.Thread(target=one_copy) for _ in range(copies)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(30)
+    finally:
+        signals.payment_completed.disconnect(slow_listener)
+    return answers

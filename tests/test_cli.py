@@ -157,7 +157,12 @@ def _walk_through(cli: Cli) -> None:
     assert [p["amount"] for p in refunds] == [-1500]
     shown = cli.json("payments", "show", first["payment"]["id"])
     assert shown["amount_refunded"] == 1500
-    assert cli.json("reconcile") == {"settled": [], "unchanged": [], "unresolved": []}
+    assert cli.json("reconcile") == {
+        "settled": [],
+        "unchanged": [],
+        "unresolved": [],
+        "events": [],
+    }
 
     cli.run("nonprofits", "disable", nonprofit["id"], "--payment-type", "donation")
     disabled = cli.run(

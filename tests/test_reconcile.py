@@ -3,10 +3,19 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 
 import pytest
 
-from houdini_pay import ChargeResult, HoudiniPay, OutcomeStatus, settlement
+from houdini_pay import (
+    ChargeRequest,
+    ChargeResult,
+    HoudiniPay,
+    LookupRequest,
+    OutcomeStatus,
+    settlement,
+)
+from houdini_pay.errors import InvalidTransition
 from houdini_pay.models import Payment, PaymentAttempt
 from houdini_pay.testing import FakeProcessor
 from tests.conftest import PayFunction
@@ -174,3 +183,35 @@ def test_a_charge_that_surfaces_after_the_attempt_failed_is_given_back(
     assert [e["error_code"] for e in report.settled + report.unchanged] == ["late_success_reversed"]
     assert count(app, Payment) == 0
     assert fake_processor.ledger[outcome.attempt_id].refunded == 2500
+
+
+def test_a_reference_recorded_before_the_money_moved_is_what_reconcile_asks_for(
+    app: HoudiniPay, pay: PayFunction, fake_processor: FakeProcessor
+) -> None:
+    asked: list[LookupRequest] = []
+    recorders: list[Callable[[str], None]] = []
+
+    # A processor charging in two steps records its charge's id, then (a fault) the
+    # process dies before it can confirm.
+    def two_steps(request: ChargeRequest, *, idempotency_key: str) -> ChargeResult:
+        assert request.record_reference is not None
+        request.record_reference("ch_created_unconfirmed")
+        request.record_reference("ch_created_unconfirmed")  # a retry records it again
+        recorders.append(request.record_reference)
+        raise SystemError("the process died before confirming")
+
+    def lookup(request: LookupRequest) -> ChargeResult | None:
+        asked.append(request)
+        return None
+
+    fake_processor.charge = two_steps  # type: ignore[method-assign]
+    fake_processor.lookup_charge = lookup  # type: ignore[method-assign]
+    outcome = pay()
+    assert outcome.status is OutcomeStatus.UNKNOWN
+    report = app.reconcile()
+    assert [r.reference for r in asked] == ["ch_created_unconfirmed"]
+    assert [(e["to"], e["error_code"]) for e in report.settled] == [("failed", "not_charged")]
+    # The attempt is settled: a late second step may not record (nor move money) now.
+    with pytest.raises(InvalidTransition) as refused:
+        recorders[0]("ch_created_unconfirmed_again")
+    assert refused.value.code == "attempt_not_charging"

@@ -223,7 +223,11 @@ class WebhookEventResult(BaseModel):
 
     id: str
     type: str
-    result: Literal["applied", "duplicate", "ignored"]
+    result: Literal["applied", "duplicate", "ignored", "pending"] = Field(
+        description="applied; duplicate (another delivery applied it or is applying it); "
+        "ignored (nothing houdini-pay knows); pending (it concerns a payment not recorded "
+        "yet: kept, and applied once it is)"
+    )
 
 
 class WebhookReport(BaseModel):

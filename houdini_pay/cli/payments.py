@@ -233,17 +233,27 @@ def refund(
 @json_option
 @pass_app
 def reconcile(app: HoudiniPay, limit: int | None, as_json: bool) -> None:
-    """Settle stuck payments by asking their processors; list what needs a person."""
+    """Settle stuck payments by asking their processors; list what needs a person.
+
+    Also cancels payments abandoned at 3-D Secure (HOUDINI_PAY_REQUIRES_ACTION_EXPIRY_MINUTES)
+    and applies webhook events that waited for a payment to be recorded.
+    """
     report = app.reconcile(limit=limit)
     if as_json:
         print_json(report)
         return
     for entry in report.settled:
-        click.echo(f"settled     {entry['attempt_id']}  {entry['from']} -> {entry['to']}")
+        code = f" ({entry['error_code']})" if entry.get("error_code") else ""
+        click.echo(f"settled     {entry['attempt_id']}  {entry['from']} -> {entry['to']}{code}")
     for entry in report.unchanged:
         click.echo(f"waiting     {entry['attempt_id']}  {entry.get('reason', entry.get('to'))}")
     for entry in report.unresolved:
-        click.echo(f"NEEDS A PERSON  {entry['attempt_id']}  {entry['reason']}")
+        click.echo(
+            f"NEEDS A PERSON  {entry['attempt_id']}  {entry['processor']} {entry['operation']} "
+            f"{entry['state']} after {entry['tries']} tries: {entry['reason']}"
+        )
+    for event in report.events:
+        click.echo(f"event       {event['id']}  {event['type']}  {event['result']}")
     click.echo(
         f"{len(report.settled)} settled, {len(report.unchanged)} waiting, "
         f"{len(report.unresolved)} need a person"

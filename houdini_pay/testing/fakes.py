@@ -116,6 +116,7 @@ class FakeProcessor(Processor):
             Capability.WEBHOOKS,
             Capability.OFF_SESSION,
             Capability.MANUAL_APPROVAL,
+            Capability.CANCEL,
         }
     )
     source_types = ("fake_card",)
@@ -233,6 +234,23 @@ class FakeProcessor(Processor):
         return ChargeResult(
             status=entry.status, reference=entry.reference, fee=self._fee(entry.amount)
         )
+
+    def cancel_charge(self, request: LookupRequest) -> ChargeResult:
+        """Cancel a charge waiting for the supporter; one that went on is reported as is."""
+        self.calls.append(Call("cancel_charge", request.idempotency_key, None))
+        with self._lock:
+            entry = self.ledger.get(request.idempotency_key)
+            if entry is None:
+                return ChargeResult.failed("nothing was charged", decline_code="canceled")
+            if entry.status is ChargeStatus.REQUIRES_ACTION:
+                entry.status = ChargeStatus.FAILED
+            if entry.status is ChargeStatus.FAILED:
+                return ChargeResult.failed(
+                    "the charge was cancelled", decline_code="canceled", reference=entry.reference
+                )
+            return ChargeResult(
+                status=entry.status, reference=entry.reference, fee=self._fee(entry.amount)
+            )
 
     def lookup_refund(self, request: LookupRequest) -> RefundResult | None:
         """The refund made with the key, if any."""

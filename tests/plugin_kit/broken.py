@@ -100,6 +100,17 @@ class InventingLookupBank(BankTransferProcessor):
         return found or ChargeResult.succeeded(f"ch_{request.attempt_id}", fee=0)
 
 
+class FirstPageLookupBank(BankTransferProcessor):
+    """Looks a charge up in the first page (100) of the bank's charges, not by its key."""
+
+    def lookup_charge(self, request: LookupRequest) -> ChargeResult | None:
+        first_page = self.api.call("GET", "/v1/charges")["data"][:100]
+        for charge in first_page:
+            if charge["metadata"].get("attempt_id") == request.attempt_id:
+                return charge_result(charge)
+        return None
+
+
 class CentsEverywhereBank(BankTransferProcessor):
     """Converts every amount to cents, as if every currency had two decimals."""
 

@@ -21,6 +21,7 @@ from tests.plugin_kit.seats import SeatsHarness, SeatsPaymentType
         (broken.SignatureIgnoringBank, "webhooks", "accepted a webhook whose body was changed"),
         (broken.UndeclaredRefundsBank, "declarations", "implements refund() but does not declare"),
         (broken.InventingLookupBank, "lost_answers", "reported a charge the provider never made"),
+        (broken.FirstPageLookupBank, "lookup_among_many", "did not find a charge made after 101"),
         (broken.CentsEverywhereBank, "zero_decimal", "charged 50000 jpy on the provider's side"),
     ],
 )

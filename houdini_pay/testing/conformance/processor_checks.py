@@ -32,6 +32,7 @@ _METHODS = {
     Capability.REFUNDS: ("refund",),
     Capability.LOOKUP: ("lookup_charge", "lookup_refund"),
     Capability.WEBHOOKS: ("parse_webhook",),
+    Capability.CANCEL: ("cancel_charge",),
 }
 _DIGIT_RUN = re.compile(r"\d[\d -]{11,22}\d")
 
@@ -100,6 +101,8 @@ def check_declarations(trial: ProcessorTrial) -> None:
         undeclared.append((Capability.PARTIAL_REFUNDS, lambda: app.refund(payment.id, amount=1)))
     if Capability.LOOKUP not in capabilities:
         undeclared.append((Capability.LOOKUP, lambda: processor.lookup_charge(lookup)))
+    if Capability.CANCEL not in capabilities:
+        undeclared.append((Capability.CANCEL, lambda: processor.cancel_charge(lookup)))
     if Capability.WEBHOOKS not in capabilities:
         undeclared.append((Capability.WEBHOOKS, lambda: processor.parse_webhook({}, b"{}")))
         _expect_no_webhook_endpoint(trial, lambda: app.handle_webhook(trial.symbol, {}, b"{}"))

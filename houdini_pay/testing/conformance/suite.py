@@ -25,6 +25,8 @@ from typing import Any, ClassVar
 import pytest
 
 from houdini_pay.testing.conformance import (
+    expiry_checks,
+    lookup_checks,
     money_checks,
     payment_type_checks,
     processor_checks,
@@ -66,9 +68,11 @@ PROCESSOR_CHECKS = (
     Check("timeouts", processor_checks.check_timeouts),
     Check("idempotency", retry_checks.check_idempotency),
     Check("lost_answers", retry_checks.check_lost_answers),
+    Check("lookup_among_many", lookup_checks.check_lookup_among_many),
     Check("refunds", money_checks.check_refunds),
     Check("zero_decimal", money_checks.check_zero_decimal),
     Check("webhooks", webhook_checks.check_webhooks),
+    Check("expiry", expiry_checks.check_expiry),
 )
 """Every processor check, in the order :func:`run_conformance` runs them."""
 

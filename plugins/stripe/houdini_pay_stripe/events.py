@@ -1,13 +1,15 @@
 """Stripe webhooks: verify the signature, then turn the event into observations.
 
 Verification follows Stripe's scheme on the raw body (``Stripe-Signature``: an HMAC-SHA256
-of ``"{t}.{body}"`` with the endpoint's secret, and a timestamp no older than
-:data:`TOLERANCE_SECONDS`). Several secrets may be configured (the platform's endpoint and
-a Connect endpoint); a delivery verifies if any matches.
+of ``"{t}.{body}"`` with the endpoint's secret, and a timestamp no further than
+:data:`TOLERANCE_SECONDS` from now, in the past or in the future). Several secrets may be
+configured (the platform's endpoint and a Connect endpoint); a delivery verifies if any
+matches.
 
 Events are handled as Stripe recommends for out-of-order delivery: the event says *what*
 changed, and the object is fetched again from Stripe (on the event's Connect account) so the
-observation reports its current state:
+observation reports its current state. It is fetched only once the core has claimed the
+event, so a redelivered event costs no request:
 
 * ``payment_intent.succeeded``, ``.payment_failed``, ``.processing``, ``.requires_action``,
   ``.canceled`` → a :class:`~houdini_pay.ChargeObservation` of the intent's attempt (its
@@ -27,8 +29,8 @@ from __future__ import annotations
 import json
 import logging
 import time
-from collections.abc import Mapping
-from typing import Any
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any, overload
 
 import stripe
 
@@ -55,7 +57,8 @@ __all__ = ["TOLERANCE_SECONDS", "StripeEvents", "read_event_file"]
 log = logging.getLogger(__name__)
 
 TOLERANCE_SECONDS = 300
-"""How old a delivery's signed timestamp may be (Stripe's own default): replays are refused."""
+"""How far a delivery's signed timestamp may be from now, in the past (Stripe's own default)
+or in the future: replays are refused."""
 
 _DISPUTE_STATUSES = {
     "warning_needs_response": DisputeStatus.OPEN,
@@ -111,21 +114,34 @@ class StripeEvents:
             stripe.WebhookSignature.verify_header(payload, header, secret, TOLERANCE_SECONDS)
         except stripe.SignatureVerificationError:
             return False
-        return True
+        # The library refuses old timestamps only; one from the future would stay
+        # replayable for as long as it is ahead, so it is refused with the same tolerance.
+        timestamp = _timestamp(header)
+        return timestamp is not None and timestamp <= time.time() + TOLERANCE_SECONDS
 
     # -- translation --------------------------------------------------------------------
 
     def translate(self, event: Mapping[str, Any]) -> ProcessorEvent:
         """What the core should apply for one event (nothing for types it does not handle).
 
-        Raises ``ProcessorError`` when Stripe cannot be reached to read the object's
-        current state: the delivery should be retried later.
+        The object is read from Stripe only when the core reads the observations, which it
+        does once it has claimed the event: a redelivered event costs no request. Reading
+        raises ``ProcessorError`` when Stripe cannot be reached to read the object's current
+        state: the delivery should be retried later.
         """
+        event_type = str(event["type"])
+        return ProcessorEvent(
+            id=str(event["id"]),
+            type=event_type,
+            observations=_Fetched(lambda: self._observations(event)),
+        )
+
+    def _observations(self, event: Mapping[str, Any]) -> list[object]:
         event_type = str(event["type"])
         obj = as_dict(as_dict(event.get("data")).get("object"))
         account = event.get("account") if isinstance(event.get("account"), str) else None
         try:
-            observations = self._observe(event_type, obj, account)
+            return self._observe(event_type, obj, account)
         except stripe.InvalidRequestError as exc:
             if exc.http_status != 404:
                 raise ProcessorError(
@@ -133,7 +149,7 @@ class StripeEvents:
                 ) from exc
             # The object does not exist for this key (another account or mode): not ours.
             log.warning("ignoring Stripe event %s (%s): %s", event.get("id"), event_type, exc)
-            observations = []
+            return []
         except stripe.AuthenticationError:
             raise ConfigurationError(
                 f"Stripe refused the API key in {SECRET_KEY_ENV} while confirming a webhook"
@@ -143,7 +159,10 @@ class StripeEvents:
                 f"Stripe could not be reached to confirm event {event.get('id')}; "
                 "it will be delivered again"
             ) from exc
-        return ProcessorEvent(id=str(event["id"]), type=event_type, observations=observations)
+        except (KeyError, TypeError, ValueError) as exc:
+            raise WebhookVerificationError(
+                f"event {event.get('id')} does not carry the object Stripe sends"
+            ) from exc
 
     def _observe(self, event_type: str, obj: dict[str, Any], account: str | None) -> list[object]:
         if event_type in _INTENT_EVENTS:
@@ -239,15 +258,51 @@ class StripeEvents:
         )
 
 
-def _why_unverified(header: str) -> str:
-    """A reason that helps the operator and tells an attacker nothing new."""
+class _Fetched(Sequence[object]):
+    """Observations read from Stripe on first use, then kept."""
+
+    def __init__(self, read: Callable[[], list[object]]) -> None:
+        self._read = read
+        self._items: list[object] | None = None
+
+    def _all(self) -> list[object]:
+        if self._items is None:
+            self._items = self._read()
+        return self._items
+
+    @overload
+    def __getitem__(self, index: int) -> object: ...
+
+    @overload
+    def __getitem__(self, index: slice) -> Sequence[object]: ...
+
+    def __getitem__(self, index: int | slice) -> object | Sequence[object]:
+        return self._all()[index]
+
+    def __len__(self) -> int:
+        return len(self._all())
+
+
+def _timestamp(header: str) -> int | None:
+    """The signed timestamp ``t`` of a ``Stripe-Signature`` header (None if malformed)."""
     try:
         fields = dict(part.split("=", 1) for part in header.split(",") if "=" in part)
-        timestamp = int(fields["t"])
+        return int(fields["t"])
     except (KeyError, ValueError):
+        return None
+
+
+def _why_unverified(header: str) -> str:
+    """A reason that helps the operator and tells an attacker nothing new."""
+    timestamp = _timestamp(header)
+    if timestamp is None:
         return "the Stripe-Signature header is malformed"
     if timestamp < time.time() - TOLERANCE_SECONDS:
         return f"the webhook's signed timestamp is older than {TOLERANCE_SECONDS} seconds"
+    if timestamp > time.time() + TOLERANCE_SECONDS:
+        return (
+            f"the webhook's signed timestamp is more than {TOLERANCE_SECONDS} seconds in the future"
+        )
     return "the Stripe-Signature does not match the body and the webhook secret"
 
 

@@ -1,11 +1,17 @@
 """The ``stripe`` processor: card charges through PaymentIntents, refunds, lookups, webhooks.
 
-Every charge is one ``POST /v1/payment_intents`` with ``confirm=true``, the attempt's id as
-Stripe's idempotency key and in the intent's metadata (``attempt_id``), so a retried request
-never charges twice and reconciliation can find the intent again. On-session charges that
-need 3-D Secure come back ``requires_action`` with the client secret for Stripe.js; the
-webhook reports the outcome. Off-session charges (recurring runs) that need the supporter
-fail with the decline code ``authentication_required``.
+Every charge is one PaymentIntent made in two steps: created unconfirmed (nothing can move
+yet), its id recorded on the attempt (``ChargeRequest.record_reference``), then confirmed.
+Both requests carry idempotency keys made of the attempt's id, which is also in the
+intent's metadata (``attempt_id``), so a retried request never charges twice. Because the
+id is recorded before the money can move, reconciliation retrieves that very intent, a
+consistent answer, instead of searching Stripe (whose search is eventually consistent and
+whose lists would have to be read to the end): an attempt with no id recorded was never
+confirmed, and an intent recorded but never confirmed is cancelled before the attempt is
+failed. On-session charges that need 3-D Secure come back ``requires_action`` with the
+client secret for Stripe.js; the webhook reports the outcome. Off-session charges
+(recurring runs) that need the supporter fail with the decline code
+``authentication_required``.
 
 With a Connect account for the nonprofit, charges are direct charges on that account
 (``Stripe-Account``), with the platform's fee as ``application_fee_amount``; refunds give
@@ -20,12 +26,17 @@ from typing import Any
 
 import stripe
 from sqlalchemy.orm import Session
-from stripe.params import PaymentIntentCreateParams, RefundCreateParams
+from stripe.params import (
+    PaymentIntentConfirmParams,
+    PaymentIntentCreateParams,
+    RefundCreateParams,
+)
 
 from houdini_pay import (
     Capability,
     ChargeRequest,
     ChargeResult,
+    ChargeStatus,
     LookupRequest,
     MissingSetting,
     Processor,
@@ -47,7 +58,7 @@ from houdini_pay_stripe.results import (
     refund_result,
 )
 
-__all__ = ["StripeProcessor"]
+__all__ = ["RECORDED_BEFORE_CONFIRMING", "StripeProcessor"]
 
 log = logging.getLogger(__name__)
 
@@ -62,7 +73,11 @@ _UNKNOWN_ERRORS = (
 )
 """Errors after which Stripe may or may not have acted: never reported as failed."""
 
-_STATUS_PREFERENCE = ("succeeded", "processing", "requires_action")
+_CONFIRM_SUFFIX = ":confirm"
+"""Appended to the attempt's id: the idempotency key of the confirming request."""
+
+RECORDED_BEFORE_CONFIRMING = "recorded_before_confirming"
+"""Key of the charge's processor data: its intent's id was recorded before confirming."""
 
 
 class StripeProcessor(Processor):
@@ -79,6 +94,7 @@ class StripeProcessor(Processor):
             Capability.OFF_SESSION,
             Capability.LOOKUP,
             Capability.PAYOUTS,
+            Capability.CANCEL,
         }
     )
     source_types = ("stripe_payment_method",)
@@ -126,6 +142,8 @@ class StripeProcessor(Processor):
             "customer": method.customer_id,
             "payment_method": method.payment_method_id,
             "card": {"brand": method.brand, "last4": method.last4},
+            # Kept with the attempt: its intent's id is recorded before it is confirmed.
+            RECORDED_BEFORE_CONFIRMING: True,
         }
         if account is not None:
             data["stripe_account"] = account.account_id
@@ -135,30 +153,18 @@ class StripeProcessor(Processor):
         return data
 
     def charge(self, request: ChargeRequest, *, idempotency_key: str) -> ChargeResult:
-        """Create and confirm one PaymentIntent, keyed by the attempt."""
+        """Create the attempt's PaymentIntent, record its id, then confirm it."""
         data = request.processor_data
         account = data.get("stripe_account")
-        params: PaymentIntentCreateParams = {
-            "amount": request.amount,
-            "currency": request.currency.lower(),
-            "customer": data["customer"],
-            "payment_method": data["payment_method"],
-            # Cards only: no redirect-based method can come up, so no return_url is needed.
-            "allowed_payment_method_types": ["card"],
-            "capture_method": "automatic",
-            "confirm": True,
-            "metadata": self._metadata(request),
-            "expand": ["latest_charge.balance_transaction"],
-        }
-        if request.description:
-            params["description"] = request.description[:_METADATA_LIMIT]
-        if request.off_session:
-            params["off_session"] = True
-        if data.get("application_fee_amount"):
-            params["application_fee_amount"] = int(data["application_fee_amount"])
         try:
-            intent = self.api.client.v1.payment_intents.create(
-                params, options_for(account, idempotency_key=idempotency_key)
+            created = self._create(request, idempotency_key)
+            if request.record_reference is not None:
+                # Raises if the attempt no longer takes it: then nothing is confirmed.
+                request.record_reference(created.id)
+            intent = self.api.client.v1.payment_intents.confirm(
+                created.id,
+                self._confirm_params(request),
+                options_for(account, idempotency_key=f"{idempotency_key}{_CONFIRM_SUFFIX}"),
             )
         except stripe.CardError as exc:
             return card_failure(exc)
@@ -182,6 +188,34 @@ class StripeProcessor(Processor):
             off_session=request.off_session,
             card=data.get("card"),
         )
+
+    def _create(self, request: ChargeRequest, idempotency_key: str) -> stripe.PaymentIntent:
+        """The attempt's PaymentIntent, unconfirmed: it cannot move money yet."""
+        data = request.processor_data
+        params: PaymentIntentCreateParams = {
+            "amount": request.amount,
+            "currency": request.currency.lower(),
+            "customer": data["customer"],
+            "payment_method": data["payment_method"],
+            # Cards only: no redirect-based method can come up, so no return_url is needed.
+            "allowed_payment_method_types": ["card"],
+            "capture_method": "automatic",
+            "metadata": self._metadata(request),
+        }
+        if request.description:
+            params["description"] = request.description[:_METADATA_LIMIT]
+        if data.get("application_fee_amount"):
+            params["application_fee_amount"] = int(data["application_fee_amount"])
+        return self.api.client.v1.payment_intents.create(
+            params, options_for(data.get("stripe_account"), idempotency_key=idempotency_key)
+        )
+
+    @staticmethod
+    def _confirm_params(request: ChargeRequest) -> PaymentIntentConfirmParams:
+        params: PaymentIntentConfirmParams = {"expand": ["latest_charge.balance_transaction"]}
+        if request.off_session:
+            params["off_session"] = True
+        return params
 
     def _metadata(self, request: ChargeRequest) -> dict[str, str]:
         metadata = {
@@ -236,69 +270,112 @@ class StripeProcessor(Processor):
     # -- reconciliation -------------------------------------------------------------------
 
     def lookup_charge(self, request: LookupRequest) -> ChargeResult | None:
-        """Find the attempt's PaymentIntent by its reference or its ``attempt_id`` metadata."""
+        """The attempt's PaymentIntent as Stripe has it now; None if none was confirmed.
+
+        With the intent's id recorded (``request.reference``), it is retrieved: a
+        consistent answer. An intent recorded but never confirmed (the process stopped
+        between the two steps) is cancelled first, so nothing can confirm it later. With
+        no id recorded, an attempt made in two steps was never confirmed. An attempt made
+        before charges took two steps is looked for among every charge of the customer;
+        if it is not there, an intent that never reached a charge cannot be ruled out and
+        the answer is unknown, for a person to check.
+        """
         stored = request.stored_request
         data = stored.processor_data if stored else {}
         account = data.get("stripe_account")
-        client = self.api.client
-        expand = ["latest_charge.balance_transaction"]
         if request.reference and request.reference.startswith("pi_"):
-            intent = as_dict(
-                client.v1.payment_intents.retrieve(
-                    request.reference, params={"expand": expand}, options=options_for(account)
-                )
-            )
+            intent = self._retrieve(request.reference, account)
+            if intent.get("status") == "requires_confirmation":
+                return self._never_confirmed(intent, account)
+        elif data.get(RECORDED_BEFORE_CONFIRMING):
+            return None
         else:
-            found = self._find_intent(request.attempt_id, data.get("customer"), account)
+            found = self._find_intent(request, data.get("customer"), account)
             if found is None:
-                return None
+                return ChargeResult.unknown(
+                    "no charge of the customer on Stripe carries this attempt, but a payment "
+                    "made before houdini-pay recorded intents first may have stopped short of "
+                    "a charge; look for the attempt id in Stripe's dashboard"
+                )
             intent = found
         return intent_result(
-            client,
+            self.api.client,
             intent,
             stripe_account=account,
             off_session=stored.off_session if stored else False,
             card=data.get("card"),
         )
 
-    def _find_intent(
-        self, attempt_id: str, customer: str | None, account: str | None
-    ) -> dict[str, Any] | None:
+    def _retrieve(self, intent_id: str, account: str | None) -> dict[str, Any]:
+        return as_dict(
+            self.api.client.v1.payment_intents.retrieve(
+                intent_id,
+                params={"expand": ["latest_charge.balance_transaction"]},
+                options=options_for(account),
+            )
+        )
+
+    def _never_confirmed(self, intent: dict[str, Any], account: str | None) -> ChargeResult | None:
+        """Cancel an intent that was never confirmed: None once nothing can charge it."""
+        result = self._cancel(str(intent["id"]), account, off_session=False)
+        return None if result.status is ChargeStatus.FAILED else result
+
+    def cancel_charge(self, request: LookupRequest) -> ChargeResult:
+        """Cancel the attempt's PaymentIntent (abandoned at 3-D Secure); report where it is.
+
+        If the supporter completed it meanwhile, Stripe refuses to cancel and the intent
+        is reported as it stands (succeeded, or processing), so the payment is recorded.
+        """
+        stored = request.stored_request
+        data = stored.processor_data if stored else {}
+        if not (request.reference and request.reference.startswith("pi_")):
+            return ChargeResult.unknown("the attempt has no PaymentIntent recorded to cancel")
+        return self._cancel(
+            request.reference,
+            data.get("stripe_account"),
+            off_session=stored.off_session if stored else False,
+        )
+
+    def _cancel(self, intent_id: str, account: str | None, *, off_session: bool) -> ChargeResult:
         client = self.api.client
         try:
-            page = client.v1.payment_intents.search(
-                {"query": f"metadata['attempt_id']:'{attempt_id}'", "limit": 10},
+            intent = client.v1.payment_intents.cancel(
+                intent_id,
+                {"cancellation_reason": "abandoned", "expand": ["latest_charge"]},
                 options_for(account),
             )
-            candidates = [as_dict(intent) for intent in page.data]
         except stripe.InvalidRequestError:
-            # Search is not offered everywhere (nor by every Stripe-compatible test server):
-            # look through the customer's recent charges instead.
-            candidates = self._intents_of_customer(customer, account, attempt_id)
-        matching = [c for c in candidates if metadata_of(c).get("attempt_id") == attempt_id]
-        if not matching:
-            return None
-        return min(matching, key=_preference)
+            # Not cancellable any more: it moved on (succeeded, processing) or was already
+            # cancelled. Report where it stands.
+            found = self._retrieve(intent_id, account)
+        except _UNKNOWN_ERRORS as exc:
+            return ChargeResult.unknown(f"Stripe did not answer clearly ({type(exc).__name__})")
+        else:
+            found = as_dict(intent)
+        return intent_result(client, found, stripe_account=account, off_session=off_session)
 
-    def _intents_of_customer(
-        self, customer: str | None, account: str | None, attempt_id: str
-    ) -> list[dict[str, Any]]:
+    def _find_intent(
+        self, request: LookupRequest, customer: str | None, account: str | None
+    ) -> dict[str, Any] | None:
+        """The attempt's intent among every charge of the customer (each page, to the end:
+        Stripe's search is eventually consistent and would not rule anything out)."""
         if not customer:
-            return []
+            return None
         client = self.api.client
         charges = client.v1.charges.list({"customer": customer, "limit": 100}, options_for(account))
         seen: set[str] = set()
-        for charge in charges.data:
-            intent_id = ref_id(as_dict(charge).get("payment_intent"))
+        for charge in charges.auto_paging_iter():
+            found = as_dict(charge)
+            if found.get("amount") != request.amount:
+                continue
+            intent_id = ref_id(found.get("payment_intent"))
             if intent_id is None or intent_id in seen:
                 continue
             seen.add(intent_id)
-            intent = as_dict(
-                client.v1.payment_intents.retrieve(intent_id, options=options_for(account))
-            )
-            if metadata_of(intent).get("attempt_id") == attempt_id:
-                return [intent]
-        return []
+            intent = self._retrieve(intent_id, account)
+            if metadata_of(intent).get("attempt_id") == request.attempt_id:
+                return intent
+        return None
 
     def lookup_refund(self, request: LookupRequest) -> RefundResult | None:
         """Find a refund by its reference or its ``idempotency_key`` metadata."""
@@ -326,12 +403,3 @@ class StripeProcessor(Processor):
     def parse_webhook(self, headers: Mapping[str, str], body: bytes) -> Sequence[ProcessorEvent]:
         """Verify ``Stripe-Signature`` on the raw body and translate the event."""
         return [self.events.translate(self.events.verify(headers, body))]
-
-
-def _preference(intent: Mapping[str, Any]) -> int:
-    status = intent.get("status")
-    return (
-        _STATUS_PREFERENCE.index(status)
-        if status in _STATUS_PREFERENCE
-        else len(_STATUS_PREFERENCE)
-    )

@@ -18,6 +18,7 @@ from houdini_pay_stripe.api import API_BASE_ENV, MAX_RETRIES_ENV, SECRET_KEY_ENV
 from houdini_pay_stripe.testing import (
     TEST_KEY,
     LocalStripe,
+    RecordedRequest,
     WebhookReceiver,
     card_payment_method,
     running_localstripe,
@@ -151,6 +152,17 @@ def pay(app: HoudiniPay, nonprofit: NonprofitRecord, supporter: SupporterRecord)
         return app.pay(PaymentRequest(**fields))
 
     return run
+
+
+def created_intents(localstripe: LocalStripe) -> list[RecordedRequest]:
+    """The requests that created a PaymentIntent (unconfirmed: see confirmations)."""
+    return [r for r in localstripe.sent("POST", "/v1/payment_intents") if r.path.count("/") == 2]
+
+
+def confirmations(localstripe: LocalStripe) -> list[RecordedRequest]:
+    """The requests that confirmed a PaymentIntent (what moves the money)."""
+    sent = localstripe.sent("POST", "/v1/payment_intents/")
+    return [r for r in sent if r.path.endswith("/confirm")]
 
 
 def count(app: HoudiniPay, model: type[Base], **where: Any) -> int:

@@ -10,7 +10,15 @@ from houdini_pay_stripe.testing import LocalStripe
 from houdini_pay import HoudiniPay, OutcomeStatus
 from houdini_pay.errors import IdempotencyConflict, InvalidRequest
 from houdini_pay.models import Payment, PaymentAttempt
-from plugins.stripe.tests.conftest import DECLINED_AT_CHARGE, THREE_D_SECURE, Pay, SaveCard, count
+from plugins.stripe.tests.conftest import (
+    DECLINED_AT_CHARGE,
+    THREE_D_SECURE,
+    Pay,
+    SaveCard,
+    confirmations,
+    count,
+    created_intents,
+)
 
 
 def intents_on_server(browser: stripe.StripeClient) -> list[stripe.PaymentIntent]:
@@ -33,16 +41,20 @@ def test_a_card_payment_is_charged_once_and_recorded_with_its_card(
     assert payment.details["brand"] == "visa"
     assert payment.details["last4"] == "4242"
     assert payment.details["charge"].startswith("ch_")
-    created = localstripe.sent("POST", "/v1/payment_intents")
-    assert len(created) == 1
-    assert created[0].idempotency_key == outcome.attempt_id
-    assert created[0].stripe_version == API_VERSION
-    assert created[0].stripe_account is None
-    params = created[0].params
+    # Created unconfirmed, its id recorded on the attempt, then confirmed: both keyed.
+    [created] = created_intents(localstripe)
+    assert created.idempotency_key == outcome.attempt_id
+    assert created.stripe_version == API_VERSION
+    assert created.stripe_account is None
+    params = created.params
     assert params["metadata"]["attempt_id"] == outcome.attempt_id
     assert params["allowed_payment_method_types"] == ["card"]
     assert params["description"] == "Donation to Winter meals"
-    assert "off_session" not in params
+    assert "confirm" not in params
+    [confirmed] = confirmations(localstripe)
+    assert confirmed.path == f"/v1/payment_intents/{payment.processor_reference}/confirm"
+    assert confirmed.idempotency_key == f"{outcome.attempt_id}:confirm"
+    assert "off_session" not in confirmed.params
 
 
 def test_the_same_key_never_charges_twice_though_localstripe_ignores_idempotency_keys(
@@ -93,8 +105,8 @@ def test_an_off_session_charge_succeeds_without_the_supporter(
 ) -> None:
     outcome = pay(save_card(), off_session=True, idempotency_key="monthly-2026-11")
     assert outcome.status is OutcomeStatus.SUCCEEDED
-    [created] = localstripe.sent("POST", "/v1/payment_intents")
-    assert created.params["off_session"] == "true"
+    [confirmed] = confirmations(localstripe)
+    assert confirmed.params["off_session"] == "true"
 
 
 def test_an_off_session_charge_that_needs_3ds_fails_with_authentication_required(

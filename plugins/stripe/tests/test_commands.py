@@ -16,7 +16,14 @@ from houdini_pay import HoudiniPay, NonprofitRecord
 from houdini_pay.cli import cli
 from houdini_pay.errors import InvalidRequest
 from houdini_pay.models import PaymentAttempt
-from plugins.stripe.tests.conftest import THREE_D_SECURE, Pay, SaveCard, count
+from plugins.stripe.tests.conftest import (
+    THREE_D_SECURE,
+    Pay,
+    SaveCard,
+    confirmations,
+    count,
+    created_intents,
+)
 
 ACCOUNT = "acct_1RiversideFood"
 
@@ -93,8 +100,10 @@ def test_charges_and_refunds_of_a_connected_nonprofit_go_to_its_account_with_the
     assert customer.stripe_account == ACCOUNT
     outcome = pay(card)
     assert outcome.payment is not None
-    [charge] = localstripe.sent("POST", "/v1/payment_intents")
+    [charge] = created_intents(localstripe)
     assert charge.stripe_account == ACCOUNT
+    [confirmed] = confirmations(localstripe)
+    assert confirmed.stripe_account == ACCOUNT
     assert charge.params["application_fee_amount"] == "62"  # 2.5% of 25.00, rounded down
     assert outcome.payment.details["stripe_account"] == ACCOUNT
 

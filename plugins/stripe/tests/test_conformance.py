@@ -67,7 +67,7 @@ class StripeHarness(ProcessorHarness):
         key_of = self.localstripe.idempotency_key_of
         charges = [
             Movement("charge", i.id, i.amount, i.currency, i.status, key_of(i.id))
-            for i in v1.payment_intents.list({"limit": 100}).data
+            for i in v1.payment_intents.list({"limit": 100}).auto_paging_iter()
         ]
         refunds = [
             Movement(
@@ -79,7 +79,7 @@ class StripeHarness(ProcessorHarness):
                 key_of(r.id),
                 _refunded(r.to_dict()),
             )
-            for r in v1.refunds.list({"limit": 100}).data
+            for r in v1.refunds.list({"limit": 100}).auto_paging_iter()
         ]
         return charges + refunds
 

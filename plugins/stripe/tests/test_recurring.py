@@ -12,7 +12,13 @@ from houdini_pay_donation.recurring_admin import list_schedules
 from houdini_pay_stripe.testing import LocalStripe, WebhookReceiver, authenticate_3ds
 
 from houdini_pay import HoudiniPay, NonprofitRecord, OutcomeStatus
-from plugins.stripe.tests.conftest import THREE_D_SECURE, Pay, SaveCard
+from plugins.stripe.tests.conftest import (
+    THREE_D_SECURE,
+    Pay,
+    SaveCard,
+    confirmations,
+    created_intents,
+)
 
 
 def _travel_to(app: HoudiniPay, day: dt.date) -> None:
@@ -38,11 +44,11 @@ def test_a_monthly_gift_on_a_saved_card_renews_off_session_exactly_once(
     again = run_due(app, as_of=due)
 
     assert (report.charged, report.failed, again.charged) == (1, 0, 0)
-    created = localstripe.sent("POST", "/v1/payment_intents")
+    created = created_intents(localstripe)
     assert len(created) == 2
-    renewal = created[1].params
     # What went over the wire, form-encoded as the stripe library sends it.
-    assert (renewal["off_session"], renewal["amount"]) == ("true", "2500")
+    assert created[1].params["amount"] == "2500"
+    assert confirmations(localstripe)[1].params["off_session"] == "true"
     renewal_payment = app.get_payment(report.charges[0]["payment_id"])
     assert renewal_payment.processor == "stripe"
     assert renewal_payment.details["last4"] == "4242"
@@ -81,8 +87,7 @@ def test_a_renewal_the_bank_wants_authenticated_marks_the_schedule_past_due(
     _travel_to(app, schedule.next_charge_at)
     report = run_due(app, as_of=schedule.next_charge_at)
     assert (report.charged, report.failed) == (0, 1)
-    renewal = localstripe.sent("POST", "/v1/payment_intents")[-1].params
-    assert renewal["off_session"] == "true"
+    assert confirmations(localstripe)[-1].params["off_session"] == "true"
     (schedule,) = list_schedules(app, nonprofit.id)
     assert schedule.status == "past_due"
     assert schedule.status_reason is not None

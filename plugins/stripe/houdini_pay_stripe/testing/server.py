@@ -34,7 +34,10 @@ UNSUPPORTED_PARAMS = frozenset(
     {
         "allowed_payment_method_types",
         "application_fee_amount",
+        "cancellation_reason",
         "description",
+        # localstripe takes it only on a create that confirms; Stripe on confirm too.
+        "off_session",
         "refund_application_fee",
     }
 )
