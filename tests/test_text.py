@@ -174,7 +174,12 @@ def test_unstorable_text_in_any_field_of_a_payment_is_refused_before_anything_ha
         refused_as_invalid_text(field.name, app.pay, field.place(request, UNSTORABLE[kind]))
     assert written(app) == before
     assert fake_processor.calls == []
-    assert app.reconcile().to_dict() == {"settled": [], "unchanged": [], "unresolved": []}
+    assert app.reconcile().to_dict() == {
+        "settled": [],
+        "unchanged": [],
+        "unresolved": [],
+        "events": [],
+    }
 
 
 def test_emoji_are_stored_as_they_are_in_a_payment(
