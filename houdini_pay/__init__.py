@@ -54,6 +54,7 @@ from houdini_pay.refunds import RefundOutcome
 from houdini_pay.settings import Settings
 from houdini_pay.source_types import NewSource, SourceRequest, SourceType
 from houdini_pay.states import AttemptState, PaymentKind, PaymentStatus
+from houdini_pay.tenancy import ALL_NONPROFITS, AllNonprofits
 from houdini_pay.webhooks import WebhookReport
 
 if TYPE_CHECKING:
@@ -62,7 +63,9 @@ if TYPE_CHECKING:
 __version__ = "0.1.0"
 
 __all__ = [
+    "ALL_NONPROFITS",
     "AddressRecord",
+    "AllNonprofits",
     "AttemptRecord",
     "AttemptState",
     "Base",

@@ -9,6 +9,10 @@ The platform's whole Python API starts here::
                                      currency="USD", processor="offsite",
                                      payment_type="donation", idempotency_key="order-17"))
 
+Every method that reads or changes a nonprofit's records takes ``nonprofit_id`` and
+requires it: the nonprofit the caller acts for (another nonprofit's ids answer ``NotFound``),
+or ``houdini_pay.ALL_NONPROFITS`` for an operator who means every nonprofit.
+
 The methods are thin: each delegates to the module that owns the operation
 (:mod:`~houdini_pay.pipeline`, :mod:`~houdini_pay.refunds`, :mod:`~houdini_pay.reconcile`,
 :mod:`~houdini_pay.directory`, :mod:`~houdini_pay.queries`, :mod:`~houdini_pay.webhooks`).
@@ -41,6 +45,7 @@ from houdini_pay.records import (
     SupporterRecord,
 )
 from houdini_pay.settings import Settings
+from houdini_pay.tenancy import Scope
 
 __all__ = ["HoudiniPay"]
 
@@ -188,15 +193,19 @@ class HoudiniPay:
         """Create a supporter of ``nonprofit_id``."""
         return directory.create_supporter(self, nonprofit_id, name=name, email=email)
 
-    def get_supporter(
-        self, supporter_id: str, *, nonprofit_id: str | None = None
-    ) -> SupporterRecord:
-        """The supporter, or ``NotFound`` (also when it belongs to another nonprofit)."""
+    def get_supporter(self, supporter_id: str, *, nonprofit_id: Scope) -> SupporterRecord:
+        """The supporter, or ``NotFound`` (also when it belongs to another nonprofit).
+
+        ``nonprofit_id`` is required: the nonprofit whose supporter it must be, or
+        ``ALL_NONPROFITS`` for an operator (see :mod:`houdini_pay.tenancy`).
+        """
         return directory.get_supporter(self, supporter_id, nonprofit_id=nonprofit_id)
 
-    def create_address(self, supporter_id: str, **fields: str | None) -> AddressRecord:
-        """Add a postal address to a supporter (``line1`` required)."""
-        return directory.create_address(self, supporter_id, **fields)
+    def create_address(
+        self, supporter_id: str, *, nonprofit_id: Scope, **fields: str | None
+    ) -> AddressRecord:
+        """Add a postal address to a supporter of ``nonprofit_id`` (``line1`` required)."""
+        return directory.create_address(self, supporter_id, nonprofit_id=nonprofit_id, **fields)
 
     def create_source(
         self,
@@ -204,10 +213,10 @@ class HoudiniPay:
         source_type: str,
         source_object: Mapping[str, Any],
         *,
+        nonprofit_id: Scope,
         name: str | None = None,
-        nonprofit_id: str | None = None,
     ) -> SourceRecord:
-        """Store a way of paying for a supporter, through the source type's plugin."""
+        """Store a way of paying for a supporter of ``nonprofit_id``, through its plugin."""
         return directory.create_source(
             self, supporter_id, source_type, source_object, name=name, nonprofit_id=nonprofit_id
         )
@@ -231,14 +240,12 @@ class HoudiniPay:
         """
         return pipeline.pay(self, request)
 
-    def approve_payment(
-        self, payment_id: str, *, nonprofit_id: str | None = None
-    ) -> PaymentOutcome:
+    def approve_payment(self, payment_id: str, *, nonprofit_id: Scope) -> PaymentOutcome:
         """Approve a payment pending approval (staff confirm the money arrived)."""
         return pipeline.approve(self, payment_id, nonprofit_id=nonprofit_id)
 
     def reject_payment(
-        self, payment_id: str, *, reason: str | None = None, nonprofit_id: str | None = None
+        self, payment_id: str, *, nonprofit_id: Scope, reason: str | None = None
     ) -> PaymentOutcome:
         """Reject a payment pending approval; it ends ``cancelled``."""
         return pipeline.reject(self, payment_id, reason=reason, nonprofit_id=nonprofit_id)
@@ -247,10 +254,10 @@ class HoudiniPay:
         self,
         payment_id: str,
         *,
+        nonprofit_id: Scope,
         amount: int | None = None,
         reason: str | None = None,
         idempotency_key: str | None = None,
-        nonprofit_id: str | None = None,
     ) -> refunds.RefundOutcome:
         """Refund all (default) or part of a payment through its processor."""
         return refunds.refund(
@@ -280,7 +287,7 @@ class HoudiniPay:
 
     # -- queries -----------------------------------------------------------------------
 
-    def get_payment(self, payment_id: str, *, nonprofit_id: str | None = None) -> PaymentRecord:
+    def get_payment(self, payment_id: str, *, nonprofit_id: Scope) -> PaymentRecord:
         """The payment, or ``NotFound`` (also when it belongs to another nonprofit)."""
         return queries.get_payment(self, payment_id, nonprofit_id=nonprofit_id)
 

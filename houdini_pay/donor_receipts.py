@@ -32,7 +32,7 @@ def request_receipt(
     """On ``payment_completed``: ask for the receipt of a public page's payment."""
     if not attempt.idempotency_key.startswith(WEB_KEY_PREFIX) or attempt.supporter_id is None:
         return
-    supporter = sender.get_supporter(attempt.supporter_id)
+    supporter = sender.get_supporter(attempt.supporter_id, nonprofit_id=attempt.nonprofit_id)
     if not supporter.email:
         return
     signals.send(

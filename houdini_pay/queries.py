@@ -15,6 +15,7 @@ from houdini_pay.errors import InvalidRequest
 from houdini_pay.models import Nonprofit, Payment
 from houdini_pay.records import PaymentRecord
 from houdini_pay.states import PaymentKind, PaymentStatus
+from houdini_pay.tenancy import ALL_NONPROFITS, Scope
 
 if TYPE_CHECKING:
     from houdini_pay.app import HoudiniPay
@@ -42,7 +43,7 @@ class PaymentPage:
         return {"payments": [p.to_dict() for p in self.payments], "next_cursor": self.next_cursor}
 
 
-def get_payment(app: HoudiniPay, payment_id: str, *, nonprofit_id: str | None) -> PaymentRecord:
+def get_payment(app: HoudiniPay, payment_id: str, *, nonprofit_id: Scope) -> PaymentRecord:
     """The payment, or ``NotFound`` (code ``payment_not_found``), scoped to the nonprofit."""
     with app.session() as session:
         return PaymentRecord.from_model(load_scoped(session, Payment, payment_id, nonprofit_id))
@@ -116,7 +117,7 @@ def list_payments(
         statement = statement.where(Payment.id < cursor)
     statement = statement.order_by(Payment.id.desc()).limit(limit + 1)
     with app.session() as session:
-        load_scoped(session, Nonprofit, nonprofit_id, None)
+        load_scoped(session, Nonprofit, nonprofit_id, ALL_NONPROFITS)
         rows = list(session.scalars(statement))
         page = [PaymentRecord.from_model(row) for row in rows[:limit]]
     next_cursor = page[-1].id if len(rows) > limit else None

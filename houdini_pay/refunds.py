@@ -55,6 +55,7 @@ from houdini_pay.states import (
     PaymentStatus,
     transition,
 )
+from houdini_pay.tenancy import Scope, check_scope
 
 if TYPE_CHECKING:
     from houdini_pay.app import HoudiniPay
@@ -122,7 +123,7 @@ def _fingerprint(payment_id: str, amount: int | None, reason: str | None) -> str
 
 
 def _load_payment(
-    session: Session, payment_id: object, nonprofit_id: str | None, *, lock: bool = False
+    session: Session, payment_id: object, nonprofit_id: Scope, *, lock: bool = False
 ) -> Payment:
     return load_scoped(session, Payment, payment_id, nonprofit_id, lock=lock)
 
@@ -157,7 +158,7 @@ def refund(
     amount: int | None,
     reason: str | None,
     idempotency_key: str | None,
-    nonprofit_id: str | None,
+    nonprofit_id: Scope,
 ) -> RefundOutcome:
     """Refund ``amount`` (default: all that remains) of a payment; see the module docstring.
 
@@ -167,7 +168,9 @@ def refund(
         NotRefundable: the payment is not a succeeded charge, or is fully refunded.
         CapabilityNotSupported: the processor cannot refund (or not partially).
         IdempotencyConflict, IdempotencyInFlight: the key was used differently or is busy.
+        TypeError: ``nonprofit_id`` is neither an id nor ``ALL_NONPROFITS``.
     """
+    check_scope(nonprofit_id)
     if amount is not None:
         validate_amount(amount)
     if reason is not None and (not isinstance(reason, str) or len(reason) > 500):
@@ -193,7 +196,7 @@ def refund(
 
 
 def _replay(
-    app: HoudiniPay, payment_id: str, nonprofit_id: str | None, key: str, fingerprint: str
+    app: HoudiniPay, payment_id: str, nonprofit_id: Scope, key: str, fingerprint: str
 ) -> RefundOutcome | None:
     with app.session() as session:
         payment = _load_payment(session, payment_id, nonprofit_id)
@@ -218,7 +221,7 @@ def _replay(
 def _record_attempt(
     app: HoudiniPay,
     payment_id: str,
-    nonprofit_id: str | None,
+    nonprofit_id: Scope,
     amount: int | None,
     reason: str | None,
     key: str,
@@ -377,7 +380,7 @@ def settle_refund(app: HoudiniPay, attempt_id: str, result: RefundResult) -> Ref
 def record_refund(app: HoudiniPay, uow: Any, attempt: PaymentAttempt, result: RefundResult) -> None:
     """Record a successful refund: the negative payment, the parent's totals, the payment type."""
     session: Session = uow.session
-    parent = _load_payment(session, attempt.parent_payment_id, None, lock=True)
+    parent = _load_payment(session, attempt.parent_payment_id, attempt.nonprofit_id, lock=True)
     now = app.clock()
     refund_row = Payment(
         id=attempt.id.replace("att_", "pay_", 1),

@@ -142,7 +142,7 @@ def form_submission(
     return FormSubmission(
         key=submission.key,
         nonprofit=app.get_nonprofit(submission.nonprofit_id),
-        supporter=app.get_supporter(submission.supporter_id),
+        supporter=app.get_supporter(submission.supporter_id, nonprofit_id=submission.nonprofit_id),
         amount=amount,
     )
 

@@ -71,7 +71,7 @@ class Giving:
         """A new supporter, with a postal address when fields are given."""
         supporter = self.app.create_supporter(self.nonprofit.id, name, email="ada@example.org")
         if address:
-            self.app.create_address(supporter.id, **address)
+            self.app.create_address(supporter.id, nonprofit_id=self.nonprofit.id, **address)
         return supporter
 
     def give(
@@ -104,7 +104,9 @@ class Giving:
     def refund(self, payment: PaymentRecord, amount: int, when: dt.datetime) -> PaymentRecord:
         """A refund through ``app.refund``."""
         self.app.clock = lambda: when
-        outcome = self.app.refund(payment.id, amount=amount, reason="duplicate pledge")
+        outcome = self.app.refund(
+            payment.id, amount=amount, reason="duplicate pledge", nonprofit_id=payment.nonprofit_id
+        )
         assert outcome.refund is not None, outcome
         return outcome.refund
 

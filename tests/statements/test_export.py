@@ -127,7 +127,12 @@ def test_text_that_looks_like_a_formula_is_never_a_formula_in_the_csv(giving: Gi
     supporter = giving.supporter()
     gift = giving.give(supporter, 5000, at(2025, 4, 1))
     giving.app.clock = lambda: at(2025, 4, 2)
-    giving.app.refund(gift.id, amount=100, reason='=HYPERLINK("http://example.com","x")')
+    giving.app.refund(
+        gift.id,
+        amount=100,
+        reason='=HYPERLINK("http://example.com","x")',
+        nonprofit_id=gift.nonprofit_id,
+    )
     stream = io.StringIO(newline="")
     export_payments(giving.app, giving.nonprofit.id, SPRING, "csv", stream)
     refund = list(csv.DictReader(io.StringIO(stream.getvalue(), newline="")))[1]

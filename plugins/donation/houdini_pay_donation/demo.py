@@ -58,7 +58,7 @@ def recurring_cycle(demo: Demo) -> None:
         if payment_id:
             demo.say(f"recorded {payment_id} pending until the bank statement shows it")
             demo.command("payments", "approve", payment_id)
-            approved = app.approve_payment(payment_id)
+            approved = app.approve_payment(payment_id, nonprofit_id=nonprofit.id)
             if approved.payment:
                 demo.show_payment(approved.payment)
     demo.say("Running the job again charges nothing twice:")

@@ -19,6 +19,7 @@ from houdini_pay_donation.verify import verify_month
 from sqlalchemy import func, select
 
 from houdini_pay import (
+    ALL_NONPROFITS,
     HoudiniPay,
     NonprofitRecord,
     OutcomeStatus,
@@ -56,7 +57,7 @@ def test_the_first_gift_creates_the_schedule_and_period_zero_together(
         donation = session.scalars(select(Donation)).one()
     assert (donation.recurring_donation_id, donation.period) == (schedule.id, 0)
     assert donation.designation == "Winter meals"
-    assert app.get_payment(schedule.first_payment_id).description == (
+    assert app.get_payment(schedule.first_payment_id, nonprofit_id=ALL_NONPROFITS).description == (
         "Monthly donation to Winter meals"
     )
 
@@ -320,10 +321,12 @@ def test_a_staff_recorded_gift_is_recorded_pending_until_approved(
     report = run(dt.date(2026, 4, 10))
     assert report.pending == 1
     payment_id = report.charges[0]["payment_id"]
-    pending = app.get_payment(payment_id)
+    pending = app.get_payment(payment_id, nonprofit_id=nonprofit.id)
     assert pending.status == "pending_approval"
     assert pending.processor_reference == report.charges[0]["charge_id"]
-    assert app.approve_payment(payment_id).status is OutcomeStatus.SUCCEEDED
+    assert (
+        app.approve_payment(payment_id, nonprofit_id=nonprofit.id).status is OutcomeStatus.SUCCEEDED
+    )
     assert run(dt.date(2026, 4, 10)).charged == 0
     assert verify_month(app, "2026-04", today=dt.date(2026, 5, 1)).charged == 1
 
@@ -349,7 +352,9 @@ def test_a_rejected_staff_recorded_gift_counts_as_a_failure(
     )
     report = run(dt.date(2026, 4, 10))
     (entry,) = report.charges
-    app.reject_payment(entry["payment_id"], reason="standing order stopped")
+    app.reject_payment(
+        entry["payment_id"], reason="standing order stopped", nonprofit_id=nonprofit.id
+    )
     # A pending row is looked at again once its claim is older than the claim timeout.
     assert run(dt.date(2026, 4, 10)).charges == []
     clock.advance(minutes=11)
