@@ -57,7 +57,8 @@ class HoudiniPay:
         database_url: overrides ``settings.database_url``.
         settings: defaults to :meth:`Settings.from_env`.
         plugin_manager: defaults to :func:`~houdini_pay.plugins.build_plugin_manager`
-            (the installed plugins, minus ``HOUDINI_PAY_BLOCK_PLUGINS``).
+            (the installed plugins, minus ``HOUDINI_PAY_BLOCK_PLUGINS`` of the settings'
+            environment, the same the ``houdini-pay plugins`` listing reads).
         plugins: extra plugin objects to register (tests, embedding applications).
         engine: an existing SQLAlchemy engine to use instead of creating one.
         clock: returns the current UTC time; tests move it to expire holds.
@@ -76,7 +77,7 @@ class HoudiniPay:
         self.settings = settings or Settings.from_env()
         if database_url is not None:
             self.settings = replace(self.settings, database_url=database_url)
-        self.plugins = plugin_manager or build_plugin_manager()
+        self.plugins = plugin_manager or build_plugin_manager(environ=self.settings.environ)
         for plugin in plugins:
             self.plugins.register(plugin)
         self.engine = engine or create_engine_for(self.settings.database_url)
