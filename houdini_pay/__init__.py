@@ -24,7 +24,7 @@ from houdini_pay.errors import HoudiniPayError
 from houdini_pay.hookspecs import hookimpl
 from houdini_pay.ids import new_id
 from houdini_pay.models import Base, utcnow
-from houdini_pay.payment import ErrorInfo, OutcomeStatus, PaymentOutcome, PaymentRequest
+from houdini_pay.payment import Channel, ErrorInfo, OutcomeStatus, PaymentOutcome, PaymentRequest
 from houdini_pay.payment_forms import FormSubmission, PageContent, PaymentForm, PublicPage
 from houdini_pay.payment_types import HeldItem, ItemRequest, PaymentContext, PaymentType
 from houdini_pay.processors import (
@@ -70,6 +70,7 @@ __all__ = [
     "AttemptState",
     "Base",
     "Capability",
+    "Channel",
     "ChargeObservation",
     "ChargeRequest",
     "ChargeResult",

@@ -34,7 +34,7 @@ from houdini_pay import directory, pipeline, queries, reconcile, refunds, webhoo
 from houdini_pay.db.engine import READ_ONLY, create_engine_for
 from houdini_pay.db.unit_of_work import UnitOfWork, UnitSession
 from houdini_pay.models import Base, utcnow
-from houdini_pay.payment import PaymentOutcome, PaymentRequest
+from houdini_pay.payment import Channel, PaymentOutcome, PaymentRequest
 from houdini_pay.plugins import Registry, build_plugin_manager, build_registry
 from houdini_pay.processors import ProcessorEvent
 from houdini_pay.records import (
@@ -259,8 +259,14 @@ class HoudiniPay:
         amount: int | None = None,
         reason: str | None = None,
         idempotency_key: str | None = None,
+        channel: str = Channel.STAFF.value,
     ) -> refunds.RefundOutcome:
-        """Refund all (default) or part of a payment through its processor."""
+        """Refund all (default) or part of a payment through its processor.
+
+        ``channel`` records who asked: ``staff`` by default (a refund is the nonprofit's
+        decision, made through the platform's staff tools); the HTTP API passes ``api`` and
+        the command line ``cli``.
+        """
         return refunds.refund(
             self,
             payment_id,
@@ -268,6 +274,7 @@ class HoudiniPay:
             reason=reason,
             idempotency_key=idempotency_key,
             nonprofit_id=nonprofit_id,
+            channel=channel,
         )
 
     def reconcile(self, *, limit: int | None = None) -> reconcile.ReconcileReport:

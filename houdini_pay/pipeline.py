@@ -40,7 +40,7 @@ from houdini_pay.errors import (
 from houdini_pay.ids import new_id
 from houdini_pay.models import Address, Nonprofit, Payment, PaymentAttempt, Source, Supporter
 from houdini_pay.money import normalize_currency, validate_amount
-from houdini_pay.payment import PaymentOutcome, PaymentRequest, fingerprint_of
+from houdini_pay.payment import PaymentOutcome, PaymentRequest, check_channel, fingerprint_of
 from houdini_pay.payment_types import PaymentContext, PaymentType
 from houdini_pay.processors import (
     Capability,
@@ -108,6 +108,7 @@ def pay(app: HoudiniPay, request: PaymentRequest) -> PaymentOutcome:
 
 def _check_shape(request: PaymentRequest) -> PaymentRequest:
     """Refuse wrong types before touching the database; fill in a missing key."""
+    check_channel(request.channel)
     validate_amount(request.amount)
     currency = normalize_currency(request.currency)
     for name in ("nonprofit_id", "supporter_id", "payment_type"):
@@ -323,6 +324,7 @@ def _record_attempt(
         "parent_payment_id": None,
         "reconcile_count": 0,
         "reversal_pending": False,
+        "channel": stored["channel"],
         "created_at": now,
         "updated_at": now,
     }

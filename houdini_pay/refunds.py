@@ -37,7 +37,7 @@ from houdini_pay.errors import (
 from houdini_pay.ids import new_id
 from houdini_pay.models import Payment, PaymentAttempt
 from houdini_pay.money import validate_amount
-from houdini_pay.payment import ErrorInfo
+from houdini_pay.payment import Channel, ErrorInfo, check_channel
 from houdini_pay.processors import (
     Capability,
     RefundRequest,
@@ -159,8 +159,12 @@ def refund(
     reason: str | None,
     idempotency_key: str | None,
     nonprofit_id: Scope,
+    channel: str = Channel.STAFF.value,
 ) -> RefundOutcome:
     """Refund ``amount`` (default: all that remains) of a payment; see the module docstring.
+
+    ``channel`` (where the refund was asked) is recorded on its attempt and its payment; like
+    a charge's, it is not part of the fingerprint, so a retry through another door replays.
 
     Raises:
         NotFound: no such payment (or another nonprofit's).
@@ -171,6 +175,7 @@ def refund(
         TypeError: ``nonprofit_id`` is neither an id nor ``ALL_NONPROFITS``.
     """
     check_scope(nonprofit_id)
+    channel = check_channel(channel)
     if amount is not None:
         validate_amount(amount)
     if reason is not None and (not isinstance(reason, str) or len(reason) > 500):
@@ -184,7 +189,7 @@ def refund(
         return replayed
     try:
         attempt, request, processor = _record_attempt(
-            app, payment_id, nonprofit_id, amount, reason, key, fingerprint
+            app, payment_id, nonprofit_id, amount, reason, key, fingerprint, channel
         )
     except IntegrityError:
         replayed = _replay(app, payment_id, nonprofit_id, key, fingerprint)
@@ -226,6 +231,7 @@ def _record_attempt(
     reason: str | None,
     key: str,
     fingerprint: str,
+    channel: str,
 ) -> tuple[AttemptRecord, RefundRequest, str]:
     with app.unit_of_work() as uow:
         session = uow.session
@@ -258,6 +264,7 @@ def _record_attempt(
             amount=amount,
             request={"payment_id": payment.id, "reason": reason},
             now=now,
+            channel=channel,
         )
         session.add(attempt)
         session.flush()
@@ -284,6 +291,7 @@ def new_refund_attempt(
     amount: int,
     request: dict[str, Any],
     now: dt.datetime,
+    channel: str,
     processor_reference: str | None = None,
 ) -> PaymentAttempt:
     """A refund attempt of ``amount`` against ``payment``, in state ``charging``."""
@@ -305,6 +313,7 @@ def new_refund_attempt(
         parent_payment_id=payment.id,
         reconcile_count=0,
         reversal_pending=False,
+        channel=channel,
         created_at=now,
         updated_at=now,
     )
@@ -402,6 +411,7 @@ def record_refund(app: HoudiniPay, uow: Any, attempt: PaymentAttempt, result: Re
         parent_id=parent.id,
         description=attempt.request.get("reason"),
         details={},
+        channel=attempt.channel,
         created_at=now,
         updated_at=now,
     )

@@ -81,7 +81,7 @@ def movements_of(app: HoudiniPay, payment_id: str) -> list[tuple[str, int, int, 
 def test_a_dispute_withdraws_the_amount_and_its_fee_then_a_win_gives_the_amount_back(
     app: HoudiniPay, pay: PayFunction, gift: DisputeAwareGift
 ) -> None:
-    payment = pay().payment
+    payment = pay(channel="cli").payment
     assert payment is not None
     with recording_events() as log:
         assert deliver(app, "evt_1", observe(payment.processor_reference, DisputeStatus.OPEN)) == (
@@ -114,6 +114,8 @@ def test_a_dispute_withdraws_the_amount_and_its_fee_then_a_win_gives_the_amount_
         ("succeeded", "won"),
     ]
     assert count(app, OutboxEvent, event="dispute_funds_withdrawn") == 1
+    movements = [log.of(name)[0]["movement"] for name in log.names() if "funds" in name]
+    assert [movement.channel for movement in movements] == ["cli", "cli"]
 
 
 def test_a_lost_dispute_leaves_the_payment_disputed(app: HoudiniPay, pay: PayFunction) -> None:

@@ -86,7 +86,7 @@ def deliver(app: HoudiniPay, event_id: str, observation: RefundObservation) -> s
 def test_a_refund_made_in_the_processors_dashboard_is_recorded_once(
     app: HoudiniPay, pay: PayFunction
 ) -> None:
-    payment = pay().payment
+    payment = pay(channel="cli").payment
     assert payment is not None
     observation = external_refund(
         payment.processor_reference, "re_dashboard", 1000, RefundStatus.SUCCEEDED
@@ -101,6 +101,7 @@ def test_a_refund_made_in_the_processors_dashboard_is_recorded_once(
         -1000,
         "re_dashboard",
     )
+    assert refund.channel == "cli"  # no entry point asked: that of the refunded payment
     parent = app.get_payment(payment.id, nonprofit_id=payment.nonprofit_id)
     assert (parent.status, parent.amount_refunded) == ("partially_refunded", 1000)
     # The rest can still be refunded through houdini-pay, and no more than the rest.

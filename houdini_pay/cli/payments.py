@@ -20,7 +20,7 @@ from houdini_pay.cli_support import (
 )
 from houdini_pay.errors import HoudiniPayError
 from houdini_pay.money import format_amount
-from houdini_pay.payment import OutcomeStatus, PaymentOutcome, PaymentRequest
+from houdini_pay.payment import Channel, OutcomeStatus, PaymentOutcome, PaymentRequest
 from houdini_pay.records import PaymentRecord
 from houdini_pay.tenancy import ALL_NONPROFITS
 
@@ -100,6 +100,7 @@ def pay(
             type_object=parse_json_object(type_object, "--type-object"),
             processing_object=parse_json_object(processing_object, "--processing-object"),
             idempotency_key=idempotency_key,
+            channel=Channel.CLI,
         )
         outcome = app.pay(request)
     except HoudiniPayError as error:
@@ -222,6 +223,7 @@ def refund(
         reason=reason,
         idempotency_key=idempotency_key,
         nonprofit_id=ALL_NONPROFITS,
+        channel=Channel.CLI,
     )
     if as_json:
         print_json(outcome)

@@ -83,6 +83,7 @@ class Giving:
         payment_type: str = "donation",
         type_object: dict[str, Any] | None = None,
         processing_object: dict[str, Any] | None = None,
+        channel: str = "api",
     ) -> PaymentRecord:
         """A payment recorded through the pipeline (offsite: a check, unless told)."""
         self.app.clock = lambda: when
@@ -96,6 +97,7 @@ class Giving:
                 payment_type=payment_type,
                 type_object=type_object or {},
                 processing_object=processing_object or {"method": "check"},
+                channel=channel,
             )
         )
         assert outcome.payment is not None, outcome
