@@ -74,7 +74,10 @@ def main(payments: int) -> None:
         supporter = app.create_supporter(nonprofit.id, "Ada", email="ada@example.org")
         method = card_payment_method(ls.client(), "4242424242424242")
         source = app.create_source(
-            supporter.id, "stripe_payment_method", {"payment_method": method}
+            supporter.id,
+            "stripe_payment_method",
+            {"payment_method": method},
+            nonprofit_id=supporter.nonprofit_id,
         )
         paid = []
         for _ in range(payments):

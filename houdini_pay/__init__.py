@@ -24,7 +24,7 @@ from houdini_pay.errors import HoudiniPayError
 from houdini_pay.hookspecs import hookimpl
 from houdini_pay.ids import new_id
 from houdini_pay.models import Base, utcnow
-from houdini_pay.payment import ErrorInfo, OutcomeStatus, PaymentOutcome, PaymentRequest
+from houdini_pay.payment import Channel, ErrorInfo, OutcomeStatus, PaymentOutcome, PaymentRequest
 from houdini_pay.payment_forms import FormSubmission, PageContent, PaymentForm, PublicPage
 from houdini_pay.payment_types import HeldItem, ItemRequest, PaymentContext, PaymentType
 from houdini_pay.processors import (
@@ -55,6 +55,7 @@ from houdini_pay.refunds import RefundOutcome
 from houdini_pay.settings import Settings
 from houdini_pay.source_types import NewSource, SourceRequest, SourceType
 from houdini_pay.states import AttemptState, PaymentKind, PaymentStatus
+from houdini_pay.tenancy import ALL_NONPROFITS, AllNonprofits
 from houdini_pay.webhooks import WebhookReport
 
 if TYPE_CHECKING:
@@ -63,11 +64,14 @@ if TYPE_CHECKING:
 __version__ = "0.1.0"
 
 __all__ = [
+    "ALL_NONPROFITS",
     "AddressRecord",
+    "AllNonprofits",
     "AttemptRecord",
     "AttemptState",
     "Base",
     "Capability",
+    "Channel",
     "ChargeObservation",
     "ChargeRequest",
     "ChargeResult",

@@ -25,6 +25,7 @@ from houdini_pay.errors import ConfigurationError, InvalidRequest, NotFound
 from houdini_pay.ids import new_id
 from houdini_pay.models import ApiKey, Nonprofit
 from houdini_pay.records import _Record
+from houdini_pay.tenancy import ALL_NONPROFITS
 
 if TYPE_CHECKING:
     from houdini_pay.app import HoudiniPay
@@ -85,7 +86,7 @@ def create_api_key(app: HoudiniPay, nonprofit_id: str, *, name: str | None = Non
         raise InvalidRequest("name must be text of 1 to 200 characters", details={"field": "name"})
     key = KEY_PREFIX + secrets.token_urlsafe(32)
     with app.unit_of_work() as uow:
-        load_scoped(uow.session, Nonprofit, nonprofit_id, None)
+        load_scoped(uow.session, Nonprofit, nonprofit_id, ALL_NONPROFITS)
         row = ApiKey(
             id=new_id("key"),
             nonprofit_id=nonprofit_id,
@@ -104,7 +105,7 @@ def list_api_keys(app: HoudiniPay, nonprofit_id: str | None = None) -> list[ApiK
     statement = select(ApiKey).order_by(ApiKey.id)
     with app.session() as session:
         if nonprofit_id is not None:
-            load_scoped(session, Nonprofit, nonprofit_id, None)
+            load_scoped(session, Nonprofit, nonprofit_id, ALL_NONPROFITS)
             statement = statement.where(ApiKey.nonprofit_id == nonprofit_id)
         return [ApiKeyRecord.from_model(row) for row in session.scalars(statement)]
 

@@ -9,6 +9,10 @@ The platform's whole Python API starts here::
                                      currency="USD", processor="offsite",
                                      payment_type="donation", idempotency_key="order-17"))
 
+Every method that reads or changes a nonprofit's records takes ``nonprofit_id`` and
+requires it: the nonprofit the caller acts for (another nonprofit's ids answer ``NotFound``),
+or ``houdini_pay.ALL_NONPROFITS`` for an operator who means every nonprofit.
+
 The methods are thin: each delegates to the module that owns the operation
 (:mod:`~houdini_pay.pipeline`, :mod:`~houdini_pay.refunds`, :mod:`~houdini_pay.reconcile`,
 :mod:`~houdini_pay.directory`, :mod:`~houdini_pay.queries`, :mod:`~houdini_pay.webhooks`).
@@ -30,7 +34,7 @@ from houdini_pay import directory, pipeline, queries, reconcile, refunds, webhoo
 from houdini_pay.db.engine import READ_ONLY, create_engine_for
 from houdini_pay.db.unit_of_work import UnitOfWork, UnitSession
 from houdini_pay.models import Base, utcnow
-from houdini_pay.payment import PaymentOutcome, PaymentRequest
+from houdini_pay.payment import Channel, PaymentOutcome, PaymentRequest
 from houdini_pay.plugins import Registry, build_plugin_manager, build_registry
 from houdini_pay.processors import ProcessorEvent
 from houdini_pay.records import (
@@ -41,6 +45,7 @@ from houdini_pay.records import (
     SupporterRecord,
 )
 from houdini_pay.settings import Settings
+from houdini_pay.tenancy import Scope
 
 __all__ = ["HoudiniPay"]
 
@@ -52,7 +57,8 @@ class HoudiniPay:
         database_url: overrides ``settings.database_url``.
         settings: defaults to :meth:`Settings.from_env`.
         plugin_manager: defaults to :func:`~houdini_pay.plugins.build_plugin_manager`
-            (the installed plugins, minus ``HOUDINI_PAY_BLOCK_PLUGINS``).
+            (the installed plugins, minus ``HOUDINI_PAY_BLOCK_PLUGINS`` of the settings'
+            environment, the same the ``houdini-pay plugins`` listing reads).
         plugins: extra plugin objects to register (tests, embedding applications).
         engine: an existing SQLAlchemy engine to use instead of creating one.
         clock: returns the current UTC time; tests move it to expire holds.
@@ -71,7 +77,7 @@ class HoudiniPay:
         self.settings = settings or Settings.from_env()
         if database_url is not None:
             self.settings = replace(self.settings, database_url=database_url)
-        self.plugins = plugin_manager or build_plugin_manager()
+        self.plugins = plugin_manager or build_plugin_manager(environ=self.settings.environ)
         for plugin in plugins:
             self.plugins.register(plugin)
         self.engine = engine or create_engine_for(self.settings.database_url)
@@ -188,15 +194,19 @@ class HoudiniPay:
         """Create a supporter of ``nonprofit_id``."""
         return directory.create_supporter(self, nonprofit_id, name=name, email=email)
 
-    def get_supporter(
-        self, supporter_id: str, *, nonprofit_id: str | None = None
-    ) -> SupporterRecord:
-        """The supporter, or ``NotFound`` (also when it belongs to another nonprofit)."""
+    def get_supporter(self, supporter_id: str, *, nonprofit_id: Scope) -> SupporterRecord:
+        """The supporter, or ``NotFound`` (also when it belongs to another nonprofit).
+
+        ``nonprofit_id`` is required: the nonprofit whose supporter it must be, or
+        ``ALL_NONPROFITS`` for an operator (see :mod:`houdini_pay.tenancy`).
+        """
         return directory.get_supporter(self, supporter_id, nonprofit_id=nonprofit_id)
 
-    def create_address(self, supporter_id: str, **fields: str | None) -> AddressRecord:
-        """Add a postal address to a supporter (``line1`` required)."""
-        return directory.create_address(self, supporter_id, **fields)
+    def create_address(
+        self, supporter_id: str, *, nonprofit_id: Scope, **fields: str | None
+    ) -> AddressRecord:
+        """Add a postal address to a supporter of ``nonprofit_id`` (``line1`` required)."""
+        return directory.create_address(self, supporter_id, nonprofit_id=nonprofit_id, **fields)
 
     def create_source(
         self,
@@ -204,10 +214,10 @@ class HoudiniPay:
         source_type: str,
         source_object: Mapping[str, Any],
         *,
+        nonprofit_id: Scope,
         name: str | None = None,
-        nonprofit_id: str | None = None,
     ) -> SourceRecord:
-        """Store a way of paying for a supporter, through the source type's plugin."""
+        """Store a way of paying for a supporter of ``nonprofit_id``, through its plugin."""
         return directory.create_source(
             self, supporter_id, source_type, source_object, name=name, nonprofit_id=nonprofit_id
         )
@@ -231,14 +241,12 @@ class HoudiniPay:
         """
         return pipeline.pay(self, request)
 
-    def approve_payment(
-        self, payment_id: str, *, nonprofit_id: str | None = None
-    ) -> PaymentOutcome:
+    def approve_payment(self, payment_id: str, *, nonprofit_id: Scope) -> PaymentOutcome:
         """Approve a payment pending approval (staff confirm the money arrived)."""
         return pipeline.approve(self, payment_id, nonprofit_id=nonprofit_id)
 
     def reject_payment(
-        self, payment_id: str, *, reason: str | None = None, nonprofit_id: str | None = None
+        self, payment_id: str, *, nonprofit_id: Scope, reason: str | None = None
     ) -> PaymentOutcome:
         """Reject a payment pending approval; it ends ``cancelled``."""
         return pipeline.reject(self, payment_id, reason=reason, nonprofit_id=nonprofit_id)
@@ -247,12 +255,18 @@ class HoudiniPay:
         self,
         payment_id: str,
         *,
+        nonprofit_id: Scope,
         amount: int | None = None,
         reason: str | None = None,
         idempotency_key: str | None = None,
-        nonprofit_id: str | None = None,
+        channel: str = Channel.STAFF.value,
     ) -> refunds.RefundOutcome:
-        """Refund all (default) or part of a payment through its processor."""
+        """Refund all (default) or part of a payment through its processor.
+
+        ``channel`` records who asked: ``staff`` by default (a refund is the nonprofit's
+        decision, made through the platform's staff tools); the HTTP API passes ``api`` and
+        the command line ``cli``.
+        """
         return refunds.refund(
             self,
             payment_id,
@@ -260,6 +274,7 @@ class HoudiniPay:
             reason=reason,
             idempotency_key=idempotency_key,
             nonprofit_id=nonprofit_id,
+            channel=channel,
         )
 
     def reconcile(self, *, limit: int | None = None) -> reconcile.ReconcileReport:
@@ -280,14 +295,14 @@ class HoudiniPay:
 
     # -- queries -----------------------------------------------------------------------
 
-    def get_payment(self, payment_id: str, *, nonprofit_id: str | None = None) -> PaymentRecord:
+    def get_payment(self, payment_id: str, *, nonprofit_id: Scope) -> PaymentRecord:
         """The payment, or ``NotFound`` (also when it belongs to another nonprofit)."""
         return queries.get_payment(self, payment_id, nonprofit_id=nonprofit_id)
 
-    def get_attempt(self, attempt_id: str, *, nonprofit_id: str | None) -> PaymentOutcome:
+    def get_attempt(self, attempt_id: str, *, nonprofit_id: Scope) -> PaymentOutcome:
         """Where a payment attempt stands now (a return page polls it after a redirect), or
-        ``NotFound`` (also when it belongs to another nonprofit); ``None`` looks in every
-        nonprofit."""
+        ``NotFound`` (also when it belongs to another nonprofit); ``ALL_NONPROFITS`` looks in
+        every nonprofit."""
         return queries.get_attempt_outcome(self, attempt_id, nonprofit_id=nonprofit_id)
 
     def list_payments(self, nonprofit_id: str, **filters: Any) -> queries.PaymentPage:

@@ -191,7 +191,8 @@ def move_payment(app: HoudiniPay, payment: Payment, target: PaymentStatus) -> No
 def payment_context(app: HoudiniPay, session: Session, attempt: Any) -> PaymentContext:
     stored = dict(attempt.request)
     stored.pop("processor_data", None)
-    request = PaymentRequest.from_dict(stored)
+    # The column is the record (requests stored before it existed do not name a channel).
+    request = PaymentRequest.from_dict({**stored, "channel": attempt.channel})
     nonprofit = session.get_one(Nonprofit, attempt.nonprofit_id)
     supporter = session.get_one(Supporter, attempt.supporter_id)
     processor = app.registry.processor(attempt.processor)
@@ -237,6 +238,7 @@ def payment_values(
         "source_id": attempt.source_id,
         "parent_id": None,
         "description": description,
+        "channel": attempt.channel,
         "details": dict(result.details),
         "created_at": now,
         "updated_at": now,

@@ -1,8 +1,9 @@
 """Nonprofits, supporters, addresses and sources: the records payments hang on.
 
-Every lookup of a tenant-owned record goes through :func:`load_scoped`, which answers
-``NotFound`` both for a missing id and for an id of another nonprofit, so one tenant can
-never learn whether another tenant's record exists.
+Every lookup of a tenant-owned record goes through :func:`load_scoped` (or its Core
+twin :func:`load_scoped_row` on the pipeline's hot path), which answers ``NotFound`` both
+for a missing id and for an id of another nonprofit, so one tenant can never learn whether
+another tenant's record exists. Both require a scope (see :mod:`houdini_pay.tenancy`).
 """
 
 from __future__ import annotations
@@ -11,16 +12,18 @@ import re
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any, TypeVar
 
-from sqlalchemy import select
+from sqlalchemy import Connection, Row, Select, select
 from sqlalchemy.orm import Session
 
 from houdini_pay import signals, text
+from houdini_pay.db import statements as sql
 from houdini_pay.errors import InvalidRequest, NotEnabled, NotFound
 from houdini_pay.ids import new_id
-from houdini_pay.models import Address, Nonprofit, Payment, PluginSetting, Source, Supporter
+from houdini_pay.models import Address, Base, Nonprofit, Payment, PluginSetting, Source, Supporter
 from houdini_pay.money import normalize_currency
 from houdini_pay.records import AddressRecord, NonprofitRecord, SourceRecord, SupporterRecord
 from houdini_pay.source_types import SourceRequest
+from houdini_pay.tenancy import ALL_NONPROFITS, Scope, check_scope
 
 if TYPE_CHECKING:
     from houdini_pay.app import HoudiniPay
@@ -36,6 +39,7 @@ __all__ = [
     "get_nonprofit",
     "get_supporter",
     "load_scoped",
+    "load_scoped_row",
     "require_enabled",
     "set_enabled",
 ]
@@ -43,6 +47,7 @@ __all__ = [
 PLUGIN_KINDS = ("processor", "payment_type")
 
 _M = TypeVar("_M", Nonprofit, Supporter, Address, Source, Payment)
+_T = TypeVar("_T")
 
 _NOT_FOUND_CODES = {
     Nonprofit: "nonprofit_not_found",
@@ -53,29 +58,67 @@ _NOT_FOUND_CODES = {
 }
 
 
+_ROW_BY_ID: dict[type, Select[Any]] = {
+    Nonprofit: sql.NONPROFIT_BY_ID,
+    Supporter: sql.SUPPORTER_BY_ID,
+    Address: sql.ADDRESS_BY_ID,
+    Source: sql.SOURCE_BY_ID,
+    Payment: sql.PAYMENT_BY_ID,
+}
+
+
+def _in_scope(row: _T | None, model: type[Base], record_id: object, nonprofit_id: Scope) -> _T:
+    """``row`` (an ORM object or a Core row) if it exists and is in scope, else ``NotFound``.
+
+    A missing id and another nonprofit's id get the same answer.
+    """
+    if row is not None:
+        if nonprofit_id is ALL_NONPROFITS:
+            return row
+        # A nonprofit is its own tenant; every other record names its nonprofit.
+        if getattr(row, "id" if model is Nonprofit else "nonprofit_id") == nonprofit_id:
+            return row
+    code = _NOT_FOUND_CODES[model]
+    label = code.removesuffix("_not_found").replace("_", " ")
+    raise NotFound(f"{label} {record_id!r} not found", code=code)
+
+
 def load_scoped(
     session: Session,
     model: type[_M],
     record_id: object,
-    nonprofit_id: str | None,
+    nonprofit_id: Scope,
     *,
     lock: bool = False,
 ) -> _M:
-    """Load ``model`` by id, scoped to ``nonprofit_id`` when given, else raise ``NotFound``.
+    """Load ``model`` by id within ``nonprofit_id`` (or ``ALL_NONPROFITS``), else ``NotFound``.
 
     ``lock`` takes the row for update (and reloads it) for a change that must not race.
+
+    Raises:
+        TypeError: ``nonprofit_id`` is neither an id nor ``ALL_NONPROFITS`` (``None``).
     """
+    check_scope(nonprofit_id)
     text.check_text(record_id, f"{model.__tablename__[:-1].replace('_', ' ')} id")
     row = (
         session.get(model, record_id, with_for_update=lock, populate_existing=lock)
         if isinstance(record_id, str)
         else None
     )
-    owner = getattr(row, "nonprofit_id", getattr(row, "id", None))
-    if row is None or (nonprofit_id is not None and owner != nonprofit_id):
-        label = model.__tablename__[:-1].replace("_", " ")
-        raise NotFound(f"{label} {record_id!r} not found", code=_NOT_FOUND_CODES[model])
-    return row
+    return _in_scope(row, model, record_id, nonprofit_id)
+
+
+def load_scoped_row(
+    connection: Connection, model: type[_M], record_id: object, nonprofit_id: Scope
+) -> Row[Any]:
+    """:func:`load_scoped` as a Core row, through a pre-built statement (the hot path's)."""
+    check_scope(nonprofit_id)
+    row = (
+        connection.execute(_ROW_BY_ID[model], {"id": record_id}).one_or_none()
+        if isinstance(record_id, str)
+        else None
+    )
+    return _in_scope(row, model, record_id, nonprofit_id)
 
 
 def _slugify(name: str) -> str:
@@ -144,7 +187,8 @@ def create_nonprofit(
 def get_nonprofit(app: HoudiniPay, nonprofit_id: str) -> NonprofitRecord:
     """The nonprofit, or ``NotFound`` (code ``nonprofit_not_found``)."""
     with app.session() as session:
-        return NonprofitRecord.from_model(load_scoped(session, Nonprofit, nonprofit_id, None))
+        row = load_scoped(session, Nonprofit, nonprofit_id, ALL_NONPROFITS)
+        return NonprofitRecord.from_model(row)
 
 
 def find_nonprofit(app: HoudiniPay, id_or_slug: str) -> NonprofitRecord:
@@ -168,16 +212,14 @@ def create_supporter(
     if email is not None and not re.fullmatch(r"[^@\s]+@[^@\s]+\.[^@\s]+", email):
         raise InvalidRequest(f"{email!r} is not an email address", code="invalid_email")
     with app.unit_of_work() as uow:
-        load_scoped(uow.session, Nonprofit, nonprofit_id, None)
+        load_scoped(uow.session, Nonprofit, nonprofit_id, ALL_NONPROFITS)
         row = Supporter(id=new_id("sup"), nonprofit_id=nonprofit_id, name=name, email=email)
         uow.session.add(row)
         uow.session.flush()
         return SupporterRecord.from_model(row)
 
 
-def get_supporter(
-    app: HoudiniPay, supporter_id: str, *, nonprofit_id: str | None
-) -> SupporterRecord:
+def get_supporter(app: HoudiniPay, supporter_id: str, *, nonprofit_id: Scope) -> SupporterRecord:
     """The supporter, or ``NotFound`` (code ``supporter_not_found``)."""
     with app.session() as session:
         row = load_scoped(session, Supporter, supporter_id, nonprofit_id)
@@ -197,8 +239,11 @@ _ADDRESS_FIELDS = {
 _EMAIL_LENGTH = 320
 
 
-def create_address(app: HoudiniPay, supporter_id: str, **fields: str | None) -> AddressRecord:
-    """Add an address to a supporter; ``line1`` is required."""
+def create_address(
+    app: HoudiniPay, supporter_id: str, *, nonprofit_id: Scope, **fields: str | None
+) -> AddressRecord:
+    """Add an address to a supporter of ``nonprofit_id``; ``line1`` is required."""
+    check_scope(nonprofit_id)
     unknown = set(fields) - set(_ADDRESS_FIELDS)
     if unknown:
         raise InvalidRequest(f"unknown address fields: {', '.join(sorted(unknown))}")
@@ -208,7 +253,7 @@ def create_address(app: HoudiniPay, supporter_id: str, **fields: str | None) -> 
     }
     values["line1"] = _required_text(fields.get("line1"), "line1")
     with app.unit_of_work() as uow:
-        supporter = load_scoped(uow.session, Supporter, supporter_id, None)
+        supporter = load_scoped(uow.session, Supporter, supporter_id, nonprofit_id)
         row = Address(
             id=new_id("addr"),
             nonprofit_id=supporter.nonprofit_id,
@@ -227,13 +272,14 @@ def create_source(
     source_object: Mapping[str, Any],
     *,
     name: str | None,
-    nonprofit_id: str | None,
+    nonprofit_id: Scope,
 ) -> SourceRecord:
-    """Store a source for a supporter through the source type's plugin.
+    """Store a source for a supporter of ``nonprofit_id`` through the source type's plugin.
 
     The plugin's ``create`` runs with no transaction open (it may call its processor);
     the source row and the plugin's own detail are then written in one transaction.
     """
+    check_scope(nonprofit_id)
     if not isinstance(source_object, Mapping):
         raise InvalidRequest(
             "the source object must be a JSON object", code="invalid_source_object"
@@ -284,7 +330,7 @@ def set_enabled(app: HoudiniPay, nonprofit_id: str, kind: str, symbol: str, enab
     else:
         app.registry.payment_type(symbol)
     with app.unit_of_work() as uow:
-        load_scoped(uow.session, Nonprofit, nonprofit_id, None)
+        load_scoped(uow.session, Nonprofit, nonprofit_id, ALL_NONPROFITS)
         setting = uow.session.get(PluginSetting, (nonprofit_id, kind, symbol))
         if setting is None:
             uow.session.add(
@@ -319,7 +365,7 @@ def enabled_symbols(app: HoudiniPay, nonprofit_id: str) -> dict[str, list[str]]:
     """``{"processors": [...], "payment_types": [...]}`` enabled for the nonprofit."""
     registry = app.registry
     with app.session() as session:
-        load_scoped(session, Nonprofit, nonprofit_id, None)
+        load_scoped(session, Nonprofit, nonprofit_id, ALL_NONPROFITS)
         disabled = _disabled(session, nonprofit_id)
     return {
         "processors": sorted(s for s in registry.processors if ("processor", s) not in disabled),

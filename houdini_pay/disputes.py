@@ -283,6 +283,7 @@ def _record_movement(
         parent_id=parent.id,
         description=_describe(withdrawn, observation.reason),
         details={"dispute_id": dispute.id, "dispute_reference": dispute.processor_reference},
+        channel=parent.channel,
         created_at=now,
         updated_at=now,
     )

@@ -18,21 +18,23 @@ from __future__ import annotations
 from typing import Any
 
 from houdini_pay import signals
+from houdini_pay.payment import Channel
 from houdini_pay.records import AttemptRecord, PaymentRecord
 
-__all__ = ["WEB_KEY_PREFIX", "request_receipt"]
-
-WEB_KEY_PREFIX = "web-"
-"""Starts the idempotency key of every payment made through a public page."""
+__all__ = ["request_receipt"]
 
 
 def request_receipt(
     sender: Any, *, payment: PaymentRecord, attempt: AttemptRecord, **_: Any
 ) -> None:
-    """On ``payment_completed``: ask for the receipt of a public page's payment."""
-    if not attempt.idempotency_key.startswith(WEB_KEY_PREFIX) or attempt.supporter_id is None:
+    """On ``payment_completed``: ask for the receipt of a public page's payment.
+
+    The attempt's ``channel`` decides, never its idempotency key: any caller may choose a
+    key, only the public pages record ``page``.
+    """
+    if attempt.channel != Channel.PAGE or attempt.supporter_id is None:
         return
-    supporter = sender.get_supporter(attempt.supporter_id)
+    supporter = sender.get_supporter(attempt.supporter_id, nonprofit_id=attempt.nonprofit_id)
     if not supporter.email:
         return
     signals.send(

@@ -73,6 +73,8 @@ def record_external_refund(
                 amount=amount,
                 request={"payment_id": payment.id, "reason": _EXTERNAL_REASON, "external": True},
                 now=app.clock(),
+                # No entry point of ours asked: it belongs where the refunded payment came from.
+                channel=payment.channel,
                 processor_reference=result.reference,
             )
             session.add(attempt)

@@ -157,7 +157,7 @@ def register_routes(app: HoudiniPay) -> Iterable[APIRouter]:
     * ``NonprofitId`` for a ``{nonprofit_id}`` path parameter: a key of another nonprofit
       (or an unknown id) answers 404, before the route runs.
     * ``Scope`` for routes without ``{nonprofit_id}``: the nonprofit to scope every lookup
-      to (``None`` for the admin key), to pass on as ``nonprofit_id=``.
+      to (``ALL_NONPROFITS`` for the admin key), to pass on as ``nonprofit_id=``.
     * ``App`` for the :class:`~houdini_pay.HoudiniPay` application, ``IdempotencyKey`` for
       a required ``Idempotency-Key`` header, ``ApiModel`` as the base of request bodies
       (unknown fields and wrong types answer 422) and ``error_responses(...)`` to document

@@ -51,6 +51,9 @@ __all__ = [
 
 ID = String(40)
 
+CHANNEL_DEFAULT = "api"
+"""The channel of rows written before channels were recorded (migration ``core_channel``)."""
+
 
 def utcnow() -> dt.datetime:
     """The current time, timezone-aware in UTC (every stored time is UTC)."""
@@ -204,6 +207,8 @@ class PaymentAttempt(Base):
     reconcile_count: Mapped[int] = mapped_column(default=0)
     reversal_pending: Mapped[bool] = mapped_column(default=False)
     """The charge must be given back and that is not confirmed yet (reconcile retries)."""
+    channel: Mapped[str] = mapped_column(String(20), server_default=CHANNEL_DEFAULT)
+    """Where the request came from (``houdini_pay.Channel``); set by every entry point."""
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
 
@@ -243,6 +248,9 @@ class Payment(Base):
     parent_id: Mapped[str | None] = mapped_column(ForeignKey("payments.id"), index=True)
     description: Mapped[str | None] = mapped_column(Text)
     details: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    channel: Mapped[str] = mapped_column(String(20), server_default=CHANNEL_DEFAULT)
+    """Where it came from: its attempt's channel (a dispute or a refund the processor
+    reports takes the channel of the payment it belongs to)."""
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
 

@@ -13,9 +13,50 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from houdini_pay.errors import InvalidRequest
 from houdini_pay.records import PaymentRecord
 
-__all__ = ["ErrorInfo", "OutcomeStatus", "PaymentOutcome", "PaymentRequest", "fingerprint_of"]
+__all__ = [
+    "Channel",
+    "ErrorInfo",
+    "OutcomeStatus",
+    "PaymentOutcome",
+    "PaymentRequest",
+    "check_channel",
+    "fingerprint_of",
+]
+
+
+class Channel(enum.StrEnum):
+    """Where a payment or a refund came from; stored on its attempt and its payment.
+
+    Each entry point sets its own, so nothing is ever guessed from an idempotency key.
+    """
+
+    API = "api"
+    """The platform: the HTTP API, and the Python API unless the caller says otherwise."""
+    CLI = "cli"
+    """The ``houdini-pay`` command line."""
+    PAGE = "page"
+    """A donor on a public page (``/donate/...``, ``/events/...``)."""
+    RECURRING = "recurring"
+    """The recurring charging job."""
+    STAFF = "staff"
+    """The nonprofit's staff through the platform's own tools (refunds from Python)."""
+
+
+_CHANNELS = tuple(channel.value for channel in Channel)
+
+
+def check_channel(channel: object) -> str:
+    """``channel`` as its plain value, or ``InvalidRequest`` (``invalid_channel``)."""
+    if isinstance(channel, str) and channel in _CHANNELS:
+        return str(channel)
+    raise InvalidRequest(
+        f"channel must be one of {', '.join(_CHANNELS)}; got {channel!r}",
+        code="invalid_channel",
+        details={"field": "channel"},
+    )
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -36,6 +77,8 @@ class PaymentRequest:
         idempotency_key: the same key with the same request never pays twice; a new
             random key is used when omitted (no retry protection then).
         off_session: True for charges made without the supporter (recurring runs).
+        channel: where the request came from (:class:`Channel`); ``api`` for Python
+            callers unless they say otherwise. Stored on the attempt and the payment.
     """
 
     nonprofit_id: str
@@ -50,6 +93,7 @@ class PaymentRequest:
     processing_object: Mapping[str, Any] = field(default_factory=dict)
     idempotency_key: str | None = None
     off_session: bool = False
+    channel: str = Channel.API.value
 
     def to_dict(self) -> dict[str, Any]:
         """The request as plain JSON values (stored on the attempt)."""
@@ -67,6 +111,7 @@ class PaymentRequest:
             "processing_object": dict(self.processing_object),
             "idempotency_key": self.idempotency_key,
             "off_session": self.off_session,
+            "channel": str(self.channel),
         }
 
     @classmethod
@@ -75,13 +120,21 @@ class PaymentRequest:
         return cls(**dict(data))
 
     def fingerprint(self) -> str:
-        """A hash of everything but the idempotency key: equal for a true retry."""
+        """A hash of everything but the idempotency key and the channel: equal for a retry."""
         return fingerprint_of(self.to_dict())
+
+
+# The channel says who asked, not what was asked: a retry is the same payment whichever
+# door it comes back through (a page's payment the platform retries over the API), so it
+# must replay, not conflict; and it keeps the fingerprints of attempts stored before the
+# channel existed, so their retries still replay after an upgrade. The stored outcome keeps
+# the channel of the first run.
+_NOT_FINGERPRINTED = frozenset({"idempotency_key", "channel"})
 
 
 def fingerprint_of(request: Mapping[str, Any]) -> str:
     """The fingerprint of a request already turned into :meth:`PaymentRequest.to_dict`."""
-    data = {key: value for key, value in request.items() if key != "idempotency_key"}
+    data = {key: value for key, value in request.items() if key not in _NOT_FINGERPRINTED}
     canonical = json.dumps(data, sort_keys=True, separators=(",", ":"), default=str)
     return hashlib.sha256(canonical.encode()).hexdigest()
 

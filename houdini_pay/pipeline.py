@@ -23,7 +23,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import Connection, Row, Select
+from sqlalchemy import Connection, Row
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -31,21 +31,20 @@ from houdini_pay import inventory, settlement, signals, text
 from houdini_pay.attempts import reference_recorder
 from houdini_pay.db import statements as sql
 from houdini_pay.db.unit_of_work import UnitOfWork
-from houdini_pay.directory import load_scoped
+from houdini_pay.directory import load_scoped, load_scoped_row
 from houdini_pay.errors import (
     CurrencyMismatch,
     IdempotencyConflict,
     IdempotencyInFlight,
     InvalidRequest,
     NotEnabled,
-    NotFound,
     PluginError,
     SoldOut,
 )
 from houdini_pay.ids import new_id
-from houdini_pay.models import Payment, PaymentAttempt, Source, Supporter
+from houdini_pay.models import Address, Nonprofit, Payment, PaymentAttempt, Source, Supporter
 from houdini_pay.money import normalize_currency, validate_amount
-from houdini_pay.payment import PaymentOutcome, PaymentRequest, fingerprint_of
+from houdini_pay.payment import PaymentOutcome, PaymentRequest, check_channel, fingerprint_of
 from houdini_pay.payment_types import ItemRequest, PaymentContext, PaymentType, refused_hold
 from houdini_pay.processors import (
     Capability,
@@ -59,6 +58,7 @@ from houdini_pay.processors import (
 )
 from houdini_pay.records import AttemptRecord, NonprofitRecord, SupporterRecord
 from houdini_pay.states import AttemptState
+from houdini_pay.tenancy import Scope
 
 if TYPE_CHECKING:
     from houdini_pay.app import HoudiniPay
@@ -127,6 +127,7 @@ _TEXT_FIELDS = (
 
 def _check_shape(request: PaymentRequest) -> PaymentRequest:
     """Refuse wrong types and unstorable text before touching the database; fill in a key."""
+    check_channel(request.channel)
     validate_amount(request.amount)
     for name in _TEXT_FIELDS:
         text.check_text(getattr(request, name), name)
@@ -148,24 +149,6 @@ def _check_shape(request: PaymentRequest) -> PaymentRequest:
     return replace(request, currency=currency, idempotency_key=key or new_id("auto"))
 
 
-def _row(
-    connection: Connection,
-    statement: Select[Any],
-    record_id: object,
-    model: str,
-    nonprofit_id: str | None,
-) -> Row[Any]:
-    """Load a row by id, scoped to the nonprofit, or raise ``NotFound`` (``<model>_not_found``)."""
-    row = (
-        connection.execute(statement, {"id": record_id}).one_or_none()
-        if isinstance(record_id, str)
-        else None
-    )
-    if row is None or (nonprofit_id is not None and row.nonprofit_id != nonprofit_id):
-        raise NotFound(f"{model} {record_id!r} not found", code=f"{model}_not_found")
-    return row
-
-
 def _validate(
     app: HoudiniPay,
     uow: UnitOfWork,
@@ -175,25 +158,22 @@ def _validate(
 ) -> _Prepared:
     """Check every rule of the request against the records; raise before anything is written."""
     connection = uow.connection
-    nonprofit_row = connection.execute(
-        sql.NONPROFIT_BY_ID, {"id": request.nonprofit_id}
-    ).one_or_none()
-    if nonprofit_row is None:
-        raise NotFound(f"nonprofit {request.nonprofit_id!r} not found", code="nonprofit_not_found")
-    nonprofit = NonprofitRecord.from_model(nonprofit_row)
+    nonprofit = NonprofitRecord.from_model(
+        load_scoped_row(connection, Nonprofit, request.nonprofit_id, request.nonprofit_id)
+    )
     supporter = SupporterRecord.from_model(
-        _row(connection, sql.SUPPORTER_BY_ID, request.supporter_id, "supporter", nonprofit.id)
+        load_scoped_row(connection, Supporter, request.supporter_id, nonprofit.id)
     )
     source = None
     if request.source_id is not None:
-        source = _row(connection, sql.SOURCE_BY_ID, request.source_id, "source", nonprofit.id)
+        source = load_scoped_row(connection, Source, request.source_id, nonprofit.id)
         if source.supporter_id != supporter.id:
             raise InvalidRequest(
                 f"source {source.id!r} belongs to another supporter",
                 code="source_supporter_mismatch",
             )
     if request.address_id is not None:
-        address = _row(connection, sql.ADDRESS_BY_ID, request.address_id, "address", nonprofit.id)
+        address = load_scoped_row(connection, Address, request.address_id, nonprofit.id)
         if address.supporter_id != supporter.id:
             raise InvalidRequest(
                 f"address {address.id!r} belongs to another supporter",
@@ -370,6 +350,7 @@ def _record_attempt(
         "parent_payment_id": None,
         "reconcile_count": 0,
         "reversal_pending": False,
+        "channel": stored["channel"],
         "created_at": now,
         "updated_at": now,
     }
@@ -480,7 +461,7 @@ def stored_charge_request(session: Session, attempt: PaymentAttempt) -> ChargeRe
 
 
 def _pending_approval(
-    app: HoudiniPay, payment_id: str, nonprofit_id: str | None
+    app: HoudiniPay, payment_id: str, nonprofit_id: Scope
 ) -> tuple[str, dict[str, Any], str | None]:
     with app.session() as session:
         payment = load_scoped(session, Payment, payment_id, nonprofit_id)
@@ -489,7 +470,7 @@ def _pending_approval(
         return payment.attempt_id, dict(payment.details), payment.processor_reference
 
 
-def approve(app: HoudiniPay, payment_id: str, *, nonprofit_id: str | None) -> PaymentOutcome:
+def approve(app: HoudiniPay, payment_id: str, *, nonprofit_id: Scope) -> PaymentOutcome:
     """Staff confirm a payment pending approval: it finalizes like a successful charge."""
     attempt_id, details, reference = _pending_approval(app, payment_id, nonprofit_id)
     result = ChargeResult.succeeded(reference, fee=0, details=details)
@@ -497,7 +478,7 @@ def approve(app: HoudiniPay, payment_id: str, *, nonprofit_id: str | None) -> Pa
 
 
 def reject(
-    app: HoudiniPay, payment_id: str, *, reason: str | None, nonprofit_id: str | None
+    app: HoudiniPay, payment_id: str, *, reason: str | None, nonprofit_id: Scope
 ) -> PaymentOutcome:
     """Staff reject a payment pending approval: it ends ``cancelled``, its holds released."""
     text.check_text(reason, "reason")

@@ -72,21 +72,26 @@ def build_plugin_manager(
     load_entry_points: bool = True,
     blocked: Iterable[str] | None = None,
     plugins: Iterable[object] = (),
+    environ: Mapping[str, str] | None = None,
 ) -> PluginManager:
     """Build a plugin manager with every hook of :mod:`houdini_pay.hookspecs`.
 
     Args:
         load_entry_points: load the installed plugins of the ``houdini_pay`` group.
-        blocked: entry-point names not to load; defaults to ``HOUDINI_PAY_BLOCK_PLUGINS``.
+        blocked: entry-point names not to load; defaults to ``HOUDINI_PAY_BLOCK_PLUGINS``
+            of ``environ``.
         plugins: extra plugin objects to register (tests, embedding applications).
+        environ: where ``HOUDINI_PAY_BLOCK_PLUGINS`` and ``HOUDINI_PAY_TRACE_HOOKS`` are
+            read; default ``os.environ``. An application passes its settings' environment.
 
     Raises:
         PluginError: a plugin failed to import, or implements a hook that does not exist
             (``check_pending``), which usually means a misspelled hook name.
     """
+    environ = os.environ if environ is None else environ
     manager = PluginManager()
     manager.add_hookspecs(hookspecs)
-    for name in blocked if blocked is not None else blocked_from_env():
+    for name in blocked if blocked is not None else blocked_from_env(environ):
         manager.set_blocked(name)
     if load_entry_points:
         for entry_point in metadata.entry_points(group=PROJECT_NAME):
@@ -109,7 +114,7 @@ def build_plugin_manager(
         manager.check_pending()
     except pluggy.PluginValidationError as exc:
         raise PluginError(f"plugin {exc.plugin!r} implements an unknown hook: {exc}") from exc
-    if os.environ.get(TRACE_ENV):
+    if environ.get(TRACE_ENV):
         manager.trace.root.setwriter(sys.stderr.write)
         manager.enable_tracing()
     return manager

@@ -19,6 +19,7 @@ from houdini_pay.payment import PaymentOutcome
 from houdini_pay.pipeline import OPERATION_CHARGE
 from houdini_pay.records import PaymentRecord
 from houdini_pay.states import PaymentKind, PaymentStatus
+from houdini_pay.tenancy import ALL_NONPROFITS, Scope, check_scope
 
 if TYPE_CHECKING:
     from houdini_pay.app import HoudiniPay
@@ -47,24 +48,23 @@ class PaymentPage:
         return {"payments": [p.to_dict() for p in self.payments], "next_cursor": self.next_cursor}
 
 
-def get_payment(app: HoudiniPay, payment_id: str, *, nonprofit_id: str | None) -> PaymentRecord:
+def get_payment(app: HoudiniPay, payment_id: str, *, nonprofit_id: Scope) -> PaymentRecord:
     """The payment, or ``NotFound`` (code ``payment_not_found``), scoped to the nonprofit."""
     with app.session() as session:
         return PaymentRecord.from_model(load_scoped(session, Payment, payment_id, nonprofit_id))
 
 
-def get_attempt_outcome(
-    app: HoudiniPay, attempt_id: str, *, nonprofit_id: str | None
-) -> PaymentOutcome:
+def get_attempt_outcome(app: HoudiniPay, attempt_id: str, *, nonprofit_id: Scope) -> PaymentOutcome:
     """Where the payment attempt stands, as ``pay`` reported it (``replayed``: nothing was
     done to answer), or ``NotFound`` (``attempt_not_found``) for an id that is no payment
     attempt of the nonprofit."""
+    check_scope(nonprofit_id)
     with app.session() as session:
         attempt = session.get(PaymentAttempt, attempt_id) if isinstance(attempt_id, str) else None
         if (
             attempt is None
             or attempt.operation != OPERATION_CHARGE
-            or (nonprofit_id is not None and attempt.nonprofit_id != nonprofit_id)
+            or (nonprofit_id is not ALL_NONPROFITS and attempt.nonprofit_id != nonprofit_id)
         ):
             raise NotFound(f"attempt {attempt_id!r} not found", code="attempt_not_found")
         return outcome_of(session.connection(), attempt, replayed=True)
@@ -138,7 +138,7 @@ def list_payments(
         statement = statement.where(Payment.id < cursor)
     statement = statement.order_by(Payment.id.desc()).limit(limit + 1)
     with app.session() as session:
-        load_scoped(session, Nonprofit, nonprofit_id, None)
+        load_scoped(session, Nonprofit, nonprofit_id, ALL_NONPROFITS)
         rows = list(session.scalars(statement))
         page = [PaymentRecord.from_model(row) for row in rows[:limit]]
     next_cursor = page[-1].id if len(rows) > limit else None

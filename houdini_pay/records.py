@@ -116,7 +116,11 @@ class SourceRecord(_Record):
 
 @dataclass(frozen=True, slots=True)
 class PaymentRecord(_Record):
-    """A payment as the nonprofit sees it (signed amount in minor units)."""
+    """A payment as the nonprofit sees it (signed amount in minor units).
+
+    ``channel`` says where it came from: ``api``, ``cli``, ``page``, ``recurring`` or
+    ``staff`` (see :class:`houdini_pay.Channel`).
+    """
 
     id: str
     nonprofit_id: str
@@ -136,6 +140,7 @@ class PaymentRecord(_Record):
     source_id: str | None
     parent_id: str | None
     description: str | None
+    channel: str
     details: Mapping[str, Any] = field(default_factory=dict)
     created_at: dt.datetime = field(default_factory=models.utcnow)
     updated_at: dt.datetime = field(default_factory=models.utcnow)
@@ -143,12 +148,13 @@ class PaymentRecord(_Record):
 
 @dataclass(frozen=True, slots=True)
 class AttemptRecord(_Record):
-    """One run of the pipeline, as stored."""
+    """One run of the pipeline, as stored; ``channel`` is where its request came from."""
 
     id: str
     nonprofit_id: str
     operation: str
     idempotency_key: str
+    channel: str
     state: str
     processor: str
     payment_type: str | None

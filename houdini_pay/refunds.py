@@ -38,7 +38,7 @@ from houdini_pay.errors import (
 from houdini_pay.ids import new_id
 from houdini_pay.models import Payment, PaymentAttempt
 from houdini_pay.money import validate_amount
-from houdini_pay.payment import ErrorInfo
+from houdini_pay.payment import Channel, ErrorInfo, check_channel
 from houdini_pay.processors import (
     Capability,
     RefundRequest,
@@ -56,6 +56,7 @@ from houdini_pay.states import (
     PaymentStatus,
     transition,
 )
+from houdini_pay.tenancy import Scope, check_scope
 
 if TYPE_CHECKING:
     from houdini_pay.app import HoudiniPay
@@ -123,7 +124,7 @@ def _fingerprint(payment_id: str, amount: int | None, reason: str | None) -> str
 
 
 def _load_payment(
-    session: Session, payment_id: object, nonprofit_id: str | None, *, lock: bool = False
+    session: Session, payment_id: object, nonprofit_id: Scope, *, lock: bool = False
 ) -> Payment:
     return load_scoped(session, Payment, payment_id, nonprofit_id, lock=lock)
 
@@ -158,9 +159,13 @@ def refund(
     amount: int | None,
     reason: str | None,
     idempotency_key: str | None,
-    nonprofit_id: str | None,
+    nonprofit_id: Scope,
+    channel: str = Channel.STAFF.value,
 ) -> RefundOutcome:
     """Refund ``amount`` (default: all that remains) of a payment; see the module docstring.
+
+    ``channel`` (where the refund was asked) is recorded on its attempt and its payment; like
+    a charge's, it is not part of the fingerprint, so a retry through another door replays.
 
     Raises:
         NotFound: no such payment (or another nonprofit's).
@@ -168,7 +173,10 @@ def refund(
         NotRefundable: the payment is not a succeeded charge, or is fully refunded.
         CapabilityNotSupported: the processor cannot refund (or not partially).
         IdempotencyConflict, IdempotencyInFlight: the key was used differently or is busy.
+        TypeError: ``nonprofit_id`` is neither an id nor ``ALL_NONPROFITS``.
     """
+    check_scope(nonprofit_id)
+    channel = check_channel(channel)
     if amount is not None:
         validate_amount(amount)
     if reason is not None and (not isinstance(reason, str) or len(reason) > 500):
@@ -183,7 +191,9 @@ def refund(
     if replayed is not None:
         return replayed
     try:
-        recorded = _record_attempt(app, payment_id, nonprofit_id, amount, reason, key, fingerprint)
+        recorded = _record_attempt(
+            app, payment_id, nonprofit_id, amount, reason, key, fingerprint, channel
+        )
     except IntegrityError:
         replayed = _replay(app, payment_id, nonprofit_id, key, fingerprint)
         if replayed is None:
@@ -197,7 +207,7 @@ def refund(
 
 
 def _replay(
-    app: HoudiniPay, payment_id: str, nonprofit_id: str | None, key: str, fingerprint: str
+    app: HoudiniPay, payment_id: str, nonprofit_id: Scope, key: str, fingerprint: str
 ) -> RefundOutcome | None:
     with app.session() as session:
         payment = _load_payment(session, payment_id, nonprofit_id)
@@ -233,11 +243,12 @@ def _stored_outcome(
 def _record_attempt(
     app: HoudiniPay,
     payment_id: str,
-    nonprofit_id: str | None,
+    nonprofit_id: Scope,
     amount: int | None,
     reason: str | None,
     key: str,
     fingerprint: str,
+    channel: str,
 ) -> tuple[AttemptRecord, RefundRequest, str] | RefundOutcome:
     """Record the refund attempt, or return the outcome a refund with the same key reached.
 
@@ -278,6 +289,7 @@ def _record_attempt(
             amount=amount,
             request={"payment_id": payment.id, "reason": reason},
             now=now,
+            channel=channel,
         )
         session.add(attempt)
         session.flush()
@@ -304,6 +316,7 @@ def new_refund_attempt(
     amount: int,
     request: dict[str, Any],
     now: dt.datetime,
+    channel: str,
     processor_reference: str | None = None,
 ) -> PaymentAttempt:
     """A refund attempt of ``amount`` against ``payment``, in state ``charging``."""
@@ -325,6 +338,7 @@ def new_refund_attempt(
         parent_payment_id=payment.id,
         reconcile_count=0,
         reversal_pending=False,
+        channel=channel,
         created_at=now,
         updated_at=now,
     )
@@ -400,7 +414,7 @@ def settle_refund(app: HoudiniPay, attempt_id: str, result: RefundResult) -> Ref
 def record_refund(app: HoudiniPay, uow: Any, attempt: PaymentAttempt, result: RefundResult) -> None:
     """Record a successful refund: the negative payment, the parent's totals, the payment type."""
     session: Session = uow.session
-    parent = _load_payment(session, attempt.parent_payment_id, None, lock=True)
+    parent = _load_payment(session, attempt.parent_payment_id, attempt.nonprofit_id, lock=True)
     now = app.clock()
     refund_row = Payment(
         id=attempt.id.replace("att_", "pay_", 1),
@@ -422,6 +436,7 @@ def record_refund(app: HoudiniPay, uow: Any, attempt: PaymentAttempt, result: Re
         parent_id=parent.id,
         description=attempt.request.get("reason"),
         details={},
+        channel=attempt.channel,
         created_at=now,
         updated_at=now,
     )

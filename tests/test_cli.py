@@ -96,6 +96,7 @@ def _walk_through(cli: Cli) -> None:
     assert first["status"] == "succeeded"
     assert first["payment"]["amount"] == 5000
     assert first["payment"]["details"] == {"method": "check", "check_number": "1042"}
+    assert first["payment"]["channel"] == "cli"
     assert first["error"] is None
     again = cli.json(*check)
     assert again["replayed"] is True
@@ -146,6 +147,7 @@ def _walk_through(cli: Cli) -> None:
 
     refund = cli.json("refund", first["payment"]["id"], "--amount", "1500", "--reason", "dup")
     assert refund["refund"]["amount"] == -1500
+    assert refund["refund"]["channel"] == "cli"
     assert refund["payment"]["status"] == "partially_refunded"
     too_much = cli.run("refund", first["payment"]["id"], "--amount", "4000", expect=1)
     assert _error_line(too_much).startswith("error: refund_exceeds_payment: ")
@@ -157,6 +159,7 @@ def _walk_through(cli: Cli) -> None:
     assert [p["amount"] for p in refunds] == [-1500]
     shown = cli.json("payments", "show", first["payment"]["id"])
     assert shown["amount_refunded"] == 1500
+    assert shown["channel"] == "cli"
     assert cli.json("reconcile") == {
         "settled": [],
         "unchanged": [],

@@ -81,13 +81,13 @@ def movements_of(app: HoudiniPay, payment_id: str) -> list[tuple[str, int, int, 
 def test_a_dispute_withdraws_the_amount_and_its_fee_then_a_win_gives_the_amount_back(
     app: HoudiniPay, pay: PayFunction, gift: DisputeAwareGift
 ) -> None:
-    payment = pay().payment
+    payment = pay(channel="cli").payment
     assert payment is not None
     with recording_events() as log:
         assert deliver(app, "evt_1", observe(payment.processor_reference, DisputeStatus.OPEN)) == (
             "applied"
         )
-        assert app.get_payment(payment.id).status == "disputed"
+        assert app.get_payment(payment.id, nonprofit_id=payment.nonprofit_id).status == "disputed"
         deliver(app, "evt_2", observe(payment.processor_reference, DisputeStatus.OPEN, [WITHDRAWN]))
         deliver(
             app,
@@ -104,7 +104,7 @@ def test_a_dispute_withdraws_the_amount_and_its_fee_then_a_win_gives_the_amount_
         ("dispute", -2500, 1500, -4000),
         ("dispute_reversal", 2500, 0, 2500),
     ]
-    assert app.get_payment(payment.id).status == "succeeded"
+    assert app.get_payment(payment.id, nonprofit_id=payment.nonprofit_id).status == "succeeded"
     closed = log.of("dispute_closed")[0]["dispute"]
     assert (closed.status, closed.amount, closed.reason) == ("won", 2500, "fraudulent")
     assert closed.closed_at is not None
@@ -114,13 +114,15 @@ def test_a_dispute_withdraws_the_amount_and_its_fee_then_a_win_gives_the_amount_
         ("succeeded", "won"),
     ]
     assert count(app, OutboxEvent, event="dispute_funds_withdrawn") == 1
+    movements = [log.of(name)[0]["movement"] for name in log.names() if "funds" in name]
+    assert [movement.channel for movement in movements] == ["cli", "cli"]
 
 
 def test_a_lost_dispute_leaves_the_payment_disputed(app: HoudiniPay, pay: PayFunction) -> None:
     payment = pay().payment
     assert payment is not None
     deliver(app, "evt_1", observe(payment.processor_reference, DisputeStatus.LOST, [WITHDRAWN]))
-    assert app.get_payment(payment.id).status == "disputed"
+    assert app.get_payment(payment.id, nonprofit_id=payment.nonprofit_id).status == "disputed"
     with app.session() as session:
         dispute = session.scalars(select(Dispute)).one()
     assert dispute.status == "lost"
@@ -146,7 +148,7 @@ def test_events_out_of_order_and_twice_end_in_the_same_records(
         "dispute_opened",
     ]
     assert len(movements_of(app, payment.id)) == 2
-    assert app.get_payment(payment.id).status == "succeeded"
+    assert app.get_payment(payment.id, nonprofit_id=payment.nonprofit_id).status == "succeeded"
     assert count(app, Dispute, status="won") == 1
 
 
@@ -155,11 +157,14 @@ def test_a_won_dispute_returns_a_partly_refunded_payment_to_partially_refunded(
 ) -> None:
     payment = pay().payment
     assert payment is not None
-    app.refund(payment.id, amount=500)
+    app.refund(payment.id, amount=500, nonprofit_id=payment.nonprofit_id)
     deliver(app, "evt_1", observe(payment.processor_reference, DisputeStatus.OPEN))
-    assert app.get_payment(payment.id).status == "disputed"
+    assert app.get_payment(payment.id, nonprofit_id=payment.nonprofit_id).status == "disputed"
     deliver(app, "evt_2", observe(payment.processor_reference, DisputeStatus.CLOSED))
-    assert app.get_payment(payment.id).status == "partially_refunded"
+    assert (
+        app.get_payment(payment.id, nonprofit_id=payment.nonprofit_id).status
+        == "partially_refunded"
+    )
 
 
 def test_a_disputed_payment_cannot_be_refunded_through_houdini_pay(
@@ -171,7 +176,7 @@ def test_a_disputed_payment_cannot_be_refunded_through_houdini_pay(
     assert payment is not None
     deliver(app, "evt_1", observe(payment.processor_reference, DisputeStatus.OPEN))
     with pytest.raises(NotRefundable):
-        app.refund(payment.id)
+        app.refund(payment.id, nonprofit_id=payment.nonprofit_id)
 
 
 def test_a_dispute_of_an_unknown_payment_is_ignored(app: HoudiniPay, pay: PayFunction) -> None:

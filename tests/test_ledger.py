@@ -65,9 +65,11 @@ def test_recorded_net_equals_charges_minus_refunds(app: HoudiniPay, steps: list[
             charged += step.amount
         elif isinstance(step, Refund) and paid:
             payment_id = paid[step.which % len(paid)]
-            remaining = app.get_payment(payment_id).amount - refunded_per_payment.get(payment_id, 0)
+            remaining = app.get_payment(
+                payment_id, nonprofit_id=nonprofit.id
+            ).amount - refunded_per_payment.get(payment_id, 0)
             try:
-                result = app.refund(payment_id, amount=step.amount)
+                result = app.refund(payment_id, amount=step.amount, nonprofit_id=nonprofit.id)
             except (RefundExceedsPayment, NotRefundable):
                 assert (step.amount is None and remaining == 0) or (
                     step.amount is not None and step.amount > remaining

@@ -45,7 +45,10 @@ def test_a_successful_payment_is_recorded_and_announced_once(
     assert fake_processor.charge_count == 1
     assert log.names() == ["begin_payment", "payment_completed"]
     assert log.of("payment_completed")[0]["payment"].id == outcome.payment.id
-    assert app.get_payment(outcome.payment.id) == outcome.payment
+    assert (
+        app.get_payment(outcome.payment.id, nonprofit_id=outcome.payment.nonprofit_id)
+        == outcome.payment
+    )
 
 
 def test_fees_are_recorded_as_gross_fee_and_net(
@@ -140,7 +143,9 @@ def test_records_of_another_nonprofit_are_not_found(
 ) -> None:
     other = app.create_nonprofit("Other Org", "USD")
     stranger = app.create_supporter(other.id, "Stranger")
-    their_card = app.create_source(stranger.id, "fake_card", {"token": "tok_9999"})
+    their_card = app.create_source(
+        stranger.id, "fake_card", {"token": "tok_9999"}, nonprofit_id=stranger.nonprofit_id
+    )
     with pytest.raises(NotFound) as raised:
         pay(supporter_id=stranger.id)
     assert raised.value.code == "supporter_not_found"
@@ -154,7 +159,9 @@ def test_a_source_of_another_supporter_is_refused(
     app: HoudiniPay, pay: PayFunction, nonprofit: NonprofitRecord
 ) -> None:
     neighbour = app.create_supporter(nonprofit.id, "Neighbour")
-    card = app.create_source(neighbour.id, "fake_card", {"token": "tok_1111"})
+    card = app.create_source(
+        neighbour.id, "fake_card", {"token": "tok_1111"}, nonprofit_id=neighbour.nonprofit_id
+    )
     with pytest.raises(InvalidRequest) as raised:
         pay(source_id=card.id)
     assert raised.value.code == "source_supporter_mismatch"
@@ -163,7 +170,9 @@ def test_a_source_of_another_supporter_is_refused(
 def test_the_processor_comes_from_the_source_when_omitted(
     app: HoudiniPay, pay: PayFunction, supporter: SupporterRecord, fake_processor: FakeProcessor
 ) -> None:
-    card = app.create_source(supporter.id, "fake_card", {"token": "tok_4242"})
+    card = app.create_source(
+        supporter.id, "fake_card", {"token": "tok_4242"}, nonprofit_id=supporter.nonprofit_id
+    )
     assert card.processor == "fake"
     assert card.name == "Fake card 4242"
     outcome = pay(processor=None, source_id=card.id)
@@ -314,14 +323,16 @@ def test_pending_approval_then_approve_completes_once(
         assert outcome.status is OutcomeStatus.PENDING_APPROVAL
         assert outcome.payment is not None
         assert outcome.payment.status == "pending_approval"
-        approved = app.approve_payment(outcome.payment.id)
+        approved = app.approve_payment(
+            outcome.payment.id, nonprofit_id=outcome.payment.nonprofit_id
+        )
     assert approved.status is OutcomeStatus.SUCCEEDED
     assert approved.payment is not None
     assert approved.payment.id == outcome.payment.id
     assert approved.payment.status == "succeeded"
     assert log.names() == ["begin_payment", "payment_pending", "payment_completed"]
     with pytest.raises(HoudiniPayError) as raised:
-        app.approve_payment(outcome.payment.id)
+        app.approve_payment(outcome.payment.id, nonprofit_id=outcome.payment.nonprofit_id)
     assert raised.value.code == "payment_not_pending_approval"
 
 
@@ -332,7 +343,9 @@ def test_pending_approval_then_reject_cancels_and_releases(
     fake_processor.behaviour = "pending_approval"
     outcome = pay(payment_type="limited", type_object={"item": "gala-seat"})
     assert outcome.payment is not None
-    rejected = app.reject_payment(outcome.payment.id, reason="no transfer arrived")
+    rejected = app.reject_payment(
+        outcome.payment.id, reason="no transfer arrived", nonprofit_id=outcome.payment.nonprofit_id
+    )
     assert rejected.status is OutcomeStatus.FAILED
     assert rejected.payment is not None
     assert rejected.payment.status == "cancelled"
@@ -373,7 +386,10 @@ def test_a_late_failure_event_never_undoes_a_success(
     body = fake_processor.webhook("evt_late", outcome.attempt_id, ChargeStatus.FAILED)
     app.handle_webhook("fake", {"x-fake-signature": fake_processor.sign(body)}, body)
     assert outcome.payment is not None
-    assert app.get_payment(outcome.payment.id).status == "succeeded"
+    assert (
+        app.get_payment(outcome.payment.id, nonprofit_id=outcome.payment.nonprofit_id).status
+        == "succeeded"
+    )
 
 
 def test_a_webhook_with_a_bad_signature_is_rejected(

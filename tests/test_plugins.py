@@ -13,7 +13,13 @@ from houdini_pay import (
     hookimpl,
 )
 from houdini_pay.errors import PluginError, UnknownPlugin
-from houdini_pay.plugins import blocked_from_env, build_plugin_manager, describe_plugins
+from houdini_pay.plugins import (
+    BLOCK_ENV,
+    blocked_from_env,
+    build_plugin_manager,
+    describe_plugins,
+    inspect_installed_plugins,
+)
 from houdini_pay.testing import FakeProcessor, TestPlugin
 
 
@@ -30,6 +36,42 @@ def test_plugins_can_be_blocked_by_name(monkeypatch: pytest.MonkeyPatch) -> None
     assert manager.is_blocked("donation")
     assert manager.get_plugin("donation") is None
     assert manager.get_plugin("offsite") is not None
+
+
+def _listed_and_registered(app: HoudiniPay) -> tuple[set[str], set[str]]:
+    """The plugins the listing shows and the processors the application registered."""
+    listed = {info.name for info in inspect_installed_plugins(app)}
+    return listed, set(app.registry.processors)
+
+
+def test_blocking_follows_the_settings_not_the_process_environment(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.delenv(BLOCK_ENV, raising=False)
+    app = HoudiniPay.from_env({"HOUDINI_PAY_DATABASE_URL": "sqlite://", BLOCK_ENV: "stripe"})
+    try:
+        assert app.plugins.is_blocked("stripe")
+        listed, registered = _listed_and_registered(app)
+        assert "stripe" not in listed
+        assert "stripe" not in registered
+        assert "offsite" in listed
+        assert "offsite" in registered
+    finally:
+        app.dispose()
+
+
+def test_the_process_environment_does_not_block_what_the_settings_allow(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv(BLOCK_ENV, "stripe")
+    app = HoudiniPay.from_env({"HOUDINI_PAY_DATABASE_URL": "sqlite://"})
+    try:
+        assert not app.plugins.is_blocked("stripe")
+        listed, registered = _listed_and_registered(app)
+        assert "stripe" in listed
+        assert "stripe" in registered
+    finally:
+        app.dispose()
 
 
 def test_a_misspelled_hook_fails_loudly() -> None:

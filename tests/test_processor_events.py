@@ -86,7 +86,7 @@ def deliver(app: HoudiniPay, event_id: str, observation: RefundObservation) -> s
 def test_a_refund_made_in_the_processors_dashboard_is_recorded_once(
     app: HoudiniPay, pay: PayFunction
 ) -> None:
-    payment = pay().payment
+    payment = pay(channel="cli").payment
     assert payment is not None
     observation = external_refund(
         payment.processor_reference, "re_dashboard", 1000, RefundStatus.SUCCEEDED
@@ -101,13 +101,14 @@ def test_a_refund_made_in_the_processors_dashboard_is_recorded_once(
         -1000,
         "re_dashboard",
     )
-    parent = app.get_payment(payment.id)
+    assert refund.channel == "cli"  # no entry point asked: that of the refunded payment
+    parent = app.get_payment(payment.id, nonprofit_id=payment.nonprofit_id)
     assert (parent.status, parent.amount_refunded) == ("partially_refunded", 1000)
     # The rest can still be refunded through houdini-pay, and no more than the rest.
-    outcome = app.refund(payment.id)
+    outcome = app.refund(payment.id, nonprofit_id=payment.nonprofit_id)
     assert outcome.refund is not None
     assert outcome.refund.amount == -1500
-    assert app.get_payment(payment.id).status == "refunded"
+    assert app.get_payment(payment.id, nonprofit_id=payment.nonprofit_id).status == "refunded"
 
 
 def test_a_refund_houdini_pay_made_is_not_recorded_again_when_reported(
@@ -115,7 +116,7 @@ def test_a_refund_houdini_pay_made_is_not_recorded_again_when_reported(
 ) -> None:
     payment = pay().payment
     assert payment is not None
-    outcome = app.refund(payment.id, amount=700)
+    outcome = app.refund(payment.id, amount=700, nonprofit_id=payment.nonprofit_id)
     assert outcome.refund is not None
     reference = outcome.refund.processor_reference
     assert reference is not None
@@ -132,7 +133,7 @@ def test_a_refund_houdini_pay_made_is_not_recorded_again_when_reported(
     deliver(app, "evt_1", by_attempt)
     deliver(app, "evt_2", by_reference)
     assert count(app, Payment, kind="refund") == 1
-    assert app.get_payment(payment.id).amount_refunded == 700
+    assert app.get_payment(payment.id, nonprofit_id=payment.nonprofit_id).amount_refunded == 700
 
 
 def test_a_pending_or_unknown_outside_refund_records_nothing(
@@ -153,7 +154,7 @@ def test_refunds_are_asked_with_the_processor_data_of_their_charge(
 ) -> None:
     payment = pay().payment
     assert payment is not None
-    app.refund(payment.id, amount=100)
+    app.refund(payment.id, amount=100, nonprofit_id=payment.nonprofit_id)
     assert [r.processor_data for r in fake_processor.refund_requests] == [
         {"account": f"acct_{payment.nonprofit_id}"}
     ]

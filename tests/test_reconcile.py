@@ -142,7 +142,10 @@ def test_a_pending_charge_whose_webhook_was_lost_is_settled(
     report = app.reconcile()
     assert [(e["from"], e["to"]) for e in report.settled] == [("pending", "succeeded")]
     assert outcome.payment is not None
-    assert app.get_payment(outcome.payment.id).status == "succeeded"
+    assert (
+        app.get_payment(outcome.payment.id, nonprofit_id=outcome.payment.nonprofit_id).status
+        == "succeeded"
+    )
 
 
 def test_an_unknown_refund_is_settled(
@@ -151,13 +154,23 @@ def test_an_unknown_refund_is_settled(
     outcome = pay(amount=5_000)
     assert outcome.payment is not None
     fake_processor.refund_behaviour = "raise"
-    refund = app.refund(outcome.payment.id, amount=2_000)
+    refund = app.refund(outcome.payment.id, amount=2_000, nonprofit_id=outcome.payment.nonprofit_id)
     assert refund.status == "unknown"
     report = app.reconcile()
     assert [(e["operation"], e["to"]) for e in report.settled] == [("refund", "failed")]
-    assert app.get_payment(outcome.payment.id).amount_refunded == 0
+    assert (
+        app.get_payment(
+            outcome.payment.id, nonprofit_id=outcome.payment.nonprofit_id
+        ).amount_refunded
+        == 0
+    )
     fake_processor.refund_behaviour = "succeed"
-    assert app.refund(outcome.payment.id, amount=5_000).status == "succeeded"
+    assert (
+        app.refund(
+            outcome.payment.id, amount=5_000, nonprofit_id=outcome.payment.nonprofit_id
+        ).status
+        == "succeeded"
+    )
 
 
 def test_a_charge_that_surfaces_after_the_attempt_failed_is_given_back(

@@ -6,7 +6,7 @@ import threading
 
 import pytest
 
-from houdini_pay import Capability, HoudiniPay, OutcomeStatus, RefundOutcome
+from houdini_pay import ALL_NONPROFITS, Capability, HoudiniPay, OutcomeStatus, RefundOutcome
 from houdini_pay.errors import (
     CapabilityNotSupported,
     HoudiniPayError,
@@ -34,7 +34,7 @@ def test_a_full_refund_is_a_negative_payment_linked_to_its_parent(
 ) -> None:
     payment_id = _paid(pay)
     with recording_events() as log:
-        outcome = app.refund(payment_id, reason="asked by donor")
+        outcome = app.refund(payment_id, reason="asked by donor", nonprofit_id=ALL_NONPROFITS)
     assert outcome.status == "succeeded"
     assert outcome.refund is not None
     assert outcome.refund.amount == -10_000
@@ -48,12 +48,12 @@ def test_a_full_refund_is_a_negative_payment_linked_to_its_parent(
 
 def test_partial_refunds_add_up_and_the_rest_is_refused(app: HoudiniPay, pay: PayFunction) -> None:
     payment_id = _paid(pay)
-    first = app.refund(payment_id, amount=3_000)
+    first = app.refund(payment_id, amount=3_000, nonprofit_id=ALL_NONPROFITS)
     assert first.payment.status == "partially_refunded"
-    second = app.refund(payment_id, amount=7_000)
+    second = app.refund(payment_id, amount=7_000, nonprofit_id=ALL_NONPROFITS)
     assert second.payment.status == "refunded"
     with pytest.raises(NotRefundable):
-        app.refund(payment_id, amount=1)
+        app.refund(payment_id, amount=1, nonprofit_id=ALL_NONPROFITS)
     assert count(app, Payment, kind="refund") == 2
 
 
@@ -61,9 +61,9 @@ def test_a_refund_larger_than_what_remains_writes_nothing(
     app: HoudiniPay, pay: PayFunction, fake_processor: FakeProcessor
 ) -> None:
     payment_id = _paid(pay)
-    app.refund(payment_id, amount=6_000)
+    app.refund(payment_id, amount=6_000, nonprofit_id=ALL_NONPROFITS)
     with pytest.raises(RefundExceedsPayment) as raised:
-        app.refund(payment_id, amount=4_001)
+        app.refund(payment_id, amount=4_001, nonprofit_id=ALL_NONPROFITS)
     assert raised.value.details == {"remaining": 4_000}
     assert count(app, PaymentAttempt, operation="refund") == 1
     assert [c.method for c in fake_processor.calls].count("refund") == 1
@@ -75,19 +75,19 @@ def test_a_refund_amount_must_be_positive_minor_units(
 ) -> None:
     payment_id = _paid(pay)
     with pytest.raises(InvalidAmount):
-        app.refund(payment_id, amount=amount)  # type: ignore[arg-type]
+        app.refund(payment_id, amount=amount, nonprofit_id=ALL_NONPROFITS)  # type: ignore[arg-type]
 
 
 def test_refunds_are_idempotent(
     app: HoudiniPay, pay: PayFunction, fake_processor: FakeProcessor
 ) -> None:
     payment_id = _paid(pay)
-    first = app.refund(payment_id, amount=2_000, idempotency_key="r-1")
-    again = app.refund(payment_id, amount=2_000, idempotency_key="r-1")
+    first = app.refund(payment_id, amount=2_000, idempotency_key="r-1", nonprofit_id=ALL_NONPROFITS)
+    again = app.refund(payment_id, amount=2_000, idempotency_key="r-1", nonprofit_id=ALL_NONPROFITS)
     assert again.replayed
     assert again.refund == first.refund
     with pytest.raises(IdempotencyConflict):
-        app.refund(payment_id, amount=2_500, idempotency_key="r-1")
+        app.refund(payment_id, amount=2_500, idempotency_key="r-1", nonprofit_id=ALL_NONPROFITS)
     assert [c.method for c in fake_processor.calls].count("refund") == 1
 
 
@@ -109,9 +109,9 @@ def test_a_processor_without_partial_refunds_refuses_them(
         Capability.PARTIAL_REFUNDS
     }
     with pytest.raises(CapabilityNotSupported) as raised:
-        app.refund(payment_id, amount=100)
+        app.refund(payment_id, amount=100, nonprofit_id=ALL_NONPROFITS)
     assert raised.value.code == "capability_not_supported"
-    assert app.refund(payment_id).status == "succeeded"
+    assert app.refund(payment_id, nonprofit_id=ALL_NONPROFITS).status == "succeeded"
 
 
 def test_a_refused_refund_fails_and_frees_the_amount(
@@ -120,14 +120,14 @@ def test_a_refused_refund_fails_and_frees_the_amount(
     payment_id = _paid(pay)
     fake_processor.refund_behaviour = "fail"
     with recording_events() as log:
-        outcome = app.refund(payment_id, amount=4_000)
+        outcome = app.refund(payment_id, amount=4_000, nonprofit_id=ALL_NONPROFITS)
     assert outcome.status == "failed"
     assert outcome.error is not None
     assert outcome.error.code == "refund_failed"
     assert log.names() == ["refund_failed"]
     fake_processor.refund_behaviour = "succeed"
-    assert app.refund(payment_id).refund is not None
-    assert app.get_payment(payment_id).amount_refunded == 10_000
+    assert app.refund(payment_id, nonprofit_id=ALL_NONPROFITS).refund is not None
+    assert app.get_payment(payment_id, nonprofit_id=ALL_NONPROFITS).amount_refunded == 10_000
 
 
 def test_concurrent_partial_refunds_never_exceed_the_payment(
@@ -140,7 +140,7 @@ def test_concurrent_partial_refunds_never_exceed_the_payment(
     def refund_3000() -> None:
         barrier.wait()
         try:
-            app.refund(payment_id, amount=3_000)
+            app.refund(payment_id, amount=3_000, nonprofit_id=ALL_NONPROFITS)
             results.append("refunded")
         except (RefundExceedsPayment, NotRefundable) as exc:
             results.append(exc.code)
@@ -151,7 +151,7 @@ def test_concurrent_partial_refunds_never_exceed_the_payment(
     for thread in threads:
         thread.join()
     assert results.count("refunded") == 3
-    payment = app.get_payment(payment_id)
+    payment = app.get_payment(payment_id, nonprofit_id=ALL_NONPROFITS)
     assert payment.amount_refunded == 9_000
     assert payment.amount_refunded <= payment.amount
     refunded_by_processor = sum(entry.refunded for entry in fake_processor.ledger.values())
@@ -197,4 +197,4 @@ def test_a_failed_payment_cannot_be_refunded(
     outcome = pay()
     assert outcome.payment is not None
     with pytest.raises(NotRefundable):
-        app.refund(outcome.payment.id)
+        app.refund(outcome.payment.id, nonprofit_id=outcome.payment.nonprofit_id)

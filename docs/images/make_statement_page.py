@@ -59,7 +59,12 @@ def main() -> None:
         )
         ada = app.create_supporter(nonprofit.id, "Ada Lovelace", email="ada@example.org")
         app.create_address(
-            ada.id, line1="221 Elm Street", city="Riverside", region="CA", postal_code="94001"
+            ada.id,
+            line1="221 Elm Street",
+            city="Riverside",
+            region="CA",
+            postal_code="94001",
+            nonprofit_id=ada.nonprofit_id,
         )
 
         def pay(when: dt.date, amount: int, kind: str = "donation", **obj: object) -> str:
@@ -85,12 +90,14 @@ def main() -> None:
         pay(dt.date(2025, 6, 20), 10000, designation="Summer lunch programme")
         winter = pay(dt.date(2025, 11, 28), 25000, designation="Winter meals")
         app.clock = lambda: dt.datetime(2025, 12, 2, 10, tzinfo=dt.UTC)
-        app.refund(winter, amount=5000, reason="pledge corrected")
+        app.refund(winter, amount=5000, reason="pledge corrected", nonprofit_id=nonprofit.id)
         app.clock = lambda: dt.datetime(2025, 4, 20, 10, tzinfo=dt.UTC)
-        app.refund(gala, amount=15000, reason="one guest could not come")
+        app.refund(gala, amount=15000, reason="one guest could not come", nonprofit_id=nonprofit.id)
         app.clock = lambda: dt.datetime(2026, 1, 15, 9, tzinfo=dt.UTC)
         issue_receipts(app, nonprofit.id, 2025, Path(folder) / "receipts")
-        statement = build_statement(app, ada.id, Period.calendar_year(2025))
+        statement = build_statement(
+            app, ada.id, Period.calendar_year(2025), nonprofit_id=ada.nonprofit_id
+        )
         document = pypdfium2.PdfDocument(render_statement(statement, "pdf").content)
         document[0].render(scale=1.5).to_pil().save(OUTPUT, optimize=True)
         document.close()

@@ -14,6 +14,7 @@ from typing import Annotated
 from fastapi import Depends, Path, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
+from houdini_pay import tenancy
 from houdini_pay.api_keys import find_api_key, is_admin_key
 from houdini_pay.app import HoudiniPay
 from houdini_pay.errors import NotFound, Unauthenticated
@@ -108,10 +109,10 @@ NonprofitId = Annotated[str, Depends(nonprofit_scope)]
 """A ``{nonprofit_id}`` path parameter the caller may act for (404 otherwise)."""
 
 
-async def caller_scope(caller: CurrentCaller) -> str | None:
-    """The nonprofit to scope lookups to: the key's, or None (any) for the admin key."""
-    return caller.nonprofit_id
+async def caller_scope(caller: CurrentCaller) -> tenancy.Scope:
+    """The nonprofit to scope lookups to: the key's, or ``ALL_NONPROFITS`` for the admin key."""
+    return tenancy.ALL_NONPROFITS if caller.nonprofit_id is None else caller.nonprofit_id
 
 
-Scope = Annotated[str | None, Depends(caller_scope)]
+Scope = Annotated[tenancy.Scope, Depends(caller_scope)]
 """For routes without ``{nonprofit_id}``: pass it on as ``nonprofit_id=`` to scope lookups."""

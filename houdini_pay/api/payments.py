@@ -19,7 +19,7 @@ from houdini_pay.api.schemas import PaymentOutcome, PaymentPage, RefundOutcome
 from houdini_pay.api.validation import ApiModel
 from houdini_pay.errors import InvalidRequest
 from houdini_pay.money import MAX_AMOUNT
-from houdini_pay.payment import OutcomeStatus, PaymentRequest
+from houdini_pay.payment import Channel, OutcomeStatus, PaymentRequest
 from houdini_pay.states import PaymentKind, PaymentStatus
 
 __all__ = ["IdempotencyKey", "PaymentBody", "RefundBody", "RejectBody", "router"]
@@ -134,6 +134,7 @@ def create_payment(
             type_object=body.payment_type_object,
             processing_object=body.payment_processing_object,
             idempotency_key=idempotency_key,
+            channel=Channel.API,
         )
     )
     response.status_code = _OUTCOME_HTTP_STATUS[outcome.status]
@@ -247,6 +248,7 @@ def refund_payment(
         reason=body.reason,
         idempotency_key=idempotency_key,
         nonprofit_id=nonprofit_id,
+        channel=Channel.API,
     )
     response.status_code = _REFUND_HTTP_STATUS[outcome.status]
     return outcome.to_dict()

@@ -11,7 +11,7 @@ from typing import Any, Literal
 
 from pydantic import AwareDatetime, BaseModel, Field
 
-from houdini_pay.payment import OutcomeStatus
+from houdini_pay.payment import Channel, OutcomeStatus
 from houdini_pay.states import PaymentKind, PaymentStatus
 
 __all__ = [
@@ -74,6 +74,10 @@ class Payment(BaseModel):
     source_id: str | None
     parent_id: str | None
     description: str | None
+    channel: Channel = Field(
+        description="Where it came from: api, cli, page (a donor page), recurring (the "
+        "recurring job) or staff."
+    )
     details: JsonObject
     created_at: AwareDatetime
     updated_at: AwareDatetime

@@ -104,5 +104,6 @@ def create_address(
     supporter_id: SupporterId, body: AddressBody, scope: Scope, app: App
 ) -> dict[str, Any]:
     """Add a postal address to a supporter; pay with it by passing it as ``address_id``."""
-    app.get_supporter(supporter_id, nonprofit_id=scope)
-    return app.create_address(supporter_id, **body.model_dump(exclude_none=True)).to_dict()
+    return app.create_address(
+        supporter_id, nonprofit_id=scope, **body.model_dump(exclude_none=True)
+    ).to_dict()

@@ -1,4 +1,8 @@
-"""Commands that move or record money: pay, refunds, approvals, reconciliation."""
+"""Commands that move or record money: pay, refunds, approvals, reconciliation.
+
+The command line is the operator's tool: commands that name a payment by id reach any
+nonprofit's (``ALL_NONPROFITS``).
+"""
 
 from __future__ import annotations
 
@@ -16,8 +20,9 @@ from houdini_pay.cli_support import (
 )
 from houdini_pay.errors import HoudiniPayError
 from houdini_pay.money import format_amount
-from houdini_pay.payment import OutcomeStatus, PaymentOutcome, PaymentRequest
+from houdini_pay.payment import Channel, OutcomeStatus, PaymentOutcome, PaymentRequest
 from houdini_pay.records import PaymentRecord
+from houdini_pay.tenancy import ALL_NONPROFITS
 
 __all__ = ["COMMANDS", "EXIT_FAILED", "EXIT_UNKNOWN"]
 
@@ -95,6 +100,7 @@ def pay(
             type_object=parse_json_object(type_object, "--type-object"),
             processing_object=parse_json_object(processing_object, "--processing-object"),
             idempotency_key=idempotency_key,
+            channel=Channel.CLI,
         )
         outcome = app.pay(request)
     except HoudiniPayError as error:
@@ -161,7 +167,7 @@ def list_payments(
 @pass_app
 def show_payment(app: HoudiniPay, payment_id: str, as_json: bool) -> None:
     """Show one payment."""
-    payment = app.get_payment(payment_id)
+    payment = app.get_payment(payment_id, nonprofit_id=ALL_NONPROFITS)
     if as_json:
         print_json(payment)
         return
@@ -178,7 +184,7 @@ def show_payment(app: HoudiniPay, payment_id: str, as_json: bool) -> None:
 @pass_app
 def approve(app: HoudiniPay, payment_id: str, as_json: bool) -> None:
     """Approve a payment pending approval (the money arrived)."""
-    _print_outcome(app.approve_payment(payment_id), as_json)
+    _print_outcome(app.approve_payment(payment_id, nonprofit_id=ALL_NONPROFITS), as_json)
 
 
 @payments.command("reject")
@@ -188,7 +194,7 @@ def approve(app: HoudiniPay, payment_id: str, as_json: bool) -> None:
 @pass_app
 def reject(app: HoudiniPay, payment_id: str, reason: str | None, as_json: bool) -> None:
     """Reject a payment pending approval; it ends cancelled."""
-    outcome = app.reject_payment(payment_id, reason=reason)
+    outcome = app.reject_payment(payment_id, reason=reason, nonprofit_id=ALL_NONPROFITS)
     if as_json:
         print_json(outcome)
     elif outcome.payment is not None:
@@ -212,7 +218,12 @@ def refund(
 ) -> None:
     """Refund all or part of a payment through its processor."""
     outcome = app.refund(
-        payment_id, amount=parse_minor_units(amount), reason=reason, idempotency_key=idempotency_key
+        payment_id,
+        amount=parse_minor_units(amount),
+        reason=reason,
+        idempotency_key=idempotency_key,
+        nonprofit_id=ALL_NONPROFITS,
+        channel=Channel.CLI,
     )
     if as_json:
         print_json(outcome)

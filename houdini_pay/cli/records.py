@@ -8,6 +8,7 @@ from houdini_pay.app import HoudiniPay
 from houdini_pay.cli_support import json_option, parse_json_object, pass_app, print_json
 from houdini_pay.errors import InvalidRequest
 from houdini_pay.payment_methods import available_methods, missing_settings
+from houdini_pay.tenancy import ALL_NONPROFITS
 
 __all__ = ["COMMANDS"]
 
@@ -138,7 +139,7 @@ def create_supporter(
 @pass_app
 def show_supporter(app: HoudiniPay, supporter_id: str, as_json: bool) -> None:
     """Show a supporter."""
-    record = app.get_supporter(supporter_id)
+    record = app.get_supporter(supporter_id, nonprofit_id=ALL_NONPROFITS)
     if as_json:
         print_json(record)
     else:
@@ -173,7 +174,11 @@ def create_source(
 ) -> None:
     """Store a source for a supporter through its source type's plugin."""
     record = app.create_source(
-        supporter_id, source_type, parse_json_object(source_object, "--object"), name=name
+        supporter_id,
+        source_type,
+        parse_json_object(source_object, "--object"),
+        name=name,
+        nonprofit_id=ALL_NONPROFITS,
     )
     if as_json:
         print_json(record)

@@ -23,6 +23,7 @@ from houdini_pay.statements import (
 from houdini_pay.statements.export import check_format
 from houdini_pay.statements.files import atomic_text_file, write_atomically
 from houdini_pay.statements.formatting import resolve_locale
+from houdini_pay.tenancy import ALL_NONPROFITS
 
 __all__ = ["COMMANDS", "export"]
 
@@ -101,7 +102,7 @@ def statement(
     if locale is not None:
         resolve_locale(locale)
     period = _period(year, first, last, timezone, year_allowed=True)
-    built = build_statement(app, supporter_id, period, nonprofit_id=nonprofit_id)
+    built = build_statement(app, supporter_id, period, nonprofit_id=nonprofit_id or ALL_NONPROFITS)
     document = render_statement(built, file_format, locale=locale)
     if output == STDOUT:
         sys.stdout.buffer.write(document.content)

@@ -35,6 +35,7 @@ from houdini_pay.statements.statement import Statement, StatementLine, build_sta
 
 if TYPE_CHECKING:
     from houdini_pay.app import HoudiniPay
+    from houdini_pay.tenancy import Scope
 
 __all__ = [
     "EXPORT_COLUMNS",
@@ -110,7 +111,7 @@ def statement_file(
     period: Period,
     file_format: str = "pdf",
     *,
-    nonprofit_id: str | None = None,
+    nonprofit_id: Scope,
     locale: str | None = None,
 ) -> StatementFile:
     """A supporter's statement for ``period`` as a PDF or CSV file.
@@ -120,7 +121,8 @@ def statement_file(
 
     Args:
         file_format: ``pdf`` or ``csv``.
-        nonprofit_id: when given, another nonprofit's supporter is ``NotFound``.
+        nonprofit_id: another nonprofit's supporter is ``NotFound``; ``ALL_NONPROFITS``
+            (an operator) finds any supporter.
         locale: how the PDF writes amounts and dates (default: English of the nonprofit's
             country, else ``en_US``); the CSV writes plain decimals.
 

@@ -32,7 +32,8 @@ def show_statements(demo: Demo) -> None:
 
     demo.command("statement", "--supporter", supporter.id, "--year", str(year),
                  "--format", "csv", "--output", "-")  # fmt: skip
-    csv_text = render_statement(build_statement(demo.app, supporter.id, period), "csv")
+    statement = build_statement(demo.app, supporter.id, period, nonprofit_id=nonprofit.id)
+    csv_text = render_statement(statement, "csv")
     for line in csv_text.content.decode().splitlines():
         demo.say(line)
 
@@ -46,7 +47,7 @@ def show_statements(demo: Demo) -> None:
     pdf = folder / "statement.pdf"
     demo.command("statement", "--supporter", supporter.id, "--year", str(year),
                  "--output", str(pdf))  # fmt: skip
-    statement = build_statement(demo.app, supporter.id, period)
+    statement = build_statement(demo.app, supporter.id, period, nonprofit_id=nonprofit.id)
     write_atomically(pdf, render_statement(statement, "pdf").content)
     locale = resolve_locale(None, nonprofit.country)
     demo.say(

@@ -5,7 +5,8 @@ server-side cursor on PostgreSQL (and a stepping cursor on SQLite) and write eac
 before reading the next: memory stays flat however many payments there are. Only columns
 are selected, never ORM objects, so nothing accumulates in the session either.
 
-Every payment created in the period is exported, whatever its kind and status. In CSV,
+Every payment created in the period is exported, whatever its kind and status, with the
+``channel`` it came from (``api``, ``cli``, ``page``, ``recurring``, ``staff``). In CSV,
 free text that starts like a spreadsheet formula gets a leading ``'`` (see
 :func:`~houdini_pay.statements.csv_document.spreadsheet_text`).
 CSV amounts are decimals in major units (``25.00``); JSON Lines amounts are whole minor
@@ -57,6 +58,8 @@ EXPORT_COLUMNS = (
     "source_id",
     "parent_id",
     "attempt_id",
+    # Last, so readers of the columns that came before it by position still read them.
+    "channel",
 )
 MONEY_COLUMNS = frozenset({"amount", "gross", "fee", "net", "amount_refunded"})
 FREE_TEXT_COLUMNS = frozenset({"description", "processor_reference"})

@@ -38,6 +38,7 @@ from houdini_pay.statements.statement import (
     counted_payments,
     format_receipt_number,
 )
+from houdini_pay.tenancy import ALL_NONPROFITS
 
 if TYPE_CHECKING:
     from houdini_pay.app import HoudiniPay
@@ -121,7 +122,7 @@ def assign_receipt_numbers(
     period = Period.calendar_year(year, timezone)
     with app.unit_of_work() as uow:
         session = uow.session
-        load_scoped(session, Nonprofit, nonprofit_id, None)
+        load_scoped(session, Nonprofit, nonprofit_id, ALL_NONPROFITS)
         # Receipt runs of one nonprofit queue here (SQLite's BEGIN IMMEDIATE already
         # serializes writers); the unique keys would refuse a duplicate number anyway.
         session.execute(select(Nonprofit.id).where(Nonprofit.id == nonprofit_id).with_for_update())

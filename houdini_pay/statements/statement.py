@@ -31,6 +31,7 @@ from houdini_pay.plugins import Registry
 from houdini_pay.records import AddressRecord, NonprofitRecord, PaymentRecord, SupporterRecord
 from houdini_pay.statements.period import Period
 from houdini_pay.states import PaymentKind, PaymentStatus
+from houdini_pay.tenancy import Scope
 
 if TYPE_CHECKING:
     from houdini_pay.app import HoudiniPay
@@ -278,15 +279,15 @@ def build_statement(
     supporter_id: str,
     period: Period,
     *,
-    nonprofit_id: str | None = None,
+    nonprofit_id: Scope,
 ) -> Statement:
     """The supporter's statement for ``period``.
 
     Args:
         supporter_id: whose statement it is.
         period: the days it covers (:meth:`Period.calendar_year` or :meth:`Period.between`).
-        nonprofit_id: when given, a supporter of another nonprofit is ``NotFound`` (the
-            HTTP API passes the nonprofit of the API key).
+        nonprofit_id: a supporter of another nonprofit is ``NotFound`` (the HTTP API
+            passes the nonprofit of the API key); ``ALL_NONPROFITS`` finds any supporter.
 
     Raises:
         NotFound: ``supporter_not_found``.

@@ -180,7 +180,7 @@ def _thanks_page(app: HoudiniPay, catalog: Catalog, nonprofit_id: str, key: str)
     if outcome is None:
         raise NotFound("this submission was not paid", code="submission_not_paid")
     nonprofit = app.get_nonprofit(nonprofit_id)
-    supporter = app.get_supporter(submission.supporter_id)
+    supporter = app.get_supporter(submission.supporter_id, nonprofit_id=nonprofit_id)
     page = catalog.page(submission.page)
     with app.session() as session:
         attempt = session.get_one(PaymentAttempt, outcome.attempt_id)

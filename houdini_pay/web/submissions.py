@@ -17,11 +17,10 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
-from houdini_pay.donor_receipts import WEB_KEY_PREFIX
 from houdini_pay.errors import Conflict, InvalidRequest, NotFound
 from houdini_pay.ids import new_id
 from houdini_pay.models import PaymentAttempt, PublicSubmission
-from houdini_pay.payment import PaymentOutcome, PaymentRequest
+from houdini_pay.payment import Channel, PaymentOutcome, PaymentRequest
 from houdini_pay.payment_forms import FormSubmission, PaymentForm
 from houdini_pay.pipeline import OPERATION_CHARGE
 from houdini_pay.settlement import outcome_of
@@ -44,6 +43,10 @@ __all__ = [
     "prepare",
     "start",
 ]
+
+WEB_KEY_PREFIX = "web-"
+"""Starts the idempotency key of every payment made through a public page (it keeps a
+submission's payment to one charge; where the payment came from is its ``channel``)."""
 
 KEY_PATTERN = re.compile(r"[A-Za-z0-9_-]{16,100}")
 """A submission key: random, URL-safe, long enough that nobody guesses another's."""
@@ -142,7 +145,7 @@ def form_submission(
     return FormSubmission(
         key=submission.key,
         nonprofit=app.get_nonprofit(submission.nonprofit_id),
-        supporter=app.get_supporter(submission.supporter_id),
+        supporter=app.get_supporter(submission.supporter_id, nonprofit_id=submission.nonprofit_id),
         amount=amount,
     )
 
@@ -234,6 +237,7 @@ def pay(
             type_object=choice.type_object,
             processing_object=processing_object,
             idempotency_key=WEB_KEY_PREFIX + submission.key,
+            channel=Channel.PAGE,
         )
     )
     if submission.attempt_id is None:

@@ -53,8 +53,12 @@ def make_tenant(app: HoudiniPay, name: str) -> TenantRecords:
     """A nonprofit with one record of each kind, made through the Python API."""
     nonprofit = app.create_nonprofit(name, "USD", country="US")
     supporter = app.create_supporter(nonprofit.id, f"Supporter of {name}")
-    source = app.create_source(supporter.id, "offsite", {"method": "bank_transfer"})
-    address = app.create_address(supporter.id, line1="1 Main St")
+    source = app.create_source(
+        supporter.id, "offsite", {"method": "bank_transfer"}, nonprofit_id=supporter.nonprofit_id
+    )
+    address = app.create_address(
+        supporter.id, line1="1 Main St", nonprofit_id=supporter.nonprofit_id
+    )
     outcome = app.pay(
         PaymentRequest(
             nonprofit_id=nonprofit.id,
@@ -185,7 +189,7 @@ def assert_tenants_apart(
 ) -> None:
     """A's key on every route with B's ids: 404 each time, no row added, B's payment as it was."""
     before = row_counts(app)
-    payment_before = app.get_payment(b.payment_id)
+    payment_before = app.get_payment(b.payment_id, nonprofit_id=b.nonprofit_id)
     schema = client.get("/openapi.json").json()
     served = {(m.upper(), p) for p, ops in schema["paths"].items() for m in ops}
     requests = cross_tenant_requests(a, b)
@@ -201,4 +205,4 @@ def assert_tenants_apart(
         assert response.status_code == 404, (request, response.text)
         assert response.json()["error"]["code"].endswith("_not_found"), request
     assert row_counts(app) == before
-    assert app.get_payment(b.payment_id) == payment_before
+    assert app.get_payment(b.payment_id, nonprofit_id=b.nonprofit_id) == payment_before

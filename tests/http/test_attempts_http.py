@@ -7,7 +7,7 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
-from houdini_pay import ChargeStatus, HoudiniPay
+from houdini_pay import ALL_NONPROFITS, ChargeStatus, HoudiniPay
 from houdini_pay.errors import NotFound
 from houdini_pay.models import PaymentAttempt
 from houdini_pay.testing import FakeProcessor
@@ -78,4 +78,7 @@ def test_only_payment_attempts_of_the_key_s_nonprofit_are_found(
     assert crossed.status_code == 404
     with pytest.raises(NotFound):
         app.get_attempt(paid["attempt_id"], nonprofit_id=other_tenant.nonprofit.id)
-    assert app.get_attempt(paid["attempt_id"], nonprofit_id=None).status.value == "succeeded"
+    everywhere = app.get_attempt(paid["attempt_id"], nonprofit_id=ALL_NONPROFITS)
+    assert everywhere.status.value == "succeeded"
+    with pytest.raises(TypeError):
+        app.get_attempt(paid["attempt_id"], nonprofit_id=None)  # type: ignore[arg-type]

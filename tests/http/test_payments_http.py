@@ -9,7 +9,7 @@ from fastapi.testclient import TestClient
 from houdini_pay import ChargeRequest, ChargeResult, HoudiniPay
 from houdini_pay.models import Payment, PaymentAttempt
 from houdini_pay.testing import FakeProcessor
-from tests.helpers import count
+from tests.helpers import count, recording_events
 from tests.http.conftest import Tenant
 
 
@@ -46,13 +46,30 @@ def test_a_payment_answers_201_with_the_outcome_the_cli_prints(
     assert body["replayed"] is False
     assert body["payment"]["amount"] == 2500
     assert body["payment"]["supporter_id"] == tenant.supporter.id
-    stored = app.get_payment(body["payment"]["id"])
+    stored = app.get_payment(body["payment"]["id"], nonprofit_id=tenant.nonprofit.id)
     assert body["payment"] == stored.to_dict()
     shown = client.get(
         f"/api/v1/nonprofits/{tenant.nonprofit.id}/payments/{stored.id}", headers=tenant.headers
     )
     assert shown.status_code == 200
     assert shown.json() == stored.to_dict()
+
+
+def test_a_payment_over_http_is_of_the_api_channel_whatever_its_key(
+    client: TestClient, app: HoudiniPay, tenant: Tenant
+) -> None:
+    # A key that looks like a donor page's asks for no donor receipt: only the channel does.
+    with recording_events() as log:
+        response = pay(client, tenant, key="web-looks-like-a-page")
+    assert response.status_code == 201
+    assert response.json()["payment"]["channel"] == "api"
+    assert "payment_completed" in log.names()
+    assert log.of("receipt_email_requested") == []
+    with app.session() as session:
+        assert session.query(PaymentAttempt).one().channel == "api"
+    # The body cannot claim another channel: the API sets it.
+    claimed = pay(client, tenant, key="claims-page", channel="page")
+    assert claimed.status_code == 422
 
 
 def test_a_retry_with_the_same_key_replays_and_charges_once(
@@ -195,6 +212,7 @@ def test_a_partial_refund_then_one_too_large(
     assert refunded.status_code == 201
     assert refunded.json()["status"] == "succeeded"
     assert refunded.json()["refund"]["amount"] == -1000
+    assert refunded.json()["refund"]["channel"] == "api"
     assert refunded.json()["payment"]["status"] == "partially_refunded"
     replayed = client.post(url, json={"amount": 1000, "reason": "duplicate"}, headers=headers)
     assert replayed.json()["replayed"] is True
@@ -203,7 +221,7 @@ def test_a_partial_refund_then_one_too_large(
     )
     assert too_much.status_code == 422
     assert too_much.json()["error"]["code"] == "refund_exceeds_payment"
-    assert app.get_payment(payment_id).amount_refunded == 1000
+    assert app.get_payment(payment_id, nonprofit_id=tenant.nonprofit.id).amount_refunded == 1000
 
 
 def test_a_refund_without_a_body_refunds_everything_and_needs_a_key(

@@ -15,6 +15,7 @@ from typing import Any
 import httpx2
 from sqlalchemy import select
 
+from houdini_pay import ALL_NONPROFITS
 from houdini_pay.models import Payment, PaymentAttempt
 from tests.http.conftest import ADMIN_KEY, Served
 from tests.http.served import HOUDINI_PAY
@@ -59,7 +60,7 @@ def test_a_payment_over_http_from_pay_to_refund(served: Served) -> None:
         assert refund.json()["payment"]["amount_refunded"] == 500
         approved = client.post(f"{base}/payments/{a.payment_id}/approve", headers=a.headers)
         assert approved.json()["payment"]["status"] == "succeeded"
-    assert served.app.get_payment(payment["id"]).amount_refunded == 500
+    assert served.app.get_payment(payment["id"], nonprofit_id=ALL_NONPROFITS).amount_refunded == 500
 
 
 def test_twenty_concurrent_requests_with_one_key_make_one_payment(served: Served) -> None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from fastapi.testclient import TestClient
 
-from houdini_pay import ChargeStatus, HoudiniPay
+from houdini_pay import ALL_NONPROFITS, ChargeStatus, HoudiniPay
 from houdini_pay.api import ApiSettings, create_api
 from houdini_pay.models import WebhookEvent
 from houdini_pay.testing import FakeProcessor
@@ -30,7 +30,9 @@ def test_a_signed_webhook_settles_a_payment_once(
         "received": 1,
         "events": [{"id": "evt_1", "type": "charge.succeeded", "result": "applied"}],
     }
-    assert app.get_payment(outcome["payment"]["id"]).status == "succeeded"
+    assert (
+        app.get_payment(outcome["payment"]["id"], nonprofit_id=ALL_NONPROFITS).status == "succeeded"
+    )
     again = client.post("/webhooks/fake", content=body, headers=headers)
     assert again.json()["events"][0]["result"] == "duplicate"
     assert count(app, WebhookEvent) == 1

@@ -71,7 +71,7 @@ class Giving:
         """A new supporter, with a postal address when fields are given."""
         supporter = self.app.create_supporter(self.nonprofit.id, name, email="ada@example.org")
         if address:
-            self.app.create_address(supporter.id, **address)
+            self.app.create_address(supporter.id, nonprofit_id=self.nonprofit.id, **address)
         return supporter
 
     def give(
@@ -83,6 +83,7 @@ class Giving:
         payment_type: str = "donation",
         type_object: dict[str, Any] | None = None,
         processing_object: dict[str, Any] | None = None,
+        channel: str = "api",
     ) -> PaymentRecord:
         """A payment recorded through the pipeline (offsite: a check, unless told)."""
         self.app.clock = lambda: when
@@ -96,6 +97,7 @@ class Giving:
                 payment_type=payment_type,
                 type_object=type_object or {},
                 processing_object=processing_object or {"method": "check"},
+                channel=channel,
             )
         )
         assert outcome.payment is not None, outcome
@@ -104,7 +106,9 @@ class Giving:
     def refund(self, payment: PaymentRecord, amount: int, when: dt.datetime) -> PaymentRecord:
         """A refund through ``app.refund``."""
         self.app.clock = lambda: when
-        outcome = self.app.refund(payment.id, amount=amount, reason="duplicate pledge")
+        outcome = self.app.refund(
+            payment.id, amount=amount, reason="duplicate pledge", nonprofit_id=payment.nonprofit_id
+        )
         assert outcome.refund is not None, outcome
         return outcome.refund
 

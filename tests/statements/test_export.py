@@ -31,6 +31,7 @@ def _spring(giving: Giving) -> list[str]:
             "reference": "TX-7",
             "pending_approval": True,
         },
+        channel="page",
     )
     refund = giving.refund(gift, 1250, at(2025, 5, 31, 23))
     giving.give(bob, 3000, at(2025, 6, 1, 0))
@@ -68,6 +69,8 @@ def test_csv_has_every_payment_of_the_period_with_amounts_in_major_units(giving:
         gift["id"],
     )
     assert refund["attempt_id"].startswith("att_")
+    # Where each came from: the Python API, a donor page, staff refunding.
+    assert [row["channel"] for row in rows] == ["api", "page", "staff"]
 
 
 def test_jsonl_has_one_object_a_line_with_minor_units(giving: Giving) -> None:
@@ -81,6 +84,7 @@ def test_jsonl_has_one_object_a_line_with_minor_units(giving: Giving) -> None:
     assert (records[0]["amount"], records[0]["amount_refunded"]) == (5000, 1250)
     assert (records[2]["amount"], records[2]["net"]) == (-1250, -1250)
     assert records[1]["source_id"] is None
+    assert [record["channel"] for record in records] == ["api", "page", "staff"]
 
 
 def test_another_nonprofits_payments_are_never_exported(make_giving: MakeGiving) -> None:
@@ -127,7 +131,12 @@ def test_text_that_looks_like_a_formula_is_never_a_formula_in_the_csv(giving: Gi
     supporter = giving.supporter()
     gift = giving.give(supporter, 5000, at(2025, 4, 1))
     giving.app.clock = lambda: at(2025, 4, 2)
-    giving.app.refund(gift.id, amount=100, reason='=HYPERLINK("http://example.com","x")')
+    giving.app.refund(
+        gift.id,
+        amount=100,
+        reason='=HYPERLINK("http://example.com","x")',
+        nonprofit_id=gift.nonprofit_id,
+    )
     stream = io.StringIO(newline="")
     export_payments(giving.app, giving.nonprofit.id, SPRING, "csv", stream)
     refund = list(csv.DictReader(io.StringIO(stream.getvalue(), newline="")))[1]

@@ -76,7 +76,9 @@ def test_receipts_are_numbered_without_gaps_and_keep_their_numbers(
     assert "Printed" not in text
     assert count(giving.app, Receipt) == 3
 
-    statement = build_statement(giving.app, cleo.id, Period.calendar_year(2025))
+    statement = build_statement(
+        giving.app, cleo.id, Period.calendar_year(2025), nonprofit_id=cleo.nonprofit_id
+    )
     assert statement.receipt_number == "2025-000002"
     next_year = assign_receipt_numbers(giving.app, giving.nonprofit.id, 2024)
     assert _numbers(next_year) == {dan.id: 1}

@@ -66,7 +66,9 @@ def _rows(text: str) -> list[list[str]]:
 
 def test_the_csv_lists_every_payment_of_the_year_and_the_totals(giving: Giving) -> None:
     year = adas_year(giving)
-    statement = build_statement(giving.app, year.supporter.id, YEAR_2025)
+    statement = build_statement(
+        giving.app, year.supporter.id, YEAR_2025, nonprofit_id=year.supporter.nonprofit_id
+    )
     rows = _rows(statement_csv(statement))
     assert rows == [
         [
@@ -159,9 +161,14 @@ def test_the_csv_lists_every_payment_of_the_year_and_the_totals(giving: Giving) 
 
 def test_a_year_is_counted_in_the_nonprofits_time_zone(giving: Giving) -> None:
     year = adas_year(giving)
-    utc = build_statement(giving.app, year.supporter.id, YEAR_2025)
+    utc = build_statement(
+        giving.app, year.supporter.id, YEAR_2025, nonprofit_id=year.supporter.nonprofit_id
+    )
     pacific = build_statement(
-        giving.app, year.supporter.id, Period.calendar_year(2025, "America/Los_Angeles")
+        giving.app,
+        year.supporter.id,
+        Period.calendar_year(2025, "America/Los_Angeles"),
+        nonprofit_id=year.supporter.nonprofit_id,
     )
     # 03:00 UTC on 1 January 2026 is still New Year's Eve 2025 in California.
     assert year.new_years_eve.id not in {line.payment_id for line in utc.lines}
@@ -173,7 +180,9 @@ def test_a_year_is_counted_in_the_nonprofits_time_zone(giving: Giving) -> None:
 def test_a_range_of_days_includes_both_ends(giving: Giving) -> None:
     year = adas_year(giving)
     period = Period.between(at(2025, 2, 14).date(), at(2025, 7, 1).date())
-    statement = build_statement(giving.app, year.supporter.id, period)
+    statement = build_statement(
+        giving.app, year.supporter.id, period, nonprofit_id=year.supporter.nonprofit_id
+    )
     assert [line.payment_id for line in statement.lines] == [
         year.winter.id,
         year.gala.id,
@@ -197,7 +206,13 @@ def test_amounts_keep_the_currencys_own_decimals(
     supporter = giving.supporter()
     payment = giving.give(supporter, amount, at(2025, 3, 1))
     giving.refund(payment, refund, at(2025, 3, 2))
-    rows = _rows(statement_csv(build_statement(giving.app, supporter.id, YEAR_2025)))
+    rows = _rows(
+        statement_csv(
+            build_statement(
+                giving.app, supporter.id, YEAR_2025, nonprofit_id=supporter.nonprofit_id
+            )
+        )
+    )
     assert [row[6] for row in rows[1:]] == expected
     assert {row[8] for row in rows[1:]} == {currency}
 
@@ -220,7 +235,9 @@ def test_another_nonprofits_supporter_is_not_found(make_giving: MakeGiving) -> N
 
 def test_a_supporter_with_no_payments_gets_an_empty_statement(giving: Giving) -> None:
     supporter = giving.supporter()
-    statement = build_statement(giving.app, supporter.id, YEAR_2025)
+    statement = build_statement(
+        giving.app, supporter.id, YEAR_2025, nonprofit_id=supporter.nonprofit_id
+    )
     assert statement.lines == ()
     assert _rows(statement_csv(statement))[1] == [
         "",
@@ -264,7 +281,9 @@ def test_a_wrong_format_or_locale_is_refused(
 ) -> None:
     supporter = giving.supporter()
     with pytest.raises(InvalidRequest) as raised:
-        statement_file(giving.app, supporter.id, YEAR_2025, **arguments)
+        statement_file(
+            giving.app, supporter.id, YEAR_2025, nonprofit_id=giving.nonprofit.id, **arguments
+        )
     assert raised.value.code == code
 
 
@@ -277,7 +296,7 @@ def test_a_payment_type_that_is_no_longer_installed_stops_the_statement(
     # The deductible amount cannot be known without the plugin: no statement is better
     # than a wrong one.
     with pytest.raises(UnknownPlugin) as raised:
-        build_statement(without_gala, supporter.id, YEAR_2025)
+        build_statement(without_gala, supporter.id, YEAR_2025, nonprofit_id=supporter.nonprofit_id)
     assert raised.value.code == "unknown_payment_type"
 
 
@@ -299,5 +318,5 @@ def test_a_fair_market_value_above_the_amount_is_a_plugin_error(
     supporter = giving.supporter()
     giving.give(supporter, 15000, at(2025, 4, 1), payment_type="overvalued_dinner")
     with pytest.raises(PluginError) as raised:
-        build_statement(app, supporter.id, YEAR_2025)
+        build_statement(app, supporter.id, YEAR_2025, nonprofit_id=supporter.nonprofit_id)
     assert "overvalued_dinner" in raised.value.message

@@ -41,7 +41,9 @@ def _row(*cells: str) -> str:
 
 def test_the_pdf_shows_every_line_the_totals_and_who_it_is_from(giving: Giving) -> None:
     year = adas_year(giving)
-    document = statement_file(giving.app, year.supporter.id, YEAR_2025, "pdf")
+    document = statement_file(
+        giving.app, year.supporter.id, YEAR_2025, "pdf", nonprofit_id=year.supporter.nonprofit_id
+    )
     assert document.media_type == "application/pdf"
     assert document.filename == f"statement-{year.supporter.id}-2025.pdf"
     assert document.content.startswith(b"%PDF-")
@@ -90,7 +92,9 @@ def test_a_long_statement_spans_three_pages_with_the_table_header_on_each(
     amounts = [1000 + 25 * index for index in range(60)]
     for index, amount in enumerate(amounts):
         giving.give(supporter, amount, at(2025, 1 + index // 6, 1 + index % 6 * 4))
-    document = statement_file(giving.app, supporter.id, YEAR_2025, "pdf")
+    document = statement_file(
+        giving.app, supporter.id, YEAR_2025, "pdf", nonprofit_id=supporter.nonprofit_id
+    )
     pages = _pages_text(document.content)
     assert len(pages) == 3
     for number, text in enumerate(pages, start=1):
@@ -135,7 +139,11 @@ def test_amounts_are_written_for_their_currency(
     supporter = giving.supporter()
     amount, refund = {"JPY": (5000, 1200), "KWD": (1250, 125), "EUR": (5000, 1200)}[currency]
     giving.refund(giving.give(supporter, amount, at(2025, 3, 1)), refund, at(2025, 3, 2))
-    (text,) = _pages_text(statement_file(giving.app, supporter.id, YEAR_2025).content)
+    (text,) = _pages_text(
+        statement_file(
+            giving.app, supporter.id, YEAR_2025, nonprofit_id=supporter.nonprofit_id
+        ).content
+    )
     for shown in expected:
         assert shown in text, shown
     assert f"Amounts are in {currency}" in text
@@ -144,7 +152,9 @@ def test_amounts_are_written_for_their_currency(
 def test_the_locale_decides_how_amounts_and_dates_are_written(giving: Giving) -> None:
     supporter = giving.supporter()
     giving.give(supporter, 123456, at(2025, 2, 14))
-    statement = build_statement(giving.app, supporter.id, YEAR_2025)
+    statement = build_statement(
+        giving.app, supporter.id, YEAR_2025, nonprofit_id=supporter.nonprofit_id
+    )
     (french,) = _pages_text(render_statement(statement, "pdf", locale="fr_CA").content)
     assert "14 févr. 2025" in french
     assert "1 234,56 $" in french
@@ -156,7 +166,10 @@ def test_the_locale_decides_how_amounts_and_dates_are_written(giving: Giving) ->
 def test_an_empty_statement_says_so(giving: Giving) -> None:
     supporter = giving.supporter()
     statement: Statement = build_statement(
-        giving.app, supporter.id, Period.between(at(2025, 3, 1).date(), at(2025, 3, 31).date())
+        giving.app,
+        supporter.id,
+        Period.between(at(2025, 3, 1).date(), at(2025, 3, 31).date()),
+        nonprofit_id=supporter.nonprofit_id,
     )
     document = render_statement(statement, "pdf")
     assert document.filename.endswith("-2025-03-01_2025-03-31.pdf")

@@ -111,7 +111,7 @@ def test_the_receipt_email_is_asked_for_when_the_pledge_is_approved(
         assert asked == []  # a pledge is not a gift yet
         with app.session() as session:
             payment_id = session.query(Payment).one().id
-        app.approve_payment(payment_id)
+        app.approve_payment(payment_id, nonprofit_id=donor.nonprofit.id)
         app.create_supporter(donor.nonprofit.id, "Staff entry", email="staff@example.org")
     finally:
         signals.receipt_email_requested.disconnect(receiver)
@@ -119,6 +119,7 @@ def test_the_receipt_email_is_asked_for_when_the_pledge_is_approved(
     assert receipt["supporter"].email == "ada@example.org"
     assert receipt["payment"].id == payment_id
     assert receipt["payment"].status == "succeeded"
+    assert receipt["payment"].channel == "page"
     assert receipt["nonprofit"].id == donor.nonprofit.id
 
 

@@ -39,14 +39,14 @@ def check_refunds(trial: ProcessorTrial) -> None:
     payment = outcome.payment
     if Capability.REFUNDS not in processor.capabilities:
         try:
-            app.refund(payment.id)
+            app.refund(payment.id, nonprofit_id=payment.nonprofit_id)
         except CapabilityNotSupported:
             return
         trial.fail("does not declare 'refunds', yet a refund went through")
     charge = _charge_on_provider(trial, app, payment) if processor.moves_money else None
     partial = Capability.PARTIAL_REFUNDS in processor.capabilities
     for amount in (1000, 500, None) if partial else (None,):
-        refund = app.refund(payment.id, amount=amount)
+        refund = app.refund(payment.id, amount=amount, nonprofit_id=payment.nonprofit_id)
         trial.expect(
             refund.status == "succeeded" and refund.refund is not None,
             f"a refund of {amount or 'the rest'} ended {refund.status}: {refund.error}",
@@ -74,7 +74,7 @@ def check_refunds(trial: ProcessorTrial) -> None:
         f"{payment.amount_refunded} refunded",
     )
     try:
-        app.refund(payment.id, amount=1)
+        app.refund(payment.id, amount=1, nonprofit_id=payment.nonprofit_id)
     except NotRefundable:
         return
     trial.fail("refunded a payment that was already refunded in full")
@@ -114,7 +114,11 @@ def check_zero_decimal(trial: ProcessorTrial) -> None:
     if Capability.REFUNDS not in processor.capabilities:
         return
     partial = Capability.PARTIAL_REFUNDS in processor.capabilities
-    refund = app.refund(outcome.payment.id, amount=200 if partial else None)
+    refund = app.refund(
+        outcome.payment.id,
+        amount=200 if partial else None,
+        nonprofit_id=outcome.payment.nonprofit_id,
+    )
     expected = 200 if partial else 500
     refunded = refunded_on_provider(trial.movements(app) or [], charge.reference)
     trial.expect(

@@ -249,13 +249,15 @@ def check_refunds_react(trial: PaymentTypeTrial) -> None:
     _succeeded(trial, outcome, "the harness's purchase")
     assert outcome.payment is not None
     if purchase.amount > 1:
-        partial = trial.app.refund(outcome.payment.id, amount=1)
+        partial = trial.app.refund(
+            outcome.payment.id, amount=1, nonprofit_id=outcome.payment.nonprofit_id
+        )
         trial.expect(partial.status == "succeeded", f"a partial refund ended {partial.status}")
         issued = 0 if trial.harness.refund_gives_back == "any_refund" else 1
         trial.expect_counts(
             nonprofit, purchase, issued, 0, when=f"after a partial refund ({gives_back})"
         )
-    rest = trial.app.refund(outcome.payment.id)
+    rest = trial.app.refund(outcome.payment.id, nonprofit_id=outcome.payment.nonprofit_id)
     trial.expect(rest.status == "succeeded", f"the refund of the rest ended {rest.status}")
     issued = 1 if trial.harness.refund_gives_back == "never" else 0
     trial.expect_counts(nonprofit, purchase, issued, 0, when=f"after a full refund ({gives_back})")

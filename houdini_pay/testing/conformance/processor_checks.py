@@ -94,11 +94,16 @@ def check_declarations(trial: ProcessorTrial) -> None:
     undeclared: list[tuple[Capability, Callable[[], object]]] = []
     if Capability.REFUNDS not in capabilities:
         undeclared += [
-            (Capability.REFUNDS, lambda: app.refund(payment.id)),
+            (Capability.REFUNDS, lambda: app.refund(payment.id, nonprofit_id=payment.nonprofit_id)),
             (Capability.REFUNDS, lambda: processor.refund(refund_request, idempotency_key="k")),
         ]
     elif Capability.PARTIAL_REFUNDS not in capabilities:
-        undeclared.append((Capability.PARTIAL_REFUNDS, lambda: app.refund(payment.id, amount=1)))
+        undeclared.append(
+            (
+                Capability.PARTIAL_REFUNDS,
+                lambda: app.refund(payment.id, amount=1, nonprofit_id=payment.nonprofit_id),
+            )
+        )
     if Capability.LOOKUP not in capabilities:
         undeclared.append((Capability.LOOKUP, lambda: processor.lookup_charge(lookup)))
     if Capability.CANCEL not in capabilities:
@@ -328,7 +333,7 @@ def check_timeouts(trial: ProcessorTrial) -> None:
     if Capability.REFUNDS in processor.capabilities:
         assert paid.payment is not None
         with spying(trial.processor(cut_off)) as calls:
-            refund = cut_off.refund(paid.payment.id)
+            refund = cut_off.refund(paid.payment.id, nonprofit_id=paid.payment.nonprofit_id)
         answer = next((c.result for c in calls if c.method == "refund"), None)
         trial.expect(
             not (isinstance(answer, RefundResult) and answer.status is RefundStatus.FAILED),

@@ -6,6 +6,7 @@ from houdini_pay.ids import new_id
 from houdini_pay.payment import OutcomeStatus
 from houdini_pay.processors import Capability, ChargeResult, RefundResult
 from houdini_pay.states import AttemptState
+from houdini_pay.tenancy import ALL_NONPROFITS
 from houdini_pay.testing.conformance.harness import Movement
 from houdini_pay.testing.conformance.processor_checks import charge_answer
 from houdini_pay.testing.conformance.trial import (
@@ -89,7 +90,11 @@ def check_idempotency(trial: ProcessorTrial) -> None:
     partial = Capability.PARTIAL_REFUNDS in processor.capabilities
     before = trial.movements(app)
     with spying(processor) as calls:
-        refund = app.refund(outcome.payment.id, amount=1000 if partial else None)
+        refund = app.refund(
+            outcome.payment.id,
+            amount=1000 if partial else None,
+            nonprofit_id=outcome.payment.nonprofit_id,
+        )
     trial.expect(refund.status == "succeeded", f"a refund ended {refund.status}: {refund.error}")
     call = next(c for c in calls if c.method == "refund")
     try:
@@ -122,7 +127,7 @@ def check_lost_answers(trial: ProcessorTrial) -> None:
     report = app.reconcile()
     if not trial.harness.succeeds_at_once:
         # The lookup found the charge waiting for the supporter, as it was left.
-        trial.complete(app, app.get_attempt(outcome.attempt_id, nonprofit_id=None))
+        trial.complete(app, app.get_attempt(outcome.attempt_id, nonprofit_id=ALL_NONPROFITS))
     attempt = trial.attempt(app, outcome.attempt_id)
     if Capability.LOOKUP not in processor.capabilities:
         unresolved = [e["attempt_id"] for e in report.unresolved]
@@ -140,7 +145,7 @@ def check_lost_answers(trial: ProcessorTrial) -> None:
     moved = _new(before, trial.movements(app), "charge")
     if processor.moves_money:
         _one_keyed_movement(trial, moved, "charge", outcome.attempt_id, False)
-        payment = app.get_payment(attempt.payment_id or "")
+        payment = app.get_payment(attempt.payment_id or "", nonprofit_id=attempt.nonprofit_id)
         trial.expect(
             payment.processor_reference == moved[0].reference,
             f"lookup_charge() reported reference {payment.processor_reference!r}, but the "
@@ -163,7 +168,7 @@ def _lost_refund(trial: ProcessorTrial, payment_id: str) -> None:
     app = trial.app()
     processor = trial.processor(app)
     with losing_answers(processor, "refund"):
-        refund = app.refund(payment_id)
+        refund = app.refund(payment_id, nonprofit_id=ALL_NONPROFITS)
     trial.expect(
         refund.status == "unknown", f"a refund whose answer was lost ended {refund.status}"
     )
@@ -174,7 +179,7 @@ def _lost_refund(trial: ProcessorTrial, payment_id: str) -> None:
         f"lookup_refund() did not find the refund whose answer was lost (the attempt is "
         f"{attempt.state}, {attempt.error_code}): find it by request.idempotency_key",
     )
-    payment = app.get_payment(payment_id)
+    payment = app.get_payment(payment_id, nonprofit_id=ALL_NONPROFITS)
     trial.expect(payment.status == "refunded", f"the payment is {payment.status}, not refunded")
     movements = trial.movements(app)
     if movements is not None and payment.processor_reference:

@@ -53,12 +53,12 @@ def recurring_cycle(demo: Demo) -> None:
     today = app.clock
     app.clock = lambda: dt.datetime.combine(due, dt.time(6), dt.UTC)
     try:
-        _run_the_job_on(demo, due)
+        _run_the_job_on(demo, nonprofit.id, due)
     finally:
         app.clock = today
 
 
-def _run_the_job_on(demo: Demo, due: dt.date) -> None:
+def _run_the_job_on(demo: Demo, nonprofit_id: str, due: dt.date) -> None:
     app = demo.app
     demo.say(f"On {due}, the daily job runs:")
     demo.command("recurring", "run")
@@ -72,7 +72,7 @@ def _run_the_job_on(demo: Demo, due: dt.date) -> None:
         if payment_id:
             demo.say(f"recorded {payment_id} pending until the bank statement shows it")
             demo.command("payments", "approve", payment_id)
-            approved = app.approve_payment(payment_id)
+            approved = app.approve_payment(payment_id, nonprofit_id=nonprofit_id)
             if approved.payment:
                 demo.show_payment(approved.payment)
     demo.say("Running the job again charges nothing twice:")

@@ -32,6 +32,7 @@ from typing import Any
 from sqlalchemy import and_, func, or_, select, update
 
 from houdini_pay import (
+    Channel,
     ErrorInfo,
     HoudiniPay,
     OutcomeStatus,
@@ -279,6 +280,7 @@ def _request(claimed: ClaimedCharge) -> PaymentRequest:
         processing_object=processing_object,
         idempotency_key=claimed.idempotency_key,
         off_session=not staff_recorded,
+        channel=Channel.RECURRING,
     )
 
 

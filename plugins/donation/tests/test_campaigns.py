@@ -127,8 +127,8 @@ def test_a_full_refund_returns_the_option_and_leaves_the_totals(
     with app.session() as session:
         assert kind.fair_market_value(session, gift.payment) == 1500
         assert kind.fair_market_value(session, partial.payment) == 0
-    app.refund(partial.payment.id, amount=1000)
-    app.refund(gift.payment.id)
+    app.refund(partial.payment.id, amount=1000, nonprofit_id=partial.payment.nonprofit_id)
+    app.refund(gift.payment.id, nonprofit_id=gift.payment.nonprofit_id)
     totals = get_campaign(app, campaign.id)
     assert (totals.raised, totals.supporters, totals.gifts) == (3000, 1, 1)
     assert totals.options[0].remaining == 1

@@ -57,9 +57,8 @@ def test_the_first_gift_creates_the_schedule_and_period_zero_together(
         donation = session.scalars(select(Donation)).one()
     assert (donation.recurring_donation_id, donation.period) == (schedule.id, 0)
     assert donation.designation == "Winter meals"
-    assert app.get_payment(schedule.first_payment_id).description == (
-        "Monthly donation to Winter meals"
-    )
+    first = app.get_payment(schedule.first_payment_id, nonprofit_id=schedule.nonprofit_id)
+    assert first.description == "Monthly donation to Winter meals"
 
 
 def test_a_declined_first_gift_creates_no_schedule(
@@ -127,7 +126,12 @@ def test_each_due_period_is_charged_once_off_session_and_never_cumulatively(
                 PaymentAttempt.payment_type == "recurring_donation"
             )
         ).all()
+        channels = session.scalars(
+            select(Payment.channel).where(Payment.payment_type == "recurring_donation")
+        ).all()
     assert [r["off_session"] for r in requests].count(True) == 3
+    # The first gift came from its caller (the Python API); the job made the other three.
+    assert sorted(channels) == ["api", "recurring", "recurring", "recurring"]
     again = run(dt.date(2026, 6, 15))
     assert (again.planned, again.charged) == (0, 0)
     assert fake_processor.charge_count == 4
@@ -346,10 +350,13 @@ def test_a_staff_recorded_gift_is_recorded_pending_until_approved(
     report = run(dt.date(2026, 4, 10))
     assert report.pending == 1
     payment_id = report.charges[0]["payment_id"]
-    pending = app.get_payment(payment_id)
+    pending = app.get_payment(payment_id, nonprofit_id=nonprofit.id)
     assert pending.status == "pending_approval"
     assert pending.processor_reference == report.charges[0]["charge_id"]
-    assert app.approve_payment(payment_id).status is OutcomeStatus.SUCCEEDED
+    assert pending.channel == "recurring"
+    assert (
+        app.approve_payment(payment_id, nonprofit_id=nonprofit.id).status is OutcomeStatus.SUCCEEDED
+    )
     assert run(dt.date(2026, 4, 10)).charged == 0
     assert verify_month(app, "2026-04", today=dt.date(2026, 5, 1)).charged == 1
 
@@ -375,7 +382,9 @@ def test_a_rejected_staff_recorded_gift_counts_as_a_failure(
     )
     report = run(dt.date(2026, 4, 10))
     (entry,) = report.charges
-    app.reject_payment(entry["payment_id"], reason="standing order stopped")
+    app.reject_payment(
+        entry["payment_id"], reason="standing order stopped", nonprofit_id=nonprofit.id
+    )
     # A pending row is looked at again once its claim is older than the claim timeout.
     assert run(dt.date(2026, 4, 10)).charges == []
     clock.advance(minutes=11)

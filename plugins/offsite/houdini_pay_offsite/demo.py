@@ -92,7 +92,9 @@ def bank_transfer(demo: Demo) -> None:
     )
     assert outcome.payment is not None
     demo.command("payments", "approve", outcome.payment.id)
-    approved = demo.app.approve_payment(outcome.payment.id)
+    approved = demo.app.approve_payment(
+        outcome.payment.id, nonprofit_id=outcome.payment.nonprofit_id
+    )
     demo.say(approved.status.value)
     if approved.payment:
         demo.show_payment(approved.payment)
@@ -105,7 +107,9 @@ def partial_refund(demo: Demo) -> None:
         demo.say("(no check payment to refund)")
         return
     demo.command("refund", payment.id, "--amount", "1500", "--reason", "duplicate pledge")
-    outcome = demo.app.refund(payment.id, amount=1500, reason="duplicate pledge")
+    outcome = demo.app.refund(
+        payment.id, amount=1500, reason="duplicate pledge", nonprofit_id=payment.nonprofit_id
+    )
     demo.say(outcome.status)
     if outcome.refund:
         demo.show_payment(outcome.refund)

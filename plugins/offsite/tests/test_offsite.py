@@ -58,7 +58,7 @@ def test_a_transfer_waits_for_approval_then_succeeds(
         app, supporter, {"method": "bank_transfer", "reference": "TX-7", "pending_approval": True}
     )
     assert outcome.status is OutcomeStatus.PENDING_APPROVAL
-    approved = app.approve_payment(outcome.payment.id)
+    approved = app.approve_payment(outcome.payment.id, nonprofit_id=outcome.payment.nonprofit_id)
     assert approved.payment is not None
     assert approved.payment.status == "succeeded"
     assert approved.payment.details["reference"] == "TX-7"
@@ -92,7 +92,10 @@ def test_a_stored_offsite_source_supplies_the_method(
     app: HoudiniPay, supporter: SupporterRecord
 ) -> None:
     source = app.create_source(
-        supporter.id, "offsite", {"method": "local_wallet", "label": "M-Pesa"}
+        supporter.id,
+        "offsite",
+        {"method": "local_wallet", "label": "M-Pesa"},
+        nonprofit_id=supporter.nonprofit_id,
     )
     assert (source.processor, source.name, source.processor_reference) == (
         "offsite",
@@ -109,7 +112,10 @@ def test_a_stored_offsite_source_supplies_the_method(
     assert outcome.payment.details["method"] == "local_wallet"
     with pytest.raises(InvalidRequest) as raised:
         app.create_source(
-            supporter.id, "offsite", {"method": "bank_transfer", "iban": "DE89370400440532013000"}
+            supporter.id,
+            "offsite",
+            {"method": "bank_transfer", "iban": "DE89370400440532013000"},
+            nonprofit_id=supporter.nonprofit_id,
         )
     assert raised.value.code == "invalid_source_object"
 
@@ -118,10 +124,15 @@ def test_refunds_are_recorded_partially_and_in_full(
     app: HoudiniPay, supporter: SupporterRecord
 ) -> None:
     outcome = _pay(app, supporter, {"method": "cash"})
-    first = app.refund(outcome.payment.id, amount=1000, reason="change of heart")
+    first = app.refund(
+        outcome.payment.id,
+        amount=1000,
+        reason="change of heart",
+        nonprofit_id=outcome.payment.nonprofit_id,
+    )
     assert first.refund is not None
     assert first.refund.processor == "offsite"
-    second = app.refund(outcome.payment.id)
+    second = app.refund(outcome.payment.id, nonprofit_id=outcome.payment.nonprofit_id)
     assert second.refund is not None
     assert second.refund.amount == -4000
     assert second.payment.status == "refunded"
@@ -160,4 +171,7 @@ def test_pending_approvals_are_left_alone_by_reconcile(
     app.clock = lambda: later
     report = app.reconcile()
     assert report.settled == []
-    assert app.get_payment(outcome.payment.id).status == "pending_approval"
+    assert (
+        app.get_payment(outcome.payment.id, nonprofit_id=outcome.payment.nonprofit_id).status
+        == "pending_approval"
+    )

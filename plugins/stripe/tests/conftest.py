@@ -26,6 +26,7 @@ from houdini_pay_stripe.testing import (
 from sqlalchemy import func, select
 
 from houdini_pay import (
+    ALL_NONPROFITS,
     Base,
     HoudiniPay,
     NonprofitRecord,
@@ -125,7 +126,10 @@ def save_card(
     def save(number: str = VISA, *, supporter_id: str | None = None) -> SourceRecord:
         method = card_payment_method(browser, number)
         return app.create_source(
-            supporter_id or supporter.id, "stripe_payment_method", {"payment_method": method}
+            supporter_id or supporter.id,
+            "stripe_payment_method",
+            {"payment_method": method},
+            nonprofit_id=ALL_NONPROFITS,
         )
 
     return save

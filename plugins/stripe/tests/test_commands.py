@@ -12,7 +12,7 @@ from click.testing import CliRunner, Result
 from houdini_pay_stripe import StripeAccount
 from houdini_pay_stripe.testing import LocalStripe, authenticate_3ds, stripe_event
 
-from houdini_pay import HoudiniPay, NonprofitRecord
+from houdini_pay import ALL_NONPROFITS, HoudiniPay, NonprofitRecord
 from houdini_pay.cli import cli
 from houdini_pay.errors import InvalidRequest
 from houdini_pay.models import PaymentAttempt
@@ -107,7 +107,7 @@ def test_charges_and_refunds_of_a_connected_nonprofit_go_to_its_account_with_the
     assert charge.params["application_fee_amount"] == "62"  # 2.5% of 25.00, rounded down
     assert outcome.payment.details["stripe_account"] == ACCOUNT
 
-    refund = app.refund(outcome.payment.id, amount=1000)
+    refund = app.refund(outcome.payment.id, amount=1000, nonprofit_id=outcome.payment.nonprofit_id)
     assert refund.refund is not None
     [sent] = localstripe.sent("POST", "/v1/refunds")
     assert sent.stripe_account == ACCOUNT
@@ -169,7 +169,12 @@ def test_replay_applies_a_saved_event_once(
     assert first.exit_code == 0, first.output
     assert [e["result"] for e in json.loads(first.stdout)["events"]] == ["applied"]
     assert second.stdout.startswith("duplicate")
-    assert app.get_payment(outcome.attempt_id.replace("att_", "pay_", 1)).status == "succeeded"
+    assert (
+        app.get_payment(
+            outcome.attempt_id.replace("att_", "pay_", 1), nonprofit_id=ALL_NONPROFITS
+        ).status
+        == "succeeded"
+    )
 
 
 def test_replay_refuses_a_file_that_is_not_stripe_events(run: Any, tmp_path: Path) -> None:

@@ -58,7 +58,10 @@ class StripeHarness(ProcessorHarness):
     ) -> PaymentFields:
         method = card_payment_method(self.browser, CARDS[wanted])
         source = app.create_source(
-            supporter.id, "stripe_payment_method", {"payment_method": method}
+            supporter.id,
+            "stripe_payment_method",
+            {"payment_method": method},
+            nonprofit_id=supporter.nonprofit_id,
         )
         return PaymentFields(source_id=source.id)
 

@@ -82,7 +82,7 @@ def test_a_won_dispute_withdraws_then_reinstates_with_the_dispute_fee(
         assert deliver(webhooks, "charge.dispute.created", dispute_of(paid, "needs_response")) == (
             "applied"
         )
-        assert app.get_payment(paid.id).status == "disputed"
+        assert app.get_payment(paid.id, nonprofit_id=paid.nonprofit_id).status == "disputed"
         deliver(
             webhooks,
             "charge.dispute.funds_withdrawn",
@@ -106,7 +106,7 @@ def test_a_won_dispute_withdraws_then_reinstates_with_the_dispute_fee(
         ("dispute", -2500, 1500, -4000),
         ("dispute_reversal", 2500, 0, 2500),
     ]
-    assert app.get_payment(paid.id).status == "succeeded"
+    assert app.get_payment(paid.id, nonprofit_id=paid.nonprofit_id).status == "succeeded"
     assert count(app, Dispute, status="won", processor_reference="du_1") == 1
 
 
@@ -119,7 +119,7 @@ def test_a_lost_dispute_delivered_out_of_order_ends_the_same(
     )
     deliver(webhooks, "charge.dispute.created", dispute_of(paid, "needs_response"))
     assert dispute_rows(app, paid) == [("dispute", -2500, 1500, -4000)]
-    assert app.get_payment(paid.id).status == "disputed"
+    assert app.get_payment(paid.id, nonprofit_id=paid.nonprofit_id).status == "disputed"
     assert count(app, Dispute, status="lost") == 1
 
 
@@ -128,7 +128,7 @@ def test_a_dispute_without_payment_intent_is_matched_through_its_charge(
 ) -> None:
     dispute = dict(dispute_of(paid, "warning_needs_response"), payment_intent=None)
     assert deliver(webhooks, "charge.dispute.created", dispute) == "applied"
-    assert app.get_payment(paid.id).status == "disputed"
+    assert app.get_payment(paid.id, nonprofit_id=paid.nonprofit_id).status == "disputed"
 
 
 def test_a_dispute_of_a_charge_houdini_pay_did_not_make_is_ignored(

@@ -16,7 +16,7 @@ from houdini_pay_stripe import StripeProcessor
 from houdini_pay_stripe.models import StripePaymentMethod
 from houdini_pay_stripe.processor import RECORDED_BEFORE_CONFIRMING
 
-from houdini_pay import HoudiniPay, OutcomeStatus
+from houdini_pay import ALL_NONPROFITS, HoudiniPay, OutcomeStatus
 from houdini_pay.models import Payment, PaymentAttempt
 from plugins.stripe.tests.conftest import Pay, SaveCard, count
 
@@ -54,7 +54,9 @@ def test_a_charge_whose_answer_was_lost_is_found_by_its_attempt_and_recorded(
         (outcome.attempt_id, "succeeded")
     ]
     [intent] = browser.v1.payment_intents.list({"limit": 10}).data
-    payment = app.get_payment(outcome.attempt_id.replace("att_", "pay_", 1))
+    payment = app.get_payment(
+        outcome.attempt_id.replace("att_", "pay_", 1), nonprofit_id=ALL_NONPROFITS
+    )
     assert (payment.status, payment.processor_reference) == ("succeeded", intent.id)
     # The retry with the same key returns the reconciled outcome and charges nothing.
     assert pay(card, idempotency_key="lost-1").payment == payment
@@ -85,12 +87,12 @@ def test_a_refund_whose_answer_was_lost_is_found_by_its_key_and_recorded(
     paid = pay(save_card()).payment
     assert paid is not None
     lose_answers_of(monkeypatch, app, "refund", after_request=True)
-    lost = app.refund(paid.id, amount=900)
+    lost = app.refund(paid.id, amount=900, nonprofit_id=paid.nonprofit_id)
     assert lost.status == "unknown"
     monkeypatch.undo()
     report = app.reconcile()
     assert [(e["operation"], e["to"]) for e in report.settled] == [("refund", "succeeded")]
-    payment = app.get_payment(paid.id)
+    payment = app.get_payment(paid.id, nonprofit_id=paid.nonprofit_id)
     assert payment.amount_refunded == 900
     assert browser.v1.charges.retrieve(paid.details["charge"]).amount_refunded == 900
 

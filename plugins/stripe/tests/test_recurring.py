@@ -49,7 +49,7 @@ def test_a_monthly_gift_on_a_saved_card_renews_off_session_exactly_once(
     # What went over the wire, form-encoded as the stripe library sends it.
     assert created[1].params["amount"] == "2500"
     assert confirmations(localstripe)[1].params["off_session"] == "true"
-    renewal_payment = app.get_payment(report.charges[0]["payment_id"])
+    renewal_payment = app.get_payment(report.charges[0]["payment_id"], nonprofit_id=nonprofit.id)
     assert renewal_payment.processor == "stripe"
     assert renewal_payment.details["last4"] == "4242"
     month = f"{due.year:04d}-{due.month:02d}"

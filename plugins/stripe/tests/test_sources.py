@@ -61,7 +61,12 @@ def test_a_malformed_source_object_is_refused_and_nothing_is_stored(
     source_object: dict[str, object],
 ) -> None:
     with pytest.raises(InvalidRequest) as raised:
-        app.create_source(supporter.id, "stripe_payment_method", source_object)
+        app.create_source(
+            supporter.id,
+            "stripe_payment_method",
+            source_object,
+            nonprofit_id=supporter.nonprofit_id,
+        )
     assert raised.value.code == "invalid_source_object"
     assert count(app, Source) == 0
     assert localstripe.requests == []
@@ -71,7 +76,12 @@ def test_an_unknown_payment_method_is_a_clear_error(
     app: HoudiniPay, supporter: SupporterRecord
 ) -> None:
     with pytest.raises(InvalidRequest) as raised:
-        app.create_source(supporter.id, "stripe_payment_method", {"payment_method": "pm_missing"})
+        app.create_source(
+            supporter.id,
+            "stripe_payment_method",
+            {"payment_method": "pm_missing"},
+            nonprofit_id=supporter.nonprofit_id,
+        )
     assert raised.value.code == "stripe_invalid_request"
     assert "could not be saved" in raised.value.message
     assert count(app, Source) == 0
@@ -113,7 +123,12 @@ def test_a_missing_or_wrong_setting_is_a_clear_error_at_first_use(
     supporter = app.create_supporter(nonprofit.id, "Ada Lovelace")
     method = card_payment_method(browser, VISA)
     with pytest.raises(ConfigurationError) as raised:
-        app.create_source(supporter.id, "stripe_payment_method", {"payment_method": method})
+        app.create_source(
+            supporter.id,
+            "stripe_payment_method",
+            {"payment_method": method},
+            nonprofit_id=supporter.nonprofit_id,
+        )
     assert expected in raised.value.message
     assert raised.value.code == "configuration_error"
     assert count(app, Source) == 0

@@ -35,7 +35,10 @@ def test_stripe_test_mode_charge_refund_and_off_session_authentication(
 
     def pay(test_card: str, **extra: object) -> tuple[OutcomeStatus, str | None]:
         source = app.create_source(
-            supporter.id, "stripe_payment_method", {"payment_method": test_card}
+            supporter.id,
+            "stripe_payment_method",
+            {"payment_method": test_card},
+            nonprofit_id=supporter.nonprofit_id,
         )
         outcome = app.pay(
             PaymentRequest(
@@ -50,7 +53,9 @@ def test_stripe_test_mode_charge_refund_and_off_session_authentication(
         )
         if outcome.payment is not None:
             assert outcome.payment.fee > 0  # Stripe's real fee, from the balance transaction
-            refund = app.refund(outcome.payment.id, amount=500)
+            refund = app.refund(
+                outcome.payment.id, amount=500, nonprofit_id=outcome.payment.nonprofit_id
+            )
             assert refund.status == "succeeded"
         return outcome.status, outcome.error.code if outcome.error else None
 

@@ -14,7 +14,7 @@ from houdini_pay_stripe.testing import (
     stripe_event,
 )
 
-from houdini_pay import HoudiniPay, OutcomeStatus
+from houdini_pay import ALL_NONPROFITS, HoudiniPay, OutcomeStatus
 from houdini_pay.models import Payment, PaymentAttempt, WebhookEvent
 from plugins.stripe.tests.conftest import (
     THREE_D_SECURE,
@@ -52,7 +52,9 @@ def test_3ds_requires_action_then_the_webhook_completes_the_payment_once(
         {"received": 1, "events": [dict(delivery.answer["events"][0], result="duplicate")]},
     )
     assert [name for name, _ in sent] == ["payment_completed"]
-    payment = app.get_payment(outcome.attempt_id.replace("att_", "pay_", 1))
+    payment = app.get_payment(
+        outcome.attempt_id.replace("att_", "pay_", 1), nonprofit_id=ALL_NONPROFITS
+    )
     assert (payment.status, payment.processor_reference) == ("succeeded", intent_id)
     assert payment.details["last4"] == "3184"
     assert count(app, PaymentAttempt, state="succeeded") == 1
@@ -95,7 +97,10 @@ def test_a_stale_failure_event_arriving_after_the_success_changes_nothing(
         *signed_webhook(stripe_event("payment_intent.payment_failed", stale), WEBHOOK_SECRET)
     )
     assert (status, answer["events"][0]["result"]) == (200, "applied")
-    assert app.get_payment(outcome.payment.id).status == "succeeded"
+    assert (
+        app.get_payment(outcome.payment.id, nonprofit_id=outcome.payment.nonprofit_id).status
+        == "succeeded"
+    )
     with app.session() as session:
         assert session.get_one(PaymentAttempt, outcome.attempt_id).state == "succeeded"
 

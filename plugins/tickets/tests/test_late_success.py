@@ -40,7 +40,7 @@ def test_a_late_approval_takes_the_seats_again_when_some_remain(
     assert pending.payment is not None
     clock.advance(minutes=30)
     assert _counts(app, level) == (0, 0, 10)
-    approved = app.approve_payment(pending.payment.id)
+    approved = app.approve_payment(pending.payment.id, nonprofit_id=pending.payment.nonprofit_id)
     assert approved.status is OutcomeStatus.SUCCEEDED
     assert _counts(app, level) == (4, 0, 6)
     assert [t.quantity for t in list_tickets(app, level.event_id)] == [4]
@@ -59,7 +59,7 @@ def test_a_late_approval_after_the_seats_were_resold_is_refunded_with_sold_out(
     clock.advance(minutes=16)
     _resell_everything(buy, fake_processor)
 
-    late = app.approve_payment(pending.payment.id)
+    late = app.approve_payment(pending.payment.id, nonprofit_id=pending.payment.nonprofit_id)
 
     assert late.status is OutcomeStatus.FAILED
     assert late.error is not None
@@ -70,7 +70,10 @@ def test_a_late_approval_after_the_seats_were_resold_is_refunded_with_sold_out(
     assert reversal.status.value == "succeeded"
     assert fake_processor.ledger[pending.attempt_id].refunded == 2 * level.amount
     # ...no ticket for it, and the payment is not kept as money received.
-    assert app.get_payment(pending.payment.id).status == "failed"
+    assert (
+        app.get_payment(pending.payment.id, nonprofit_id=pending.payment.nonprofit_id).status
+        == "failed"
+    )
     assert all(t.payment_id != pending.payment.id for t in list_tickets(app, level.event_id))
     assert _counts(app, level) == (10, 0, 0)
     with app.session() as session:
@@ -132,12 +135,15 @@ def test_a_late_offsite_approval_after_a_resale_is_reversed(
     clock.advance(hours=2)
     _resell_everything(buy, fake_processor)
 
-    late = app.approve_payment(pending.payment.id)
+    late = app.approve_payment(pending.payment.id, nonprofit_id=pending.payment.nonprofit_id)
 
     assert late.error is not None
     assert late.error.code == "sold_out"
     assert "refunded" in late.error.message
-    assert app.get_payment(pending.payment.id).status == "failed"
+    assert (
+        app.get_payment(pending.payment.id, nonprofit_id=pending.payment.nonprofit_id).status
+        == "failed"
+    )
     with app.session() as session:
         state = session.scalar(
             select(PaymentAttempt.state).where(PaymentAttempt.id == pending.attempt_id)
@@ -159,5 +165,8 @@ def test_an_approval_inside_the_hold_needs_no_seats_again(
     pending = buy(10)
     assert pending.payment is not None
     clock.advance(minutes=minutes)
-    assert app.approve_payment(pending.payment.id).status is OutcomeStatus.SUCCEEDED
+    assert (
+        app.approve_payment(pending.payment.id, nonprofit_id=pending.payment.nonprofit_id).status
+        is OutcomeStatus.SUCCEEDED
+    )
     assert _counts(app, level) == (10, 0, 0)

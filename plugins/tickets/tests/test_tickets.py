@@ -213,10 +213,15 @@ def test_a_full_refund_frees_the_seats_and_a_partial_one_keeps_them(
 ) -> None:
     outcome = buy(2)
     assert outcome.payment is not None
-    app.refund(outcome.payment.id, amount=1000, reason="discount")
+    app.refund(
+        outcome.payment.id,
+        amount=1000,
+        reason="discount",
+        nonprofit_id=outcome.payment.nonprofit_id,
+    )
     assert _level(app, level).sold == 2
     assert [t.status for t in list_tickets(app, level.event_id)] == ["issued"]
-    app.refund(outcome.payment.id, reason="cannot come")
+    app.refund(outcome.payment.id, reason="cannot come", nonprofit_id=outcome.payment.nonprofit_id)
     assert _level(app, level).sold == 0
     assert _level(app, level).remaining == 10
     assert [t.status for t in list_tickets(app, level.event_id)] == ["refunded"]

@@ -1,7 +1,7 @@
 """webhook claims and waiting events
 
 Revision ID: core_webhook_claims
-Revises: core_public_submissions
+Revises: core_channel
 """
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "core_webhook_claims"
-down_revision: str | Sequence[str] | None = "core_public_submissions"
+down_revision: str | Sequence[str] | None = "core_channel"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
