@@ -46,6 +46,16 @@ class CliState:
         self._factory = app_factory
         self._app: HoudiniPay | None = None
 
+    def require_database(self) -> None:
+        """Raise ``database_not_found`` if the database is a SQLite file that does not exist.
+
+        Only ``houdini-pay db upgrade`` creates a database; every other command refuses to
+        leave an empty file behind a mistyped path.
+        """
+        from houdini_pay.db.problems import require_sqlite_file
+
+        require_sqlite_file(self.app.settings.database_url)
+
     @property
     def app(self) -> HoudiniPay:
         """The application, created on first use."""
@@ -67,6 +77,7 @@ def pass_app(function: Callable[Concatenate[HoudiniPay, P], R]) -> Callable[P, R
         state = click.get_current_context().find_object(CliState)
         if state is None:  # pragma: no cover - only outside the houdini-pay group
             raise click.UsageError("this command must run under `houdini-pay`")
+        state.require_database()
         return function(state.app, *args, **kwargs)
 
     return wrapper
@@ -112,9 +123,12 @@ def parse_minor_units(raw: str | None, option: str = "--amount") -> int | None:
     """Parse a whole number of minor units given on the command line."""
     if raw is None:
         return None
-    if not re.fullmatch(r"-?\d+", raw.strip()):
+    # ASCII digits only: int() would also read Arabic-Indic or fullwidth digits and
+    # surrounding spaces, which a person rarely means and a script never should send.
+    if not re.fullmatch(r"-?[0-9]+", raw):
         raise InvalidAmount(
-            f"{option} must be a whole number of minor units (e.g. 2500 for 25.00), not {raw!r}"
+            f"{option} must be a whole number of minor units in the digits 0-9, with no spaces "
+            f"(e.g. 2500 for 25.00), not {raw!r}"
         )
     return int(raw)
 

@@ -191,6 +191,12 @@ def test_a_deployer_walks_through_on_postgresql(tmp_path: Path) -> None:
     ("args", "code"),
     [
         (["--amount", "12.50"], "invalid_amount"),
+        (["--amount", "\u0665\u0660\u0660"], "invalid_amount"),  # Arabic-Indic 500
+        (["--amount", "\uff15\uff10\uff10"], "invalid_amount"),  # fullwidth 500
+        (["--amount", " 500"], "invalid_amount"),
+        (["--amount", "500 "], "invalid_amount"),
+        (["--amount", "5 00"], "invalid_amount"),
+        (["--amount", "+500"], "invalid_amount"),
         (["--amount", "0"], "invalid_amount"),
         (["--amount", "100", "--currency", "EUR"], "currency_mismatch"),
         (["--amount", "100", "--processor", "paypal"], "unknown_processor"),
