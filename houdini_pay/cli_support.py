@@ -25,11 +25,13 @@ if TYPE_CHECKING:
 __all__ = [
     "CliState",
     "json_option",
+    "page_options",
     "parse_date",
     "parse_json_object",
     "parse_minor_units",
     "pass_app",
     "print_json",
+    "print_next_cursor",
 ]
 
 P = ParamSpec("P")
@@ -88,6 +90,24 @@ def json_option(function: Callable[P, R]) -> Callable[P, R]:
     return click.option(
         "--json", "as_json", is_flag=True, help="Print one JSON object or array instead of text."
     )(function)
+
+
+def page_options(function: Callable[P, R]) -> Callable[P, R]:
+    """``--limit`` (1 to 500, default 100) and ``--cursor`` for a command listing records."""
+    function = click.option("--cursor", help="The next_cursor of the previous page.")(function)
+    return click.option(
+        "--limit",
+        default=100,
+        show_default=True,
+        type=click.IntRange(1, 500),
+        help="How many to show.",
+    )(function)
+
+
+def print_next_cursor(next_cursor: str | None) -> None:
+    """Tell how to get the next page of a listing, if there is one."""
+    if next_cursor:
+        click.echo(f"more: --cursor {next_cursor}")
 
 
 def _default(value: Any) -> Any:

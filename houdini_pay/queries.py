@@ -1,33 +1,48 @@
-"""Reading payments: one by id, or a filtered page of a nonprofit's payments."""
+"""Reading records: a payment by id, and pages of payments, nonprofits and supporters.
+
+Every listing is newest first and paged by cursor: ``next_cursor`` is the id of the last
+record of the page, and the next page holds the records with smaller ids (ids grow with
+time, see :mod:`houdini_pay.ids`). A cursor that is not such an id is ``invalid_cursor``.
+"""
 
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import select
+from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session
 
 from houdini_pay.directory import load_scoped
 from houdini_pay.errors import InvalidRequest
-from houdini_pay.models import Nonprofit, Payment
-from houdini_pay.records import PaymentRecord
+from houdini_pay.models import Nonprofit, Payment, Supporter
+from houdini_pay.records import NonprofitRecord, PaymentRecord, SupporterRecord
 from houdini_pay.states import PaymentKind, PaymentStatus
 
 if TYPE_CHECKING:
     from houdini_pay.app import HoudiniPay
 
 __all__ = [
+    "ID_BODY_PATTERN",
     "MAX_PAGE_SIZE",
+    "NonprofitPage",
     "PaymentPage",
+    "SupporterPage",
+    "check_cursor",
     "get_payment",
+    "list_nonprofits",
     "list_payments",
+    "list_supporters",
     "lock_payment_by_reference",
 ]
 
 MAX_PAGE_SIZE = 500
+
+ID_BODY_PATTERN = "[0-9A-HJKMNP-TV-Z]{26}"
+"""The 26 characters of an id after its prefix (Crockford's base32, see ids.py)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -40,6 +55,57 @@ class PaymentPage:
     def to_dict(self) -> dict[str, Any]:
         """The page as JSON."""
         return {"payments": [p.to_dict() for p in self.payments], "next_cursor": self.next_cursor}
+
+
+@dataclass(frozen=True, slots=True)
+class NonprofitPage:
+    """A page of nonprofits, newest first, and the cursor of the next page (None at the end)."""
+
+    nonprofits: list[NonprofitRecord]
+    next_cursor: str | None
+
+    def to_dict(self) -> dict[str, Any]:
+        """The page as JSON."""
+        return {
+            "nonprofits": [n.to_dict() for n in self.nonprofits],
+            "next_cursor": self.next_cursor,
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class SupporterPage:
+    """A page of supporters, newest first, and the cursor of the next page (None at the end)."""
+
+    supporters: list[SupporterRecord]
+    next_cursor: str | None
+
+    def to_dict(self) -> dict[str, Any]:
+        """The page as JSON."""
+        return {
+            "supporters": [s.to_dict() for s in self.supporters],
+            "next_cursor": self.next_cursor,
+        }
+
+
+def check_cursor(cursor: str | None, prefix: str) -> str | None:
+    """``cursor`` if it is an id with ``prefix`` (as ``next_cursor`` is), else ``InvalidRequest``.
+
+    The message does not repeat the cursor: it came from the caller and may be anything.
+    """
+    if cursor is not None and not re.fullmatch(f"{prefix}_{ID_BODY_PATTERN}", cursor):
+        raise InvalidRequest(
+            f"cursor must be the next_cursor of an earlier page (an id starting {prefix}_)",
+            code="invalid_cursor",
+            details={"field": "cursor"},
+        )
+    return cursor
+
+
+def _check_limit(limit: int) -> None:
+    if isinstance(limit, bool) or not isinstance(limit, int) or not 1 <= limit <= MAX_PAGE_SIZE:
+        raise InvalidRequest(
+            f"limit must be between 1 and {MAX_PAGE_SIZE}", details={"field": "limit"}
+        )
 
 
 def get_payment(app: HoudiniPay, payment_id: str, *, nonprofit_id: str | None) -> PaymentRecord:
@@ -97,10 +163,7 @@ def list_payments(
         cursor: the ``next_cursor`` of the previous page.
         limit: page size, 1 to 500.
     """
-    if isinstance(limit, bool) or not isinstance(limit, int) or not 1 <= limit <= MAX_PAGE_SIZE:
-        raise InvalidRequest(
-            f"limit must be between 1 and {MAX_PAGE_SIZE}", details={"field": "limit"}
-        )
+    _check_limit(limit)
     statement = select(Payment).where(Payment.nonprofit_id == nonprofit_id)
     if (value := _choice(status, PaymentStatus, "status")) is not None:
         statement = statement.where(Payment.status == value)
@@ -112,7 +175,7 @@ def list_payments(
         statement = statement.where(Payment.created_at >= created_from)
     if created_to is not None:
         statement = statement.where(Payment.created_at < created_to)
-    if cursor is not None:
+    if check_cursor(cursor, "pay") is not None:
         statement = statement.where(Payment.id < cursor)
     statement = statement.order_by(Payment.id.desc()).limit(limit + 1)
     with app.session() as session:
@@ -121,3 +184,68 @@ def list_payments(
         page = [PaymentRecord.from_model(row) for row in rows[:limit]]
     next_cursor = page[-1].id if len(rows) > limit else None
     return PaymentPage(page, next_cursor)
+
+
+def list_nonprofits(
+    app: HoudiniPay,
+    *,
+    nonprofit_id: str | None = None,
+    cursor: str | None = None,
+    limit: int = 100,
+) -> NonprofitPage:
+    """A page of nonprofits, newest first.
+
+    Args:
+        nonprofit_id: list only this one (an API key sees its own nonprofit only).
+        cursor: the ``next_cursor`` of the previous page.
+        limit: page size, 1 to 500.
+    """
+    _check_limit(limit)
+    statement = select(Nonprofit)
+    if nonprofit_id is not None:
+        statement = statement.where(Nonprofit.id == nonprofit_id)
+    if check_cursor(cursor, "np") is not None:
+        statement = statement.where(Nonprofit.id < cursor)
+    with app.session() as session:
+        rows = _page(session, statement.order_by(Nonprofit.id.desc()), limit)
+        records = [NonprofitRecord.from_model(row) for row in rows[:limit]]
+    return NonprofitPage(records, records[-1].id if len(rows) > limit else None)
+
+
+def list_supporters(
+    app: HoudiniPay,
+    *,
+    nonprofit_id: str,
+    email: str | None = None,
+    cursor: str | None = None,
+    limit: int = 100,
+) -> SupporterPage:
+    """A page of the nonprofit's supporters, newest first.
+
+    Args:
+        email: keep only supporters with this email address, compared without regard to
+            case (``Ada@Example.org`` finds ``ada@example.org``; on SQLite only the letters
+            A to Z are folded).
+        cursor: the ``next_cursor`` of the previous page.
+        limit: page size, 1 to 500.
+
+    Raises:
+        NotFound: ``nonprofit_not_found``.
+    """
+    _check_limit(limit)
+    statement = select(Supporter).where(Supporter.nonprofit_id == nonprofit_id)
+    if email is not None:
+        # The same function on both sides: the database's idea of case is the one used.
+        statement = statement.where(func.lower(Supporter.email) == func.lower(email))
+    if check_cursor(cursor, "sup") is not None:
+        statement = statement.where(Supporter.id < cursor)
+    with app.session() as session:
+        load_scoped(session, Nonprofit, nonprofit_id, None)
+        rows = _page(session, statement.order_by(Supporter.id.desc()), limit)
+        records = [SupporterRecord.from_model(row) for row in rows[:limit]]
+    return SupporterPage(records, records[-1].id if len(rows) > limit else None)
+
+
+def _page(session: Session, statement: Select[Any], limit: int) -> list[Any]:
+    """One more row than ``limit``: whether it exists says whether a next page does."""
+    return list(session.scalars(statement.limit(limit + 1)))

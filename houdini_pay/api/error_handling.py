@@ -47,6 +47,11 @@ _FIELD_CODES = {
     "currency": "invalid_currency",
     "idempotency-key": "invalid_idempotency_key",
     "country": "invalid_country",
+    "cursor": "invalid_cursor",
+    "format": "invalid_format",
+    "year": "invalid_period",
+    "timezone": "invalid_timezone",
+    "locale": "invalid_locale",
 }
 """The code of a validation error on these fields, as the core would name it."""
 

@@ -8,7 +8,7 @@ from typing import cast
 from fastapi import APIRouter, Depends, FastAPI
 
 from houdini_pay import __version__
-from houdini_pay.api import health, nonprofits, payments, supporters, webhooks
+from houdini_pay.api import health, nonprofits, payments, statements, supporters, webhooks
 from houdini_pay.api.auth import authenticate
 from houdini_pay.api.error_handling import install_error_handlers
 from houdini_pay.api.middleware import AccessLog, RequestGuard
@@ -54,7 +54,7 @@ def create_api(app: HoudiniPay, *, settings: ApiSettings | None = None) -> FastA
     install_error_handlers(api)
 
     v1 = APIRouter(prefix=API_PREFIX, dependencies=[Depends(authenticate)])
-    for module in (nonprofits, supporters, payments):
+    for module in (nonprofits, supporters, statements, payments):
         v1.include_router(module.router)
     api.include_router(v1)
     api.include_router(webhooks.router)

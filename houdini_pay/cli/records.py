@@ -5,7 +5,14 @@ from __future__ import annotations
 import click
 
 from houdini_pay.app import HoudiniPay
-from houdini_pay.cli_support import json_option, parse_json_object, pass_app, print_json
+from houdini_pay.cli_support import (
+    json_option,
+    page_options,
+    parse_json_object,
+    pass_app,
+    print_json,
+    print_next_cursor,
+)
 from houdini_pay.errors import InvalidRequest
 from houdini_pay.payment_methods import available_methods
 
@@ -40,6 +47,21 @@ def create_nonprofit(
         print_json(record)
     else:
         click.echo(f"{record.id}  {record.name} ({record.currency})")
+
+
+@nonprofits.command("list")
+@page_options
+@json_option
+@pass_app
+def list_nonprofits(app: HoudiniPay, limit: int, cursor: str | None, as_json: bool) -> None:
+    """List every nonprofit, newest first (to find an id again)."""
+    page = app.list_nonprofits(cursor=cursor, limit=limit)
+    if as_json:
+        print_json([record.to_dict() for record in page.nonprofits])
+        return
+    for record in page.nonprofits:
+        click.echo(f"{record.id}  {record.name} ({record.currency}) slug={record.slug}")
+    print_next_cursor(page.next_cursor)
 
 
 @nonprofits.command("show")
@@ -120,6 +142,30 @@ def create_supporter(
         print_json(record)
     else:
         click.echo(f"{record.id}  {record.name}")
+
+
+@supporters.command("list")
+@click.option("--nonprofit", "nonprofit_id", required=True, help="Nonprofit id.")
+@click.option("--email", help="Only supporters with this email address (any case).")
+@page_options
+@json_option
+@pass_app
+def list_supporters(
+    app: HoudiniPay,
+    nonprofit_id: str,
+    email: str | None,
+    limit: int,
+    cursor: str | None,
+    as_json: bool,
+) -> None:
+    """List a nonprofit's supporters, newest first (to find an id again)."""
+    page = app.list_supporters(nonprofit_id=nonprofit_id, email=email, cursor=cursor, limit=limit)
+    if as_json:
+        print_json([record.to_dict() for record in page.supporters])
+        return
+    for record in page.supporters:
+        click.echo(f"{record.id}  {record.name} <{record.email or '-'}>")
+    print_next_cursor(page.next_cursor)
 
 
 @supporters.command("show")
