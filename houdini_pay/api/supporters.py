@@ -31,7 +31,15 @@ class SupporterBody(ApiModel):
 class SourceBody(ApiModel):
     """A way of paying, as the source type's plugin expects it (see payment-methods)."""
 
-    payment_processor_source_type: Annotated[str, Field(min_length=1, max_length=50)]
+    payment_processor_source_type: Annotated[
+        str,
+        Field(
+            min_length=1,
+            max_length=50,
+            description="A source type an installed plugin registers (the served schema "
+            "lists them).",
+        ),
+    ]
     payment_processor_source_object: dict[str, Any]
     name: Name | None = None
 
