@@ -207,3 +207,41 @@ def test_each_idempotency_key_of_the_readme_belongs_to_one_request() -> None:
     used = [next(part for part in match if part) for match in keys]
     assert len(used) >= 2
     assert len(used) == len(set(used)), f"a key is reused with another request: {used}"
+
+
+def _console_block(page: Path, heading: str) -> list[str]:
+    """The lines of the first ```console block under ``heading``."""
+    text = page.read_text()
+    section = text.split(f"\n{heading}\n", 1)[1]
+    return section.split("```console\n", 1)[1].split("\n```", 1)[0].splitlines()
+
+
+def test_the_deployer_guide_shows_what_db_upgrade_prints(tmp_path: Path) -> None:
+    """The block runs as shown, with the plugins the guide's Install step installs."""
+    from importlib.metadata import entry_points
+
+    installed = {entry_point.name for entry_point in entry_points(group="houdini_pay")}
+    assert {"offsite", "donation"} <= installed
+    environ = {
+        "PATH": "",
+        "HOUDINI_PAY_DATABASE_URL": f"sqlite:///{tmp_path / 'houdini_pay.db'}",
+        "HOUDINI_PAY_BLOCK_PLUGINS": ",".join(sorted(installed - {"offsite", "donation"})),
+    }
+    shown = _console_block(ROOT / "docs" / "deployers.md", "## Create the database")
+    printed: list[str] = []
+    for line in shown:
+        if line.startswith("$ "):
+            command = line[2:].split()
+            assert command[0] == "houdini-pay"
+            executable = Path(sys.executable).parent / "houdini-pay"
+            result = subprocess.run(
+                [str(executable), *command[1:]],
+                capture_output=True,
+                text=True,
+                cwd=tmp_path,
+                env=environ,
+                timeout=120,
+                check=True,
+            )
+            printed += [line, *result.stdout.splitlines()]
+    assert printed == shown

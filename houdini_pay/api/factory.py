@@ -12,8 +12,8 @@ from houdini_pay.api import health, nonprofits, payments, statements, supporters
 from houdini_pay.api.auth import authenticate
 from houdini_pay.api.error_handling import install_error_handlers
 from houdini_pay.api.middleware import AccessLog, MethodsAllowed, RequestGuard
+from houdini_pay.api.parameters import reject_unknown_query_parameters
 from houdini_pay.api.settings import ApiSettings
-from houdini_pay.api.validation import reject_unknown_query_parameters
 from houdini_pay.app import HoudiniPay
 from houdini_pay.errors import PluginError
 

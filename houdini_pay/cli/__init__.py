@@ -15,7 +15,6 @@ from sqlalchemy.exc import SQLAlchemyError
 from houdini_pay.app import HoudiniPay
 from houdini_pay.cli import admin, api_keys, payments, records, server, statements
 from houdini_pay.cli_support import CliState
-from houdini_pay.db.problems import explain_database_error
 from houdini_pay.errors import HoudiniPayError
 from houdini_pay.plugins import PluginManager, build_plugin_manager
 from houdini_pay.settings import DATABASE_URL_ENV
@@ -60,6 +59,8 @@ class HoudiniPayGroup(click.Group):
         except SQLAlchemyError as exc:
             # A database that is down, missing or never upgraded is the deployer's to fix:
             # say how in one line. Anything else is a bug and keeps its traceback.
+            from houdini_pay.db.problems import explain_database_error
+
             state = ctx.find_object(CliState)
             explained = explain_database_error(state.app, exc) if state else None
             if explained is None:
