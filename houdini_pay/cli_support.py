@@ -12,7 +12,7 @@ import datetime as dt
 import functools
 import json
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any, Concatenate, ParamSpec, TypeVar
 
 import click
@@ -31,7 +31,7 @@ __all__ = [
     "parse_minor_units",
     "pass_app",
     "print_json",
-    "print_next_cursor",
+    "print_page",
 ]
 
 P = ParamSpec("P")
@@ -104,8 +104,16 @@ def page_options(function: Callable[P, R]) -> Callable[P, R]:
     )(function)
 
 
-def print_next_cursor(next_cursor: str | None) -> None:
-    """Tell how to get the next page of a listing, if there is one."""
+def print_page(
+    records: Sequence[Any], next_cursor: str | None, as_json: bool, line: Callable[[Any], str]
+) -> None:
+    """Print a page of a listing: a JSON array of the records with ``--json``; else a line
+    each (``line(record)``) and, when there is more, the ``--cursor`` of the next page."""
+    if as_json:
+        print_json([record.to_dict() for record in records])
+        return
+    for record in records:
+        click.echo(line(record))
     if next_cursor:
         click.echo(f"more: --cursor {next_cursor}")
 

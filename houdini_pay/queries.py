@@ -11,7 +11,7 @@ import datetime as dt
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session
@@ -40,6 +40,8 @@ __all__ = [
 ]
 
 MAX_PAGE_SIZE = 500
+
+_R = TypeVar("_R", NonprofitRecord, SupporterRecord)
 
 ID_BODY_PATTERN = "[0-9A-HJKMNP-TV-Z]{26}"
 """The 26 characters of an id after its prefix (Crockford's base32, see ids.py)."""
@@ -200,16 +202,10 @@ def list_nonprofits(
         cursor: the ``next_cursor`` of the previous page.
         limit: page size, 1 to 500.
     """
-    _check_limit(limit)
     statement = select(Nonprofit)
     if nonprofit_id is not None:
         statement = statement.where(Nonprofit.id == nonprofit_id)
-    if check_cursor(cursor, "np") is not None:
-        statement = statement.where(Nonprofit.id < cursor)
-    with app.session() as session:
-        rows = _page(session, statement.order_by(Nonprofit.id.desc()), limit)
-        records = [NonprofitRecord.from_model(row) for row in rows[:limit]]
-    return NonprofitPage(records, records[-1].id if len(rows) > limit else None)
+    return NonprofitPage(*_read_page(app, statement, NonprofitRecord, "np", cursor, limit))
 
 
 def list_supporters(
@@ -232,20 +228,39 @@ def list_supporters(
     Raises:
         NotFound: ``nonprofit_not_found``.
     """
-    _check_limit(limit)
     statement = select(Supporter).where(Supporter.nonprofit_id == nonprofit_id)
     if email is not None:
         # The same function on both sides: the database's idea of case is the one used.
         statement = statement.where(func.lower(Supporter.email) == func.lower(email))
-    if check_cursor(cursor, "sup") is not None:
-        statement = statement.where(Supporter.id < cursor)
+    return SupporterPage(
+        *_read_page(
+            app, statement, SupporterRecord, "sup", cursor, limit, nonprofit_id=nonprofit_id
+        )
+    )
+
+
+def _read_page(
+    app: HoudiniPay,
+    statement: Select[Any],
+    record: type[_R],
+    prefix: str,
+    cursor: str | None,
+    limit: int,
+    *,
+    nonprofit_id: str | None = None,
+) -> tuple[list[_R], str | None]:
+    """The records of ``statement`` newest first after ``cursor``, and the next cursor.
+
+    ``nonprofit_id``: the nonprofit must exist (``NotFound`` otherwise), as for an id.
+    """
+    _check_limit(limit)
+    model = statement.column_descriptions[0]["entity"]
+    if check_cursor(cursor, prefix) is not None:
+        statement = statement.where(model.id < cursor)
     with app.session() as session:
-        load_scoped(session, Nonprofit, nonprofit_id, None)
-        rows = _page(session, statement.order_by(Supporter.id.desc()), limit)
-        records = [SupporterRecord.from_model(row) for row in rows[:limit]]
-    return SupporterPage(records, records[-1].id if len(rows) > limit else None)
-
-
-def _page(session: Session, statement: Select[Any], limit: int) -> list[Any]:
-    """One more row than ``limit``: whether it exists says whether a next page does."""
-    return list(session.scalars(statement.limit(limit + 1)))
+        if nonprofit_id is not None:
+            load_scoped(session, Nonprofit, nonprofit_id, None)
+        # One row more than the page: whether it exists says whether a next page does.
+        rows = list(session.scalars(statement.order_by(model.id.desc()).limit(limit + 1)))
+        records = [record.from_model(row) for row in rows[:limit]]
+    return records, records[-1].id if len(rows) > limit else None

@@ -14,7 +14,7 @@ from houdini_pay.cli_support import (
     parse_minor_units,
     pass_app,
     print_json,
-    print_next_cursor,
+    print_page,
 )
 from houdini_pay.errors import HoudiniPayError
 from houdini_pay.money import format_amount
@@ -147,12 +147,7 @@ def list_payments(
         limit=limit,
         cursor=cursor,
     )
-    if as_json:
-        print_json([p.to_dict() for p in page.payments])
-        return
-    for payment in page.payments:
-        click.echo(_payment_line(payment))
-    print_next_cursor(page.next_cursor)
+    print_page(page.payments, page.next_cursor, as_json, _payment_line)
 
 
 @payments.command("show")

@@ -11,10 +11,11 @@ from houdini_pay.cli_support import (
     parse_json_object,
     pass_app,
     print_json,
-    print_next_cursor,
+    print_page,
 )
 from houdini_pay.errors import InvalidRequest
 from houdini_pay.payment_methods import available_methods
+from houdini_pay.records import NonprofitRecord, SupporterRecord
 
 __all__ = ["COMMANDS"]
 
@@ -56,12 +57,11 @@ def create_nonprofit(
 def list_nonprofits(app: HoudiniPay, limit: int, cursor: str | None, as_json: bool) -> None:
     """List every nonprofit, newest first (to find an id again)."""
     page = app.list_nonprofits(cursor=cursor, limit=limit)
-    if as_json:
-        print_json([record.to_dict() for record in page.nonprofits])
-        return
-    for record in page.nonprofits:
-        click.echo(f"{record.id}  {record.name} ({record.currency}) slug={record.slug}")
-    print_next_cursor(page.next_cursor)
+    print_page(page.nonprofits, page.next_cursor, as_json, _nonprofit_line)
+
+
+def _nonprofit_line(record: NonprofitRecord) -> str:
+    return f"{record.id}  {record.name} ({record.currency}) slug={record.slug}"
 
 
 @nonprofits.command("show")
@@ -160,12 +160,11 @@ def list_supporters(
 ) -> None:
     """List a nonprofit's supporters, newest first (to find an id again)."""
     page = app.list_supporters(nonprofit_id=nonprofit_id, email=email, cursor=cursor, limit=limit)
-    if as_json:
-        print_json([record.to_dict() for record in page.supporters])
-        return
-    for record in page.supporters:
-        click.echo(f"{record.id}  {record.name} <{record.email or '-'}>")
-    print_next_cursor(page.next_cursor)
+    print_page(page.supporters, page.next_cursor, as_json, _supporter_line)
+
+
+def _supporter_line(record: SupporterRecord) -> str:
+    return f"{record.id}  {record.name} <{record.email or '-'}>"
 
 
 @supporters.command("show")
