@@ -308,3 +308,25 @@ class HoudiniPay:
     def list_payments(self, nonprofit_id: str, **filters: Any) -> queries.PaymentPage:
         """Payments of a nonprofit, newest first; see :func:`houdini_pay.queries.list_payments`."""
         return queries.list_payments(self, nonprofit_id, **filters)
+
+    def list_nonprofits(
+        self, *, nonprofit_id: Scope, cursor: str | None = None, limit: int = 100
+    ) -> queries.NonprofitPage:
+        """Nonprofits, newest first: one (``nonprofit_id``) or, for an operator, every one
+        (``ALL_NONPROFITS``); see :func:`houdini_pay.queries.list_nonprofits`."""
+        return queries.list_nonprofits(self, nonprofit_id=nonprofit_id, cursor=cursor, limit=limit)
+
+    def list_supporters(
+        self,
+        *,
+        nonprofit_id: str,
+        email: str | None = None,
+        cursor: str | None = None,
+        limit: int = 100,
+    ) -> queries.SupporterPage:
+        """Supporters of a nonprofit, newest first, optionally only those with an email
+        address (compared without regard to case); see
+        :func:`houdini_pay.queries.list_supporters`."""
+        return queries.list_supporters(
+            self, nonprofit_id=nonprofit_id, email=email, cursor=cursor, limit=limit
+        )

@@ -27,11 +27,13 @@ __all__ = [
     "CliState",
     "check_arguments",
     "json_option",
+    "page_options",
     "parse_date",
     "parse_json_object",
     "parse_minor_units",
     "pass_app",
     "print_json",
+    "print_page",
 ]
 
 P = ParamSpec("P")
@@ -47,6 +49,16 @@ class CliState:
         self.database_url = database_url
         self._factory = app_factory
         self._app: HoudiniPay | None = None
+
+    def require_database(self) -> None:
+        """Raise ``database_not_found`` if the database is a SQLite file that does not exist.
+
+        Only ``houdini-pay db upgrade`` creates a database; every other command refuses to
+        leave an empty file behind a mistyped path.
+        """
+        from houdini_pay.db.problems import require_sqlite_file
+
+        require_sqlite_file(self.app.settings.database_url)
 
     @property
     def app(self) -> HoudiniPay:
@@ -69,6 +81,7 @@ def pass_app(function: Callable[Concatenate[HoudiniPay, P], R]) -> Callable[P, R
         state = click.get_current_context().find_object(CliState)
         if state is None:  # pragma: no cover - only outside the houdini-pay group
             raise click.UsageError("this command must run under `houdini-pay`")
+        state.require_database()
         return function(state.app, *args, **kwargs)
 
     return wrapper
@@ -79,6 +92,32 @@ def json_option(function: Callable[P, R]) -> Callable[P, R]:
     return click.option(
         "--json", "as_json", is_flag=True, help="Print one JSON object or array instead of text."
     )(function)
+
+
+def page_options(function: Callable[P, R]) -> Callable[P, R]:
+    """``--limit`` (1 to 500, default 100) and ``--cursor`` for a command listing records."""
+    function = click.option("--cursor", help="The next_cursor of the previous page.")(function)
+    return click.option(
+        "--limit",
+        default=100,
+        show_default=True,
+        type=click.IntRange(1, 500),
+        help="How many to show.",
+    )(function)
+
+
+def print_page(
+    records: Sequence[Any], next_cursor: str | None, as_json: bool, line: Callable[[Any], str]
+) -> None:
+    """Print a page of a listing: a JSON array of the records with ``--json``; else a line
+    each (``line(record)``) and, when there is more, the ``--cursor`` of the next page."""
+    if as_json:
+        print_json([record.to_dict() for record in records])
+        return
+    for record in records:
+        click.echo(line(record))
+    if next_cursor:
+        click.echo(f"more: --cursor {next_cursor}")
 
 
 def _default(value: Any) -> Any:
@@ -135,9 +174,12 @@ def parse_minor_units(raw: str | None, option: str = "--amount") -> int | None:
     """Parse a whole number of minor units given on the command line."""
     if raw is None:
         return None
-    if not re.fullmatch(r"-?\d+", raw.strip()):
+    # ASCII digits only: int() would also read Arabic-Indic or fullwidth digits and
+    # surrounding spaces, which a person rarely means and a script never should send.
+    if not re.fullmatch(r"-?[0-9]+", raw):
         raise InvalidAmount(
-            f"{option} must be a whole number of minor units (e.g. 2500 for 25.00), not {raw!r}"
+            f"{option} must be a whole number of minor units in the digits 0-9, with no spaces "
+            f"(e.g. 2500 for 25.00), not {raw!r}"
         )
     return int(raw)
 

@@ -1,23 +1,29 @@
-"""Reading payments: one by id, or a filtered page of a nonprofit's payments; and where one
-payment attempt stands."""
+"""Reading records: a payment by id, where one payment attempt stands, and pages of
+payments, nonprofits and supporters.
+
+Every listing is newest first and paged by cursor: ``next_cursor`` is the id of the last
+record of the page, and the next page holds the records with smaller ids (ids grow with
+time, see :mod:`houdini_pay.ids`). A cursor that is not such an id is ``invalid_cursor``.
+"""
 
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
-from sqlalchemy import select
+from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session
 
 from houdini_pay.attempts import outcome_of
 from houdini_pay.directory import load_scoped
 from houdini_pay.errors import InvalidRequest, NotFound
-from houdini_pay.models import Nonprofit, Payment, PaymentAttempt
+from houdini_pay.models import Nonprofit, Payment, PaymentAttempt, Supporter
 from houdini_pay.payment import PaymentOutcome
 from houdini_pay.pipeline import OPERATION_CHARGE
-from houdini_pay.records import PaymentRecord
+from houdini_pay.records import NonprofitRecord, PaymentRecord, SupporterRecord
 from houdini_pay.states import PaymentKind, PaymentStatus
 from houdini_pay.tenancy import ALL_NONPROFITS, Scope, check_scope
 
@@ -25,15 +31,26 @@ if TYPE_CHECKING:
     from houdini_pay.app import HoudiniPay
 
 __all__ = [
+    "ID_BODY_PATTERN",
     "MAX_PAGE_SIZE",
+    "NonprofitPage",
     "PaymentPage",
+    "SupporterPage",
+    "check_cursor",
     "get_attempt_outcome",
     "get_payment",
+    "list_nonprofits",
     "list_payments",
+    "list_supporters",
     "lock_payment_by_reference",
 ]
 
 MAX_PAGE_SIZE = 500
+
+_R = TypeVar("_R", NonprofitRecord, SupporterRecord)
+
+ID_BODY_PATTERN = "[0-9A-HJKMNP-TV-Z]{26}"
+"""The 26 characters of an id after its prefix (Crockford's base32, see ids.py)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -46,6 +63,57 @@ class PaymentPage:
     def to_dict(self) -> dict[str, Any]:
         """The page as JSON."""
         return {"payments": [p.to_dict() for p in self.payments], "next_cursor": self.next_cursor}
+
+
+@dataclass(frozen=True, slots=True)
+class NonprofitPage:
+    """A page of nonprofits, newest first, and the cursor of the next page (None at the end)."""
+
+    nonprofits: list[NonprofitRecord]
+    next_cursor: str | None
+
+    def to_dict(self) -> dict[str, Any]:
+        """The page as JSON."""
+        return {
+            "nonprofits": [n.to_dict() for n in self.nonprofits],
+            "next_cursor": self.next_cursor,
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class SupporterPage:
+    """A page of supporters, newest first, and the cursor of the next page (None at the end)."""
+
+    supporters: list[SupporterRecord]
+    next_cursor: str | None
+
+    def to_dict(self) -> dict[str, Any]:
+        """The page as JSON."""
+        return {
+            "supporters": [s.to_dict() for s in self.supporters],
+            "next_cursor": self.next_cursor,
+        }
+
+
+def check_cursor(cursor: str | None, prefix: str) -> str | None:
+    """``cursor`` if it is an id with ``prefix`` (as ``next_cursor`` is), else ``InvalidRequest``.
+
+    The message does not repeat the cursor: it came from the caller and may be anything.
+    """
+    if cursor is not None and not re.fullmatch(f"{prefix}_{ID_BODY_PATTERN}", cursor):
+        raise InvalidRequest(
+            f"cursor must be the next_cursor of an earlier page (an id starting {prefix}_)",
+            code="invalid_cursor",
+            details={"field": "cursor"},
+        )
+    return cursor
+
+
+def _check_limit(limit: int) -> None:
+    if isinstance(limit, bool) or not isinstance(limit, int) or not 1 <= limit <= MAX_PAGE_SIZE:
+        raise InvalidRequest(
+            f"limit must be between 1 and {MAX_PAGE_SIZE}", details={"field": "limit"}
+        )
 
 
 def get_payment(app: HoudiniPay, payment_id: str, *, nonprofit_id: Scope) -> PaymentRecord:
@@ -119,10 +187,7 @@ def list_payments(
         cursor: the ``next_cursor`` of the previous page.
         limit: page size, 1 to 500.
     """
-    if isinstance(limit, bool) or not isinstance(limit, int) or not 1 <= limit <= MAX_PAGE_SIZE:
-        raise InvalidRequest(
-            f"limit must be between 1 and {MAX_PAGE_SIZE}", details={"field": "limit"}
-        )
+    _check_limit(limit)
     statement = select(Payment).where(Payment.nonprofit_id == nonprofit_id)
     if (value := _choice(status, PaymentStatus, "status")) is not None:
         statement = statement.where(Payment.status == value)
@@ -134,7 +199,7 @@ def list_payments(
         statement = statement.where(Payment.created_at >= created_from)
     if created_to is not None:
         statement = statement.where(Payment.created_at < created_to)
-    if cursor is not None:
+    if check_cursor(cursor, "pay") is not None:
         statement = statement.where(Payment.id < cursor)
     statement = statement.order_by(Payment.id.desc()).limit(limit + 1)
     with app.session() as session:
@@ -143,3 +208,82 @@ def list_payments(
         page = [PaymentRecord.from_model(row) for row in rows[:limit]]
     next_cursor = page[-1].id if len(rows) > limit else None
     return PaymentPage(page, next_cursor)
+
+
+def list_nonprofits(
+    app: HoudiniPay,
+    *,
+    nonprofit_id: Scope,
+    cursor: str | None = None,
+    limit: int = 100,
+) -> NonprofitPage:
+    """A page of nonprofits, newest first.
+
+    Args:
+        nonprofit_id: list only this one (an API key sees its own nonprofit only), or
+            ``ALL_NONPROFITS`` (an operator).
+        cursor: the ``next_cursor`` of the previous page.
+        limit: page size, 1 to 500.
+    """
+    statement = select(Nonprofit)
+    if check_scope(nonprofit_id) is not ALL_NONPROFITS:
+        statement = statement.where(Nonprofit.id == nonprofit_id)
+    return NonprofitPage(*_read_page(app, statement, NonprofitRecord, "np", cursor, limit))
+
+
+def list_supporters(
+    app: HoudiniPay,
+    *,
+    nonprofit_id: str,
+    email: str | None = None,
+    cursor: str | None = None,
+    limit: int = 100,
+) -> SupporterPage:
+    """A page of the nonprofit's supporters, newest first.
+
+    Args:
+        email: keep only supporters with this email address, compared without regard to
+            case (``Ada@Example.org`` finds ``ada@example.org``; on SQLite only the letters
+            A to Z are folded).
+        cursor: the ``next_cursor`` of the previous page.
+        limit: page size, 1 to 500.
+
+    Raises:
+        NotFound: ``nonprofit_not_found``.
+    """
+    statement = select(Supporter).where(Supporter.nonprofit_id == nonprofit_id)
+    if email is not None:
+        # The same function on both sides: the database's idea of case is the one used.
+        statement = statement.where(func.lower(Supporter.email) == func.lower(email))
+    return SupporterPage(
+        *_read_page(
+            app, statement, SupporterRecord, "sup", cursor, limit, nonprofit_id=nonprofit_id
+        )
+    )
+
+
+def _read_page(
+    app: HoudiniPay,
+    statement: Select[Any],
+    record: type[_R],
+    prefix: str,
+    cursor: str | None,
+    limit: int,
+    *,
+    nonprofit_id: str | None = None,
+) -> tuple[list[_R], str | None]:
+    """The records of ``statement`` newest first after ``cursor``, and the next cursor.
+
+    ``nonprofit_id``: the nonprofit must exist (``NotFound`` otherwise), as for an id.
+    """
+    _check_limit(limit)
+    model = statement.column_descriptions[0]["entity"]
+    if check_cursor(cursor, prefix) is not None:
+        statement = statement.where(model.id < cursor)
+    with app.session() as session:
+        if nonprofit_id is not None:
+            load_scoped(session, Nonprofit, nonprofit_id, ALL_NONPROFITS)
+        # One row more than the page: whether it exists says whether a next page does.
+        rows = list(session.scalars(statement.order_by(model.id.desc()).limit(limit + 1)))
+        records = [record.from_model(row) for row in rows[:limit]]
+    return records, records[-1].id if len(rows) > limit else None

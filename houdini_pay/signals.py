@@ -1,6 +1,10 @@
 """blinker signals: how the platform and plugins hear what happened.
 
-Connect a receiver with ``signals.payment_completed.connect(receiver)``. Every signal is sent
+Connect a receiver with ``signals.payment_completed.connect(receiver)``, or decorate a function
+with ``@signals.payment_completed.connect``. Unlike blinker's default, the signals keep their
+receivers alive: a lambda or a nested function connected once keeps hearing every event
+until it is disconnected (``signal.disconnect(receiver)``); pass ``weak=True`` for blinker's
+behaviour of dropping a receiver nothing else refers to. Every signal is sent
 with the :class:`houdini_pay.HoudiniPay` application as sender and keyword arguments of
 read-only records. Signals that report a committed change fire only after the commit, so a
 receiver never hears of work that was rolled back; a receiver that raises is logged and does
@@ -35,11 +39,13 @@ signal                    keyword arguments
 from __future__ import annotations
 
 import logging
-from typing import Any
+from typing import Any, TypeVar
 
-from blinker import NamedSignal, Namespace
+from blinker import ANY, NamedSignal, Namespace
 
 __all__ = [
+    "StrongNamespace",
+    "StrongSignal",
     "attempt_needs_attention",
     "begin_payment",
     "dispute_closed",
@@ -59,7 +65,32 @@ __all__ = [
 
 log = logging.getLogger(__name__)
 
-namespace = Namespace()
+F = TypeVar("F", bound=Any)
+
+
+class StrongSignal(NamedSignal):
+    """A named signal whose receivers stay connected until disconnected.
+
+    blinker keeps a weak reference by default, so ``signal.connect(lambda ...)`` was dropped
+    at once and never called: the most natural way to listen silently did nothing.
+    """
+
+    def connect(self, receiver: F, sender: Any = ANY, weak: bool = False) -> F:
+        """Connect ``receiver`` (strongly unless ``weak=True``); return it, for decorating."""
+        return super().connect(receiver, sender, weak)
+
+
+class StrongNamespace(Namespace):
+    """A namespace whose signals are :class:`StrongSignal`."""
+
+    def signal(self, name: str, doc: str | None = None) -> NamedSignal:
+        """The signal ``name``, created on first use."""
+        if name not in self:
+            self[name] = StrongSignal(name, doc)
+        return self[name]
+
+
+namespace = StrongNamespace()
 """All houdini-pay signals; plugins add theirs here (``namespace.signal("dispute_opened")``)."""
 
 begin_payment = namespace.signal(

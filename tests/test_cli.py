@@ -199,6 +199,12 @@ def test_a_deployer_walks_through_on_postgresql(tmp_path: Path) -> None:
     ("args", "code"),
     [
         (["--amount", "12.50"], "invalid_amount"),
+        (["--amount", "\u0665\u0660\u0660"], "invalid_amount"),  # Arabic-Indic 500
+        (["--amount", "\uff15\uff10\uff10"], "invalid_amount"),  # fullwidth 500
+        (["--amount", " 500"], "invalid_amount"),
+        (["--amount", "500 "], "invalid_amount"),
+        (["--amount", "5 00"], "invalid_amount"),
+        (["--amount", "+500"], "invalid_amount"),
         (["--amount", "0"], "invalid_amount"),
         (["--amount", "100", "--currency", "EUR"], "currency_mismatch"),
         (["--amount", "100", "--processor", "paypal"], "unknown_processor"),
@@ -276,3 +282,37 @@ def test_the_demo_runs_start_to_finish(tmp_path: Path) -> None:
     assert "pending_approval" in result.stdout
     assert "0 settled, 0 need a person" in result.stdout
     assert not list(tmp_path.iterdir())  # the demo cleans up after itself
+
+
+def test_lost_ids_are_found_again_with_the_lists(tmp_path: Path) -> None:
+    cli = Cli(f"sqlite:///{tmp_path / 'cli.db'}", tmp_path)
+    cli.run("db", "upgrade")
+    first = cli.json("nonprofits", "create", "--name", "Riverside", "--currency", "USD")
+    second = cli.json("nonprofits", "create", "--name", "Hillside", "--currency", "EUR")
+    assert [n["id"] for n in cli.json("nonprofits", "list")] == [second["id"], first["id"]]
+    page = cli.run("nonprofits", "list", "--limit", "1").stdout.splitlines()
+    assert page == [
+        f"{second['id']}  Hillside (EUR) slug=hillside",
+        f"more: --cursor {second['id']}",
+    ]
+    rest = cli.json("nonprofits", "list", "--cursor", second["id"])
+    assert [n["id"] for n in rest] == [first["id"]]
+
+    def supporter(nonprofit: dict[str, Any], name: str, email: str) -> Any:
+        return cli.json(
+            "supporters", "create", "--nonprofit", nonprofit["id"], "--name", name,
+            "--email", email,
+        )  # fmt: skip
+
+    ada = supporter(first, "Ada", "Ada@Example.org")
+    supporter(first, "Grace", "grace@example.org")
+    supporter(second, "Ada elsewhere", "ada@example.org")
+    found = cli.json("supporters", "list", "--nonprofit", first["id"], "--email", "ADA@example.ORG")
+    assert found == [ada]
+    text = cli.run("supporters", "list", "--nonprofit", first["id"], "--email", "ada@example.org")
+    assert text.stdout == f"{ada['id']}  Ada <Ada@Example.org>\n"
+    assert len(cli.json("supporters", "list", "--nonprofit", first["id"])) == 2
+    bad = cli.run("supporters", "list", "--nonprofit", first["id"], "--cursor", "x", expect=1)
+    assert _error_line(bad).startswith("error: invalid_cursor: ")
+    missing = cli.run("supporters", "list", "--nonprofit", "np_nope", expect=1)
+    assert _error_line(missing).startswith("error: nonprofit_not_found: ")

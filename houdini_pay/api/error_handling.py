@@ -4,7 +4,9 @@
 * A request the models refuse answers 422 with a code saying what was wrong
   (``invalid_amount``, ``invalid_json``, ``invalid_text``, ...) and each field's problem in
   ``details.errors``, never echoing the values sent (they may be card data).
-* Routing answers (unknown route, wrong method) and a too-large body keep their status.
+* Routing answers (unknown route, wrong method) and a too-large body keep their status; a
+  wrong method's ``Allow`` names every method of the path (:func:`allowed_methods`), as
+  ``OPTIONS`` does.
 * Anything unexpected answers 500 ``internal_error``; the traceback goes to the server's
   log only.
 """
@@ -19,11 +21,14 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.routing import Match
+from starlette.types import Scope
 
 from houdini_pay.api.schemas import ErrorResponse
+from houdini_pay.api.validation import MAX_NESTING
 from houdini_pay.errors import HoudiniPayError
 
-__all__ = ["error_response", "error_responses", "install_error_handlers"]
+__all__ = ["allowed_methods", "error_response", "error_responses", "install_error_handlers"]
 
 log = logging.getLogger("houdini_pay.api")
 
@@ -47,10 +52,20 @@ _FIELD_CODES = {
     "currency": "invalid_currency",
     "idempotency-key": "invalid_idempotency_key",
     "country": "invalid_country",
+    "cursor": "invalid_cursor",
+    "format": "invalid_format",
+    "year": "invalid_period",
+    "timezone": "invalid_timezone",
+    "locale": "invalid_locale",
 }
 """The code of a validation error on these fields, as the core would name it."""
 
+_LOCATION_CODES: dict[tuple[str, ...], str] = {("path", "key"): "invalid_submission_key"}
+"""Codes of parameters whose name alone is too common to name the error."""
+
 _OWN_CODES = {"invalid_text", "too_deeply_nested"}
+
+_METHODS = ("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE")
 
 _ROUTING_CODES = {
     404: "route_not_found",
@@ -105,6 +120,9 @@ def _code_of(error: Mapping[str, Any]) -> str | None:
     if error["type"] == "json_invalid":
         return "invalid_json"
     names = [str(part).lower() for part in error["loc"] if isinstance(part, str)]
+    location = tuple(names)
+    if location in _LOCATION_CODES:
+        return _LOCATION_CODES[location]
     return _FIELD_CODES.get(names[-1]) if names else None
 
 
@@ -138,8 +156,37 @@ async def _validation_error(request: Request, exc: Exception) -> JSONResponse:
     )
 
 
+def allowed_methods(scope: Scope) -> list[str]:
+    """Every method some route serves at the scope's path, and OPTIONS; [] for no route.
+
+    Starlette's own ``Allow`` names only the first route that matches the path, while a path
+    may have one route per method (``GET`` and ``POST .../supporters``).
+    """
+    # Asked method by method through the routes' public matching, which also sees into
+    # included routers however they are nested.
+    routes = scope["app"].router.routes
+    methods = {
+        method
+        for method in _METHODS
+        if any(route.matches({**scope, "method": method})[0] is Match.FULL for route in routes)
+    }
+    return sorted({*methods, "OPTIONS"}) if methods else []
+
+
 async def _http_error(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, StarletteHTTPException)
+    if exc.status_code == 405:
+        allow = ", ".join(allowed_methods(request.scope))
+        message = f"{request.method} is not allowed here; allowed: {allow}"
+        return error_response(405, "method_not_allowed", message, headers={"Allow": allow})
+    if exc.status_code == 400 and isinstance(exc.__cause__, RecursionError):
+        # Nested deeper than Python's parser goes: what the body check would have refused.
+        return error_response(
+            422,
+            "too_deeply_nested",
+            f"objects and arrays may nest at most {MAX_NESTING} levels deep",
+            {"limit": MAX_NESTING},
+        )
     if exc.status_code == 400:
         # FastAPI's answer to a body it could not parse at all.
         return error_response(422, "invalid_json", "the body is not valid JSON")

@@ -3,15 +3,16 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
-from typing import cast
+from typing import Any, cast
 
 from fastapi import APIRouter, Depends, FastAPI
 
 from houdini_pay import __version__
-from houdini_pay.api import health, nonprofits, payments, supporters, webhooks
+from houdini_pay.api import health, nonprofits, payments, statements, supporters, webhooks
 from houdini_pay.api.auth import authenticate
 from houdini_pay.api.error_handling import install_error_handlers
-from houdini_pay.api.middleware import AccessLog, RequestGuard
+from houdini_pay.api.middleware import AccessLog, MethodsAllowed, RequestGuard
+from houdini_pay.api.parameters import reject_unknown_query_parameters
 from houdini_pay.api.settings import ApiSettings
 from houdini_pay.app import HoudiniPay
 from houdini_pay.errors import PluginError
@@ -28,6 +29,28 @@ Amounts are whole minor units (2500 is 25.00 USD).
 """
 
 
+class _Api(FastAPI):
+    """The API, whose schema lists what the installed plugins register."""
+
+    def openapi(self) -> dict[str, Any]:
+        """The OpenAPI schema, with the installed source types as an enum."""
+        if self.openapi_schema is None:
+            schema = super().openapi()
+            app: HoudiniPay = self.state.houdini_pay
+            list_source_types(schema, sorted(app.registry.source_types))
+        return self.openapi_schema or super().openapi()
+
+
+def list_source_types(schema: dict[str, Any], symbols: list[str]) -> None:
+    """Make the source body's ``payment_processor_source_type`` an enum of ``symbols``.
+
+    Left a plain string when nothing is installed (an empty enum would accept nothing).
+    """
+    body = schema.get("components", {}).get("schemas", {}).get("SourceBody")
+    if body is not None and symbols:
+        body["properties"]["payment_processor_source_type"]["enum"] = symbols
+
+
 def create_api(app: HoudiniPay, *, settings: ApiSettings | None = None) -> FastAPI:
     """The HTTP API of ``app``: the core's routes, then the plugins' (``register_routes``).
 
@@ -41,20 +64,21 @@ def create_api(app: HoudiniPay, *, settings: ApiSettings | None = None) -> FastA
         ConfigurationError: an admin key too short to be safe.
     """
     settings = settings or ApiSettings.from_env(app.settings.environ)
-    api = FastAPI(
+    api = _Api(
         title="houdini-pay",
         version=__version__,
         description=_DESCRIPTION,
         openapi_url="/openapi.json",
         docs_url="/docs",
         redoc_url=None,
+        dependencies=[Depends(reject_unknown_query_parameters)],
     )
     api.state.houdini_pay = app
     api.state.api_settings = settings
     install_error_handlers(api)
 
     v1 = APIRouter(prefix=API_PREFIX, dependencies=[Depends(authenticate)])
-    for module in (nonprofits, supporters, payments):
+    for module in (nonprofits, supporters, statements, payments):
         v1.include_router(module.router)
     api.include_router(v1)
     api.include_router(webhooks.router)
@@ -66,6 +90,7 @@ def create_api(app: HoudiniPay, *, settings: ApiSettings | None = None) -> FastA
     install_public_pages(api, app)
 
     # The last added runs first: the log sees every answer, including the guard's.
+    api.add_middleware(MethodsAllowed)
     api.add_middleware(RequestGuard, max_body_bytes=settings.max_body_bytes)
     api.add_middleware(AccessLog)
     return api

@@ -1,4 +1,5 @@
-"""ASGI middleware: the request log, and the guard at the door (body size, unstorable text).
+"""ASGI middleware: the request log, the guard at the door (body size, unstorable text), and
+the answer to ``OPTIONS``.
 
 Both are plain ASGI callables rather than ``BaseHTTPMiddleware``: they add nothing to the
 cost of a request but a function call.
@@ -11,11 +12,12 @@ import time
 from urllib.parse import unquote_to_bytes
 
 from starlette.exceptions import HTTPException
+from starlette.responses import Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from houdini_pay.api.error_handling import error_response
+from houdini_pay.api.error_handling import allowed_methods, error_response
 
-__all__ = ["AccessLog", "RequestGuard"]
+__all__ = ["AccessLog", "MethodsAllowed", "RequestGuard"]
 
 access_log = logging.getLogger("houdini_pay.api.access")
 
@@ -117,3 +119,23 @@ def _content_length(scope: Scope) -> int | None:
             except ValueError:
                 return None
     return None
+
+
+class MethodsAllowed:
+    """Answer ``OPTIONS`` on any path a route serves: 204 with ``Allow`` naming its methods.
+
+    The same methods the OpenAPI schema lists for the path (and OPTIONS itself). No key is
+    needed: the schema at /openapi.json is public too. A path no route serves answers 404.
+    """
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http" and scope["method"] == "OPTIONS":
+            methods = allowed_methods(scope)
+            if methods:
+                response = Response(status_code=204, headers={"Allow": ", ".join(methods)})
+                await response(scope, receive, send)
+                return
+        await self.app(scope, receive, send)

@@ -1,4 +1,4 @@
-"""A nonprofit, and the payment methods it can offer its supporters."""
+"""Nonprofits: the key's own listed, one shown, and the payment methods it can offer."""
 
 from __future__ import annotations
 
@@ -6,18 +6,35 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Query
 
-from houdini_pay.api.auth import App, NonprofitId
+from houdini_pay.api.auth import App, CurrentCaller, NonprofitId
 from houdini_pay.api.error_handling import error_responses
-from houdini_pay.api.schemas import AvailableMethods, Nonprofit
+from houdini_pay.api.paging import Limit, NonprofitCursor
+from houdini_pay.api.schemas import AvailableMethods, Nonprofit, NonprofitPage
 from houdini_pay.payment_methods import available_methods
+from houdini_pay.tenancy import ALL_NONPROFITS
 
 __all__ = ["router"]
 
-router = APIRouter(prefix="/nonprofits/{nonprofit_id}", tags=["nonprofits"])
+router = APIRouter(prefix="/nonprofits", tags=["nonprofits"])
 
 
 @router.get(
     "",
+    response_model=NonprofitPage,
+    summary="List nonprofits",
+    responses=error_responses(401, 422),
+)
+def list_nonprofits(
+    caller: CurrentCaller, app: App, cursor: NonprofitCursor = None, limit: Limit = 100
+) -> dict[str, Any]:
+    """The nonprofits the key may act for, newest first: its own (every one for the admin key)."""
+    scope = ALL_NONPROFITS if caller.is_admin else caller.nonprofit_id
+    assert scope is not None  # a key that is not the admin key has a nonprofit
+    return app.list_nonprofits(nonprofit_id=scope, cursor=cursor, limit=limit).to_dict()
+
+
+@router.get(
+    "/{nonprofit_id}",
     response_model=Nonprofit,
     summary="Show a nonprofit",
     responses=error_responses(401, 404, 422),
@@ -29,7 +46,7 @@ def get_nonprofit(nonprofit_id: NonprofitId, app: App) -> dict[str, Any]:
 
 
 @router.get(
-    "/payment-methods/available",
+    "/{nonprofit_id}/payment-methods/available",
     response_model=AvailableMethods,
     summary="Payment methods available",
     responses=error_responses(401, 404, 422),

@@ -14,6 +14,7 @@ from pydantic import AwareDatetime, Field
 
 from houdini_pay.api.auth import App, NonprofitId
 from houdini_pay.api.error_handling import error_responses
+from houdini_pay.api.paging import Limit, PaymentCursor
 from houdini_pay.api.schemas import Payment as PaymentModel
 from houdini_pay.api.schemas import PaymentOutcome, PaymentPage, RefundOutcome
 from houdini_pay.api.validation import ApiModel
@@ -185,10 +186,8 @@ def list_payments(
         AwareDatetime | None, Query(description="Created at or after (ISO 8601 with offset).")
     ] = None,
     created_to: Annotated[AwareDatetime | None, Query(description="Created before.")] = None,
-    cursor: Annotated[
-        str | None, Query(max_length=100, description="next_cursor of the previous page.")
-    ] = None,
-    limit: Annotated[int, Query(ge=1, le=500)] = 100,
+    cursor: PaymentCursor = None,
+    limit: Limit = 100,
 ) -> dict[str, Any]:
     """The nonprofit's payments, newest first, a page at a time."""
     if supporter_id is not None:

@@ -107,8 +107,10 @@ def _body(operation: Schema) -> list[str]:
 def _responses(operation: Schema) -> list[str]:
     lines = ["| status | body | when |", "|---|---|---|"]
     for status, response in sorted(operation["responses"].items()):
-        schema = response.get("content", {}).get("application/json", {}).get("schema", {})
-        body = _type(schema) if schema else "-"
+        content = response.get("content", {})
+        schema = content.get("application/json", {}).get("schema", {})
+        # A file (a statement) is described by its media types.
+        body = _type(schema) if schema else ", ".join(f"`{t}`" for t in content) or "-"
         lines.append(f"| {status} | {body} | {_cell(response.get('description', ''))} |")
     return [*lines, ""]
 

@@ -22,6 +22,8 @@ __all__ = [
     "ErrorResponse",
     "Health",
     "Nonprofit",
+    "NonprofitPage",
+    "NonprofitSummary",
     "OutcomeError",
     "Payment",
     "PaymentMethod",
@@ -32,6 +34,7 @@ __all__ = [
     "Source",
     "SourceTypeInfo",
     "Supporter",
+    "SupporterPage",
     "WebhookEventResult",
     "WebhookReport",
 ]
@@ -136,6 +139,13 @@ class Supporter(BaseModel):
     created_at: AwareDatetime
 
 
+class SupporterPage(BaseModel):
+    """A page of supporters, newest first."""
+
+    supporters: list[Supporter]
+    next_cursor: str | None = Field(description="Pass as cursor to get the next page.")
+
+
 class Address(BaseModel):
     """A supporter's postal address."""
 
@@ -171,8 +181,8 @@ class EnabledSymbols(BaseModel):
     payment_types: list[str]
 
 
-class Nonprofit(BaseModel):
-    """A nonprofit and what it has enabled."""
+class NonprofitSummary(BaseModel):
+    """A nonprofit, as listings show it."""
 
     id: str
     name: str
@@ -181,7 +191,19 @@ class Nonprofit(BaseModel):
     country: str | None
     address: str | None
     created_at: AwareDatetime
+
+
+class Nonprofit(NonprofitSummary):
+    """A nonprofit and what it has enabled."""
+
     enabled: EnabledSymbols
+
+
+class NonprofitPage(BaseModel):
+    """A page of nonprofits, newest first."""
+
+    nonprofits: list[NonprofitSummary]
+    next_cursor: str | None = Field(description="Pass as cursor to get the next page.")
 
 
 class SourceTypeInfo(BaseModel):

@@ -19,7 +19,8 @@ from sqlalchemy.exc import SQLAlchemyError
 from houdini_pay.api.factory import create_api
 from houdini_pay.api.settings import ApiSettings
 from houdini_pay.app import HoudiniPay
-from houdini_pay.db.migrate import current_heads, pending_revisions
+from houdini_pay.db.migrate import pending_revisions
+from houdini_pay.db.problems import explain_database_error, not_migrated
 from houdini_pay.errors import ConfigurationError
 from houdini_pay.settings import DATABASE_URL_ENV
 
@@ -38,20 +39,15 @@ def check_ready(app: HoudiniPay) -> None:
     """Raise ``ConfigurationError`` unless the database is reachable and fully migrated."""
     ApiSettings.from_env(app.settings.environ)
     try:
-        current = current_heads(app)
         pending = pending_revisions(app)
     except SQLAlchemyError as exc:
-        # The driver's message names the host; never the password, which stays unprinted.
-        raise ConfigurationError(
+        # The same one line the other commands print; never the password.
+        raise explain_database_error(app, exc) or ConfigurationError(
             f"cannot reach the database: {str(exc).splitlines()[0]}",
             code="database_unreachable",
         ) from None
     if pending:
-        raise ConfigurationError(
-            f"the database is at {', '.join(current) or 'no revision'} and misses "
-            f"{', '.join(pending)}: run `houdini-pay db upgrade` first",
-            code="database_not_migrated",
-        )
+        raise not_migrated(app)
 
 
 def log_config(level: str) -> dict[str, Any]:

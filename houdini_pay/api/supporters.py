@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Path
+from fastapi import APIRouter, Path, Query
 from pydantic import Field
 
 from houdini_pay.api.auth import App, NonprofitId, Scope
 from houdini_pay.api.error_handling import error_responses
-from houdini_pay.api.schemas import Address, Source, Supporter
+from houdini_pay.api.paging import Limit, SupporterCursor
+from houdini_pay.api.schemas import Address, Source, Supporter, SupporterPage
 from houdini_pay.api.validation import ApiModel
 
 __all__ = ["AddressBody", "SourceBody", "SupporterBody", "router"]
@@ -30,7 +31,15 @@ class SupporterBody(ApiModel):
 class SourceBody(ApiModel):
     """A way of paying, as the source type's plugin expects it (see payment-methods)."""
 
-    payment_processor_source_type: Annotated[str, Field(min_length=1, max_length=50)]
+    payment_processor_source_type: Annotated[
+        str,
+        Field(
+            min_length=1,
+            max_length=50,
+            description="A source type an installed plugin registers (the served schema "
+            "lists them).",
+        ),
+    ]
     payment_processor_source_object: dict[str, Any]
     name: Name | None = None
 
@@ -56,6 +65,31 @@ class AddressBody(ApiModel):
 def create_supporter(nonprofit_id: NonprofitId, body: SupporterBody, app: App) -> dict[str, Any]:
     """Create a supporter of the nonprofit."""
     return app.create_supporter(nonprofit_id, body.name, email=body.email).to_dict()
+
+
+@router.get(
+    "/nonprofits/{nonprofit_id}/supporters",
+    response_model=SupporterPage,
+    summary="List supporters",
+    responses=error_responses(401, 404, 422),
+)
+def list_supporters(
+    nonprofit_id: NonprofitId,
+    app: App,
+    email: Annotated[
+        str | None,
+        Query(
+            min_length=1,
+            max_length=320,
+            description="Only supporters with this email address, in any case.",
+        ),
+    ] = None,
+    cursor: SupporterCursor = None,
+    limit: Limit = 100,
+) -> dict[str, Any]:
+    """The nonprofit's supporters, newest first, a page at a time; find one by email."""
+    page = app.list_supporters(nonprofit_id=nonprofit_id, email=email, cursor=cursor, limit=limit)
+    return page.to_dict()
 
 
 @router.get(

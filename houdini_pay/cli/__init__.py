@@ -10,6 +10,7 @@ import sys
 from typing import Any
 
 import click
+from sqlalchemy.exc import SQLAlchemyError
 
 from houdini_pay.app import HoudiniPay
 from houdini_pay.cli import admin, api_keys, payments, records, server, statements
@@ -62,6 +63,16 @@ class HoudiniPayGroup(click.Group):
             return super().invoke(ctx)
         except HoudiniPayError as exc:
             _fail(exc)
+        except SQLAlchemyError as exc:
+            # A database that is down, missing or never upgraded is the deployer's to fix:
+            # say how in one line. Anything else is a bug and keeps its traceback.
+            from houdini_pay.db.problems import explain_database_error
+
+            state = ctx.find_object(CliState)
+            explained = explain_database_error(state.app, exc) if state else None
+            if explained is None:
+                raise
+            _fail(explained)
         finally:
             state = ctx.find_object(CliState)
             if state is not None:

@@ -7,7 +7,7 @@ import click
 
 from houdini_pay.app import HoudiniPay
 from houdini_pay.cli.plugins import plugins
-from houdini_pay.cli_support import pass_app
+from houdini_pay.cli_support import CliState, pass_app
 from houdini_pay.plugins import build_plugin_manager
 
 __all__ = ["COMMANDS"]
@@ -19,10 +19,11 @@ def db() -> None:
 
 
 @db.command("upgrade")
-@pass_app
-def upgrade(app: HoudiniPay) -> None:
+@click.pass_obj
+def upgrade(state: CliState) -> None:
     """Create or upgrade every table of the core and the installed plugins."""
-    heads = app.upgrade_database()
+    # The one command that may create a new SQLite file (pass_app refuses a missing one).
+    heads = state.app.upgrade_database()
     click.echo(f"database at {', '.join(heads)}")
 
 

@@ -13,10 +13,12 @@ import click
 from houdini_pay.app import HoudiniPay
 from houdini_pay.cli_support import (
     json_option,
+    page_options,
     parse_json_object,
     parse_minor_units,
     pass_app,
     print_json,
+    print_page,
 )
 from houdini_pay.errors import HoudiniPayError
 from houdini_pay.money import format_amount
@@ -129,8 +131,7 @@ def payments() -> None:
 @click.option("--status", help="Only payments with this status.")
 @click.option("--supporter", "supporter_id", help="Only this supporter's payments.")
 @click.option("--kind", help="Only this kind (charge, refund, offsite, dispute, ...).")
-@click.option("--limit", default=100, show_default=True, type=click.IntRange(1, 500))
-@click.option("--cursor", help="The next_cursor of the previous page.")
+@page_options
 @json_option
 @pass_app
 def list_payments(
@@ -152,13 +153,7 @@ def list_payments(
         limit=limit,
         cursor=cursor,
     )
-    if as_json:
-        print_json([p.to_dict() for p in page.payments])
-        return
-    for payment in page.payments:
-        click.echo(_payment_line(payment))
-    if page.next_cursor:
-        click.echo(f"more: --cursor {page.next_cursor}")
+    print_page(page.payments, page.next_cursor, as_json, _payment_line)
 
 
 @payments.command("show")

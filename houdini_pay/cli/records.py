@@ -5,9 +5,17 @@ from __future__ import annotations
 import click
 
 from houdini_pay.app import HoudiniPay
-from houdini_pay.cli_support import json_option, parse_json_object, pass_app, print_json
+from houdini_pay.cli_support import (
+    json_option,
+    page_options,
+    parse_json_object,
+    pass_app,
+    print_json,
+    print_page,
+)
 from houdini_pay.errors import InvalidRequest
 from houdini_pay.payment_methods import available_methods, missing_settings
+from houdini_pay.records import NonprofitRecord, SupporterRecord
 from houdini_pay.tenancy import ALL_NONPROFITS
 
 __all__ = ["COMMANDS"]
@@ -41,6 +49,20 @@ def create_nonprofit(
         print_json(record)
     else:
         click.echo(f"{record.id}  {record.name} ({record.currency})")
+
+
+@nonprofits.command("list")
+@page_options
+@json_option
+@pass_app
+def list_nonprofits(app: HoudiniPay, limit: int, cursor: str | None, as_json: bool) -> None:
+    """List every nonprofit, newest first (to find an id again)."""
+    page = app.list_nonprofits(nonprofit_id=ALL_NONPROFITS, cursor=cursor, limit=limit)
+    print_page(page.nonprofits, page.next_cursor, as_json, _nonprofit_line)
+
+
+def _nonprofit_line(record: NonprofitRecord) -> str:
+    return f"{record.id}  {record.name} ({record.currency}) slug={record.slug}"
 
 
 @nonprofits.command("show")
@@ -131,6 +153,29 @@ def create_supporter(
         print_json(record)
     else:
         click.echo(f"{record.id}  {record.name}")
+
+
+@supporters.command("list")
+@click.option("--nonprofit", "nonprofit_id", required=True, help="Nonprofit id.")
+@click.option("--email", help="Only supporters with this email address (any case).")
+@page_options
+@json_option
+@pass_app
+def list_supporters(
+    app: HoudiniPay,
+    nonprofit_id: str,
+    email: str | None,
+    limit: int,
+    cursor: str | None,
+    as_json: bool,
+) -> None:
+    """List a nonprofit's supporters, newest first (to find an id again)."""
+    page = app.list_supporters(nonprofit_id=nonprofit_id, email=email, cursor=cursor, limit=limit)
+    print_page(page.supporters, page.next_cursor, as_json, _supporter_line)
+
+
+def _supporter_line(record: SupporterRecord) -> str:
+    return f"{record.id}  {record.name} <{record.email or '-'}>"
 
 
 @supporters.command("show")

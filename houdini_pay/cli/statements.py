@@ -115,7 +115,7 @@ def statement(
     shown = resolve_locale(locale, built.nonprofit.country)
     receipt = f", receipt {built.receipt_number}" if built.receipt_number else ""
     click.echo(
-        f"wrote {output}: {_count(len(built.lines), 'payment')}, "
+        f"wrote {output}: {built.count_summary}, "
         f"net {format_amount(built.net, built.currency, shown)}, "
         f"tax-deductible {format_amount(built.deductible, built.currency, shown)}{receipt}"
     )

@@ -79,7 +79,7 @@ def write_statement_csv(statement: Statement, stream: TextIO) -> None:
             "total",
             "",
             "Total",
-            f"{len(statement.lines)} payments",
+            statement.count_summary,
             plain_decimal(statement.net, exponent),
             plain_decimal(statement.deductible, exponent),
             statement.currency,

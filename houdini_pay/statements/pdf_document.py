@@ -263,9 +263,8 @@ def _table(pdf: _StatementPDF, statement: Statement, locale: str) -> None:
         if not statement.lines:
             table.row().cell("No payments in this period.", colspan=len(COLUMNS))
         total = table.row(style=FontFace(emphasis="BOLD", fill_color=ACCENT_LIGHT))
-        count = len(statement.lines)
         total.cell("Total")
-        total.cell(f"{count} payment{'s' if count != 1 else ''}")
+        total.cell(statement.count_summary)
         total.cell("")
         total.cell(format_amount(statement.net, currency, locale))
         total.cell(format_amount(statement.deductible, currency, locale))

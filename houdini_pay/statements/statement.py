@@ -17,6 +17,7 @@ dispute takes back the same share of the deductible amount as of the gift.
 from __future__ import annotations
 
 import datetime as dt
+from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
@@ -63,6 +64,13 @@ COUNTED_STATUSES = frozenset(
         PaymentStatus.DISPUTED,
     }
 )
+
+_COUNTED_AS = {
+    PaymentKind.REFUND: "refund",
+    PaymentKind.DISPUTE: "dispute",
+    PaymentKind.DISPUTE_REVERSAL: "dispute reversal",
+}
+"""What a line other than a gift is called when the lines are counted."""
 
 _FOLLOW_UP_LABELS = {
     PaymentKind.REFUND: "Refund",
@@ -139,6 +147,21 @@ class Statement:
     def total_returned(self) -> int:
         """The sum of the negative lines (refunds, disputes), as a negative number."""
         return sum(line.amount for line in self.lines if line.amount < 0)
+
+    @property
+    def count_summary(self) -> str:
+        """The lines counted by what they are: ``3 payments, 1 refund`` (gifts always shown).
+
+        A refund or dispute is money going back, not a payment: counting it as one made a
+        statement with one gift and its refund say "2 payments".
+        """
+        counts = Counter(_COUNTED_AS.get(PaymentKind(line.kind), "payment") for line in self.lines)
+        nouns = ("payment", *_COUNTED_AS.values())
+        return ", ".join(
+            f"{counts[noun]} {noun}{'' if counts[noun] == 1 else 's'}"
+            for noun in nouns
+            if counts[noun] or noun == "payment"
+        )
 
     @property
     def net(self) -> int:

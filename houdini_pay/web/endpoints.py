@@ -49,7 +49,7 @@ NonprofitPath = Annotated[str, Path(max_length=100, description="The nonprofit's
 KeyPath = Annotated[
     str,
     Path(
-        pattern=submissions.KEY_PATTERN.pattern,
+        pattern=f"^{submissions.KEY_PATTERN.pattern}$",
         description="The submission's key: random, chosen by the page, the same on a resubmit.",
     ),
 ]

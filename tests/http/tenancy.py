@@ -30,6 +30,9 @@ PUBLIC_OPERATIONS = {
 """Routes that take no API key: webhooks, health, and the donor pages' endpoints (whose
 submissions are reached only through their own nonprofit: tests/web checks that)."""
 
+LISTING_OPERATIONS = {("GET", "/api/v1/nonprofits")}
+"""Routes naming no id, whose answer must hold only the key's own records."""
+
 
 @dataclass(frozen=True)
 class TenantRecords:
@@ -118,6 +121,7 @@ def cross_tenant_requests(a: TenantRecords, b: TenantRecords) -> list[CrossReque
             ("GET", f"{base}/payment-methods/available"), "GET", f"{np_b}/payment-methods/available"
         ),
         CrossRequest(("POST", f"{base}/supporters"), "POST", f"{np_b}/supporters", {"name": "Eve"}),
+        CrossRequest(("GET", f"{base}/supporters"), "GET", f"{np_b}/supporters"),
         CrossRequest(
             ("GET", f"{base}/supporters/{{supporter_id}}"),
             "GET",
@@ -127,6 +131,15 @@ def cross_tenant_requests(a: TenantRecords, b: TenantRecords) -> list[CrossReque
             ("GET", f"{base}/supporters/{{supporter_id}}"),
             "GET",
             f"{np_a}/supporters/{b.supporter_id}",
+        ),
+        *(
+            CrossRequest(
+                ("GET", f"{base}/supporters/{{supporter_id}}/statement"),
+                "GET",
+                f"{np}/supporters/{b.supporter_id}/statement",
+                params={"year": "2025", "format": "csv"},
+            )
+            for np in (np_a, np_b)
         ),
         CrossRequest(
             ("POST", "/api/v1/supporters/{supporter_id}/sources"),
@@ -193,7 +206,10 @@ def assert_tenants_apart(
     schema = client.get("/openapi.json").json()
     served = {(m.upper(), p) for p, ops in schema["paths"].items() for m in ops}
     requests = cross_tenant_requests(a, b)
-    assert served - PUBLIC_OPERATIONS == {r.operation for r in requests}, "a route is untested"
+    tested = {r.operation for r in requests} | LISTING_OPERATIONS
+    assert served - PUBLIC_OPERATIONS == tested, "a route is untested"
+    listed = client.get("/api/v1/nonprofits", headers=a.headers, params={"limit": "500"})
+    assert [n["id"] for n in listed.json()["nonprofits"]] == [a.nonprofit_id]
     for number, request in enumerate(requests):
         response = client.request(
             request.method,

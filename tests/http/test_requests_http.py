@@ -53,7 +53,8 @@ MALFORMED_BODIES = [
     ('["a", "list"]', "invalid_request"),
     ('{"amount": 1e400}', "invalid_amount"),
     ('{"note": "\\ud800"}', "invalid_text"),
-    ("[" * 50_000, "invalid_json"),
+    # Unfinished, but the parser gives up on the depth before it reaches the end.
+    ("[" * 50_000, "too_deeply_nested"),
 ]
 
 

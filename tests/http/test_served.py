@@ -5,6 +5,7 @@ SQLite with one worker, and PostgreSQL with two worker processes.
 
 from __future__ import annotations
 
+import sqlite3
 import subprocess
 import threading
 import time
@@ -138,6 +139,7 @@ def test_the_server_log_names_requests_but_never_secrets(served: Served) -> None
 
 
 def test_serve_refuses_a_database_that_is_not_migrated(tmp_path: Path) -> None:
+    sqlite3.connect(tmp_path / "new.db").close()  # exists, but was never upgraded
     result = subprocess.run(
         [str(HOUDINI_PAY), "--database-url", f"sqlite:///{tmp_path / 'new.db'}", "serve"],
         capture_output=True,

@@ -71,7 +71,7 @@ def test_statement_receipts_and_export_from_the_command_line(
         giving, "statement", "--supporter", ada.id, "--year", "2025", "--output", str(pdf)
     )
     assert written.stdout.decode().strip() == (
-        f"wrote {pdf}: 2 payments, net $40.00, tax-deductible $40.00, receipt 2025-000001"
+        f"wrote {pdf}: 1 payment, 1 refund, net $40.00, tax-deductible $40.00, receipt 2025-000001"
     )
     assert "Receipt no.  2025-000001" in PdfReader(pdf).pages[0].extract_text()
 

@@ -149,7 +149,17 @@ def test_the_csv_lists_every_payment_of_the_year_and_the_totals(giving: Giving) 
             "-25.00",
             "USD",
         ],
-        ["", "", "total", "", "Total", "6 payments", "140.00", "113.33", "USD"],
+        [
+            "",
+            "",
+            "total",
+            "",
+            "Total",
+            "3 payments, 2 refunds, 1 dispute",
+            "140.00",
+            "113.33",
+            "USD",
+        ],
     ]
     assert (statement.total_given, statement.total_returned) == (22500, -8500)
     assert (statement.net, statement.deductible, statement.value_received) == (14000, 11333, 2667)

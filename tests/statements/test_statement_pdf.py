@@ -73,7 +73,7 @@ def test_the_pdf_shows_every_line_the_totals_and_who_it_is_from(giving: Giving) 
             "-$25.00",
             "-$25.00",
         ),
-        _row("Total", "6 payments", "$140.00", "$113.33"),
+        _row("Total", "3 payments, 2 refunds, 1 dispute", "$140.00", "$113.33"),
         "excludes $26.67, the fair-market value of goods or services",
         "Page 1 of 1",
     ):
