@@ -169,7 +169,14 @@ def test_concurrent_refunds_with_one_key_get_its_outcome_or_wait_for_it(
     def refund_once() -> None:
         barrier.wait()
         try:
-            outcomes.append(app.refund(payment_id, reason="duplicate", idempotency_key="rf-1"))
+            outcomes.append(
+                app.refund(
+                    payment_id,
+                    reason="duplicate",
+                    idempotency_key="rf-1",
+                    nonprofit_id=ALL_NONPROFITS,
+                )
+            )
         except HoudiniPayError as error:
             refused.append(error.code)
 
@@ -183,10 +190,12 @@ def test_concurrent_refunds_with_one_key_get_its_outcome_or_wait_for_it(
     assert [o.replayed for o in outcomes].count(False) == 1
     assert {(o.status, o.attempt_id) for o in outcomes} == {("succeeded", outcomes[0].attempt_id)}
     assert [call.method for call in fake_processor.calls].count("refund") == 1
-    assert app.get_payment(payment_id).amount_refunded == 10_000
+    assert app.get_payment(payment_id, nonprofit_id=ALL_NONPROFITS).amount_refunded == 10_000
     assert count(app, Payment, kind="refund") == 1
     # Once it has finished, the key answers its outcome to everyone.
-    again = app.refund(payment_id, reason="duplicate", idempotency_key="rf-1")
+    again = app.refund(
+        payment_id, reason="duplicate", idempotency_key="rf-1", nonprofit_id=ALL_NONPROFITS
+    )
     assert (again.replayed, again.attempt_id) == (True, outcomes[0].attempt_id)
 
 

@@ -151,9 +151,10 @@ STORED_TEXT_FIELDS = [
 
 def base_request(app: HoudiniPay, supporter: SupporterRecord) -> PaymentRequest:
     """A valid card donation; each field above replaces one of its values."""
-    card = app.create_source(supporter.id, "fake_card", {"token": "tok_4242"})
+    scope = supporter.nonprofit_id
+    card = app.create_source(supporter.id, "fake_card", {"token": "tok_4242"}, nonprofit_id=scope)
     return PaymentRequest(
-        nonprofit_id=supporter.nonprofit_id,
+        nonprofit_id=scope,
         supporter_id=supporter.id,
         amount=2500,
         currency="USD",
@@ -218,20 +219,27 @@ def test_ten_thousand_characters_in_any_field_of_a_payment_never_reach_the_datab
 def test_a_refund_reason_must_be_storable_text(
     app: HoudiniPay, supporter: SupporterRecord, fake_processor: FakeProcessor
 ) -> None:
+    scope = supporter.nonprofit_id
     outcome = app.pay(base_request(app, supporter))
     assert outcome.payment is not None
     payment_id = outcome.payment.id
     before = written(app)
     for value in UNSTORABLE.values():
-        refused_as_invalid_text("reason", app.refund, payment_id, reason=value, amount=100)
-    refused_as_invalid_text("idempotency_key", app.refund, payment_id, idempotency_key=NUL)
-    refused_as_invalid_text("payment id", app.refund, "pay_\x00")
+        refused_as_invalid_text(
+            "reason", app.refund, payment_id, reason=value, amount=100, nonprofit_id=scope
+        )
+    refused_as_invalid_text(
+        "idempotency_key", app.refund, payment_id, idempotency_key=NUL, nonprofit_id=scope
+    )
+    refused_as_invalid_text("payment id", app.refund, "pay_\x00", nonprofit_id=scope)
     assert written(app) == before
     assert [call.method for call in fake_processor.calls] == ["charge"]
 
-    assert not stored_or_refused_for_length("reason", app.refund, payment_id, reason=LONG)
+    assert not stored_or_refused_for_length(
+        "reason", app.refund, payment_id, reason=LONG, nonprofit_id=scope
+    )
     assert written(app) == before
-    refund = app.refund(payment_id, reason=EMOJI, amount=100)
+    refund = app.refund(payment_id, reason=EMOJI, amount=100, nonprofit_id=scope)
     assert refund.refund is not None
     assert refund.refund.description == EMOJI
 
@@ -239,6 +247,7 @@ def test_a_refund_reason_must_be_storable_text(
 def test_a_rejection_reason_must_be_storable_text(
     app: HoudiniPay, supporter: SupporterRecord
 ) -> None:
+    scope = supporter.nonprofit_id
     outcome = app.pay(
         replace(
             base_request(app, supporter),
@@ -254,9 +263,11 @@ def test_a_rejection_reason_must_be_storable_text(
     assert outcome.payment is not None
     payment_id = outcome.payment.id
     for value in UNSTORABLE.values():
-        refused_as_invalid_text("reason", app.reject_payment, payment_id, reason=value)
-    assert app.get_payment(payment_id).status == "pending_approval"
-    rejected = app.reject_payment(payment_id, reason=EMOJI)
+        refused_as_invalid_text(
+            "reason", app.reject_payment, payment_id, reason=value, nonprofit_id=scope
+        )
+    assert app.get_payment(payment_id, nonprofit_id=scope).status == "pending_approval"
+    rejected = app.reject_payment(payment_id, reason=EMOJI, nonprofit_id=scope)
     assert rejected.error is not None
     assert rejected.error.message == EMOJI
 
@@ -301,27 +312,46 @@ def test_supporter_fields_must_be_storable_text(app: HoudiniPay) -> None:
 def test_address_and_source_fields_must_be_storable_text(
     app: HoudiniPay, supporter: SupporterRecord
 ) -> None:
+    scope = supporter.nonprofit_id
     for field in ("line1", "line2", "city", "region", "postal_code", "country"):
         fields = {"line1": "12 Harbour Road"}
         for value in UNSTORABLE.values():
             refused_as_invalid_text(
-                field, app.create_address, supporter.id, **{**fields, field: value}
+                field,
+                app.create_address,
+                supporter.id,
+                nonprofit_id=scope,
+                **{**fields, field: value},
             )
         assert not stored_or_refused_for_length(
-            field, app.create_address, supporter.id, **{**fields, field: LONG}
+            field, app.create_address, supporter.id, nonprofit_id=scope, **{**fields, field: LONG}
         )
     card = {"token": "tok_1"}
     for value in UNSTORABLE.values():
         refused_as_invalid_text(
-            "name", app.create_source, supporter.id, "fake_card", card, name=value
+            "name",
+            app.create_source,
+            supporter.id,
+            "fake_card",
+            card,
+            name=value,
+            nonprofit_id=scope,
         )
         bad_card = {"token": f"tok_{value}"}
         refused_as_invalid_text(
-            "source_object.token", app.create_source, supporter.id, "fake_card", bad_card
+            "source_object.token",
+            app.create_source,
+            supporter.id,
+            "fake_card",
+            bad_card,
+            nonprofit_id=scope,
         )
     assert (count(app, Address), count(app, Source)) == (0, 0)
-    assert app.create_address(supporter.id, line1=EMOJI).line1 == EMOJI
-    assert app.create_source(supporter.id, "fake_card", card, name=EMOJI).name == EMOJI
+    assert app.create_address(supporter.id, line1=EMOJI, nonprofit_id=scope).line1 == EMOJI
+    assert (
+        app.create_source(supporter.id, "fake_card", card, name=EMOJI, nonprofit_id=scope).name
+        == EMOJI
+    )
 
 
 # -- the command line ---------------------------------------------------------------------------

@@ -53,10 +53,12 @@ def current_heads(app: HoudiniPay) -> list[str]:
 
 
 def pending_revisions(app: HoudiniPay) -> list[str]:
-    """Revisions known to the code (core and loaded plugins) not applied to the database."""
+    """Revisions known to the code (core and loaded plugins) not applied to the database,
+    in the order ``db upgrade`` applies them."""
     script = ScriptDirectory.from_config(alembic_config(app))
     applied = {
         revision.revision
         for revision in script.iterate_revisions(tuple(current_heads(app)), "base")
     }
-    return sorted(r.revision for r in script.walk_revisions() if r.revision not in applied)
+    newest_first = [r.revision for r in script.walk_revisions() if r.revision not in applied]
+    return newest_first[::-1]

@@ -20,6 +20,7 @@ from houdini_pay_donation.verify import verify_month
 from sqlalchemy import func, select
 
 from houdini_pay import (
+    ALL_NONPROFITS,
     HoudiniPay,
     NonprofitRecord,
     OutcomeStatus,
@@ -202,7 +203,7 @@ def test_a_future_as_of_is_refused_and_a_past_one_runs_as_that_day_would_have(
     assert list_charges(app, schedule.id)[1]["next_try_on"] == "2026-04-13"
     retried = run_due(app, settings=FAST_RETRIES)  # today: the retry date has passed
     assert retried.charged == 1
-    payment = app.get_payment(retried.charges[0]["payment_id"])
+    payment = app.get_payment(retried.charges[0]["payment_id"], nonprofit_id=ALL_NONPROFITS)
     assert payment.created_at.date() == dt.date(2026, 4, 20)
 
 
