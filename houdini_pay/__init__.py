@@ -6,7 +6,17 @@ are internal. See docs/plugin-authors.md for writing a processor or payment type
 
 from typing import TYPE_CHECKING
 
-from houdini_pay import api_keys, errors, inventory, money, outbox, signals, statements, text
+from houdini_pay import (
+    api_keys,
+    errors,
+    inventory,
+    money,
+    outbox,
+    signals,
+    statements,
+    text,
+    webhooks_out,
+)
 from houdini_pay import donor_receipts as _donor_receipts  # noqa: F401 - connects its receiver
 from houdini_pay.app import HoudiniPay
 from houdini_pay.cli_support import (
@@ -18,6 +28,8 @@ from houdini_pay.cli_support import (
     print_json,
 )
 from houdini_pay.db.unit_of_work import UnitOfWork
+from houdini_pay.delivery.dispatch import mailer_configured
+from houdini_pay.delivery.receipts import ReceiptLink
 from houdini_pay.demo import Demo, DemoStep
 from houdini_pay.disputes import DisputeObservation, DisputeRecord, DisputeStatus, FundsMovement
 from houdini_pay.errors import HoudiniPayError
@@ -105,6 +117,7 @@ __all__ = [
     "Processor",
     "ProcessorEvent",
     "PublicPage",
+    "ReceiptLink",
     "RefundObservation",
     "RefundOutcome",
     "RefundRequest",
@@ -125,6 +138,7 @@ __all__ = [
     "hookimpl",
     "inventory",
     "json_option",
+    "mailer_configured",
     "money",
     "new_id",
     "outbox",
@@ -137,6 +151,7 @@ __all__ = [
     "statements",
     "text",
     "utcnow",
+    "webhooks_out",
 ]
 
 

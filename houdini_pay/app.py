@@ -33,6 +33,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from houdini_pay import directory, pipeline, queries, reconcile, refunds, webhooks
 from houdini_pay.db.engine import READ_ONLY, create_engine_for
 from houdini_pay.db.unit_of_work import UnitOfWork, UnitSession
+from houdini_pay.delivery import models as _delivery_models  # noqa: F401 - its tables
 from houdini_pay.models import Base, utcnow
 from houdini_pay.payment import Channel, PaymentOutcome, PaymentRequest
 from houdini_pay.plugins import Registry, build_plugin_manager, build_registry
