@@ -124,14 +124,16 @@ def request_receipt_email(app: HoudiniPay, payment_id: str, *, nonprofit_id: Sco
     delivery's id; asking twice for one payment changes nothing (one receipt per payment).
 
     Raises:
-        ConfigurationError: no mailer is configured (see :func:`mailer_configured`).
-        Conflict: ``receipt_not_available`` when the payment is not a completed charge
-            with a supporter.
+        Conflict: ``mailer_not_configured`` when no mailer is configured (see
+            :func:`mailer_configured`); ``receipt_not_available`` when the payment is not a
+            completed charge with a supporter.
     """
     settings = DeliverySettings.from_settings(app.settings)
     if not (settings.smtp_url and settings.mail_from):
-        raise ConfigurationError(
-            "receipts are not e-mailed: set HOUDINI_PAY_SMTP_URL and HOUDINI_PAY_MAIL_FROM"
+        raise Conflict(
+            "receipts are not e-mailed here: the deployment sets no HOUDINI_PAY_SMTP_URL "
+            "and HOUDINI_PAY_MAIL_FROM",
+            code="mailer_not_configured",
         )
     payment = app.get_payment(payment_id, nonprofit_id=nonprofit_id)
     with app.unit_of_work() as uow:

@@ -22,7 +22,7 @@ from houdini_pay import (
 )
 from houdini_pay.delivery.receipts import request_receipt_email
 from houdini_pay.delivery.worker import Worker
-from houdini_pay.errors import ConfigurationError
+from houdini_pay.errors import Conflict
 from houdini_pay.settings import Settings
 from tests.conftest import PayFunction
 from tests.delivery.conftest import Clock
@@ -139,5 +139,6 @@ def test_without_smtp_settings_no_receipt_is_promised(app: HoudiniPay) -> None:
     assert not mailer_configured(Settings.from_env({}))
     assert not mailer_configured(Settings.from_env({"HOUDINI_PAY_SMTP_URL": "smtp://h:25"}))
     bare = HoudiniPay(settings=Settings.from_env({}), engine=app.engine)
-    with pytest.raises(ConfigurationError):
+    with pytest.raises(Conflict) as refused:
         request_receipt_email(bare, "pay_x", nonprofit_id=None)
+    assert refused.value.code == "mailer_not_configured"
