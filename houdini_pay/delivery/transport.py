@@ -97,33 +97,44 @@ def _bad(url: str, why: str) -> InvalidRequest:
     )
 
 
-def _resolve(url: str, host: str, port: int, *, allow_loopback: bool) -> str:
+def _resolve(url: str, host: str, port: int, *, allow_loopback: bool) -> list[str]:
     infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
-    addresses = [str(info[4][0]) for info in infos]
+    addresses = list(dict.fromkeys(str(info[4][0]) for info in infos))
     for address in addresses:
         _check_address(url, ipaddress.ip_address(address), allow_loopback=allow_loopback)
-    return addresses[0]
+    return addresses
+
+
+def _connect(addresses: list[str], port: int, timeout: float | None) -> socket.socket:
+    """A connection to the first checked address that answers (``localhost`` may be ::1)."""
+    error: OSError | None = None
+    for address in addresses:
+        try:
+            return socket.create_connection((address, port), timeout)
+        except OSError as exc:
+            error = exc
+    raise error or OSError("the host has no address")
 
 
 class _PinnedHTTP(http.client.HTTPConnection):
-    def __init__(self, host: str, port: int, address: str, timeout: float) -> None:
+    def __init__(self, host: str, port: int, addresses: list[str], timeout: float) -> None:
         super().__init__(host, port, timeout=timeout)
-        self._address = address
+        self._addresses = addresses
 
     def connect(self) -> None:
-        self.sock = socket.create_connection((self._address, self.port), self.timeout)
+        self.sock = _connect(self._addresses, self.port, self.timeout)
 
 
 class _PinnedHTTPS(http.client.HTTPSConnection):
     def __init__(
-        self, host: str, port: int, address: str, timeout: float, context: ssl.SSLContext
+        self, host: str, port: int, addresses: list[str], timeout: float, context: ssl.SSLContext
     ) -> None:
         super().__init__(host, port, timeout=timeout, context=context)
-        self._address = address
+        self._addresses = addresses
         self._tls = context
 
     def connect(self) -> None:
-        raw = socket.create_connection((self._address, self.port), self.timeout)
+        raw = _connect(self._addresses, self.port, self.timeout)
         self.sock = self._tls.wrap_socket(raw, server_hostname=self.host)
 
 
@@ -145,12 +156,12 @@ def post(
     connection: http.client.HTTPConnection | None = None
     try:
         scheme, host, port, path = check_url(url, allow_loopback=allow_loopback)
-        address = _resolve(url, host, port, allow_loopback=allow_loopback)
+        addresses = _resolve(url, host, port, allow_loopback=allow_loopback)
         if scheme == "https":
             context = ssl.create_default_context(cafile=ca_file)
-            connection = _PinnedHTTPS(host, port, address, timeout, context)
+            connection = _PinnedHTTPS(host, port, addresses, timeout, context)
         else:
-            connection = _PinnedHTTP(host, port, address, timeout)
+            connection = _PinnedHTTP(host, port, addresses, timeout)
         connection.request("POST", path, body=body, headers=headers)
         response = connection.getresponse()
         text = response.read(_MAX_BODY_READ).decode("utf-8", "replace")[:MAX_BODY_KEPT]
