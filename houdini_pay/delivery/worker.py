@@ -234,18 +234,26 @@ class Worker:
             if row.status != "pending" or not mine:
                 # Another worker took the claim over and finished first: keep its outcome.
                 return
-            endpoint = (
-                session.get(WebhookEndpoint, row.endpoint_id, with_for_update=True)
-                if row.endpoint_id
-                else None
-            )
             outcome = self._outcome(row, result, now)
             row.status = outcome
             if outcome != "pending":
                 row.completed_at = now
             self.counts["retrying" if outcome == "pending" else outcome] += 1
-            if endpoint is not None:
-                disabled = self._judge_endpoint(uow, endpoint, result, now)
+            if row.endpoint_id is not None and result.succeeded:
+                # Matches nothing (and locks nothing) unless the endpoint had been failing,
+                # so deliveries to one endpoint do not queue on its row.
+                session.execute(
+                    update(WebhookEndpoint)
+                    .where(
+                        WebhookEndpoint.id == row.endpoint_id,
+                        WebhookEndpoint.failing_since.is_not(None),
+                    )
+                    .values(failing_since=None)
+                )
+            elif row.endpoint_id is not None:
+                endpoint = session.get(WebhookEndpoint, row.endpoint_id, with_for_update=True)
+                if endpoint is not None:
+                    disabled = self._judge_endpoint(uow, endpoint, result, now)
         if disabled is not None:
             record = disabled
             self._disabled.add(record.id)
@@ -268,11 +276,8 @@ class Worker:
     def _judge_endpoint(
         self, uow: UnitOfWork, endpoint: WebhookEndpoint, result: Result, now: dt.datetime
     ) -> EndpointRecord | None:
-        """Forget an endpoint's failures on success; disable it when it is gone (410) or has
-        failed for the whole retry window. Returns its record when it was just disabled."""
-        if result.succeeded:
-            endpoint.failing_since = None
-            return None
+        """After a failure: disable the endpoint when it is gone (410) or has failed for the
+        whole retry window. Returns its record when it was just disabled."""
         if result.skipped or not endpoint.enabled:
             return None
         if endpoint.failing_since is None:
