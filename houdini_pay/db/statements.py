@@ -11,7 +11,7 @@ from typing import cast
 
 from sqlalchemy import Table, bindparam, insert, select, update
 
-from houdini_pay.models import (
+from houdini_pay.store._models import (
     Address,
     Nonprofit,
     OutboxEvent,

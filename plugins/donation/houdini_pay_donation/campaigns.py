@@ -16,8 +16,8 @@ from sqlalchemy.orm import Session
 
 from houdini_pay import HoudiniPay, inventory, new_id, text
 from houdini_pay.errors import InvalidRequest, NotFound
-from houdini_pay.models import Payment
 from houdini_pay.money import validate_amount
+from houdini_pay.store._models import Payment
 from houdini_pay_donation.models import Campaign, CampaignGift, CampaignGiftOption
 
 __all__ = [

@@ -30,7 +30,7 @@ from sqlalchemy.orm import Session
 
 from houdini_pay import HoudiniPay
 from houdini_pay.errors import InvalidRequest
-from houdini_pay.models import Payment
+from houdini_pay.store._models import Payment
 from houdini_pay_donation.models import Donation, RecurringCharge, RecurringDonation
 from houdini_pay_donation.recurring import OPEN_CHARGE_STATES, ChargeState, ScheduleStatus
 from houdini_pay_donation.schedule import due_date, first_period_on_or_after
