@@ -21,9 +21,11 @@ from types import ModuleType
 __all__ = ["MOVED", "install"]
 
 # Old dotted path -> the module it now is. ``houdini_pay.pipeline`` is not listed: it is now the
-# package that re-exports everything the old module exported.
+# package that re-exports everything the old module exported. ``houdini_pay.db.statements``
+# (SQL statements) was renamed so as not to be mistaken for ``houdini_pay.statements``.
 MOVED: dict[str, str] = {
     "houdini_pay.attempts": "houdini_pay.pipeline._attempts",
+    "houdini_pay.db.statements": "houdini_pay.db.sql",
     "houdini_pay.directory": "houdini_pay.store._directory",
     "houdini_pay.disputes": "houdini_pay.pipeline._disputes",
     "houdini_pay.external_refunds": "houdini_pay.pipeline._external_refunds",
@@ -66,10 +68,12 @@ class _MovedModules(importlib.abc.MetaPathFinder, importlib.abc.Loader):
     def create_module(self, spec: importlib.machinery.ModuleSpec) -> ModuleType:
         """Warn, then hand back the new module itself rather than a copy."""
         new = MOVED[spec.name]
-        package = new.rpartition(".")[0]
+        package, _, name = new.rpartition(".")
+        # A private module is imported through its package, which re-exports its names.
+        where = package if name.startswith("_") else new
         # stacklevel 2 skips the import machinery's frames and names the importing module.
         warnings.warn(
-            f"{spec.name} moved to {new}; import from {package} "
+            f"{spec.name} moved to {new}; import from {where} "
             f"(or the public names from houdini_pay). The old path goes in a later release.",
             DeprecationWarning,
             stacklevel=2,

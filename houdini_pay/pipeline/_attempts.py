@@ -18,7 +18,7 @@ from houdini_pay import inventory, outbox, signals
 from houdini_pay.contract._payment_types import PaymentContext
 from houdini_pay.contract._processors import ChargeResult
 from houdini_pay.contract._requests import ErrorInfo, OutcomeStatus, PaymentOutcome, PaymentRequest
-from houdini_pay.db import statements as sql
+from houdini_pay.db import sql
 from houdini_pay.errors import InvalidRequest, InvalidTransition
 from houdini_pay.store._models import Nonprofit, Payment, PaymentAttempt, Supporter
 from houdini_pay.store._records import (

@@ -50,7 +50,7 @@ from houdini_pay.contract._requests import (
     check_channel,
     fingerprint_of,
 )
-from houdini_pay.db import statements as sql
+from houdini_pay.db import sql
 from houdini_pay.db.unit_of_work import UnitOfWork
 from houdini_pay.errors import (
     CurrencyMismatch,

@@ -19,7 +19,7 @@ from houdini_pay import inventory, outbox, signals
 from houdini_pay.contract._payment_types import PaymentContext, refused_hold
 from houdini_pay.contract._processors import ChargeResult, ChargeStatus
 from houdini_pay.contract._requests import ErrorInfo, OutcomeStatus, PaymentOutcome
-from houdini_pay.db import statements as sql
+from houdini_pay.db import sql
 from houdini_pay.db.unit_of_work import UnitOfWork
 from houdini_pay.errors import HoudiniPayError, InvalidTransition, NotFound, SoldOut
 from houdini_pay.pipeline._attempts import (

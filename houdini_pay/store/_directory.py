@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 
 from houdini_pay import signals, text
 from houdini_pay.contract._source_types import SourceRequest
-from houdini_pay.db import statements as sql
+from houdini_pay.db import sql
 from houdini_pay.errors import InvalidRequest, NotEnabled, NotFound
 from houdini_pay.money import normalize_currency
 from houdini_pay.store._ids import new_id
