@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import importlib
 import pathlib
+import subprocess
 import sys
 
 import pytest
@@ -189,3 +190,59 @@ def test_the_old_pipeline_module_path_is_the_pipeline_package() -> None:
 def test_names_that_never_existed_are_still_missing() -> None:
     with pytest.raises(ModuleNotFoundError):
         importlib.import_module("houdini_pay.no_such_module")
+
+
+RUFF = pathlib.Path(sys.executable).parent / "ruff"
+ROOT = pathlib.Path(__file__).resolve().parent.parent
+
+
+def _ruff_on(path: str, source: str) -> str:
+    """What ruff says of ``source`` as if it were the file ``path`` of this repository."""
+    done = subprocess.run(
+        [str(RUFF), "check", "--no-cache", "--output-format", "concise", "--stdin-filename", path],
+        input=source,
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        check=False,
+    )
+    return done.stdout
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        "from houdini_pay.store import Payment",
+        "from houdini_pay.store._models import Payment",
+        "from houdini_pay.pipeline import pay",
+        "from houdini_pay import contract",
+        "import houdini_pay.db.sql",
+    ],
+)
+def test_a_shipped_plugin_may_not_import_the_core_internals(line: str) -> None:
+    said = _ruff_on("plugins/donation/houdini_pay_donation/example.py", f"{line}\n\n__all__ = []\n")
+    assert "TID251" in said, said
+
+
+def test_a_shipped_plugin_may_import_the_public_face() -> None:
+    source = (
+        "from houdini_pay import HoudiniPay, tables\n"
+        "from houdini_pay.errors import InvalidRequest\n"
+        "from houdini_pay.money import validate_amount\n\n"
+        "__all__ = ['HoudiniPay', 'InvalidRequest', 'tables', 'validate_amount']\n"
+    )
+    assert "All checks passed" in _ruff_on(
+        "plugins/donation/houdini_pay_donation/example.py", source
+    )
+
+
+def test_the_tables_module_gives_the_core_tables_for_reading() -> None:
+    from houdini_pay import tables
+    from houdini_pay.store import Base
+
+    for name in tables.__all__:
+        table = getattr(tables, name)
+        assert Base.metadata.tables[name] is table
+    assert {"id", "nonprofit_id", "amount", "amount_refunded", "status"} <= set(
+        tables.payments.c.keys()
+    )
