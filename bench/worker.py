@@ -31,7 +31,7 @@ from sqlalchemy import func, insert, select
 from houdini_pay import HoudiniPay, new_id, utcnow
 from houdini_pay.delivery import endpoints
 from houdini_pay.delivery.models import Delivery
-from houdini_pay.models import OutboxEvent
+from houdini_pay.store._models import OutboxEvent
 from houdini_pay.testing.databases import postgres_base_url, temporary_postgres_database
 
 EXECUTABLE = Path(sys.executable).parent / "houdini-pay"

@@ -12,7 +12,7 @@ import json
 from collections.abc import Mapping
 from typing import Any
 
-from houdini_pay.models import OutboxEvent
+from houdini_pay.store._models import OutboxEvent
 
 __all__ = [
     "CORE_EVENT_TYPES",

@@ -22,7 +22,7 @@ from houdini_pay.delivery.transport import post
 if TYPE_CHECKING:
     from houdini_pay.app import HoudiniPay
     from houdini_pay.delivery.models import WebhookEndpoint
-    from houdini_pay.models import OutboxEvent
+    from houdini_pay.store._models import OutboxEvent
 
 __all__ = ["BrokerChannel", "Channel", "EmailChannel", "Job", "Result", "WebhookChannel"]
 

@@ -15,8 +15,8 @@ from sqlalchemy import insert, select, text, update
 from houdini_pay.delivery.catalogue import CORE_EVENT_TYPES, matches, ordering_key, public_type
 from houdini_pay.delivery.config import DeliverySettings
 from houdini_pay.delivery.models import Delivery, WebhookEndpoint
-from houdini_pay.ids import new_id
-from houdini_pay.models import OutboxEvent
+from houdini_pay.store._ids import new_id
+from houdini_pay.store._models import OutboxEvent
 
 if TYPE_CHECKING:
     import datetime as dt

@@ -18,11 +18,11 @@ from houdini_pay.delivery.config import DeliverySettings
 from houdini_pay.delivery.models import WebhookEndpoint
 from houdini_pay.delivery.signing import new_secret
 from houdini_pay.delivery.transport import check_url
-from houdini_pay.directory import load_scoped
 from houdini_pay.errors import InvalidRequest, NotFound
-from houdini_pay.ids import new_id
-from houdini_pay.models import Nonprofit
-from houdini_pay.records import _Record
+from houdini_pay.store._directory import load_scoped
+from houdini_pay.store._ids import new_id
+from houdini_pay.store._models import Nonprofit
+from houdini_pay.store._records import _Record
 from houdini_pay.tenancy import ALL_NONPROFITS, Scope, check_scope
 
 if TYPE_CHECKING:

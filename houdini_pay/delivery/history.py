@@ -13,10 +13,10 @@ from houdini_pay.delivery.catalogue import envelope, ordering_key, public_type
 from houdini_pay.delivery.dispatch import delivery_values, event_type_names
 from houdini_pay.delivery.endpoints import load_endpoint
 from houdini_pay.delivery.models import Delivery, DeliveryAttempt, WebhookEndpoint
-from houdini_pay.directory import load_scoped
 from houdini_pay.errors import Conflict, InvalidRequest, NotFound
-from houdini_pay.models import Nonprofit, OutboxEvent
-from houdini_pay.records import _Record
+from houdini_pay.store._directory import load_scoped
+from houdini_pay.store._models import Nonprofit, OutboxEvent
+from houdini_pay.store._records import _Record
 from houdini_pay.tenancy import ALL_NONPROFITS, Scope, check_scope
 
 if TYPE_CHECKING:

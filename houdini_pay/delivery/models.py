@@ -15,7 +15,7 @@ from typing import Any
 from sqlalchemy import JSON, ForeignKey, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
-from houdini_pay.models import ID, Base, utcnow
+from houdini_pay.store._models import ID, Base, utcnow
 
 __all__ = ["Delivery", "DeliveryAttempt", "WebhookEndpoint"]
 

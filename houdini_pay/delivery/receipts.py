@@ -23,9 +23,9 @@ from houdini_pay.delivery.config import DeliverySettings
 from houdini_pay.delivery.dispatch import delivery_values
 from houdini_pay.delivery.models import Delivery
 from houdini_pay.errors import ConfigurationError, Conflict
-from houdini_pay.models import OutboxEvent
 from houdini_pay.money import format_amount
-from houdini_pay.records import NonprofitRecord, PaymentRecord, SupporterRecord
+from houdini_pay.store._models import OutboxEvent
+from houdini_pay.store._records import NonprofitRecord, PaymentRecord, SupporterRecord
 from houdini_pay.tenancy import Scope
 
 if TYPE_CHECKING:

@@ -41,8 +41,8 @@ from houdini_pay.delivery.config import DeliverySettings
 from houdini_pay.delivery.dispatch import dispatch, event_type_names
 from houdini_pay.delivery.endpoints import EndpointRecord
 from houdini_pay.delivery.models import Delivery, DeliveryAttempt, WebhookEndpoint
-from houdini_pay.ids import new_id
-from houdini_pay.models import OutboxEvent
+from houdini_pay.store._ids import new_id
+from houdini_pay.store._models import OutboxEvent
 
 if TYPE_CHECKING:
     from houdini_pay.app import HoudiniPay

@@ -17,7 +17,7 @@ from sqlalchemy import func, select
 from houdini_pay import HoudiniPay, NonprofitRecord, utcnow
 from houdini_pay.delivery import endpoints
 from houdini_pay.delivery.models import Delivery
-from houdini_pay.models import OutboxEvent
+from houdini_pay.store._models import OutboxEvent
 from tests.conftest import PayFunction
 from tests.delivery.receiver import Receiver, serve
 

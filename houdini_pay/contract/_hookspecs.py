@@ -24,13 +24,13 @@ if TYPE_CHECKING:
     from fastapi import APIRouter
 
     from houdini_pay.app import HoudiniPay
+    from houdini_pay.contract._payment_forms import PaymentForm, PublicPage
+    from houdini_pay.contract._payment_types import PaymentType
+    from houdini_pay.contract._processors import Processor
+    from houdini_pay.contract._source_types import SourceType
     from houdini_pay.delivery.receipts import ReceiptLink
     from houdini_pay.demo import DemoStep
-    from houdini_pay.payment_forms import PaymentForm, PublicPage
-    from houdini_pay.payment_types import PaymentType
-    from houdini_pay.processors import Processor
-    from houdini_pay.records import NonprofitRecord, PaymentRecord
-    from houdini_pay.source_types import SourceType
+    from houdini_pay.store._records import NonprofitRecord, PaymentRecord
 
 __all__ = ["PROJECT_NAME", "hookimpl", "hookspec"]
 
