@@ -136,6 +136,33 @@ def raise_status(status: str) -> None:
     )
 
 
+def _targets_for(
+    session: Any, event: OutboxEvent, endpoint_id: str | None, now: dt.datetime
+) -> tuple[list[str], bool]:
+    """The deliveries of ``event`` to queue again, and whether a new one was just made."""
+    if endpoint_id is None:
+        found = session.scalars(
+            select(Delivery.id)
+            .join(WebhookEndpoint, WebhookEndpoint.id == Delivery.endpoint_id)
+            .where(Delivery.event_id == event.id, WebhookEndpoint.enabled.is_(True))
+        )
+        return list(found), False
+    endpoint = load_endpoint(session, endpoint_id, event.nonprofit_id)
+    if not endpoint.enabled:
+        raise Conflict(
+            f"webhook endpoint {endpoint_id} is disabled: enable it first",
+            code="endpoint_disabled",
+        )
+    existing = session.scalar(
+        select(Delivery.id).where(Delivery.event_id == event.id, Delivery.target == endpoint.id)
+    )
+    if existing is not None:
+        return [existing], False
+    values = delivery_values(event, "webhook", endpoint.id, now, ordering_key(event.payload))
+    session.add(Delivery(**values))
+    return [str(values["id"])], True
+
+
 def resend_event(
     app: HoudiniPay,
     event_id: str,
@@ -160,33 +187,9 @@ def resend_event(
         event = session.get(OutboxEvent, event_id)
         if event is None or nonprofit_id not in (ALL_NONPROFITS, event.nonprofit_id):
             raise NotFound(f"event {event_id!r} not found", code="event_not_found")
-        if endpoint_id is not None:
-            endpoint = load_endpoint(session, endpoint_id, event.nonprofit_id)
-            if not endpoint.enabled:
-                raise Conflict(
-                    f"webhook endpoint {endpoint_id} is disabled: enable it first",
-                    code="endpoint_disabled",
-                )
-            existing = session.scalar(
-                select(Delivery.id).where(
-                    Delivery.event_id == event.id, Delivery.target == endpoint.id
-                )
-            )
-            if existing is None:
-                values = delivery_values(
-                    event, "webhook", endpoint.id, now, ordering_key(event.payload)
-                )
-                session.add(Delivery(**values))
-                return [str(values["id"])]
-            targets = [existing]
-        else:
-            targets = list(
-                session.scalars(
-                    select(Delivery.id)
-                    .join(WebhookEndpoint, WebhookEndpoint.id == Delivery.endpoint_id)
-                    .where(Delivery.event_id == event.id, WebhookEndpoint.enabled.is_(True))
-                )
-            )
+        targets, made = _targets_for(session, event, endpoint_id, now)
+        if made:
+            return targets
         session.execute(
             update(Delivery)
             .where(Delivery.id.in_(targets), Delivery.status != "pending")
