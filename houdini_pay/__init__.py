@@ -17,6 +17,7 @@ from houdini_pay import (
     signals,
     statements,
     text,
+    webhooks_out,
 )
 from houdini_pay import donor_receipts as _donor_receipts  # noqa: F401 - connects its receiver
 from houdini_pay.app import HoudiniPay
@@ -62,6 +63,8 @@ from houdini_pay.contract import (
     hookimpl,
 )
 from houdini_pay.db.unit_of_work import UnitOfWork
+from houdini_pay.delivery.dispatch import mailer_configured
+from houdini_pay.delivery.receipts import ReceiptLink
 from houdini_pay.demo import Demo, DemoStep
 from houdini_pay.errors import HoudiniPayError
 from houdini_pay.pipeline import (
@@ -136,6 +139,7 @@ __all__ = [
     "Processor",
     "ProcessorEvent",
     "PublicPage",
+    "ReceiptLink",
     "RefundObservation",
     "RefundOutcome",
     "RefundRequest",
@@ -156,6 +160,7 @@ __all__ = [
     "hookimpl",
     "inventory",
     "json_option",
+    "mailer_configured",
     "money",
     "new_id",
     "outbox",
@@ -168,6 +173,7 @@ __all__ = [
     "statements",
     "text",
     "utcnow",
+    "webhooks_out",
 ]
 
 

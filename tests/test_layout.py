@@ -56,6 +56,7 @@ PUBLIC_FACE = [
     "Processor",
     "ProcessorEvent",
     "PublicPage",
+    "ReceiptLink",
     "RefundObservation",
     "RefundOutcome",
     "RefundRequest",
@@ -76,6 +77,7 @@ PUBLIC_FACE = [
     "hookimpl",
     "inventory",
     "json_option",
+    "mailer_configured",
     "money",
     "new_id",
     "outbox",
@@ -88,6 +90,7 @@ PUBLIC_FACE = [
     "statements",
     "text",
     "utcnow",
+    "webhooks_out",
 ]
 
 ROLE_PACKAGES = ("pipeline", "contract", "store")

@@ -324,10 +324,15 @@ class OutboxEvent(Base):
     """An event written in the same transaction as the change it describes.
 
     Out-of-process consumers read it durably; ``published_at`` marks what was handed on.
+    ``dispatched_at`` marks what ``houdini-pay worker`` has turned into deliveries
+    (:mod:`houdini_pay.delivery`), apart from ``published_at`` so both can read the outbox.
     """
 
     __tablename__ = "outbox"
-    __table_args__ = (Index("ix_outbox_published_at_id", "published_at", "id"),)
+    __table_args__ = (
+        Index("ix_outbox_published_at_id", "published_at", "id"),
+        Index("ix_outbox_dispatched_at_id", "dispatched_at", "id"),
+    )
 
     id: Mapped[str] = mapped_column(ID, primary_key=True)
     nonprofit_id: Mapped[str] = mapped_column(ForeignKey("nonprofits.id"))
@@ -335,6 +340,7 @@ class OutboxEvent(Base):
     payload: Mapped[dict[str, Any]]
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
     published_at: Mapped[dt.datetime | None]
+    dispatched_at: Mapped[dt.datetime | None]
 
 
 class PluginSetting(Base):

@@ -4,6 +4,7 @@ Installed with the core and registered as a pytest plugin, so its fixtures are a
 any project that has houdini-pay installed; see docs/plugin-authors.md.
 """
 
+from houdini_pay.testing.clock import ManualClock
 from houdini_pay.testing.conformance import (
     Movement,
     PaymentFields,
@@ -37,6 +38,7 @@ __all__ = [
     "FakeProcessor",
     "FakeSourceType",
     "LimitedItemPaymentType",
+    "ManualClock",
     "Movement",
     "PaymentFields",
     "PaymentSandbox",
