@@ -17,13 +17,20 @@ from houdini_pay.cli_support import (
     pass_app,
     print_json,
 )
+from houdini_pay.db.sharding import key_problems
 from houdini_pay.db.unit_of_work import UnitOfWork
 from houdini_pay.demo import Demo, DemoStep
+from houdini_pay.directory import load_tenant_row
 from houdini_pay.disputes import DisputeObservation, DisputeRecord, DisputeStatus, FundsMovement
 from houdini_pay.errors import HoudiniPayError
 from houdini_pay.hookspecs import hookimpl
 from houdini_pay.ids import new_id
-from houdini_pay.models import Base, utcnow
+from houdini_pay.models import (
+    Base,
+    tenant_foreign_key,
+    tenant_primary_key,
+    utcnow,
+)
 from houdini_pay.payment import Channel, ErrorInfo, OutcomeStatus, PaymentOutcome, PaymentRequest
 from houdini_pay.payment_forms import FormSubmission, PageContent, PaymentForm, PublicPage
 from houdini_pay.payment_types import HeldItem, ItemRequest, PaymentContext, PaymentType
@@ -125,6 +132,8 @@ __all__ = [
     "hookimpl",
     "inventory",
     "json_option",
+    "key_problems",
+    "load_tenant_row",
     "money",
     "new_id",
     "outbox",
@@ -135,6 +144,8 @@ __all__ = [
     "print_json",
     "signals",
     "statements",
+    "tenant_foreign_key",
+    "tenant_primary_key",
     "text",
     "utcnow",
 ]

@@ -17,9 +17,19 @@ from sqlalchemy.orm import Session
 
 from houdini_pay import signals, text
 from houdini_pay.db import statements as sql
+from houdini_pay.db.sharding import CROSS_TENANT
 from houdini_pay.errors import InvalidRequest, NotEnabled, NotFound
 from houdini_pay.ids import new_id
-from houdini_pay.models import Address, Base, Nonprofit, Payment, PluginSetting, Source, Supporter
+from houdini_pay.models import (
+    Address,
+    Base,
+    Nonprofit,
+    Payment,
+    PaymentAttempt,
+    PluginSetting,
+    Source,
+    Supporter,
+)
 from houdini_pay.money import normalize_currency
 from houdini_pay.records import AddressRecord, NonprofitRecord, SourceRecord, SupporterRecord
 from houdini_pay.source_types import SourceRequest
@@ -40,14 +50,16 @@ __all__ = [
     "get_supporter",
     "load_scoped",
     "load_scoped_row",
+    "load_tenant_row",
     "require_enabled",
     "set_enabled",
 ]
 
 PLUGIN_KINDS = ("processor", "payment_type")
 
-_M = TypeVar("_M", Nonprofit, Supporter, Address, Source, Payment)
+_M = TypeVar("_M", Nonprofit, Supporter, Address, Source, Payment, PaymentAttempt)
 _T = TypeVar("_T")
+_B = TypeVar("_B", bound=Base)
 
 _NOT_FOUND_CODES = {
     Nonprofit: "nonprofit_not_found",
@@ -55,6 +67,7 @@ _NOT_FOUND_CODES = {
     Address: "address_not_found",
     Source: "source_not_found",
     Payment: "payment_not_found",
+    PaymentAttempt: "attempt_not_found",
 }
 
 
@@ -100,6 +113,9 @@ def load_scoped(
     """
     check_scope(nonprofit_id)
     text.check_text(record_id, f"{model.__tablename__[:-1].replace('_', ' ')} id")
+    if model is not Nonprofit:
+        code = _NOT_FOUND_CODES[model]
+        return load_tenant_row(session, model, record_id, nonprofit_id, not_found=code, lock=lock)
     row = (
         session.get(model, record_id, with_for_update=lock, populate_existing=lock)
         if isinstance(record_id, str)
@@ -108,16 +124,61 @@ def load_scoped(
     return _in_scope(row, model, record_id, nonprofit_id)
 
 
+def load_tenant_row(
+    session: Session,
+    model: type[_B],
+    record_id: object,
+    nonprofit_id: Scope,
+    *,
+    not_found: str,
+    lock: bool = False,
+) -> _B:
+    """A row of a tenant table by ``id`` within ``nonprofit_id``, else ``NotFound``.
+
+    The row is found by its key, ``(nonprofit_id, id)``: on a database sharded by nonprofit
+    that reads one shard. With ``ALL_NONPROFITS`` (an operator) the id is looked for in every
+    nonprofit, which reads every shard. ``not_found`` is the error's code
+    (``campaign_not_found``; the message names the record from it). A missing id and another
+    nonprofit's id get the same answer. ``lock`` takes the row for update (and reloads it).
+
+    Raises:
+        TypeError: ``nonprofit_id`` is neither an id nor ``ALL_NONPROFITS`` (``None``).
+    """
+    check_scope(nonprofit_id)
+    row: _B | None = None
+    if not isinstance(record_id, str):
+        pass
+    elif nonprofit_id is not ALL_NONPROFITS:
+        key = (nonprofit_id, record_id)
+        row = session.get(model, key, with_for_update=lock, populate_existing=lock)
+    else:
+        id_column = model.__table__.c.id
+        statement = select(model).where(id_column == record_id)
+        if lock:
+            statement = statement.with_for_update()
+        options = {"populate_existing": lock, CROSS_TENANT: True}
+        row = session.execute(statement, execution_options=options).scalar_one_or_none()
+    if row is None:
+        label = not_found.removesuffix("_not_found").replace("_", " ")
+        raise NotFound(f"{label} {record_id!r} not found", code=not_found)
+    return row
+
+
 def load_scoped_row(
     connection: Connection, model: type[_M], record_id: object, nonprofit_id: Scope
 ) -> Row[Any]:
     """:func:`load_scoped` as a Core row, through a pre-built statement (the hot path's)."""
     check_scope(nonprofit_id)
-    row = (
-        connection.execute(_ROW_BY_ID[model], {"id": record_id}).one_or_none()
-        if isinstance(record_id, str)
-        else None
-    )
+    row: Row[Any] | None = None
+    if not isinstance(record_id, str):
+        pass
+    elif model is Nonprofit or nonprofit_id is not ALL_NONPROFITS:
+        params = {"id": record_id, "nonprofit_id": nonprofit_id}
+        row = connection.execute(_ROW_BY_ID[model], params).one_or_none()
+    else:  # an operator's lookup: every nonprofit (every shard)
+        table = model.__table__
+        statement = select(table).where(table.c.id == record_id)
+        row = connection.execute(statement, execution_options={CROSS_TENANT: True}).one_or_none()
     return _in_scope(row, model, record_id, nonprofit_id)
 
 

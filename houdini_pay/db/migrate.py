@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING
 from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
-from alembic.script import ScriptDirectory
+from alembic.script import Script, ScriptDirectory
 
 if TYPE_CHECKING:
     from houdini_pay.app import HoudiniPay
@@ -39,11 +39,46 @@ def alembic_config(app: HoudiniPay) -> Config:
     return config
 
 
+TENANT_KEYS = "core_tenant_keys"
+"""The core revision that puts nonprofit_id in every key; each plugin's matching revision
+depends on it, and every older revision of every branch runs before it."""
+
+
 def upgrade(app: HoudiniPay) -> list[str]:
     """Upgrade every branch to its head; return the revisions the database is now at."""
     config = alembic_config(app)
+    if TENANT_KEYS in pending_revisions(app):
+        # A plugin's older revisions make foreign keys to the core's single-column keys:
+        # they must all run before the core's keys change, whatever order Alembic picks.
+        for target in _revisions_before(ScriptDirectory.from_config(config), TENANT_KEYS):
+            command.upgrade(config, target)
     command.upgrade(config, "heads")
     return current_heads(app)
+
+
+def _revisions_before(script: ScriptDirectory, barrier: str) -> list[str]:
+    """For each branch, its newest revision that neither is nor needs ``barrier``."""
+    revisions = list(script.walk_revisions())
+    needing = {barrier}
+    grew = True
+    while grew:  # everything after the barrier, through down revisions and dependencies
+        grew = False
+        for revision in revisions:
+            before = set(revision._normalized_down_revisions) | set(
+                revision._normalized_resolved_dependencies
+            )
+            if revision.revision not in needing and before & needing:
+                needing.add(revision.revision)
+                grew = True
+    targets = []
+    for head in script.get_heads():
+        newest: Script | None = script.get_revision(head)
+        while newest is not None and newest.revision in needing:
+            down = newest._normalized_down_revisions
+            newest = script.get_revision(down[0]) if down else None
+        if newest is not None:
+            targets.append(newest.revision)
+    return targets
 
 
 def current_heads(app: HoudiniPay) -> list[str]:
