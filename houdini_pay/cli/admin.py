@@ -38,6 +38,24 @@ def current(app: HoudiniPay) -> None:
     click.echo(f"pending: {', '.join(pending)}" if pending else "up to date")
 
 
+@db.command("citus")
+@click.pass_context
+def citus(ctx: click.Context) -> None:
+    """Print the SQL that distributes a migrated database over Citus, by nonprofit.
+
+    Reference tables first, then every tenant table of the core and the installed plugins,
+    co-located on nonprofit_id; see docs/operations.md before running it.
+    """
+    from houdini_pay.db.sharding import citus_statements
+    from houdini_pay.models import Base
+
+    root = ctx.find_root().command
+    manager = getattr(root, "plugin_manager", None)
+    manager() if manager else build_plugin_manager()  # imports every plugin's tables
+    for statement in citus_statements(Base.metadata):
+        click.echo(statement)
+
+
 @click.command()
 @click.option("--keep", is_flag=True, help="Keep the demo database and print its path.")
 @click.pass_context
