@@ -27,10 +27,10 @@ from sqlalchemy import (
 )
 
 from houdini_pay import HoudiniPay
+from houdini_pay.contract import build_plugin_manager
 from houdini_pay.db.migrate import alembic_config, current_heads
 from houdini_pay.db.sharding import is_reference_table
-from houdini_pay.models import Base
-from houdini_pay.plugins import build_plugin_manager
+from houdini_pay.store import Base
 
 BEFORE = ["core_webhook_claims", "donation_0002", "stripe_0001", "tickets_0001"]
 NONPROFITS = ("np_a", "np_b")

@@ -14,9 +14,9 @@ from sqlalchemy.exc import DBAPIError
 from sqlalchemy.pool import NullPool
 
 from houdini_pay import HoudiniPay, NonprofitRecord
+from houdini_pay.contract import build_plugin_manager
 from houdini_pay.db.sharding import PARTITIONS, create_partitioned_schema, tenant_tables
-from houdini_pay.models import Base
-from houdini_pay.plugins import build_plugin_manager
+from houdini_pay.store import Base
 from houdini_pay.testing import require_postgres, temporary_postgres_database
 from houdini_pay.testing.pytest_plugin import partitioned
 from tests.conftest import PayFunction

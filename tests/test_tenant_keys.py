@@ -33,6 +33,7 @@ from houdini_pay import (
     NonprofitRecord,
     ProcessorEvent,
 )
+from houdini_pay.contract import build_plugin_manager
 from houdini_pay.db.sharding import (
     CROSS_TENANT,
     citus_statements,
@@ -40,8 +41,7 @@ from houdini_pay.db.sharding import (
     key_problems,
     tenant_tables,
 )
-from houdini_pay.models import REFERENCE_TABLES, Base
-from houdini_pay.plugins import build_plugin_manager
+from houdini_pay.store import REFERENCE_TABLES, Base
 from houdini_pay.testing import FakeProcessor, assert_shardable
 from tests.conftest import PayFunction
 

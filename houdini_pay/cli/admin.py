@@ -8,7 +8,7 @@ import click
 from houdini_pay.app import HoudiniPay
 from houdini_pay.cli.plugins import plugins
 from houdini_pay.cli_support import CliState, pass_app
-from houdini_pay.plugins import build_plugin_manager
+from houdini_pay.contract._plugins import build_plugin_manager
 
 __all__ = ["COMMANDS"]
 
@@ -39,19 +39,17 @@ def current(app: HoudiniPay) -> None:
 
 
 @db.command("citus")
-@click.pass_context
-def citus(ctx: click.Context) -> None:
-    """Print the SQL that distributes a migrated database over Citus, by nonprofit.
+@pass_app
+def citus(app: HoudiniPay) -> None:
+    """Print the SQL that distributes this database over Citus, by nonprofit.
 
     Reference tables first, then every tenant table of the core and the installed plugins,
     co-located on nonprofit_id; see docs/operations.md before running it.
     """
     from houdini_pay.db.sharding import citus_statements
-    from houdini_pay.models import Base
+    from houdini_pay.store import Base
 
-    root = ctx.find_root().command
-    manager = getattr(root, "plugin_manager", None)
-    manager() if manager else build_plugin_manager()  # imports every plugin's tables
+    del app  # loading it loaded every plugin, and so declared every plugin's tables
     for statement in citus_statements(Base.metadata):
         click.echo(statement)
 

@@ -25,7 +25,7 @@ from sqlalchemy import (
     text,
 )
 
-from houdini_pay.models import REFERENCE_INFO, REFERENCE_TABLES
+from houdini_pay.store._models import REFERENCE_INFO, REFERENCE_TABLES
 
 __all__ = [
     "CROSS_TENANT",

@@ -13,7 +13,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from houdini_pay.db.sharding import key_problems
-from houdini_pay.models import Base
+from houdini_pay.store import Base
 
 __all__ = ["assert_shardable", "check_tenant_keys", "find_row"]
 

@@ -16,11 +16,13 @@ from sqlalchemy import Connection, Row, Select, select
 from sqlalchemy.orm import Session
 
 from houdini_pay import signals, text
-from houdini_pay.db import statements as sql
+from houdini_pay.contract._source_types import SourceRequest
+from houdini_pay.db import sql
 from houdini_pay.db.sharding import CROSS_TENANT
 from houdini_pay.errors import InvalidRequest, NotEnabled, NotFound
-from houdini_pay.ids import new_id
-from houdini_pay.models import (
+from houdini_pay.money import normalize_currency
+from houdini_pay.store._ids import new_id
+from houdini_pay.store._models import (
     Address,
     Base,
     Nonprofit,
@@ -30,9 +32,8 @@ from houdini_pay.models import (
     Source,
     Supporter,
 )
-from houdini_pay.money import normalize_currency
-from houdini_pay.records import AddressRecord, NonprofitRecord, SourceRecord, SupporterRecord
-from houdini_pay.source_types import SourceRequest
+from houdini_pay.store._records import AddressRecord, NonprofitRecord, SourceRecord, SupporterRecord
+from houdini_pay.store._tenant_rows import load_tenant_row
 from houdini_pay.tenancy import ALL_NONPROFITS, Scope, check_scope
 
 if TYPE_CHECKING:
@@ -59,7 +60,6 @@ PLUGIN_KINDS = ("processor", "payment_type")
 
 _M = TypeVar("_M", Nonprofit, Supporter, Address, Source, Payment, PaymentAttempt)
 _T = TypeVar("_T")
-_B = TypeVar("_B", bound=Base)
 
 _NOT_FOUND_CODES = {
     Nonprofit: "nonprofit_not_found",
@@ -122,46 +122,6 @@ def load_scoped(
         else None
     )
     return _in_scope(row, model, record_id, nonprofit_id)
-
-
-def load_tenant_row(
-    session: Session,
-    model: type[_B],
-    record_id: object,
-    nonprofit_id: Scope,
-    *,
-    not_found: str,
-    lock: bool = False,
-) -> _B:
-    """A row of a tenant table by ``id`` within ``nonprofit_id``, else ``NotFound``.
-
-    The row is found by its key, ``(nonprofit_id, id)``: on a database sharded by nonprofit
-    that reads one shard. With ``ALL_NONPROFITS`` (an operator) the id is looked for in every
-    nonprofit, which reads every shard. ``not_found`` is the error's code
-    (``campaign_not_found``; the message names the record from it). A missing id and another
-    nonprofit's id get the same answer. ``lock`` takes the row for update (and reloads it).
-
-    Raises:
-        TypeError: ``nonprofit_id`` is neither an id nor ``ALL_NONPROFITS`` (``None``).
-    """
-    check_scope(nonprofit_id)
-    row: _B | None = None
-    if not isinstance(record_id, str):
-        pass
-    elif nonprofit_id is not ALL_NONPROFITS:
-        key = (nonprofit_id, record_id)
-        row = session.get(model, key, with_for_update=lock, populate_existing=lock)
-    else:
-        id_column = model.__table__.c.id
-        statement = select(model).where(id_column == record_id)
-        if lock:
-            statement = statement.with_for_update()
-        options = {"populate_existing": lock, CROSS_TENANT: True}
-        row = session.execute(statement, execution_options=options).scalar_one_or_none()
-    if row is None:
-        label = not_found.removesuffix("_not_found").replace("_", " ")
-        raise NotFound(f"{label} {record_id!r} not found", code=not_found)
-    return row
 
 
 def load_scoped_row(
