@@ -82,7 +82,21 @@ def _revisions_before(script: ScriptDirectory, barrier: str) -> list[str]:
 
 
 def current_heads(app: HoudiniPay) -> list[str]:
-    """The revisions the database is at (empty for a database never migrated)."""
+    """The revisions the database is at (empty for a database never migrated), one per
+    branch: the core's too when a plugin's revision that depends on it stands for it in
+    Alembic's table."""
+    heads = _stored_heads(app)
+    if not heads or any(head.startswith("core_") for head in heads):
+        return heads
+    script = ScriptDirectory.from_config(alembic_config(app))
+    for revision in script.iterate_revisions(tuple(heads), "base"):
+        if revision.revision.startswith("core_"):  # the newest core revision applied
+            return sorted([revision.revision, *heads])
+    return heads
+
+
+def _stored_heads(app: HoudiniPay) -> list[str]:
+    """The revisions in Alembic's table (one that another depends on is left out)."""
     with app.engine.connect() as connection:
         return sorted(MigrationContext.configure(connection).get_current_heads())
 
@@ -93,7 +107,7 @@ def pending_revisions(app: HoudiniPay) -> list[str]:
     script = ScriptDirectory.from_config(alembic_config(app))
     applied = {
         revision.revision
-        for revision in script.iterate_revisions(tuple(current_heads(app)), "base")
+        for revision in script.iterate_revisions(tuple(_stored_heads(app)), "base")
     }
     newest_first = [r.revision for r in script.walk_revisions() if r.revision not in applied]
     return newest_first[::-1]
