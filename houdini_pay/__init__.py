@@ -62,6 +62,7 @@ from houdini_pay.contract import (
     SourceType,
     hookimpl,
 )
+from houdini_pay.db.sharding import key_problems
 from houdini_pay.db.unit_of_work import UnitOfWork
 from houdini_pay.delivery.dispatch import mailer_configured
 from houdini_pay.delivery.receipts import ReceiptLink
@@ -87,7 +88,10 @@ from houdini_pay.store import (
     PaymentStatus,
     SourceRecord,
     SupporterRecord,
+    load_tenant_row,
     new_id,
+    tenant_foreign_key,
+    tenant_primary_key,
     utcnow,
 )
 from houdini_pay.tenancy import ALL_NONPROFITS, AllNonprofits
@@ -160,6 +164,8 @@ __all__ = [
     "hookimpl",
     "inventory",
     "json_option",
+    "key_problems",
+    "load_tenant_row",
     "mailer_configured",
     "money",
     "new_id",
@@ -171,6 +177,8 @@ __all__ = [
     "print_json",
     "signals",
     "statements",
+    "tenant_foreign_key",
+    "tenant_primary_key",
     "text",
     "utcnow",
     "webhooks_out",

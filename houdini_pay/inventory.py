@@ -19,6 +19,7 @@ back with :func:`restock`; the pipeline does the rest.
 from __future__ import annotations
 
 import datetime as dt
+import warnings
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
@@ -255,22 +256,36 @@ def hold(
     return held
 
 
-def holds_of_attempt(session: Session, attempt_id: str) -> list[Reservation]:
-    """Every reservation made for ``attempt_id``, in item order."""
-    return list(
-        session.scalars(
-            select(Reservation)
-            .where(Reservation.attempt_id == attempt_id)
-            .order_by(Reservation.item_key)
+def holds_of_attempt(
+    session: Session, attempt_id: str, nonprofit_id: str | None = None
+) -> list[Reservation]:
+    """Every reservation made for ``attempt_id`` of ``nonprofit_id``, in item order.
+
+    ``nonprofit_id`` is required in practice: without it (deprecated) the search covers every
+    nonprofit, which a database sharded by nonprofit runs on every shard.
+    """
+    statement = select(Reservation).where(Reservation.attempt_id == attempt_id)
+    if nonprofit_id is None:
+        warnings.warn(
+            "holds_of_attempt(session, attempt_id) without nonprofit_id is deprecated: "
+            "pass the attempt's nonprofit_id",
+            DeprecationWarning,
+            stacklevel=2,
         )
-    )
+    else:
+        statement = statement.where(Reservation.nonprofit_id == nonprofit_id)
+    return list(session.scalars(statement.order_by(Reservation.item_key)))
 
 
 def _set_state(session: Session, reservation: Reservation, target: ReservationState) -> bool:
     """Move a held reservation to ``target``; False if a sweep released it first."""
     result = session.execute(
         update(Reservation)
-        .where(Reservation.id == reservation.id, Reservation.state == _HELD)
+        .where(
+            Reservation.nonprofit_id == reservation.nonprofit_id,
+            Reservation.id == reservation.id,
+            Reservation.state == _HELD,
+        )
         .values(state=target.value),
         execution_options={"synchronize_session": False},
     )
@@ -285,7 +300,7 @@ def finalize(session: Session, nonprofit_id: str, attempt_id: str) -> list[HeldI
     ``SoldOut`` is raised and the caller must give the money back.
     """
     issued: list[HeldItem] = []
-    for reservation in holds_of_attempt(session, attempt_id):
+    for reservation in holds_of_attempt(session, attempt_id, nonprofit_id):
         if reservation.state == ReservationState.FINALIZED.value:
             continue
         if not _set_state(session, reservation, ReservationState.FINALIZED):
@@ -315,7 +330,7 @@ def finalize(session: Session, nonprofit_id: str, attempt_id: str) -> list[HeldI
 def release(session: Session, nonprofit_id: str, attempt_id: str) -> list[HeldItem]:
     """Give back the attempt's holds that are still held; return what was released."""
     released: list[HeldItem] = []
-    for reservation in holds_of_attempt(session, attempt_id):
+    for reservation in holds_of_attempt(session, attempt_id, nonprofit_id):
         if reservation.state == _HELD and _set_state(
             session, reservation, ReservationState.RELEASED
         ):

@@ -10,6 +10,7 @@ import click
 
 from houdini_pay.app import HoudiniPay
 from houdini_pay.cli_support import json_option, pass_app, print_json
+from houdini_pay.db.problems import require_migrated
 from houdini_pay.delivery import endpoints, history
 from houdini_pay.delivery.worker import Worker
 
@@ -39,6 +40,7 @@ def worker(app: HoudiniPay, once: bool, concurrency: int, poll: float) -> None:
     def report(line: str) -> None:
         click.echo(line, err=True)
 
+    require_migrated(app)
     runner = Worker(app, concurrency=concurrency, report=report)
     report(f"worker {runner.name} started")
     try:

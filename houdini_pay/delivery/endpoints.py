@@ -18,12 +18,13 @@ from houdini_pay.delivery.config import DeliverySettings
 from houdini_pay.delivery.models import WebhookEndpoint
 from houdini_pay.delivery.signing import new_secret
 from houdini_pay.delivery.transport import check_url
-from houdini_pay.errors import InvalidRequest, NotFound
+from houdini_pay.errors import InvalidRequest
 from houdini_pay.store._directory import load_scoped
 from houdini_pay.store._ids import new_id
 from houdini_pay.store._models import Nonprofit
 from houdini_pay.store._records import _Record
-from houdini_pay.tenancy import ALL_NONPROFITS, Scope, check_scope
+from houdini_pay.store._tenant_rows import load_tenant_row
+from houdini_pay.tenancy import ALL_NONPROFITS, Scope
 
 if TYPE_CHECKING:
     from houdini_pay.app import HoudiniPay
@@ -120,14 +121,15 @@ def load_endpoint(
     session: Session, endpoint_id: str, nonprofit_id: Scope, *, lock: bool = False
 ) -> WebhookEndpoint:
     """The endpoint ``endpoint_id`` of ``nonprofit_id``; another tenant's is not found."""
-    check_scope(nonprofit_id)
     text.check_text(endpoint_id, "webhook endpoint id")
-    row = session.get(WebhookEndpoint, endpoint_id, with_for_update=lock, populate_existing=lock)
-    if row is None or nonprofit_id not in (ALL_NONPROFITS, row.nonprofit_id):
-        raise NotFound(
-            f"webhook endpoint {endpoint_id!r} not found", code="webhook_endpoint_not_found"
-        )
-    return row
+    return load_tenant_row(
+        session,
+        WebhookEndpoint,
+        endpoint_id,
+        nonprofit_id,
+        not_found="webhook_endpoint_not_found",
+        lock=lock,
+    )
 
 
 def create_endpoint(

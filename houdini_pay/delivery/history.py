@@ -13,10 +13,11 @@ from houdini_pay.delivery.catalogue import envelope, ordering_key, public_type
 from houdini_pay.delivery.dispatch import delivery_values, event_type_names
 from houdini_pay.delivery.endpoints import load_endpoint
 from houdini_pay.delivery.models import Delivery, DeliveryAttempt, WebhookEndpoint
-from houdini_pay.errors import Conflict, InvalidRequest, NotFound
+from houdini_pay.errors import Conflict, InvalidRequest
 from houdini_pay.store._directory import load_scoped
 from houdini_pay.store._models import Nonprofit, OutboxEvent
 from houdini_pay.store._records import _Record
+from houdini_pay.store._tenant_rows import load_tenant_row
 from houdini_pay.tenancy import ALL_NONPROFITS, Scope, check_scope
 
 if TYPE_CHECKING:
@@ -143,8 +144,16 @@ def _targets_for(
     if endpoint_id is None:
         found = session.scalars(
             select(Delivery.id)
-            .join(WebhookEndpoint, WebhookEndpoint.id == Delivery.endpoint_id)
-            .where(Delivery.event_id == event.id, WebhookEndpoint.enabled.is_(True))
+            .join(
+                WebhookEndpoint,
+                (WebhookEndpoint.nonprofit_id == Delivery.nonprofit_id)
+                & (WebhookEndpoint.id == Delivery.endpoint_id),
+            )
+            .where(
+                Delivery.nonprofit_id == event.nonprofit_id,
+                Delivery.event_id == event.id,
+                WebhookEndpoint.enabled.is_(True),
+            )
         )
         return list(found), False
     endpoint = load_endpoint(session, endpoint_id, event.nonprofit_id)
@@ -184,15 +193,19 @@ def resend_event(
     now = app.clock()
     with app.unit_of_work() as uow:
         session = uow.session
-        event = session.get(OutboxEvent, event_id)
-        if event is None or nonprofit_id not in (ALL_NONPROFITS, event.nonprofit_id):
-            raise NotFound(f"event {event_id!r} not found", code="event_not_found")
+        event = load_tenant_row(
+            session, OutboxEvent, event_id, nonprofit_id, not_found="event_not_found"
+        )
         targets, made = _targets_for(session, event, endpoint_id, now)
         if made:
             return targets
         session.execute(
             update(Delivery)
-            .where(Delivery.id.in_(targets), Delivery.status != "pending")
+            .where(
+                Delivery.nonprofit_id == event.nonprofit_id,
+                Delivery.id.in_(targets),
+                Delivery.status != "pending",
+            )
             .values(
                 status="pending",
                 next_attempt_at=now,

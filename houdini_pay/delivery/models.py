@@ -15,7 +15,13 @@ from typing import Any
 from sqlalchemy import JSON, ForeignKey, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
-from houdini_pay.store._models import ID, Base, utcnow
+from houdini_pay.store._models import (
+    ID,
+    Base,
+    tenant_foreign_key,
+    tenant_primary_key,
+    utcnow,
+)
 
 __all__ = ["Delivery", "DeliveryAttempt", "WebhookEndpoint"]
 
@@ -30,9 +36,9 @@ class WebhookEndpoint(Base):
     """
 
     __tablename__ = "webhook_endpoints"
-    __table_args__ = (Index("ix_webhook_endpoints_nonprofit_id_id", "nonprofit_id", "id"),)
+    __table_args__ = (tenant_primary_key("webhook_endpoints"),)
 
-    id: Mapped[str] = mapped_column(ID, primary_key=True)
+    id: Mapped[str] = mapped_column(ID)
     nonprofit_id: Mapped[str] = mapped_column(ForeignKey("nonprofits.id"))
     url: Mapped[str] = mapped_column(String(2048))
     event_types: Mapped[list[str]] = mapped_column(JSON, default=list)
@@ -58,18 +64,22 @@ class Delivery(Base):
 
     __tablename__ = "deliveries"
     __table_args__ = (
-        UniqueConstraint("event_id", "target", name="uq_deliveries_event_id_target"),
+        tenant_primary_key("deliveries"),
+        tenant_foreign_key("deliveries", "event_id", "outbox"),
+        tenant_foreign_key("deliveries", "endpoint_id", "webhook_endpoints"),
+        UniqueConstraint(
+            "nonprofit_id", "event_id", "target", name="uq_deliveries_nonprofit_id_event_id_target"
+        ),
         Index("ix_deliveries_status_next_attempt_at", "status", "next_attempt_at"),
         Index("ix_deliveries_target_ordering_key", "target", "ordering_key", "event_id"),
-        Index("ix_deliveries_nonprofit_id_id", "nonprofit_id", "id"),
     )
 
-    id: Mapped[str] = mapped_column(ID, primary_key=True)
+    id: Mapped[str] = mapped_column(ID)
     nonprofit_id: Mapped[str] = mapped_column(ForeignKey("nonprofits.id"))
-    event_id: Mapped[str] = mapped_column(ForeignKey("outbox.id"))
+    event_id: Mapped[str] = mapped_column(ID)
     channel: Mapped[str] = mapped_column(String(20))
     target: Mapped[str] = mapped_column(String(60))
-    endpoint_id: Mapped[str | None] = mapped_column(ForeignKey("webhook_endpoints.id"))
+    endpoint_id: Mapped[str | None] = mapped_column(ID)
     ordering_key: Mapped[str | None] = mapped_column(String(60))
     status: Mapped[str] = mapped_column(String(20), default="pending")
     attempts: Mapped[int] = mapped_column(Integer, default=0)
@@ -88,11 +98,15 @@ class DeliveryAttempt(Base):
     """One try of a delivery: when, how long, what the target answered."""
 
     __tablename__ = "delivery_attempts"
-    __table_args__ = (Index("ix_delivery_attempts_delivery_id", "delivery_id", "number"),)
+    __table_args__ = (
+        tenant_primary_key("delivery_attempts"),
+        tenant_foreign_key("delivery_attempts", "delivery_id", "deliveries"),
+        Index("ix_delivery_attempts_delivery_id", "delivery_id", "number"),
+    )
 
-    id: Mapped[str] = mapped_column(ID, primary_key=True)
+    id: Mapped[str] = mapped_column(ID)
     nonprofit_id: Mapped[str] = mapped_column(ForeignKey("nonprofits.id"))
-    delivery_id: Mapped[str] = mapped_column(ForeignKey("deliveries.id"))
+    delivery_id: Mapped[str] = mapped_column(ID)
     number: Mapped[int] = mapped_column(Integer)
     worker: Mapped[str] = mapped_column(String(100))
     started_at: Mapped[dt.datetime] = mapped_column(default=utcnow)

@@ -128,6 +128,8 @@ def request_receipt_email(app: HoudiniPay, payment_id: str, *, nonprofit_id: Sco
             :func:`mailer_configured`); ``receipt_not_available`` when the payment is not a
             completed charge with a supporter.
     """
+    # Another nonprofit's payment is not found, whatever this deployment's mail settings.
+    payment = app.get_payment(payment_id, nonprofit_id=nonprofit_id)
     settings = DeliverySettings.from_settings(app.settings)
     if not (settings.smtp_url and settings.mail_from):
         raise Conflict(
@@ -135,7 +137,6 @@ def request_receipt_email(app: HoudiniPay, payment_id: str, *, nonprofit_id: Sco
             "and HOUDINI_PAY_MAIL_FROM",
             code="mailer_not_configured",
         )
-    payment = app.get_payment(payment_id, nonprofit_id=nonprofit_id)
     with app.unit_of_work() as uow:
         events = uow.session.scalars(
             select(OutboxEvent)
@@ -154,7 +155,11 @@ def request_receipt_email(app: HoudiniPay, payment_id: str, *, nonprofit_id: Sco
                 code="receipt_not_available",
             )
         existing = uow.session.scalar(
-            select(Delivery.id).where(Delivery.event_id == event.id, Delivery.target == "email")
+            select(Delivery.id).where(
+                Delivery.nonprofit_id == event.nonprofit_id,
+                Delivery.event_id == event.id,
+                Delivery.target == "email",
+            )
         )
         if existing is not None:
             return existing

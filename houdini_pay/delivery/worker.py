@@ -100,8 +100,16 @@ def _jobs(app: HoudiniPay, ids: list[str], names: dict[str, str]) -> list[Job]:
     with app.unit_of_work(write=False) as uow:
         rows = uow.session.execute(
             select(Delivery, OutboxEvent, WebhookEndpoint)
-            .join(OutboxEvent, OutboxEvent.id == Delivery.event_id)
-            .outerjoin(WebhookEndpoint, WebhookEndpoint.id == Delivery.endpoint_id)
+            .join(
+                OutboxEvent,
+                (OutboxEvent.nonprofit_id == Delivery.nonprofit_id)
+                & (OutboxEvent.id == Delivery.event_id),
+            )
+            .outerjoin(
+                WebhookEndpoint,
+                (WebhookEndpoint.nonprofit_id == Delivery.nonprofit_id)
+                & (WebhookEndpoint.id == Delivery.endpoint_id),
+            )
             .where(Delivery.id.in_(ids))
             .order_by(Delivery.event_id)
         ).all()
@@ -207,7 +215,10 @@ class Worker:
         with self.app.unit_of_work() as uow:
             session = uow.session
             row = session.get(
-                Delivery, job.delivery_id, with_for_update=True, populate_existing=True
+                Delivery,
+                (job.event.nonprofit_id, job.delivery_id),
+                with_for_update=True,
+                populate_existing=True,
             )
             if row is None:  # pragma: no cover - deliveries are never deleted
                 return
@@ -239,26 +250,39 @@ class Worker:
             if outcome != "pending":
                 row.completed_at = now
             self.counts["retrying" if outcome == "pending" else outcome] += 1
-            if row.endpoint_id is not None and result.succeeded:
-                # Matches nothing (and locks nothing) unless the endpoint had been failing,
-                # so deliveries to one endpoint do not queue on its row.
-                session.execute(
-                    update(WebhookEndpoint)
-                    .where(
-                        WebhookEndpoint.id == row.endpoint_id,
-                        WebhookEndpoint.failing_since.is_not(None),
-                    )
-                    .values(failing_since=None)
-                )
-            elif row.endpoint_id is not None:
-                endpoint = session.get(WebhookEndpoint, row.endpoint_id, with_for_update=True)
-                if endpoint is not None:
-                    disabled = self._judge_endpoint(uow, endpoint, result, now)
+            disabled = self._update_endpoint(uow, row, result, now)
         if disabled is not None:
             record = disabled
             self._disabled.add(record.id)
             signals.send(signals.webhook_endpoint_disabled, self.app, endpoint=record)
             self.report(f"endpoint {record.id} disabled: {record.disabled_reason}")
+
+    def _update_endpoint(
+        self, uow: UnitOfWork, row: Delivery, result: Result, now: dt.datetime
+    ) -> EndpointRecord | None:
+        """Clear a failing mark after a success, judge the endpoint after a failure."""
+        if row.endpoint_id is None:
+            return None
+        session = uow.session
+        if result.succeeded:
+            # Matches nothing (and locks nothing) unless the endpoint had been failing,
+            # so deliveries to one endpoint do not queue on its row.
+            session.execute(
+                update(WebhookEndpoint)
+                .where(
+                    WebhookEndpoint.nonprofit_id == row.nonprofit_id,
+                    WebhookEndpoint.id == row.endpoint_id,
+                    WebhookEndpoint.failing_since.is_not(None),
+                )
+                .values(failing_since=None)
+            )
+            return None
+        endpoint = session.get(
+            WebhookEndpoint, (row.nonprofit_id, row.endpoint_id), with_for_update=True
+        )
+        if endpoint is None:  # pragma: no cover - endpoints are never deleted
+            return None
+        return self._judge_endpoint(uow, endpoint, result, now)
 
     def _outcome(self, row: Delivery, result: Result, now: dt.datetime) -> str:
         if result.succeeded:

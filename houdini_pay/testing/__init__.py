@@ -31,6 +31,7 @@ from houdini_pay.testing.fakes import (
     TestPlugin,
 )
 from houdini_pay.testing.sandbox import PaymentSandbox, closed_port_url, running_sandbox
+from houdini_pay.testing.tenant_keys import assert_shardable, find_row
 
 __all__ = [
     "Behaviour",
@@ -51,7 +52,9 @@ __all__ = [
     "Purchase",
     "SignedWebhook",
     "TestPlugin",
+    "assert_shardable",
     "closed_port_url",
+    "find_row",
     "require_postgres",
     "run_conformance",
     "running_sandbox",

@@ -22,7 +22,7 @@ from houdini_pay import (
 )
 from houdini_pay.delivery.receipts import request_receipt_email
 from houdini_pay.delivery.worker import Worker
-from houdini_pay.errors import Conflict
+from houdini_pay.errors import Conflict, NotFound
 from houdini_pay.settings import Settings
 from tests.conftest import PayFunction
 from tests.delivery.conftest import Clock
@@ -135,10 +135,17 @@ def test_the_platform_asks_for_the_receipt_of_an_api_payment(
     assert len(mailbox.messages) == 1
 
 
-def test_without_smtp_settings_no_receipt_is_promised(app: HoudiniPay) -> None:
+def test_without_smtp_settings_no_receipt_is_promised(
+    app: HoudiniPay, pay: PayFunction, nonprofit: NonprofitRecord
+) -> None:
     assert not mailer_configured(Settings.from_env({}))
     assert not mailer_configured(Settings.from_env({"HOUDINI_PAY_SMTP_URL": "smtp://h:25"}))
+    outcome = pay(channel="api")
+    assert outcome.payment is not None
     bare = HoudiniPay(settings=Settings.from_env({}), engine=app.engine)
     with pytest.raises(Conflict) as refused:
-        request_receipt_email(bare, "pay_x", nonprofit_id=None)
+        request_receipt_email(bare, outcome.payment.id, nonprofit_id=nonprofit.id)
     assert refused.value.code == "mailer_not_configured"
+    # Another nonprofit's payment is not found first, whatever the mail settings.
+    with pytest.raises(NotFound):
+        request_receipt_email(bare, outcome.payment.id, nonprofit_id="np_other")

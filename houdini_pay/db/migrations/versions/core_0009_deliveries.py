@@ -1,7 +1,7 @@
 """deliveries: webhook endpoints, deliveries and their attempts; outbox dispatch mark
 
 Revision ID: core_deliveries
-Revises: core_webhook_claims
+Revises: core_tenant_keys
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "core_deliveries"
-down_revision: str | Sequence[str] | None = "core_webhook_claims"
+down_revision: str | Sequence[str] | None = "core_tenant_keys"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
@@ -42,10 +42,7 @@ def upgrade() -> None:
             ["nonprofits.id"],
             name=op.f("fk_webhook_endpoints_nonprofit_id_nonprofits"),
         ),
-        sa.PrimaryKeyConstraint("id", name=op.f("pk_webhook_endpoints")),
-    )
-    op.create_index(
-        "ix_webhook_endpoints_nonprofit_id_id", "webhook_endpoints", ["nonprofit_id", "id"]
+        sa.PrimaryKeyConstraint("nonprofit_id", "id", name=op.f("pk_webhook_endpoints")),
     )
     op.create_table(
         "deliveries",
@@ -67,18 +64,22 @@ def upgrade() -> None:
         _when("queued_at", False),
         _when("completed_at", True),
         sa.ForeignKeyConstraint(
-            ["endpoint_id"],
-            ["webhook_endpoints.id"],
+            ["nonprofit_id", "endpoint_id"],
+            ["webhook_endpoints.nonprofit_id", "webhook_endpoints.id"],
             name=op.f("fk_deliveries_endpoint_id_webhook_endpoints"),
         ),
         sa.ForeignKeyConstraint(
-            ["event_id"], ["outbox.id"], name=op.f("fk_deliveries_event_id_outbox")
+            ["nonprofit_id", "event_id"],
+            ["outbox.nonprofit_id", "outbox.id"],
+            name=op.f("fk_deliveries_event_id_outbox"),
         ),
         sa.ForeignKeyConstraint(
             ["nonprofit_id"], ["nonprofits.id"], name=op.f("fk_deliveries_nonprofit_id_nonprofits")
         ),
-        sa.PrimaryKeyConstraint("id", name=op.f("pk_deliveries")),
-        sa.UniqueConstraint("event_id", "target", name="uq_deliveries_event_id_target"),
+        sa.PrimaryKeyConstraint("nonprofit_id", "id", name=op.f("pk_deliveries")),
+        sa.UniqueConstraint(
+            "nonprofit_id", "event_id", "target", name="uq_deliveries_nonprofit_id_event_id_target"
+        ),
     )
     op.create_index(
         "ix_deliveries_status_next_attempt_at", "deliveries", ["status", "next_attempt_at"]
@@ -86,7 +87,6 @@ def upgrade() -> None:
     op.create_index(
         "ix_deliveries_target_ordering_key", "deliveries", ["target", "ordering_key", "event_id"]
     )
-    op.create_index("ix_deliveries_nonprofit_id_id", "deliveries", ["nonprofit_id", "id"])
     op.create_table(
         "delivery_attempts",
         sa.Column("id", sa.String(length=40), nullable=False),
@@ -101,8 +101,8 @@ def upgrade() -> None:
         sa.Column("error", sa.Text(), nullable=True),
         sa.Column("response_body", sa.Text(), nullable=True),
         sa.ForeignKeyConstraint(
-            ["delivery_id"],
-            ["deliveries.id"],
+            ["nonprofit_id", "delivery_id"],
+            ["deliveries.nonprofit_id", "deliveries.id"],
             name=op.f("fk_delivery_attempts_delivery_id_deliveries"),
         ),
         sa.ForeignKeyConstraint(
@@ -110,7 +110,7 @@ def upgrade() -> None:
             ["nonprofits.id"],
             name=op.f("fk_delivery_attempts_nonprofit_id_nonprofits"),
         ),
-        sa.PrimaryKeyConstraint("id", name=op.f("pk_delivery_attempts")),
+        sa.PrimaryKeyConstraint("nonprofit_id", "id", name=op.f("pk_delivery_attempts")),
     )
     op.create_index(
         "ix_delivery_attempts_delivery_id", "delivery_attempts", ["delivery_id", "number"]
@@ -120,11 +120,9 @@ def upgrade() -> None:
 def downgrade() -> None:
     op.drop_index("ix_delivery_attempts_delivery_id", table_name="delivery_attempts")
     op.drop_table("delivery_attempts")
-    op.drop_index("ix_deliveries_nonprofit_id_id", table_name="deliveries")
     op.drop_index("ix_deliveries_target_ordering_key", table_name="deliveries")
     op.drop_index("ix_deliveries_status_next_attempt_at", table_name="deliveries")
     op.drop_table("deliveries")
-    op.drop_index("ix_webhook_endpoints_nonprofit_id_id", table_name="webhook_endpoints")
     op.drop_table("webhook_endpoints")
     op.drop_index("ix_outbox_dispatched_at_id", table_name="outbox")
     with op.batch_alter_table("outbox") as batch:
