@@ -67,6 +67,21 @@ async function call(method, path, body) {
   return answer;
 }
 
+// -- words --------------------------------------------------------------------------------
+
+function text(key, values = {}) {
+  // The page's words in its language (config.messages, translated on the server).
+  const all = {
+    example: amountExample(),
+    currency: config.currency,
+    decimals: amounts.exponent,
+    decimal_name: config.messages[amounts.decimal === "," ? "decimal_comma" : "decimal_point"],
+    ...values,
+  };
+  const message = config.messages[key] || key;
+  return message.replace(/\{(\w+)\}/g, (whole, name) => (name in all ? String(all[name]) : whole));
+}
+
 const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 
 // -- showing errors -----------------------------------------------------------------------
@@ -113,25 +128,97 @@ function focusOn(error) {
 }
 
 // -- money --------------------------------------------------------------------------------
+// Amounts are read the way the page's locale writes them (config.amount_format, from
+// Babel on the server; houdini_pay/web/amounts.py reads by the same rules): "5,00" on a
+// German page is five euros, on an English page it is refused, never read as 500.
 
-const money = new Intl.NumberFormat(document.documentElement.lang || "en", {
+const amounts = config.amount_format;
+const SPACES = /[\u0020\u00a0\u202f\u2009]/g;
+const MARKS = new Set([".", ",", "'", "\u2019", " "]);
+
+const money = new Intl.NumberFormat(amounts.locale, {
   style: "currency",
   currency: config.currency,
-  minimumFractionDigits: config.exponent,
-  maximumFractionDigits: config.exponent,
+  minimumFractionDigits: amounts.exponent,
+  maximumFractionDigits: amounts.exponent,
 });
 
 function formatAmount(minorUnits) {
-  return money.format(minorUnits / 10 ** config.exponent);
+  return money.format(minorUnits / 10 ** amounts.exponent);
 }
 
-function parseAmount(text) {
-  // "25", "25.5", "1,000.00": whole minor units, or null if it is not an amount.
-  const cleaned = String(text).replace(/[\s,]/g, "").replace(/^[^\d.]+/, "");
-  const pattern = config.exponent ? new RegExp(`^\\d+(\\.\\d{1,${config.exponent}})?$`) : /^\d+$/;
-  if (!pattern.test(cleaned)) return null;
-  const [whole, fraction = ""] = cleaned.split(".");
-  return Number(whole) * 10 ** config.exponent + Number(fraction.padEnd(config.exponent, "0") || 0);
+class AmountError extends Error {
+  constructor(code, message) {
+    super(message);
+    this.code = code;
+  }
+}
+
+function amountExample() {
+  return amounts.exponent ? `25${amounts.decimal}${"0".repeat(amounts.exponent)}` : "2500";
+}
+
+function wholeDigits(whole, group) {
+  if (!whole.includes(group)) {
+    if (!/^\d+$/.test(whole)) throw new AmountError("amount_invalid", text("amount_invalid"));
+    return whole;
+  }
+  const parts = whole.split(group);
+  const first = parts[0];
+  const last = parts[parts.length - 1];
+  const middle = parts.slice(1, -1);
+  const wellFormed = parts.every((p) => /^\d+$/.test(p)) &&
+    last.length === amounts.primary_group &&
+    first.length >= 1 && first.length <= amounts.secondary_group &&
+    middle.every((p) => p.length === amounts.secondary_group);
+  if (!wellFormed) {
+    const key = amounts.exponent ? "amount_ambiguous" : "amount_ambiguous_whole";
+    throw new AmountError("amount_ambiguous", text(key));
+  }
+  return parts.join("");
+}
+
+function readAmount(typed) {
+  // Whole minor units of the typed amount, or an AmountError saying how to write it.
+  let cleaned = String(typed).trim().split(amounts.symbol).join("").split(config.currency).join("");
+  cleaned = cleaned.replace(/\p{Sc}/gu, "").replace(SPACES, " ").trim();
+  const group = /^[\u0020\u00a0\u202f\u2009]$/.test(amounts.group) ? " " : amounts.group;
+  if (group !== " ") cleaned = cleaned.replace(/ /g, "");
+  if (!cleaned || !/^[0-9.,'\u2019 ]+$/.test(cleaned) || !/^\d/.test(cleaned)) {
+    throw new AmountError("amount_invalid", text("amount_invalid"));
+  }
+  if ([...cleaned].some((c) => MARKS.has(c) && c !== amounts.decimal && c !== group)) {
+    const key = amounts.exponent ? "amount_ambiguous" : "amount_ambiguous_whole";
+    throw new AmountError("amount_ambiguous", text(key));
+  }
+  const at = cleaned.indexOf(amounts.decimal);
+  const whole = at < 0 ? cleaned : cleaned.slice(0, at);
+  const fraction = at < 0 ? "" : cleaned.slice(at + 1);
+  if (fraction.includes(amounts.decimal) || fraction.includes(group)) {
+    throw new AmountError("amount_invalid", text("amount_invalid"));
+  }
+  if (fraction.length > amounts.exponent) {
+    const key = amounts.exponent ? "amount_too_precise" : "amount_no_decimals";
+    throw new AmountError("amount_too_precise", text(key));
+  }
+  if (!fraction && at >= 0) throw new AmountError("amount_invalid", text("amount_invalid"));
+  const digits = wholeDigits(whole, group);
+  const minor = Number(digits) * 10 ** amounts.exponent +
+    Number(fraction.padEnd(amounts.exponent, "0") || 0);
+  if (!(minor > 0) || minor > config.max_amount) {
+    throw new AmountError("amount_invalid", text("amount_invalid"));
+  }
+  return minor;
+}
+
+function parseAmount(typed) {
+  // Whole minor units, or null if it is not an amount (readAmount says why).
+  try {
+    return readAmount(typed);
+  } catch (error) {
+    if (error instanceof AmountError) return null;
+    throw error;
+  }
 }
 
 // -- the object handed to the page's and the forms' modules ------------------------------
@@ -154,6 +241,10 @@ const checkout = {
   exponent: config.exponent,
   formatAmount,
   parseAmount,
+  readAmount,
+  AmountError,
+  amountExample,
+  text,
   FieldError,
   fieldError: (field, message, focus) => new FieldError(field, message, focus),
   clearFieldError(field) {
@@ -208,7 +299,7 @@ const checkout = {
   },
   async waitForOutcome() {
     const deadline = Date.now() + POLL_FOR_MS;
-    checkout.setStatus("Waiting for the confirmation of your payment…");
+    checkout.setStatus(text("waiting"));
     while (Date.now() < deadline) {
       const outcome = await call("GET", "");
       if (!["requires_action", "unknown", "not_paid"].includes(outcome.status)) {
@@ -237,10 +328,10 @@ function keyUsedUp() {
 function checkDonor() {
   const errors = [];
   const { name, email } = checkout.donor;
-  if (!name) errors.push(new FieldError(form.elements.name, "Enter your full name."));
-  if (!email) errors.push(new FieldError(form.elements.email, "Enter your email address."));
+  if (!name) errors.push(new FieldError(form.elements.name, text("name_required")));
+  if (!email) errors.push(new FieldError(form.elements.email, text("email_required")));
   else if (!/^[^@\s]+@[^@\s]+\.[^@\s]+$/.test(email)) {
-    errors.push(new FieldError(form.elements.email, "Enter an email address like name@example.org."));
+    errors.push(new FieldError(form.elements.email, text("email_invalid")));
   }
   return errors;
 }
@@ -273,21 +364,21 @@ async function submit(event) {
   setBusy(true);
   lastOutcome = null;
   keepKey();
-  checkout.setStatus("Processing your payment…");
+  checkout.setStatus(text("processing"));
   try {
     await call("POST", "", { page: config.page, page_name: config.page_name, ...checkout.donor });
     const outcome = await controller.pay(purchase);
     if (outcome.confirmation_url) {
       finishKey();
-      checkout.setStatus("Payment received. Opening your confirmation…");
+      checkout.setStatus(text("opening_confirmation"));
       location.assign(outcome.confirmation_url);
       return;
     }
     if (outcome.status === "failed") {
       finishKey();
-      showAlert(outcome.error ? outcome.error.message : "The payment did not go through.");
+      showAlert(outcome.error ? outcome.error.message : text("not_completed"));
     } else {
-      showAlert("We could not confirm your payment yet. Please do not pay again; check your email shortly.");
+      showAlert(text("not_confirmed_yet"));
     }
   } catch (error) {
     if (keyUsedUp()) finishKey();
@@ -298,7 +389,7 @@ async function submit(event) {
       if (["submission_already_paid", "submission_key_reused"].includes(error.code)) finishKey();
       showAlert(error.message);
     } else {
-      showAlert("Something went wrong on our side; nothing was charged. Please try again.");
+      showAlert(text("unexpected"));
       console.error(error);
     }
   } finally {
@@ -325,11 +416,14 @@ async function start() {
     });
   }
   form.addEventListener("submit", submit);
+  // Only now may anything be typed or sent: a click before this point did nothing.
+  document.getElementById("checkout-fields").disabled = false;
+  button.disabled = false;
   form.dataset.ready = "true";
 }
 
 start().catch((error) => {
   console.error(error);
-  showAlert("The payment form could not load. Reload the page to try again.");
+  showAlert(text("load_failed"));
   button.disabled = true;
 });
