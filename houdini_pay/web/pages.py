@@ -58,6 +58,7 @@ _STATIC = Path(__file__).parent / "static"
 _FORM_KEYS = ("processor", "script", "config", "source_type", "off_session", "prefix")
 _CORE_FILES = {
     "checkout.js": "text/javascript",
+    "amounts.js": "text/javascript",
     "thanks.js": "text/javascript",
     "style.css": "text/css",
     "favicon.svg": "image/svg+xml",

@@ -7,7 +7,14 @@ from playwright.sync_api import Page, expect
 
 from houdini_pay.models import Payment, PaymentAttempt, PublicSubmission, Supporter
 from tests.browser.conftest import Site, screenshot
-from tests.browser.donor import charges_sent, count, fill_card, fill_donor, open_donate_page
+from tests.browser.donor import (
+    assert_accessible,
+    charges_sent,
+    count,
+    fill_card,
+    fill_donor,
+    open_donate_page,
+)
 
 VISA = "4242424242424242"
 THREE_D_SECURE = "4000002760003184"
@@ -27,6 +34,10 @@ def test_a_one_time_card_gift_is_paid_recorded_and_confirmed(site: Site, page: P
 
     expect(page.get_by_role("heading", name="Thank you, Ada Lovelace!")).to_be_visible()
     expect(page.get_by_text("$50.00").first).to_be_visible()
+    # No mailer is set up on this server: the page promises no receipt.
+    expect(page.get_by_text("receipt")).to_have_count(0)
+    expect(page.get_by_role("heading", name="Thank you, Ada Lovelace!")).to_be_focused()
+    assert_accessible(page)
     screenshot(page, "donate-confirmation")
     with site.app.session() as session:
         payment = session.query(Payment).filter_by(nonprofit_id=nonprofit.id).one()
@@ -85,7 +96,7 @@ def test_a_card_that_needs_3d_secure_completes_through_the_challenge(
         assert attempt.state == "succeeded"
 
 
-def test_a_declined_card_shows_its_error_on_the_card_field_and_nothing_is_paid(
+def test_a_declined_card_shows_its_error_and_a_retry_pays_for_the_same_supporter(
     site: Site, page: Page
 ) -> None:
     nonprofit = site.nonprofit("Declined Diner")
@@ -100,9 +111,16 @@ def test_a_declined_card_shows_its_error_on_the_card_field_and_nothing_is_paid(
     expect(page.locator("[data-card]")).to_have_attribute("aria-invalid", "true")
     expect(page.locator("[data-card] input").first).to_be_focused()
     expect(page.get_by_role("button", name="Donate")).to_be_enabled()
+    assert_accessible(page)
     screenshot(page, "donate-card-declined")
     assert count(site, Payment, nonprofit_id=nonprofit.id) == 0
     assert count(site, PaymentAttempt, nonprofit_id=nonprofit.id, state="failed") == 1
+
+    fill_card(page, VISA)
+    page.get_by_role("button", name="Donate").click()
+    expect(page.get_by_role("heading", name="Thank you, Edsger Dijkstra!")).to_be_visible()
+    assert count(site, Supporter, nonprofit_id=nonprofit.id) == 1
+    assert count(site, Payment, nonprofit_id=nonprofit.id) == 1
 
 
 def test_a_double_click_pays_once(site: Site, page: Page) -> None:

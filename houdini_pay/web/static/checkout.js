@@ -1,3 +1,5 @@
+import { AmountError, exampleAmount, readAmountWith } from "./amounts.js";
+
 // The donor page's submission: checks the fields, then runs the chosen payment form.
 //
 // It loads the page's module (what is bought) and each payment form's module (how the
@@ -41,16 +43,41 @@ function newKey() {
   return btoa(String.fromCharCode(...bytes)).replace(/\+/g, "-").replace(/\//g, "_");
 }
 
+const PREVIOUS_STORE = `houdini-pay:previous:${location.pathname}`;
 let submissionKey = sessionStorage.getItem(KEY_STORE) || newKey();
 
 function keepKey() {
   sessionStorage.setItem(KEY_STORE, submissionKey);
 }
 
-function finishKey() {
-  // The submission has an outcome: the next one is a new payment with a new key.
+function finishKey({ paid = false } = {}) {
+  // The submission has an outcome: the next one is a new payment with a new key. One that
+  // was not paid is remembered, so that a retry is made for the same supporter.
+  if (paid) sessionStorage.removeItem(PREVIOUS_STORE);
+  else if (sessionStorage.getItem(KEY_STORE)) sessionStorage.setItem(PREVIOUS_STORE, submissionKey);
   sessionStorage.removeItem(KEY_STORE);
   submissionKey = newKey();
+}
+
+async function resumeStoredKey() {
+  // A reload (during 3-D Secure, say) keeps the key: ask how its payment stands before the
+  // donor pays again. Paid: its confirmation. Declined or left unfinished: nothing was
+  // charged, and the next payment gets a new key.
+  if (!sessionStorage.getItem(KEY_STORE)) return;
+  let outcome;
+  try {
+    outcome = await call("GET", "");
+  } catch (error) {
+    if (error instanceof RequestError && error.status === 404) return; // never started
+    throw error;
+  }
+  if (outcome.confirmation_url) {
+    finishKey({ paid: true });
+    location.assign(outcome.confirmation_url);
+  } else if (["failed", "requires_action"].includes(outcome.status)) {
+    finishKey();
+    showAlert(text("interrupted"));
+  }
 }
 
 // -- talking to the server ----------------------------------------------------------------
@@ -133,8 +160,6 @@ function focusOn(error) {
 // German page is five euros, on an English page it is refused, never read as 500.
 
 const amounts = config.amount_format;
-const SPACES = /[\u0020\u00a0\u202f\u2009]/g;
-const MARKS = new Set([".", ",", "'", "\u2019", " "]);
 
 const money = new Intl.NumberFormat(amounts.locale, {
   style: "currency",
@@ -147,68 +172,18 @@ function formatAmount(minorUnits) {
   return money.format(minorUnits / 10 ** amounts.exponent);
 }
 
-class AmountError extends Error {
-  constructor(code, message) {
-    super(message);
-    this.code = code;
-  }
-}
-
 function amountExample() {
-  return amounts.exponent ? `25${amounts.decimal}${"0".repeat(amounts.exponent)}` : "2500";
-}
-
-function wholeDigits(whole, group) {
-  if (!whole.includes(group)) {
-    if (!/^\d+$/.test(whole)) throw new AmountError("amount_invalid", text("amount_invalid"));
-    return whole;
-  }
-  const parts = whole.split(group);
-  const first = parts[0];
-  const last = parts[parts.length - 1];
-  const middle = parts.slice(1, -1);
-  const wellFormed = parts.every((p) => /^\d+$/.test(p)) &&
-    last.length === amounts.primary_group &&
-    first.length >= 1 && first.length <= amounts.secondary_group &&
-    middle.every((p) => p.length === amounts.secondary_group);
-  if (!wellFormed) {
-    const key = amounts.exponent ? "amount_ambiguous" : "amount_ambiguous_whole";
-    throw new AmountError("amount_ambiguous", text(key));
-  }
-  return parts.join("");
+  return exampleAmount(amounts);
 }
 
 function readAmount(typed) {
   // Whole minor units of the typed amount, or an AmountError saying how to write it.
-  let cleaned = String(typed).trim().split(amounts.symbol).join("").split(config.currency).join("");
-  cleaned = cleaned.replace(/\p{Sc}/gu, "").replace(SPACES, " ").trim();
-  const group = /^[\u0020\u00a0\u202f\u2009]$/.test(amounts.group) ? " " : amounts.group;
-  if (group !== " ") cleaned = cleaned.replace(/ /g, "");
-  if (!cleaned || !/^[0-9.,'\u2019 ]+$/.test(cleaned) || !/^\d/.test(cleaned)) {
-    throw new AmountError("amount_invalid", text("amount_invalid"));
+  try {
+    return readAmountWith(amounts, typed, config.max_amount);
+  } catch (error) {
+    if (error instanceof AmountError) throw new AmountError(error.code, text(error.message));
+    throw error;
   }
-  if ([...cleaned].some((c) => MARKS.has(c) && c !== amounts.decimal && c !== group)) {
-    const key = amounts.exponent ? "amount_ambiguous" : "amount_ambiguous_whole";
-    throw new AmountError("amount_ambiguous", text(key));
-  }
-  const at = cleaned.indexOf(amounts.decimal);
-  const whole = at < 0 ? cleaned : cleaned.slice(0, at);
-  const fraction = at < 0 ? "" : cleaned.slice(at + 1);
-  if (fraction.includes(amounts.decimal) || fraction.includes(group)) {
-    throw new AmountError("amount_invalid", text("amount_invalid"));
-  }
-  if (fraction.length > amounts.exponent) {
-    const key = amounts.exponent ? "amount_too_precise" : "amount_no_decimals";
-    throw new AmountError("amount_too_precise", text(key));
-  }
-  if (!fraction && at >= 0) throw new AmountError("amount_invalid", text("amount_invalid"));
-  const digits = wholeDigits(whole, group);
-  const minor = Number(digits) * 10 ** amounts.exponent +
-    Number(fraction.padEnd(amounts.exponent, "0") || 0);
-  if (!(minor > 0) || minor > config.max_amount) {
-    throw new AmountError("amount_invalid", text("amount_invalid"));
-  }
-  return minor;
 }
 
 function parseAmount(typed) {
@@ -366,10 +341,16 @@ async function submit(event) {
   keepKey();
   checkout.setStatus(text("processing"));
   try {
-    await call("POST", "", { page: config.page, page_name: config.page_name, ...checkout.donor });
+    const previous = sessionStorage.getItem(PREVIOUS_STORE);
+    await call("POST", "", {
+      page: config.page,
+      page_name: config.page_name,
+      ...checkout.donor,
+      ...(previous && previous !== submissionKey ? { previous } : {}),
+    });
     const outcome = await controller.pay(purchase);
     if (outcome.confirmation_url) {
-      finishKey();
+      finishKey({ paid: true });
       checkout.setStatus(text("opening_confirmation"));
       location.assign(outcome.confirmation_url);
       return;
@@ -386,7 +367,8 @@ async function submit(event) {
       showFieldError(error);
       focusOn(error);
     } else if (error instanceof RequestError) {
-      if (["submission_already_paid", "submission_key_reused"].includes(error.code)) finishKey();
+      const over = ["submission_already_paid", "submission_not_completed", "submission_key_reused"];
+      if (over.includes(error.code)) finishKey();
       showAlert(error.message);
     } else {
       showAlert(text("unexpected"));
@@ -399,6 +381,7 @@ async function submit(event) {
 }
 
 async function start() {
+  await resumeStoredKey();
   const pageModule = await import(config.page_script);
   page = pageModule.setup(form, config.page_config, checkout);
   for (const entry of config.forms) {
