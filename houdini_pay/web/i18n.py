@@ -74,9 +74,6 @@ SCRIPT_MESSAGES: Mapping[str, str] = {
     "bank_declined": N_("Your bank did not confirm the payment. Nothing was charged."),
     "card_declined": N_("Your card was declined."),
     "card_not_saved": N_("Your card could not be used."),
-    "per_month": N_("{amount} / month"),
-    "per_year": N_("{amount} / year"),
-    "dedication_name_required": N_("Enter the name of the person you dedicate this gift to."),
     "decimal_point": N_("a point"),
     "decimal_comma": N_("a comma"),
 }
@@ -121,6 +118,22 @@ class Gettext:
         """The translation of ``message``, ``{name}`` placeholders replaced by ``values``."""
         translated = self.catalog.gettext(message)
         return translated.format(**values) if values else translated
+
+    def text(self, message: str, **values: Any) -> str:
+        """Like calling it, for text a plugin gave (a page's title): a brace that names no
+        value is kept as written instead of failing."""
+        translated = self.catalog.gettext(message)
+        try:
+            return translated.format_map(_Keep(values))
+        except (ValueError, IndexError):
+            return translated  # braces that are not placeholders (an event's name)
+
+
+class _Keep(dict[str, Any]):
+    """``format_map`` values that keep an unknown ``{placeholder}`` as it is."""
+
+    def __missing__(self, key: str) -> str:
+        return "{" + key + "}"
 
 
 def script_messages(gettext: Gettext, extra: Iterable[tuple[str, str]] = ()) -> dict[str, str]:

@@ -9,6 +9,7 @@ what the offered payment forms name (the processor's own script).
 
 from __future__ import annotations
 
+import datetime as dt
 import inspect
 import json
 import logging
@@ -17,7 +18,7 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
-from babel.dates import format_date
+from babel.dates import format_date, format_datetime
 from fastapi import APIRouter, FastAPI, Request, Response
 from fastapi.responses import FileResponse, HTMLResponse
 from jinja2 import Environment, PackageLoader, Template, select_autoescape
@@ -157,7 +158,9 @@ def _checkout_page(
     content: PageContent = page.load(name)
     nonprofit = content.nonprofit
     locale = page_locale(request)
-    _ = gettext_for(locale, _locale_dirs(page))
+    # The page's words, and those of every form it may offer (their labels are on it).
+    form_dirs = tuple(d for form in catalog.forms.values() for d in _locale_dirs(form))
+    _ = gettext_for(locale, _locale_dirs(page) + form_dirs)
     offered: list[OfferedForm] = []
     forms: list[dict[str, Any]] = []
     for choice in catalog.offered(app, nonprofit.id):
@@ -198,6 +201,10 @@ def _checkout_page(
         format_whole=lambda amount: format_whole(amount, nonprofit.currency, locale.format_locale),
         currency_symbol=amounts.symbol,
         amount_example=amounts.example(),
+        format_date=lambda value: format_date(value, "full", locale=locale.format_locale),
+        format_datetime=lambda value: format_datetime(
+            value, "full", tzinfo=value.tzinfo or dt.UTC, locale=locale.format_locale
+        ),
         _=_,
         **content.context,
     )
@@ -214,7 +221,7 @@ def _checkout_page(
         "forms": [{k: f[k] for k in _FORM_KEYS} for f in forms],
         "max_amount": MAX_AMOUNT,
         "language": locale.language,
-        "messages": script_messages(_),
+        "messages": script_messages(_, _page_messages(content)),
     }
     token = csrf_token_for(request)
     response = render(
@@ -227,6 +234,9 @@ def _checkout_page(
         csrf_token=token,
         config_json=json.dumps(checkout_config).replace("</", "<\\/"),
         no_script_action=request.url.path,
+        title=_.text(content.title, name=nonprofit.name),
+        summary=_.text(content.summary, name=nonprofit.name) if content.summary else None,
+        receipt_mailed=receipts_are_mailed(app.settings),
         _=_,
     )
     set_csrf_cookie(request, response, token)
@@ -244,6 +254,14 @@ def receipts_are_mailed(settings: Settings) -> bool:
     return bool(environ.get("HOUDINI_PAY_SMTP_URL", "").strip()) and bool(
         environ.get("HOUDINI_PAY_MAIL_FROM", "").strip()
     )
+
+
+def _page_messages(content: PageContent) -> list[tuple[str, str]]:
+    """The words a page's script shows (``config["messages"]``), to translate."""
+    messages = content.config.get("messages")
+    if not isinstance(messages, Mapping):
+        return []
+    return [(str(key), str(value)) for key, value in messages.items()]
 
 
 def _locale_dirs(plugin_object: object) -> tuple[Path, ...]:

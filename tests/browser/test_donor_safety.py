@@ -12,10 +12,12 @@ import re
 from pathlib import Path
 
 import httpx2
+import pytest
 from playwright.sync_api import Browser, Page, Route, expect
 
 from houdini_pay.models import Payment, Supporter
 from houdini_pay.web.amounts import amount_format
+from houdini_pay.web.locales import LANGUAGES
 from tests.browser.conftest import Site, screenshot
 from tests.browser.donor import (
     assert_accessible,
@@ -276,3 +278,63 @@ def test_head_and_the_favicon_answer(site: Site) -> None:
     assert icon.status_code == 200
     assert icon.headers["content-type"] == "image/svg+xml"
     assert icon.text.startswith("<svg")
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_the_page_in_every_language_is_accessible(
+    site: Site, browser: Browser, language: str
+) -> None:
+    nonprofit = site.nonprofit(f"Polyglot Pantry {language}", currency="EUR")
+    context = browser.new_context(viewport={"width": 375, "height": 740}, is_mobile=True)
+    try:
+        page = context.new_page()
+        open_donate_page(site, page, nonprofit, f"?lang={language}")
+        expect(page.locator("html")).to_have_attribute("lang", language)
+        assert_accessible(page)
+        screenshot(page, f"donate-{language}-phone")
+        page.locator("#amount-custom").fill("abc")
+        page.locator("#pay-button").click()
+        expect(page.locator("#amount-custom-error")).to_be_visible()
+        assert_accessible(page)
+    finally:
+        context.close()
+
+
+_EDGES = """(selectors) => selectors.map((selector) => {
+  const element = document.querySelector(selector);
+  let behind = element.parentElement;
+  while (behind && getComputedStyle(behind).backgroundColor === "rgba(0, 0, 0, 0)") {
+    behind = behind.parentElement;
+  }
+  return [selector, getComputedStyle(element).borderTopColor,
+          behind ? getComputedStyle(behind).backgroundColor : "rgb(255, 255, 255)"];
+})"""
+
+
+def _luminance(css: str) -> float:
+    red, green, blue = (int(part) / 255 for part in re.findall(r"\d+", css)[:3])
+
+    def linear(channel: float) -> float:
+        return channel / 12.92 if channel <= 0.03928 else ((channel + 0.055) / 1.055) ** 2.4
+
+    return 0.2126 * linear(red) + 0.7152 * linear(green) + 0.0722 * linear(blue)
+
+
+def _contrast(first: str, second: str) -> float:
+    light, dark = sorted((_luminance(first), _luminance(second)), reverse=True)
+    return (light + 0.05) / (dark + 0.05)
+
+
+def test_fields_and_choices_have_edges_of_3_to_1_and_named_groups(site: Site, page: Page) -> None:
+    nonprofit = site.nonprofit("Edge Case Estate")
+    open_donate_page(site, page, nonprofit)
+    selectors = ["#donor-name", "#donor-email", "#amount-custom", ".choice-grid label",
+                 "#frequency", "#pf-stripe-card", "#designation"]  # fmt: skip
+    page.locator("details.more summary").click()
+    edges = page.evaluate(_EDGES, selectors)
+    weak = [(s, border, behind) for s, border, behind in edges if _contrast(border, behind) < 3]
+    assert weak == []
+    expect(page.get_by_role("radiogroup", name="How often")).to_be_visible()
+    expect(page.get_by_role("radiogroup", name="Amount")).to_be_visible()
+    expect(page.get_by_role("radiogroup", name="Payment method")).to_be_visible()
+    assert_accessible(page)

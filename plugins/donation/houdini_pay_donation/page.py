@@ -61,18 +61,18 @@ _DEDICATIONS = {"honor": "In honor of", "memory": "In memory of"}
 
 MARKUP = """\
 <fieldset class="section" id="gift">
-  <legend>Your gift</legend>
+  <legend>{{ _("Your gift") }}</legend>
   {% if recurring %}
-  <div class="segmented" id="frequency">
+  <div class="segmented" id="frequency" role="radiogroup" aria-label="{{ _("How often") }}">
     {% for value, label in frequencies %}
     <input type="radio" class="visually-hidden" name="frequency" id="frequency-{{ value }}"
            value="{{ value }}" {% if loop.first %}checked{% endif %}>
-    <label for="frequency-{{ value }}">{{ label }}</label>
+    <label for="frequency-{{ value }}">{{ _(label) }}</label>
     {% endfor %}
   </div>
-  <p class="hint" id="frequency-hint" hidden>Monthly and yearly gifts need a card.</p>
+  <p class="hint" id="frequency-hint" hidden>{{ _("Monthly and yearly gifts need a card.") }}</p>
   {% endif %}
-  <div class="choice-grid" role="group" aria-label="Preset amounts">
+  <div class="choice-grid" role="radiogroup" aria-label="{{ _("Amount") }}">
     {% for amount in presets %}
     <input type="radio" class="visually-hidden" name="preset" id="preset-{{ amount }}"
            value="{{ amount }}" {% if loop.index == 2 %}checked{% endif %}>
@@ -80,7 +80,7 @@ MARKUP = """\
     {% endfor %}
   </div>
   <div class="field">
-    <label for="amount-custom">Other amount</label>
+    <label for="amount-custom">{{ _("Other amount") }}</label>
     <div class="money-input">
       <span class="currency" aria-hidden="true">{{ currency_symbol }}</span>
       <input id="amount-custom" name="amount" type="text" inputmode="decimal" autocomplete="off"
@@ -89,29 +89,29 @@ MARKUP = """\
     <p class="field-error" id="amount-custom-error" hidden></p>
   </div>
   <details class="more">
-    <summary>Designate or dedicate this gift</summary>
+    <summary>{{ _("Designate or dedicate this gift") }}</summary>
     <div class="field">
-      <label for="designation">Designation</label>
+      <label for="designation">{{ _("Designation") }}</label>
       {% if designations %}
       <select id="designation" name="designation">
-        <option value="">Where it is needed most</option>
+        <option value="">{{ _("Where it is needed most") }}</option>
         {% for designation in designations %}<option>{{ designation }}</option>{% endfor %}
       </select>
       {% else %}
       <input id="designation" name="designation" type="text" maxlength="200"
-             placeholder="Where it is needed most">
+             placeholder="{{ _("Where it is needed most") }}">
       {% endif %}
     </div>
     <div class="field">
-      <label for="dedication-type">Dedication</label>
+      <label for="dedication-type">{{ _("Dedication") }}</label>
       <select id="dedication-type" name="dedication_type">
-        <option value="">None</option>
-        <option value="honor">In honor of someone</option>
-        <option value="memory">In memory of someone</option>
+        <option value="">{{ _("None") }}</option>
+        <option value="honor">{{ _("In honor of someone") }}</option>
+        <option value="memory">{{ _("In memory of someone") }}</option>
       </select>
     </div>
     <div class="field">
-      <label for="dedication-name">Their name</label>
+      <label for="dedication-name">{{ _("Their name") }}</label>
       <input id="dedication-name" name="dedication_name" type="text" maxlength="200"
              aria-describedby="dedication-name-error">
       <p class="field-error" id="dedication-name-error" hidden></p>
@@ -159,6 +159,7 @@ class DonationPage(PublicPage):
     payment_types = frozenset({"donation", _RECURRING})
     markup = MARKUP
     script = Path(__file__).parent / "static" / "donate.js"
+    locale_dir = Path(__file__).parent / "locale"
 
     def __init__(self, app: HoudiniPay) -> None:
         self.app = app
@@ -175,7 +176,8 @@ class DonationPage(PublicPage):
         presets = presets_for(environ, nonprofit.currency)
         return PageContent(
             nonprofit=nonprofit,
-            title=f"Give to {nonprofit.name}",
+            # Translated by the page's catalog; {name} is the nonprofit's name.
+            title="Give to {name}",
             summary="Every gift goes straight to our work. Thank you for standing with us.",
             context={
                 "presets": presets,
@@ -184,7 +186,18 @@ class DonationPage(PublicPage):
                 "designations": designations,
                 "button_label": "Donate",
             },
-            config={"recurring": recurring, "confirm_above": confirm_above(environ, presets)},
+            config={
+                "recurring": recurring,
+                "confirm_above": confirm_above(environ, presets),
+                # Translated by the page's catalog before the script gets them.
+                "messages": {
+                    "per_month": "{amount} / month",
+                    "per_year": "{amount} / year",
+                    "dedication_name_required": (
+                        "Enter the name of the person you dedicate this gift to."
+                    ),
+                },
+            },
         )
 
     def confirmation_lines(self, type_object: Mapping[str, Any]) -> Sequence[tuple[str, str]]:

@@ -111,6 +111,7 @@ class StripeForm(PaymentForm):
     source_type = "stripe_payment_method"
     markup = MARKUP
     script = Path(__file__).parent / "static" / "stripe.js"
+    locale_dir = Path(__file__).parent / "locale"
 
     def __init__(self, app: HoudiniPay, api: StripeApi) -> None:
         self.app = app
