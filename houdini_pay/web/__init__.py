@@ -18,10 +18,11 @@ from __future__ import annotations
 from fastapi import FastAPI
 
 from houdini_pay.app import HoudiniPay
+from houdini_pay.web.browser_errors import install_browser_errors
 from houdini_pay.web.catalog import Catalog, build_catalog
 from houdini_pay.web.endpoints import router, status_router
 from houdini_pay.web.guard import PublicSettings, RateLimiter
-from houdini_pay.web.pages import add_page_routes, install_browser_errors
+from houdini_pay.web.pages import add_page_routes
 
 __all__ = ["Catalog", "PublicSettings", "install_public_pages"]
 

@@ -10,7 +10,6 @@ what the offered payment forms name (the processor's own script).
 from __future__ import annotations
 
 import datetime as dt
-import inspect
 import json
 import logging
 from collections.abc import Iterable, Mapping, Sequence
@@ -23,16 +22,14 @@ from fastapi import APIRouter, FastAPI, Request, Response
 from fastapi.responses import FileResponse, HTMLResponse
 from jinja2 import Environment, PackageLoader, Template, select_autoescape
 from starlette.concurrency import run_in_threadpool
-from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from houdini_pay.api.error_handling import allowed_methods
 from houdini_pay.app import HoudiniPay
+from houdini_pay.contract._payment_forms import PageContent, PaymentForm, PublicPage
 from houdini_pay.errors import ConfigurationError, NotFound
-from houdini_pay.models import PaymentAttempt
 from houdini_pay.money import MAX_AMOUNT, format_amount
-from houdini_pay.payment_forms import PageContent, PaymentForm, PublicPage
-from houdini_pay.records import NonprofitRecord
 from houdini_pay.settings import Settings
+from houdini_pay.store._models import PaymentAttempt
+from houdini_pay.store._records import NonprofitRecord
 from houdini_pay.web import submissions
 from houdini_pay.web.amounts import amount_format, format_whole
 from houdini_pay.web.catalog import Catalog, OfferedForm
@@ -47,11 +44,9 @@ __all__ = [
     "content_security_policy",
     "error_page",
     "gettext_for",
-    "install_browser_errors",
     "page_locale",
     "receipts_are_mailed",
     "render",
-    "wants_html",
 ]
 
 STATIC_PREFIX = "/static/houdini-pay"
@@ -379,48 +374,3 @@ def add_page_routes(api: FastAPI, app: HoudiniPay, catalog: Catalog) -> None:
         return FileResponse(page.script, media_type="text/javascript")
 
     api.include_router(router)
-
-
-_MACHINE_PATHS = ("/api/", PUBLIC_PREFIX + "/", "/webhooks/", "/openapi.json", "/healthz")
-
-
-def wants_html(request: Request) -> bool:
-    """True for a browser opening a page: it asks for HTML, and not on a machine's path."""
-    accept = request.headers.get("accept", "")
-    return "text/html" in accept and not request.url.path.startswith(_MACHINE_PATHS)
-
-
-async def _answer(handler: Any, request: Request, exc: Exception) -> Response:
-    """What an installed exception handler (sync or async) answers."""
-    answer = handler(request, exc)
-    if inspect.isawaitable(answer):
-        answer = await answer
-    assert isinstance(answer, Response)
-    return answer
-
-
-def install_browser_errors(api: FastAPI) -> None:
-    """Answer browsers' errors (404, 405, 500) with styled pages; API clients keep JSON.
-
-    Wraps the handlers the HTTP API installed (``install_error_handlers``), so every other
-    request is answered exactly as before.
-    """
-    json_http = api.exception_handlers[StarletteHTTPException]
-    json_unexpected = api.exception_handlers[Exception]
-
-    async def http_error(request: Request, exc: Exception) -> Response:
-        if wants_html(request) and isinstance(exc, StarletteHTTPException):
-            response = error_page(page_locale(request), exc.status_code)
-            if exc.status_code == 405:
-                response.headers["Allow"] = ", ".join(allowed_methods(request.scope))
-            return response
-        return await _answer(json_http, request, exc)
-
-    async def unexpected(request: Request, exc: Exception) -> Response:
-        answer = await _answer(json_unexpected, request, exc)
-        if wants_html(request):
-            return error_page(page_locale(request), 500)
-        return answer
-
-    api.add_exception_handler(StarletteHTTPException, http_error)
-    api.add_exception_handler(Exception, unexpected)

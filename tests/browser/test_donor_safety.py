@@ -15,7 +15,7 @@ import httpx2
 import pytest
 from playwright.sync_api import Browser, Page, Route, expect
 
-from houdini_pay.models import Payment, Supporter
+from houdini_pay.store import Payment, Supporter
 from houdini_pay.web.amounts import amount_format
 from houdini_pay.web.locales import LANGUAGES
 from tests.browser.conftest import Site, screenshot

@@ -6,8 +6,8 @@ import pytest
 from fastapi.testclient import TestClient
 
 from houdini_pay import HoudiniPay, NonprofitRecord
-from houdini_pay.models import Supporter
 from houdini_pay.settings import Settings
+from houdini_pay.store import Supporter
 from houdini_pay.web.pages import receipts_are_mailed
 from tests.helpers import count
 from tests.web.conftest import Donor
