@@ -5,6 +5,8 @@ Served without an API key, next to the HTTP API:
 * ``/{route}/{name}``: each page a plugin registers (``/donate/{nonprofit}``,
   ``/events/{event}``), with the payment forms of the processors the nonprofit offers;
 * ``/thanks/{nonprofit_id}/{key}``: the confirmation page of one submission;
+* styled error pages for browsers (404, 405, 500) where API clients get JSON, and
+  ``/favicon.ico``;
 * ``/public/v1/...``: what those pages call, which can only create a supporter, a source
   and a payment for the page's nonprofit (see :mod:`houdini_pay.web.endpoints`).
 
@@ -16,6 +18,7 @@ from __future__ import annotations
 from fastapi import FastAPI
 
 from houdini_pay.app import HoudiniPay
+from houdini_pay.web.browser_errors import install_browser_errors
 from houdini_pay.web.catalog import Catalog, build_catalog
 from houdini_pay.web.endpoints import router, status_router
 from houdini_pay.web.guard import PublicSettings, RateLimiter
@@ -39,4 +42,5 @@ def install_public_pages(api: FastAPI, app: HoudiniPay) -> Catalog:
     api.include_router(router)
     api.include_router(status_router)
     add_page_routes(api, app, catalog)
+    install_browser_errors(api)
     return catalog

@@ -72,6 +72,14 @@ class PublicStartBody(ApiModel):
     page_name: Annotated[str, Field(min_length=1, max_length=100)]
     name: Annotated[str, Field(min_length=1, max_length=200)]
     email: Annotated[str, Field(min_length=3, max_length=320)]
+    previous: Annotated[
+        str | None,
+        Field(
+            pattern=f"^{submissions.KEY_PATTERN.pattern}$",
+            description="The key of this browser's last submission that was not paid (a "
+            "declined card): its supporter is reused when the email is the same.",
+        ),
+    ] = None
 
 
 class PublicPrepareBody(ApiModel):
@@ -169,7 +177,13 @@ def start_submission(
     if page.load(body.page_name).nonprofit.id != nonprofit_id:
         raise NotFound("this page does not collect for this nonprofit", code="page_not_found")
     submission = submissions.start(
-        app, nonprofit_id, key, page.symbol, name=body.name, email=body.email
+        app,
+        nonprofit_id,
+        key,
+        page.symbol,
+        name=body.name,
+        email=body.email,
+        previous=body.previous,
     )
     return {"key": submission.key, "page": submission.page}
 

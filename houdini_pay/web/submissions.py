@@ -18,7 +18,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from houdini_pay.contract._payment_forms import FormSubmission, PaymentForm
-from houdini_pay.contract._requests import Channel, PaymentOutcome, PaymentRequest
+from houdini_pay.contract._requests import Channel, OutcomeStatus, PaymentOutcome, PaymentRequest
 from houdini_pay.errors import Conflict, InvalidRequest, NotFound
 from houdini_pay.pipeline._pay import OPERATION_CHARGE
 from houdini_pay.pipeline._settlement import outcome_of
@@ -103,9 +103,21 @@ def find(app: HoudiniPay, nonprofit_id: str, key: str) -> Submission:
 
 
 def start(
-    app: HoudiniPay, nonprofit_id: str, key: str, page: str, *, name: str, email: str
+    app: HoudiniPay,
+    nonprofit_id: str,
+    key: str,
+    page: str,
+    *,
+    name: str,
+    email: str,
+    previous: str | None = None,
 ) -> Submission:
-    """Create the submission's supporter, or return the submission this key already made."""
+    """Create the submission's supporter, or return the submission this key already made.
+
+    ``previous`` is the key of the same browser's last submission that did not end in a
+    payment (a declined card, a failed or abandoned 3-D Secure): its supporter is the
+    donor's when the email is the same, so a retry makes no second supporter.
+    """
     check_key(key)
     try:
         existing = find(app, nonprofit_id, key)
@@ -113,7 +125,9 @@ def start(
         pass
     else:
         return _same_page(existing, page)
-    supporter = app.create_supporter(nonprofit_id, name, email=email)
+    supporter_id = _retried_supporter(app, nonprofit_id, previous, email)
+    if supporter_id is None:
+        supporter_id = app.create_supporter(nonprofit_id, name, email=email).id
     try:
         with app.unit_of_work() as uow:
             row = PublicSubmission(
@@ -121,7 +135,7 @@ def start(
                 nonprofit_id=nonprofit_id,
                 key=key,
                 page=page,
-                supporter_id=supporter.id,
+                supporter_id=supporter_id,
             )
             uow.session.add(row)
             uow.session.flush()
@@ -130,6 +144,24 @@ def start(
         # The same key arrived twice at once; the first one's supporter is the donor's (this
         # one stays unused, like a supporter typed in twice by staff).
         return _same_page(find(app, nonprofit_id, key), page)
+
+
+def _retried_supporter(
+    app: HoudiniPay, nonprofit_id: str, previous: str | None, email: str
+) -> str | None:
+    """The supporter of the unpaid submission ``previous`` if it is the same donor."""
+    if previous is None:
+        return None
+    try:
+        earlier = find(app, nonprofit_id, previous)
+    except (NotFound, InvalidRequest):
+        return None
+    result = outcome(app, earlier)
+    if result is not None and result.status not in _NOT_COMPLETED:
+        return None
+    supporter = app.get_supporter(earlier.supporter_id, nonprofit_id=nonprofit_id)
+    same = (supporter.email or "").strip().lower() == email.strip().lower()
+    return supporter.id if same else None
 
 
 def _same_page(submission: Submission, page: str) -> Submission:
@@ -154,7 +186,7 @@ def prepare(
     app: HoudiniPay, submission: Submission, form: PaymentForm, data: Mapping[str, Any]
 ) -> Mapping[str, Any]:
     """The form's server-side step before its source exists (a Stripe SetupIntent)."""
-    _not_paid_yet(submission)
+    _not_paid_yet(app, submission)
     return form.prepare(form_submission(app, submission), data)
 
 
@@ -171,7 +203,7 @@ def create_source(
         )
     if submission.source_id is not None:
         return submission.source_id
-    _not_paid_yet(submission)
+    _not_paid_yet(app, submission)
     source = app.create_source(
         submission.supporter_id,
         form.source_type,
@@ -187,12 +219,24 @@ def create_source(
         return row.source_id
 
 
-def _not_paid_yet(submission: Submission) -> None:
-    if submission.attempt_id is not None:
+_NOT_COMPLETED = frozenset({OutcomeStatus.FAILED, OutcomeStatus.REQUIRES_ACTION})
+
+
+def _not_paid_yet(app: HoudiniPay, submission: Submission) -> None:
+    if submission.attempt_id is None:
+        return
+    result = outcome(app, submission)
+    if result is not None and result.status in _NOT_COMPLETED:
+        # A declined card, or a 3-D Secure left unfinished (a reload): nothing was paid.
         raise Conflict(
-            "this submission was already paid; start a new one to pay again",
-            code="submission_already_paid",
+            "your earlier payment was not completed and nothing was charged; "
+            "reload the page to pay again",
+            code="submission_not_completed",
         )
+    raise Conflict(
+        "this submission was already paid; start a new one to pay again",
+        code="submission_already_paid",
+    )
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from axe_playwright_python.sync_playwright import Axe
 from houdini_pay_stripe.models import StripeCustomer
 from playwright.sync_api import Page
 from sqlalchemy import func, select
@@ -13,10 +14,16 @@ from houdini_pay.store._models import Base
 from tests.browser.conftest import Site
 
 
-def open_donate_page(site: Site, page: Page, nonprofit: NonprofitRecord) -> None:
+def open_donate_page(site: Site, page: Page, nonprofit: NonprofitRecord, query: str = "") -> None:
     """Open the nonprofit's donation page and wait until its scripts are ready."""
-    page.goto(site.url(f"/donate/{nonprofit.slug}"))
+    page.goto(site.url(f"/donate/{nonprofit.slug}{query}"))
     page.wait_for_selector("form#checkout[data-ready=true]")
+
+
+def assert_accessible(page: Page) -> None:
+    """axe-core finds no violation on the page as it is now."""
+    results = Axe().run(page)
+    assert results.violations_count == 0, results.generate_report()
 
 
 def fill_donor(page: Page, name: str, email: str) -> None:

@@ -1,3 +1,5 @@
+import { AmountError, exampleAmount, readAmountWith } from "./amounts.js";
+
 // The donor page's submission: checks the fields, then runs the chosen payment form.
 //
 // It loads the page's module (what is bought) and each payment form's module (how the
@@ -41,16 +43,41 @@ function newKey() {
   return btoa(String.fromCharCode(...bytes)).replace(/\+/g, "-").replace(/\//g, "_");
 }
 
+const PREVIOUS_STORE = `houdini-pay:previous:${location.pathname}`;
 let submissionKey = sessionStorage.getItem(KEY_STORE) || newKey();
 
 function keepKey() {
   sessionStorage.setItem(KEY_STORE, submissionKey);
 }
 
-function finishKey() {
-  // The submission has an outcome: the next one is a new payment with a new key.
+function finishKey({ paid = false } = {}) {
+  // The submission has an outcome: the next one is a new payment with a new key. One that
+  // was not paid is remembered, so that a retry is made for the same supporter.
+  if (paid) sessionStorage.removeItem(PREVIOUS_STORE);
+  else if (sessionStorage.getItem(KEY_STORE)) sessionStorage.setItem(PREVIOUS_STORE, submissionKey);
   sessionStorage.removeItem(KEY_STORE);
   submissionKey = newKey();
+}
+
+async function resumeStoredKey() {
+  // A reload (during 3-D Secure, say) keeps the key: ask how its payment stands before the
+  // donor pays again. Paid: its confirmation. Declined or left unfinished: nothing was
+  // charged, and the next payment gets a new key.
+  if (!sessionStorage.getItem(KEY_STORE)) return;
+  let outcome;
+  try {
+    outcome = await call("GET", "");
+  } catch (error) {
+    if (error instanceof RequestError && error.status === 404) return; // never started
+    throw error;
+  }
+  if (outcome.confirmation_url) {
+    finishKey({ paid: true });
+    location.assign(outcome.confirmation_url);
+  } else if (["failed", "requires_action"].includes(outcome.status)) {
+    finishKey();
+    showAlert(text("interrupted"));
+  }
 }
 
 // -- talking to the server ----------------------------------------------------------------
@@ -65,6 +92,21 @@ async function call(method, path, body) {
   const answer = await response.json().catch(() => null);
   if (!response.ok && response.status !== 402) throw new RequestError(response.status, answer);
   return answer;
+}
+
+// -- words --------------------------------------------------------------------------------
+
+function text(key, values = {}) {
+  // The page's words in its language (config.messages, translated on the server).
+  const all = {
+    example: amountExample(),
+    currency: config.currency,
+    decimals: amounts.exponent,
+    decimal_name: config.messages[amounts.decimal === "," ? "decimal_comma" : "decimal_point"],
+    ...values,
+  };
+  const message = config.messages[key] || key;
+  return message.replace(/\{(\w+)\}/g, (whole, name) => (name in all ? String(all[name]) : whole));
 }
 
 const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -113,25 +155,45 @@ function focusOn(error) {
 }
 
 // -- money --------------------------------------------------------------------------------
+// Amounts are read the way the page's locale writes them (config.amount_format, from
+// Babel on the server; houdini_pay/web/amounts.py reads by the same rules): "5,00" on a
+// German page is five euros, on an English page it is refused, never read as 500.
 
-const money = new Intl.NumberFormat(document.documentElement.lang || "en", {
+const amounts = config.amount_format;
+
+const money = new Intl.NumberFormat(amounts.locale, {
   style: "currency",
   currency: config.currency,
-  minimumFractionDigits: config.exponent,
-  maximumFractionDigits: config.exponent,
+  minimumFractionDigits: amounts.exponent,
+  maximumFractionDigits: amounts.exponent,
 });
 
 function formatAmount(minorUnits) {
-  return money.format(minorUnits / 10 ** config.exponent);
+  return money.format(minorUnits / 10 ** amounts.exponent);
 }
 
-function parseAmount(text) {
-  // "25", "25.5", "1,000.00": whole minor units, or null if it is not an amount.
-  const cleaned = String(text).replace(/[\s,]/g, "").replace(/^[^\d.]+/, "");
-  const pattern = config.exponent ? new RegExp(`^\\d+(\\.\\d{1,${config.exponent}})?$`) : /^\d+$/;
-  if (!pattern.test(cleaned)) return null;
-  const [whole, fraction = ""] = cleaned.split(".");
-  return Number(whole) * 10 ** config.exponent + Number(fraction.padEnd(config.exponent, "0") || 0);
+function amountExample() {
+  return exampleAmount(amounts);
+}
+
+function readAmount(typed) {
+  // Whole minor units of the typed amount, or an AmountError saying how to write it.
+  try {
+    return readAmountWith(amounts, typed, config.max_amount);
+  } catch (error) {
+    if (error instanceof AmountError) throw new AmountError(error.code, text(error.message));
+    throw error;
+  }
+}
+
+function parseAmount(typed) {
+  // Whole minor units, or null if it is not an amount (readAmount says why).
+  try {
+    return readAmount(typed);
+  } catch (error) {
+    if (error instanceof AmountError) return null;
+    throw error;
+  }
 }
 
 // -- the object handed to the page's and the forms' modules ------------------------------
@@ -154,6 +216,10 @@ const checkout = {
   exponent: config.exponent,
   formatAmount,
   parseAmount,
+  readAmount,
+  AmountError,
+  amountExample,
+  text,
   FieldError,
   fieldError: (field, message, focus) => new FieldError(field, message, focus),
   clearFieldError(field) {
@@ -208,7 +274,7 @@ const checkout = {
   },
   async waitForOutcome() {
     const deadline = Date.now() + POLL_FOR_MS;
-    checkout.setStatus("Waiting for the confirmation of your payment…");
+    checkout.setStatus(text("waiting"));
     while (Date.now() < deadline) {
       const outcome = await call("GET", "");
       if (!["requires_action", "unknown", "not_paid"].includes(outcome.status)) {
@@ -237,10 +303,10 @@ function keyUsedUp() {
 function checkDonor() {
   const errors = [];
   const { name, email } = checkout.donor;
-  if (!name) errors.push(new FieldError(form.elements.name, "Enter your full name."));
-  if (!email) errors.push(new FieldError(form.elements.email, "Enter your email address."));
+  if (!name) errors.push(new FieldError(form.elements.name, text("name_required")));
+  if (!email) errors.push(new FieldError(form.elements.email, text("email_required")));
   else if (!/^[^@\s]+@[^@\s]+\.[^@\s]+$/.test(email)) {
-    errors.push(new FieldError(form.elements.email, "Enter an email address like name@example.org."));
+    errors.push(new FieldError(form.elements.email, text("email_invalid")));
   }
   return errors;
 }
@@ -273,21 +339,27 @@ async function submit(event) {
   setBusy(true);
   lastOutcome = null;
   keepKey();
-  checkout.setStatus("Processing your payment…");
+  checkout.setStatus(text("processing"));
   try {
-    await call("POST", "", { page: config.page, page_name: config.page_name, ...checkout.donor });
+    const previous = sessionStorage.getItem(PREVIOUS_STORE);
+    await call("POST", "", {
+      page: config.page,
+      page_name: config.page_name,
+      ...checkout.donor,
+      ...(previous && previous !== submissionKey ? { previous } : {}),
+    });
     const outcome = await controller.pay(purchase);
     if (outcome.confirmation_url) {
-      finishKey();
-      checkout.setStatus("Payment received. Opening your confirmation…");
+      finishKey({ paid: true });
+      checkout.setStatus(text("opening_confirmation"));
       location.assign(outcome.confirmation_url);
       return;
     }
     if (outcome.status === "failed") {
       finishKey();
-      showAlert(outcome.error ? outcome.error.message : "The payment did not go through.");
+      showAlert(outcome.error ? outcome.error.message : text("not_completed"));
     } else {
-      showAlert("We could not confirm your payment yet. Please do not pay again; check your email shortly.");
+      showAlert(text("not_confirmed_yet"));
     }
   } catch (error) {
     if (keyUsedUp()) finishKey();
@@ -295,10 +367,11 @@ async function submit(event) {
       showFieldError(error);
       focusOn(error);
     } else if (error instanceof RequestError) {
-      if (["submission_already_paid", "submission_key_reused"].includes(error.code)) finishKey();
+      const over = ["submission_already_paid", "submission_not_completed", "submission_key_reused"];
+      if (over.includes(error.code)) finishKey();
       showAlert(error.message);
     } else {
-      showAlert("Something went wrong on our side; nothing was charged. Please try again.");
+      showAlert(text("unexpected"));
       console.error(error);
     }
   } finally {
@@ -308,6 +381,7 @@ async function submit(event) {
 }
 
 async function start() {
+  await resumeStoredKey();
   const pageModule = await import(config.page_script);
   page = pageModule.setup(form, config.page_config, checkout);
   for (const entry of config.forms) {
@@ -325,11 +399,14 @@ async function start() {
     });
   }
   form.addEventListener("submit", submit);
+  // Only now may anything be typed or sent: a click before this point did nothing.
+  document.getElementById("checkout-fields").disabled = false;
+  button.disabled = false;
   form.dataset.ready = "true";
 }
 
 start().catch((error) => {
   console.error(error);
-  showAlert("The payment form could not load. Reload the page to try again.");
+  showAlert(text("load_failed"));
   button.disabled = true;
 });

@@ -6,9 +6,14 @@ chosen processor can charge without the donor); a designation and a dedication.
 
 Settings (environment):
 
-``HOUDINI_PAY_DONATION_PRESETS``
-    The preset amounts in whole units of the nonprofit's currency, separated by commas
-    (default ``10,25,50,100,250,500``).
+``HOUDINI_PAY_DONATION_PRESETS_<CURRENCY>`` (``..._PRESETS_JPY``), ``HOUDINI_PAY_DONATION_PRESETS``
+    The preset amounts in whole units of the nonprofit's currency, separated by commas; the
+    currency's own setting first, then the general one, then the currency's default
+    (``10,25,50,100,250,500``; ``1000,3000,5000,10000,30000,50000`` for yen, see
+    ``DEFAULT_PRESETS``). They are shown without decimals (``$25``, ``25 €``, ``￥3,000``).
+``HOUDINI_PAY_DONATION_CONFIRM_MULTIPLE``
+    A typed amount above this many times the largest preset is asked about once before it
+    is paid ("$5,000.00 is much more than most gifts…"); default ``4``, ``0`` never asks.
 ``HOUDINI_PAY_DONATION_DESIGNATIONS``
     What a gift may be designated to, separated by commas; unset, the donor may type one.
 """
@@ -23,37 +28,59 @@ from houdini_pay import HoudiniPay, PageContent, PublicPage
 from houdini_pay.errors import ConfigurationError
 from houdini_pay.money import currency_exponent
 
-__all__ = ["DESIGNATIONS_ENV", "PRESETS_ENV", "DonationPage"]
+__all__ = [
+    "CONFIRM_MULTIPLE_ENV",
+    "DEFAULT_PRESETS",
+    "DESIGNATIONS_ENV",
+    "PRESETS_ENV",
+    "DonationPage",
+    "confirm_above",
+    "presets_for",
+]
 
 PRESETS_ENV = "HOUDINI_PAY_DONATION_PRESETS"
 DESIGNATIONS_ENV = "HOUDINI_PAY_DONATION_DESIGNATIONS"
+CONFIRM_MULTIPLE_ENV = "HOUDINI_PAY_DONATION_CONFIRM_MULTIPLE"
 _DEFAULT_PRESETS = "10,25,50,100,250,500"
+DEFAULT_PRESETS: Mapping[str, str] = {
+    # Currencies whose unit is worth little: presets a donor of that country would expect.
+    "JPY": "1000,3000,5000,10000,30000,50000",
+    "KRW": "10000,30000,50000,100000,300000,500000",
+    "INR": "500,1000,2500,5000,10000,25000",
+    "HUF": "2000,5000,10000,20000,50000,100000",
+    "ISK": "1000,2500,5000,10000,25000,50000",
+    "CLP": "5000,10000,20000,50000,100000,200000",
+    "COP": "20000,50000,100000,200000,500000,1000000",
+    "IDR": "50000,100000,250000,500000,1000000,2500000",
+}
+"""Preset amounts (whole units) of currencies for which ``10,25,50...`` would be too small."""
+_DEFAULT_CONFIRM_MULTIPLE = 4
 _RECURRING = "recurring_donation"
 _FREQUENCIES = {"month": "Every month", "year": "Every year"}
 _DEDICATIONS = {"honor": "In honor of", "memory": "In memory of"}
 
 MARKUP = """\
 <fieldset class="section" id="gift">
-  <legend>Your gift</legend>
+  <legend>{{ _("Your gift") }}</legend>
   {% if recurring %}
-  <div class="segmented" id="frequency">
+  <div class="segmented" id="frequency" role="radiogroup" aria-label="{{ _("How often") }}">
     {% for value, label in frequencies %}
     <input type="radio" class="visually-hidden" name="frequency" id="frequency-{{ value }}"
            value="{{ value }}" {% if loop.first %}checked{% endif %}>
-    <label for="frequency-{{ value }}">{{ label }}</label>
+    <label for="frequency-{{ value }}">{{ _(label) }}</label>
     {% endfor %}
   </div>
-  <p class="hint" id="frequency-hint" hidden>Monthly and yearly gifts need a card.</p>
+  <p class="hint" id="frequency-hint" hidden>{{ _("Monthly and yearly gifts need a card.") }}</p>
   {% endif %}
-  <div class="choice-grid" role="group" aria-label="Preset amounts">
+  <div class="choice-grid" role="radiogroup" aria-label="{{ _("Amount") }}">
     {% for amount in presets %}
     <input type="radio" class="visually-hidden" name="preset" id="preset-{{ amount }}"
            value="{{ amount }}" {% if loop.index == 2 %}checked{% endif %}>
-    <label for="preset-{{ amount }}">{{ format_amount(amount) }}</label>
+    <label for="preset-{{ amount }}">{{ format_whole(amount) }}</label>
     {% endfor %}
   </div>
   <div class="field">
-    <label for="amount-custom">Other amount</label>
+    <label for="amount-custom">{{ _("Other amount") }}</label>
     <div class="money-input">
       <span class="currency" aria-hidden="true">{{ currency_symbol }}</span>
       <input id="amount-custom" name="amount" type="text" inputmode="decimal" autocomplete="off"
@@ -62,29 +89,29 @@ MARKUP = """\
     <p class="field-error" id="amount-custom-error" hidden></p>
   </div>
   <details class="more">
-    <summary>Designate or dedicate this gift</summary>
+    <summary>{{ _("Designate or dedicate this gift") }}</summary>
     <div class="field">
-      <label for="designation">Designation</label>
+      <label for="designation">{{ _("Designation") }}</label>
       {% if designations %}
       <select id="designation" name="designation">
-        <option value="">Where it is needed most</option>
+        <option value="">{{ _("Where it is needed most") }}</option>
         {% for designation in designations %}<option>{{ designation }}</option>{% endfor %}
       </select>
       {% else %}
       <input id="designation" name="designation" type="text" maxlength="200"
-             placeholder="Where it is needed most">
+             placeholder="{{ _("Where it is needed most") }}">
       {% endif %}
     </div>
     <div class="field">
-      <label for="dedication-type">Dedication</label>
+      <label for="dedication-type">{{ _("Dedication") }}</label>
       <select id="dedication-type" name="dedication_type">
-        <option value="">None</option>
-        <option value="honor">In honor of someone</option>
-        <option value="memory">In memory of someone</option>
+        <option value="">{{ _("None") }}</option>
+        <option value="honor">{{ _("In honor of someone") }}</option>
+        <option value="memory">{{ _("In memory of someone") }}</option>
       </select>
     </div>
     <div class="field">
-      <label for="dedication-name">Their name</label>
+      <label for="dedication-name">{{ _("Their name") }}</label>
       <input id="dedication-name" name="dedication_name" type="text" maxlength="200"
              aria-describedby="dedication-name-error">
       <p class="field-error" id="dedication-name-error" hidden></p>
@@ -94,18 +121,34 @@ MARKUP = """\
 """
 
 
-def _presets(environ: Mapping[str, str], currency: str) -> list[int]:
-    raw = environ.get(PRESETS_ENV) or _DEFAULT_PRESETS
+def presets_for(environ: Mapping[str, str], currency: str) -> list[int]:
+    """The preset amounts of ``currency`` in minor units; see the module docstring."""
+    name = f"{PRESETS_ENV}_{currency}"
+    raw = environ.get(name) or environ.get(PRESETS_ENV)
+    if not environ.get(name):
+        name = PRESETS_ENV
+    raw = raw or DEFAULT_PRESETS.get(currency, _DEFAULT_PRESETS)
     scale = 10 ** currency_exponent(currency)
     try:
         amounts = [int(part) * scale for part in raw.split(",") if part.strip()]
     except ValueError:
         raise ConfigurationError(
-            f"{PRESETS_ENV} must be whole amounts separated by commas, not {raw!r}"
+            f"{name} must be whole amounts separated by commas, not {raw!r}"
         ) from None
     if not amounts or min(amounts) <= 0:
-        raise ConfigurationError(f"{PRESETS_ENV} must list positive amounts, not {raw!r}")
+        raise ConfigurationError(f"{name} must list positive amounts, not {raw!r}")
     return amounts
+
+
+def confirm_above(environ: Mapping[str, str], presets: Sequence[int]) -> int | None:
+    """The typed amount (minor units) above which the donor is asked once; None: never."""
+    raw = environ.get(CONFIRM_MULTIPLE_ENV, "").strip() or str(_DEFAULT_CONFIRM_MULTIPLE)
+    if not raw.isdigit():
+        raise ConfigurationError(
+            f"{CONFIRM_MULTIPLE_ENV} must be a whole number (0: never ask), not {raw!r}"
+        )
+    multiple = int(raw)
+    return multiple * max(presets) if multiple else None
 
 
 class DonationPage(PublicPage):
@@ -116,6 +159,7 @@ class DonationPage(PublicPage):
     payment_types = frozenset({"donation", _RECURRING})
     markup = MARKUP
     script = Path(__file__).parent / "static" / "donate.js"
+    locale_dir = Path(__file__).parent / "locale"
 
     def __init__(self, app: HoudiniPay) -> None:
         self.app = app
@@ -129,10 +173,11 @@ class DonationPage(PublicPage):
         designations = [
             d.strip() for d in environ.get(DESIGNATIONS_ENV, "").split(",") if d.strip()
         ]
-        presets = _presets(environ, nonprofit.currency)
+        presets = presets_for(environ, nonprofit.currency)
         return PageContent(
             nonprofit=nonprofit,
-            title=f"Give to {nonprofit.name}",
+            # Translated by the page's catalog; {name} is the nonprofit's name.
+            title="Give to {name}",
             summary="Every gift goes straight to our work. Thank you for standing with us.",
             context={
                 "presets": presets,
@@ -141,7 +186,18 @@ class DonationPage(PublicPage):
                 "designations": designations,
                 "button_label": "Donate",
             },
-            config={"recurring": recurring},
+            config={
+                "recurring": recurring,
+                "confirm_above": confirm_above(environ, presets),
+                # Translated by the page's catalog before the script gets them.
+                "messages": {
+                    "per_month": "{amount} / month",
+                    "per_year": "{amount} / year",
+                    "dedication_name_required": (
+                        "Enter the name of the person you dedicate this gift to."
+                    ),
+                },
+            },
         )
 
     def confirmation_lines(self, type_object: Mapping[str, Any]) -> Sequence[tuple[str, str]]:

@@ -24,28 +24,32 @@ __all__ = ["DONOR_METHODS", "INSTRUCTIONS_ENV", "OffsiteForm"]
 
 INSTRUCTIONS_ENV = "HOUDINI_PAY_OFFSITE_INSTRUCTIONS"
 DONOR_METHODS = {"bank_transfer": "Bank transfer", "check": "Check"}
+_DEFAULT_INSTRUCTIONS = "Send your gift to {name}, quoting your reference."
+_DEFAULT_WITH_ADDRESS = "Send your gift to {name}, {address}, quoting your reference."
 _ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"
 
 MARKUP = """\
 <div class="field">
-  <span class="label" id="{{ prefix }}method-label">How will you pay?</span>
+  <span class="label" id="{{ prefix }}method-label">{{ _("How will you pay?") }}</span>
   <div class="choice-grid" role="radiogroup" aria-labelledby="{{ prefix }}method-label">
     {% for value, label in config.methods.items() %}
     <input type="radio" class="visually-hidden" name="offsite_method" id="{{ prefix }}{{ value }}"
            value="{{ value }}" {% if loop.first %}checked{% endif %}>
-    <label for="{{ prefix }}{{ value }}">{{ label }}</label>
+    <label for="{{ prefix }}{{ value }}">{{ _(label) }}</label>
     {% endfor %}
   </div>
 </div>
-<p class="instructions">{{ config.instructions }}</p>
-<p class="hint">After you submit you get a reference to quote with your payment. Your gift
-is confirmed once the money arrives.</p>
+<p class="instructions">{{ config.instructions or _(config.default_instructions,
+                          name=nonprofit.name, address=nonprofit.address or "") }}</p>
+<p class="hint">{{ _("After you submit you get a reference to quote with your payment. "
+                     "Your gift is confirmed once the money arrives.") }}</p>
 """
 
 CONFIRMATION = """\
 <div class="instructions">
-  <p><strong>Your reference: <span class="reference">{{ reference }}</span></strong></p>
-  <p>{{ config.instructions }}</p>
+  <p><strong>{{ _("Your reference:") }} <span class="reference">{{ reference }}</span></strong></p>
+  <p>{{ config.instructions or _(config.default_instructions, name=nonprofit.name,
+                                address=nonprofit.address or "") }}</p>
 </div>
 """
 
@@ -59,18 +63,20 @@ class OffsiteForm(PaymentForm):
     markup = MARKUP
     confirmation_markup = CONFIRMATION
     script = Path(__file__).parent / "static" / "offsite.js"
+    locale_dir = Path(__file__).parent / "locale"
 
     def __init__(self, environ: Mapping[str, str]) -> None:
         self.environ = environ
 
     def public_config(self, nonprofit: NonprofitRecord) -> Mapping[str, Any]:
         """The methods a donor may choose and the nonprofit's instructions."""
-        instructions = self.environ.get(INSTRUCTIONS_ENV) or (
-            f"Send your gift to {nonprofit.name}"
-            + (f", {nonprofit.address}" if nonprofit.address else "")
-            + ", quoting your reference."
-        )
-        return {"methods": DONOR_METHODS, "instructions": instructions}
+        # Unset, the markup writes the default in the donor's language.
+        default = _DEFAULT_WITH_ADDRESS if nonprofit.address else _DEFAULT_INSTRUCTIONS
+        return {
+            "methods": DONOR_METHODS,
+            "instructions": self.environ.get(INSTRUCTIONS_ENV) or None,
+            "default_instructions": default,
+        }
 
     def processing_object(
         self, submitted: Mapping[str, Any], submission: FormSubmission

@@ -1,12 +1,13 @@
-"""The Stripe payment form: a Stripe.js card Element, saved through a SetupIntent.
+"""The Stripe payment form: a Stripe.js card Element, charged through one PaymentIntent.
 
-In the donor's browser (``static/stripe.js``): the page asks the server for a SetupIntent
-(:meth:`StripeForm.prepare`), Stripe.js confirms it with the card Element
-(``confirmCardSetup``, with 3-D Secure if the bank asks), the resulting payment method
-becomes a ``stripe_payment_method`` source through the Source API, and the payment API
-charges it. A charge that needs 3-D Secure is completed in the page with
-``confirmCardPayment``, and the page waits for the webhook's final word. Card errors are
-shown on the card field. No card number ever reaches houdini-pay.
+In the donor's browser (``static/stripe.js``): Stripe.js turns the card Element into a
+payment method (``createPaymentMethod``: no authentication yet), which becomes a
+``stripe_payment_method`` source through the Source API, and the payment API charges it
+with a PaymentIntent. When the bank asks for 3-D Secure, the page completes that one
+PaymentIntent (``confirmCardPayment``) and waits for the webhook's final word: one
+authentication per gift. A repeating gift's first PaymentIntent also saves the card for the
+renewals (``setup_future_usage: off_session``, see :meth:`StripeForm.processing_object`).
+Card errors are shown on the card field. No card number ever reaches houdini-pay.
 
 ``HOUDINI_PAY_STRIPE_PUBLISHABLE_KEY``
     The publishable key (``pk_...``) Stripe.js runs with. Required for the form.
@@ -22,8 +23,6 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
-from stripe.params import SetupIntentCreateParams
-
 from houdini_pay import (
     FormSubmission,
     HoudiniPay,
@@ -32,27 +31,37 @@ from houdini_pay import (
     PaymentForm,
     Settings,
 )
-from houdini_pay.errors import ConfigurationError
-from houdini_pay_stripe.api import StripeApi, stripe_errors
+from houdini_pay.errors import ConfigurationError, InvalidRequest
+from houdini_pay_stripe.api import StripeApi
 from houdini_pay_stripe.models import StripeAccount
-from houdini_pay_stripe.results import options_for
 
-__all__ = ["DEFAULT_JS_URL", "JS_URL_ENV", "PUBLISHABLE_KEY_ENV", "StripeForm", "page_problems"]
+__all__ = [
+    "DEFAULT_JS_URL",
+    "JS_URL_ENV",
+    "PUBLISHABLE_KEY_ENV",
+    "SETUP_FUTURE_USAGE",
+    "StripeForm",
+    "page_problems",
+]
 
 PUBLISHABLE_KEY_ENV = "HOUDINI_PAY_STRIPE_PUBLISHABLE_KEY"
 JS_URL_ENV = "HOUDINI_PAY_STRIPE_JS_URL"
 DEFAULT_JS_URL = "https://js.stripe.com/v3/"
+SETUP_FUTURE_USAGE = "setup_future_usage"
+"""The one processing object key a charge takes: save the card for charges without the
+donor (``"off_session"``), asked for by the first payment of a repeating gift."""
+
 _STRIPE_FRAMES = ("https://js.stripe.com", "https://hooks.stripe.com")
 _STRIPE_API = "https://api.stripe.com"
 
 MARKUP = """\
 <div class="field">
-  <span class="label" id="{{ prefix }}card-label">Card details</span>
+  <span class="label" id="{{ prefix }}card-label">{{ _("Card details") }}</span>
   <div id="{{ prefix }}card" class="card-input" data-card role="group"
        aria-labelledby="{{ prefix }}card-label" aria-describedby="{{ prefix }}card-error"></div>
   <p class="field-error" id="{{ prefix }}card-error" hidden></p>
-  <p class="hint">Your card is saved with Stripe, our card processor, for this gift and any
-  repeat gift you choose.</p>
+  <p class="hint">{{ _("Your card is saved with Stripe, our card processor, for this gift "
+                       "and any repeat gift you choose.") }}</p>
 </div>
 """
 
@@ -102,6 +111,7 @@ class StripeForm(PaymentForm):
     source_type = "stripe_payment_method"
     markup = MARKUP
     script = Path(__file__).parent / "static" / "stripe.js"
+    locale_dir = Path(__file__).parent / "locale"
 
     def __init__(self, app: HoudiniPay, api: StripeApi) -> None:
         self.app = app
@@ -137,24 +147,14 @@ class StripeForm(PaymentForm):
             "frame-src": list(_STRIPE_FRAMES),
         }
 
-    def prepare(self, submission: FormSubmission, data: Mapping[str, Any]) -> Mapping[str, Any]:
-        """A SetupIntent for the card, on the nonprofit's Connect account if it has one.
-
-        It saves the card for charges without the donor too (``usage: off_session``), so a
-        monthly gift's renewals can be charged. Creating one moves no money.
-        """
-        account = self._account(submission.nonprofit.id)
-        client = self.api.client
-        params: SetupIntentCreateParams = {
-            "usage": "off_session",
-            "allowed_payment_method_types": ["card"],
-            "metadata": {
-                "nonprofit_id": submission.nonprofit.id,
-                "supporter_id": submission.supporter.id,
-            },
-        }
-        intent = stripe_errors(
-            "the card form could not start",
-            lambda: client.v1.setup_intents.create(params, options_for(account)),
-        )
-        return {"client_secret": intent.client_secret}
+    def processing_object(
+        self, submitted: Mapping[str, Any], submission: FormSubmission
+    ) -> Mapping[str, Any]:
+        """``{"repeats": true}`` from the page (a monthly gift) saves the card for the
+        renewals in the same authentication as the first charge; nothing else is taken."""
+        if set(submitted) - {"repeats"} or not isinstance(submitted.get("repeats", False), bool):
+            raise InvalidRequest(
+                'the stripe payment form sends only {"repeats": true|false}',
+                code="invalid_processing_object",
+            )
+        return {SETUP_FUTURE_USAGE: "off_session"} if submitted.get("repeats") else {}

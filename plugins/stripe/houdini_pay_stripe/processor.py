@@ -47,7 +47,7 @@ from houdini_pay import (
 from houdini_pay.errors import ConfigurationError, InvalidRequest
 from houdini_pay_stripe.api import SECRET_KEY_ENV, StripeApi
 from houdini_pay_stripe.events import StripeEvents
-from houdini_pay_stripe.form import page_problems
+from houdini_pay_stripe.form import SETUP_FUTURE_USAGE, page_problems
 from houdini_pay_stripe.models import PLATFORM, StripeAccount, StripePaymentMethod
 from houdini_pay_stripe.objects import application_fee, as_dict, metadata_of, ref_id
 from houdini_pay_stripe.results import (
@@ -58,7 +58,7 @@ from houdini_pay_stripe.results import (
     refund_result,
 )
 
-__all__ = ["RECORDED_BEFORE_CONFIRMING", "StripeProcessor"]
+__all__ = ["RECORDED_BEFORE_CONFIRMING", "SETUP_FUTURE_USAGE", "StripeProcessor"]
 
 log = logging.getLogger(__name__)
 
@@ -112,11 +112,15 @@ class StripeProcessor(Processor):
     # -- charges ------------------------------------------------------------------------
 
     def validate_request(self, request: ChargeRequest) -> None:
-        """Refuse a processing object (the card comes from the source); check the key."""
-        if request.processing_object:
+        """Refuse a processing object other than ``{"setup_future_usage": "off_session"}``
+        (the card comes from the source); check the key."""
+        extra = set(request.processing_object) - {SETUP_FUTURE_USAGE}
+        usage = request.processing_object.get(SETUP_FUTURE_USAGE, "off_session")
+        if extra or usage != "off_session":
             raise InvalidRequest(
-                "the stripe processor takes no processing object: the card comes from the "
-                "source (a stripe_payment_method)",
+                "the stripe processor takes no processing object but "
+                '{"setup_future_usage": "off_session"} (save the card for the repeats of a '
+                "gift): the card comes from the source (a stripe_payment_method)",
                 code="invalid_processing_object",
             )
         self.api.check()
@@ -206,6 +210,10 @@ class StripeProcessor(Processor):
             params["description"] = request.description[:_METADATA_LIMIT]
         if data.get("application_fee_amount"):
             params["application_fee_amount"] = int(data["application_fee_amount"])
+        if request.processing_object.get(SETUP_FUTURE_USAGE) == "off_session":
+            # The gift repeats: the one authentication the bank asks for this charge also
+            # lets the renewals be charged without the donor.
+            params["setup_future_usage"] = "off_session"
         return self.api.client.v1.payment_intents.create(
             params, options_for(data.get("stripe_account"), idempotency_key=idempotency_key)
         )

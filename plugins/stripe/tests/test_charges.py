@@ -100,6 +100,27 @@ def test_a_processing_object_is_refused_before_anything_is_written(
     assert localstripe.sent("POST", "/v1/payment_intents") == []
 
 
+def test_the_first_charge_of_a_repeating_gift_saves_the_card_for_its_renewals(
+    save_card: SaveCard, pay: Pay, localstripe: LocalStripe
+) -> None:
+    outcome = pay(save_card(), processing_object={"setup_future_usage": "off_session"})
+    assert outcome.status is OutcomeStatus.SUCCEEDED
+    [created] = [
+        r for r in localstripe.sent("POST", "/v1/payment_intents") if r.path.count("/") == 2
+    ]
+    assert created.params["setup_future_usage"] == "off_session"
+
+
+def test_a_one_time_charge_does_not_ask_to_save_the_card(
+    save_card: SaveCard, pay: Pay, localstripe: LocalStripe
+) -> None:
+    pay(save_card())
+    [created] = [
+        r for r in localstripe.sent("POST", "/v1/payment_intents") if r.path.count("/") == 2
+    ]
+    assert "setup_future_usage" not in created.params
+
+
 def test_an_off_session_charge_succeeds_without_the_supporter(
     save_card: SaveCard, pay: Pay, localstripe: LocalStripe
 ) -> None:

@@ -15,6 +15,7 @@ import stripe
 from houdini_pay_stripe import StripeProcessor
 from houdini_pay_stripe.models import StripePaymentMethod
 from houdini_pay_stripe.processor import RECORDED_BEFORE_CONFIRMING
+from sqlalchemy import select
 
 from houdini_pay import ALL_NONPROFITS, HoudiniPay, OutcomeStatus
 from houdini_pay.store._models import Payment, PaymentAttempt
@@ -145,7 +146,9 @@ def test_an_earlier_attempt_is_found_among_more_than_a_page_of_charges(
 ) -> None:
     card = save_card()
     with app.session() as session:
-        method = find_row(session, StripePaymentMethod, card.id)
+        method = session.scalars(
+            select(StripePaymentMethod).where(StripePaymentMethod.source_id == card.id)
+        ).one()
     # The supporter's 101 earlier gifts (Stripe search is unavailable here, and would be
     # eventually consistent anyway): the lost one is past the first page of 100.
     for _ in range(101):

@@ -23,20 +23,22 @@ MAX_PER_ORDER = 10
 """The most seats of one level the page offers in one order."""
 
 MARKUP = """\
+{% if starts_at %}<p class="lead event-date">{{ format_datetime(starts_at) }}</p>{% endif %}
 <fieldset class="section" id="tickets">
-  <legend>Tickets</legend>
+  <legend>{{ _("Tickets") }}</legend>
   <ul class="levels">
     {% for level in levels %}
     <li class="level{% if not level.available %} sold-out{% endif %}">
       <span class="level-name" id="level-{{ level.id }}-name">{{ level.name }}</span>
       <span class="level-meta">
         {{ format_amount(level.amount) }}
-        {% if level.sold_out %}· <span class="tag">Sold out</span>
-        {% elif not level.on_sale %}· <span class="tag">{{ level.sale_note }}</span>
-        {% elif level.remaining is not none %}· {{ level.remaining }} left{% endif %}
+        {% if level.sold_out %}· <span class="tag">{{ _("Sold out") }}</span>
+        {% elif not level.on_sale %}· <span class="tag">{{ _(level.sale_note) }}</span>
+        {% elif level.remaining is not none %}·
+        {{ _("{count} left", count=level.remaining) }}{% endif %}
       </span>
       <div class="level-quantity field">
-        <label for="quantity-{{ level.id }}">Quantity</label>
+        <label for="quantity-{{ level.id }}">{{ _("Quantity") }}</label>
         <select id="quantity-{{ level.id }}" name="quantity" data-level="{{ level.id }}"
                 data-amount="{{ level.amount }}" data-error-slot="tickets-error"
                 aria-describedby="level-{{ level.id }}-name tickets-error"
@@ -81,6 +83,7 @@ class EventPage(PublicPage):
     payment_types = frozenset({"ticket"})
     markup = MARKUP
     script = Path(__file__).parent / "static" / "event.js"
+    locale_dir = Path(__file__).parent / "locale"
 
     def __init__(self, app: HoudiniPay) -> None:
         self.app = app
@@ -94,12 +97,14 @@ class EventPage(PublicPage):
         nonprofit = self.app.get_nonprofit(nonprofit_id)
         now = self.app.clock()
         levels = [_level_view(level, now) for level in list_levels(self.app, name)]
-        when = f"{starts_at:%A %d %B %Y, %H:%M} UTC" if starts_at else None
         return PageContent(
             nonprofit=nonprofit,
             title=title,
-            summary=when,
-            context={"levels": levels, "button_label": "Buy tickets"},
+            summary=None,
+            # The date is written in the donor's language by the markup (format_datetime).
+            context={"levels": levels, "button_label": "Buy tickets", "starts_at": starts_at},
+            # Translated by the page's catalog before the script gets them.
+            config={"messages": {"tickets_required": "Choose at least one ticket."}},
         )
 
     def confirmation_lines(self, type_object: Mapping[str, Any]) -> Sequence[tuple[str, str]]:

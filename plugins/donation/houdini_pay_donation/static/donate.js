@@ -11,6 +11,8 @@ export function setup(form, config, checkout) {
   const designation = form.querySelector("#designation");
 
   const frequency = () => frequencies.find((f) => f.checked)?.value || "once";
+  // A typed amount far above the presets is asked about once before it is paid.
+  let confirmedAmount = null;
 
   function amount() {
     if (custom.value.trim()) return checkout.parseAmount(custom.value);
@@ -21,8 +23,11 @@ export function setup(form, config, checkout) {
   function update() {
     const value = amount();
     checkout.setTotal(value);
-    const suffix = { month: " / month", year: " / year" }[frequency()] || "";
-    if (value && suffix) form.querySelector("[data-total]").textContent += suffix;
+    const key = { month: "per_month", year: "per_year" }[frequency()];
+    if (value && key) {
+      const total = form.querySelector("[data-total]");
+      total.textContent = checkout.text(key, { amount: total.textContent });
+    }
   }
 
   custom.addEventListener("input", () => {
@@ -52,16 +57,32 @@ export function setup(form, config, checkout) {
 
   return {
     purchase() {
-      const value = amount();
+      let value;
+      if (custom.value.trim()) {
+        try {
+          value = checkout.readAmount(custom.value);
+        } catch (error) {
+          if (!(error instanceof checkout.AmountError)) throw error;
+          throw checkout.fieldError(custom, error.message);
+        }
+        if (config.confirm_above && value > config.confirm_above && value !== confirmedAmount) {
+          confirmedAmount = value;
+          throw checkout.fieldError(
+            custom, checkout.text("amount_confirm", { amount: checkout.formatAmount(value) }),
+          );
+        }
+      } else {
+        value = amount();
+      }
       if (value === null || value <= 0) {
-        throw checkout.fieldError(custom, "Choose an amount, or enter one like 25.00.");
+        throw checkout.fieldError(custom, checkout.text("amount_required"));
       }
       const typeObject = {};
       if (designation.value.trim()) typeObject.designation = designation.value.trim();
       if (dedicationType.value) {
         if (!dedicationName.value.trim()) {
           form.querySelector("details.more").open = true;
-          throw checkout.fieldError(dedicationName, "Enter the name of the person you dedicate this gift to.");
+          throw checkout.fieldError(dedicationName, checkout.text("dedication_name_required"));
         }
         typeObject.dedication = { type: dedicationType.value, name: dedicationName.value.trim() };
       }

@@ -1,5 +1,6 @@
-// The Stripe payment form: a Stripe.js card Element, saved through a SetupIntent, then
-// charged through houdini-pay's payment API. See docs/plugin-authors.md for `checkout`.
+// The Stripe payment form: a Stripe.js card Element made into a payment method, then
+// charged through houdini-pay's payment API with one PaymentIntent (one 3-D Secure at
+// most). See docs/plugin-authors.md for `checkout`.
 
 const scripts = new Map();
 
@@ -37,28 +38,34 @@ export async function mount(root, config, checkout) {
   const cardError = (message) => checkout.fieldError(box, message, focusCard);
 
   return {
-    async pay() {
-      const { client_secret: setupSecret } = await checkout.prepare();
+    async pay(purchase) {
+      // The card becomes a payment method without any authentication; the bank's 3-D
+      // Secure, if it asks, comes once, for the PaymentIntent that charges it.
       const { name, email } = checkout.donor;
-      const setup = await stripe.confirmCardSetup(setupSecret, {
-        payment_method: { card, billing_details: { name, email } },
+      const created = await stripe.createPaymentMethod({
+        type: "card",
+        card,
+        billing_details: { name, email },
       });
-      if (setup.error) throw cardError(setup.error.message || "Your card could not be saved.");
-      await checkout.createSource({ payment_method: setup.setupIntent.payment_method });
+      if (!created || created.error) {
+        throw cardError(created?.error?.message || checkout.text("card_not_saved"));
+      }
+      await checkout.createSource({ payment_method: created.paymentMethod.id });
 
-      let outcome = await checkout.pay({});
+      const repeats = Boolean(purchase && purchase.type_object && purchase.type_object.interval);
+      let outcome = await checkout.pay({ repeats });
       if (outcome.status === "requires_action") {
-        checkout.setStatus("Your bank asks you to confirm this payment…");
+        checkout.setStatus(checkout.text("bank_confirm"));
         const action = outcome.next_action;
         const confirmed = await stripe.confirmCardPayment(action.client_secret);
         if (confirmed.error) throw cardError(confirmed.error.message);
         if (!["succeeded", "processing"].includes(confirmed.paymentIntent?.status)) {
-          throw cardError("Your bank did not confirm the payment. Nothing was charged.");
+          throw cardError(checkout.text("bank_declined"));
         }
         outcome = await checkout.waitForOutcome();
       }
       if (outcome.status === "failed") {
-        throw cardError(outcome.error ? outcome.error.message : "Your card was declined.");
+        throw cardError(outcome.error ? outcome.error.message : checkout.text("card_declined"));
       }
       return outcome;
     },

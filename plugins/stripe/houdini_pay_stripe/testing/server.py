@@ -39,6 +39,8 @@ UNSUPPORTED_PARAMS = frozenset(
         # localstripe takes it only on a create that confirms; Stripe on confirm too.
         "off_session",
         "refund_application_fee",
+        # Saving the card with the first charge of a repeating gift.
+        "setup_future_usage",
     }
 )
 """Stripe parameters localstripe does not implement and would refuse.
@@ -46,6 +48,33 @@ UNSUPPORTED_PARAMS = frozenset(
 The harness takes them out before localstripe reads the request, so they have no effect
 there; they stay in :attr:`RecordedRequest.params`, where tests check that they were sent.
 """
+
+
+STRIPE_JS_ADDITIONS = """
+// houdini-pay's test harness: what localstripe's stand-in for Stripe.js leaves out.
+(() => {
+  const standIn = Stripe;
+  Stripe = (apiKey, options) => {
+    const stripe = standIn(apiKey, options);
+    // Stripe.js makes a payment method of a card Element with the publishable key.
+    stripe.createPaymentMethod = async ({ type, card, billing_details }) => {
+      const response = await fetch(`${LOCALSTRIPE_BASE_API}/v1/payment_methods`, {
+        method: "POST",
+        body: JSON.stringify({ key: apiKey, type, card: card.value.card, billing_details }),
+      });
+      const body = await response.json().catch(() => ({}));
+      if (response.status !== 200 || body.error) return { error: body.error };
+      return { paymentMethod: body };
+    };
+    return stripe;
+  };
+  window.Stripe = Stripe;
+})();
+"""
+"""Appended to localstripe's stand-in for Stripe.js (served at ``/js.stripe.com/v3/``)."""
+
+_PUBLISHABLE_PATHS = frozenset({"/v1/payment_methods"})
+"""Where Stripe takes the publishable key (sent as ``key`` in the body by the stand-in)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -180,6 +209,13 @@ def running_localstripe(store_dir: Path, *, timeout: float = 10.0) -> Iterator[L
         )
         request[recorded_key] = recorded
         server_state.requests.append(recorded)
+        browser = request.method == "POST" and "Authorization" not in request.headers
+        if browser and request.path in _PUBLISHABLE_PATHS:
+            # localstripe takes only secret keys there; Stripe takes the browser's
+            # publishable key, which the stand-in sends in the body.
+            headers = {**request.headers, "Authorization": f"Bearer {TEST_KEY}"}
+            request = request.clone(headers=headers)
+            request[recorded_key] = recorded
         if request.method != "POST" or recorded.idempotency_key is None:
             return await handler(request)
         return await idempotent(request, recorded, handler)
@@ -232,6 +268,12 @@ def running_localstripe(store_dir: Path, *, timeout: float = 10.0) -> Iterator[L
 
     server.get_post_data = tolerant_post_data
 
+    async def stripe_js(request: web.Request) -> web.Response:
+        standard = Path(server.__file__).with_name("localstripe-v3.js").read_text()
+        return web.Response(
+            text=standard + STRIPE_JS_ADDITIONS, content_type="application/javascript"
+        )
+
     loop = asyncio.new_event_loop()
     started = threading.Event()
     outcome: dict[str, Any] = {}
@@ -242,7 +284,10 @@ def running_localstripe(store_dir: Path, *, timeout: float = 10.0) -> Iterator[L
         app = web.Application(middlewares=[record, *server.app.middlewares])
         app.on_response_prepare.append(server.add_cors_headers)
         for route in server.app.router.routes():
+            if route.resource is not None and route.resource.canonical == "/js.stripe.com/v3/":
+                continue
             app.router.add_route(route.method, route.resource.canonical, route.handler)
+        app.router.add_get("/js.stripe.com/v3/", stripe_js)
         runner = web.AppRunner(app, access_log=None)
         await runner.setup()
         site = web.TCPSite(runner, "127.0.0.1", 0)

@@ -24,7 +24,7 @@ export function setup(form, config, checkout) {
     purchase() {
       const lines = chosen();
       if (!lines.length) {
-        throw checkout.fieldError(errorAnchor || form, "Choose at least one ticket.", () => errorAnchor?.focus());
+        throw checkout.fieldError(errorAnchor || form, checkout.text("tickets_required"), () => errorAnchor?.focus());
       }
       return {
         amount: total(),
