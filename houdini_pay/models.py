@@ -41,6 +41,7 @@ __all__ = [
     "PaymentAttempt",
     "PluginSetting",
     "PublicSubmission",
+    "RateLimitWindow",
     "Receipt",
     "Reservation",
     "Source",
@@ -450,3 +451,21 @@ class PublicSubmission(Base):
     source_id: Mapped[str | None] = mapped_column(ForeignKey("sources.id"))
     attempt_id: Mapped[str | None] = mapped_column(ID)
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+
+
+class RateLimitWindow(Base):
+    """How many requests one client sent in one minute, shared by every server process.
+
+    A reference table, not a tenant's: a client address is counted across all nonprofits,
+    because a flood burdens the server as a whole (the public pages of every nonprofit are
+    on it). The address is stored only as a SHA-256 digest. Rows older than two minutes are
+    swept (see :mod:`houdini_pay.web.rate_limits`).
+    """
+
+    __tablename__ = "rate_limit_windows"
+    __table_args__ = (Index("ix_rate_limit_windows_window", "window"),)
+
+    scope: Mapped[str] = mapped_column(String(50), primary_key=True)
+    client: Mapped[str] = mapped_column(String(64), primary_key=True)
+    window: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    hits: Mapped[int] = mapped_column(Integer)

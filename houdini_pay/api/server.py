@@ -23,6 +23,7 @@ from houdini_pay.db.migrate import pending_revisions
 from houdini_pay.db.problems import explain_database_error, not_migrated
 from houdini_pay.errors import ConfigurationError
 from houdini_pay.settings import DATABASE_URL_ENV
+from houdini_pay.web.rate_limits import REDIS_URL_ENV, RedisRateLimiter
 
 __all__ = ["APP_FACTORY", "app_from_env", "check_ready", "log_config", "serve"]
 
@@ -36,8 +37,14 @@ def app_from_env() -> FastAPI:
 
 
 def check_ready(app: HoudiniPay) -> None:
-    """Raise ``ConfigurationError`` unless the database is reachable and fully migrated."""
+    """Raise ``ConfigurationError`` unless the database is reachable and fully migrated.
+
+    With ``HOUDINI_PAY_REDIS_URL`` set, Redis (which keeps the rate limits) must answer too.
+    """
     ApiSettings.from_env(app.settings.environ)
+    redis_url = app.settings.environ.get(REDIS_URL_ENV)
+    if redis_url:
+        RedisRateLimiter(redis_url, 1).ping()
     try:
         pending = pending_revisions(app)
     except SQLAlchemyError as exc:
