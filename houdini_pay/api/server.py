@@ -95,4 +95,8 @@ def serve(app: HoudiniPay, *, host: str, port: int, workers: int, log_level: str
         server_header=False,
         # Behind a proxy, run uvicorn with --forwarded-allow-ips instead of this command.
         proxy_headers=False,
+        # uvicorn kills a worker that does not answer its health check in time (5 s by
+        # default) and starts another: on a busy machine a worker still importing is
+        # killed over and over and never serves.
+        timeout_worker_healthcheck=60,
     )

@@ -14,6 +14,7 @@ from pathlib import Path
 import httpx2
 
 HOUDINI_PAY = Path(sys.executable).parent / "houdini-pay"
+_STARTUP_SECONDS = 120
 
 
 def free_port() -> int:
@@ -66,7 +67,8 @@ def serving(
 
 
 def _wait_until_healthy(base_url: str, process: subprocess.Popen[bytes], log_path: Path) -> None:
-    deadline = time.monotonic() + 30
+    # Generous: on a busy machine (a parallel test run) two workers take long to import.
+    deadline = time.monotonic() + _STARTUP_SECONDS
     while time.monotonic() < deadline:
         if process.poll() is not None:
             raise RuntimeError(f"houdini-pay serve exited:\n{log_path.read_text()}")
@@ -76,4 +78,6 @@ def _wait_until_healthy(base_url: str, process: subprocess.Popen[bytes], log_pat
         except httpx2.TransportError:
             pass
         time.sleep(0.1)
-    raise RuntimeError(f"houdini-pay serve did not answer in 30 s:\n{log_path.read_text()}")
+    raise RuntimeError(
+        f"houdini-pay serve did not answer in {_STARTUP_SECONDS} s:\n{log_path.read_text()}"
+    )
