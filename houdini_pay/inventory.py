@@ -27,11 +27,11 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from houdini_pay import text
+from houdini_pay.contract._payment_types import HeldItem, ItemRequest
 from houdini_pay.errors import InvalidRequest, SoldOut
-from houdini_pay.ids import new_id
-from houdini_pay.models import LimitedItem, Reservation
-from houdini_pay.payment_types import HeldItem, ItemRequest
-from houdini_pay.states import ReservationState
+from houdini_pay.store._ids import new_id
+from houdini_pay.store._models import LimitedItem, Reservation
+from houdini_pay.store._states import ReservationState
 
 __all__ = [
     "ItemCounts",

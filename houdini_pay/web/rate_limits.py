@@ -33,7 +33,7 @@ from sqlalchemy.orm import Session
 
 from houdini_pay.app import HoudiniPay
 from houdini_pay.errors import ConfigurationError, HoudiniPayError, RateLimited
-from houdini_pay.models import RateLimitWindow
+from houdini_pay.store import RateLimitWindow
 
 __all__ = [
     "REDIS_URL_ENV",

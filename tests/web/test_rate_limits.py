@@ -11,7 +11,7 @@ import pytest
 
 from houdini_pay import HoudiniPay
 from houdini_pay.errors import ConfigurationError, RateLimited
-from houdini_pay.models import RateLimitWindow
+from houdini_pay.store import RateLimitWindow
 from houdini_pay.web.rate_limits import (
     DatabaseRateLimiter,
     RateLimiter,

@@ -16,7 +16,7 @@ import pytest
 import redis
 
 from houdini_pay import HoudiniPay
-from houdini_pay.models import Supporter
+from houdini_pay.store import Supporter
 from houdini_pay.testing import require_postgres, temporary_postgres_database
 from houdini_pay.web.guard import CSRF_COOKIE, CSRF_HEADER
 from tests.helpers import count
