@@ -18,6 +18,7 @@ from houdini_pay.api import (
     webhooks,
 )
 from houdini_pay.api.auth import authenticate
+from houdini_pay.api.docs_page import install_docs_page
 from houdini_pay.api.error_handling import install_error_handlers
 from houdini_pay.api.middleware import AccessLog, MethodsAllowed, RequestGuard
 from houdini_pay.api.parameters import reject_unknown_query_parameters
@@ -77,7 +78,8 @@ def create_api(app: HoudiniPay, *, settings: ApiSettings | None = None) -> FastA
         version=__version__,
         description=_DESCRIPTION,
         openapi_url="/openapi.json",
-        docs_url="/docs",
+        # /docs is served by houdini_pay.api.docs_page: FastAPI's own loads a CDN.
+        docs_url=None,
         redoc_url=None,
         dependencies=[Depends(reject_unknown_query_parameters)],
     )
@@ -91,6 +93,7 @@ def create_api(app: HoudiniPay, *, settings: ApiSettings | None = None) -> FastA
     api.include_router(v1)
     api.include_router(webhooks.router)
     api.include_router(health.router)
+    install_docs_page(api, title="houdini-pay", openapi_url="/openapi.json")
     _include_plugin_routes(api, app)
     # Imported here: the donor pages need Jinja2, which nothing else of the API loads.
     from houdini_pay.web import install_public_pages

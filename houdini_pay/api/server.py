@@ -20,6 +20,7 @@ from houdini_pay.api.settings import ApiSettings
 from houdini_pay.app import HoudiniPay
 from houdini_pay.db.problems import require_migrated
 from houdini_pay.settings import DATABASE_URL_ENV
+from houdini_pay.web.rate_limits import REDIS_URL_ENV, RedisRateLimiter
 
 __all__ = ["APP_FACTORY", "app_from_env", "check_ready", "log_config", "serve"]
 
@@ -33,8 +34,14 @@ def app_from_env() -> FastAPI:
 
 
 def check_ready(app: HoudiniPay) -> None:
-    """Raise ``ConfigurationError`` unless the database is reachable and fully migrated."""
+    """Raise ``ConfigurationError`` unless the database is reachable and fully migrated.
+
+    With ``HOUDINI_PAY_REDIS_URL`` set, Redis (which keeps the rate limits) must answer too.
+    """
     ApiSettings.from_env(app.settings.environ)
+    redis_url = app.settings.environ.get(REDIS_URL_ENV)
+    if redis_url:
+        RedisRateLimiter(redis_url, 1).ping()
     require_migrated(app)
 
 
@@ -76,4 +83,8 @@ def serve(app: HoudiniPay, *, host: str, port: int, workers: int, log_level: str
         server_header=False,
         # Behind a proxy, run uvicorn with --forwarded-allow-ips instead of this command.
         proxy_headers=False,
+        # uvicorn kills a worker that does not answer its health check in time (5 s by
+        # default) and starts another: on a busy machine a worker still importing is
+        # killed over and over and never serves.
+        timeout_worker_healthcheck=60,
     )

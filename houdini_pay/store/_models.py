@@ -45,6 +45,7 @@ __all__ = [
     "PaymentAttempt",
     "PluginSetting",
     "PublicSubmission",
+    "RateLimitWindow",
     "Receipt",
     "Reservation",
     "Source",
@@ -57,12 +58,16 @@ __all__ = [
 
 ID = String(40)
 
-REFERENCE_TABLES: frozenset[str] = frozenset({"nonprofits", "api_keys", "webhook_events"})
+REFERENCE_TABLES: frozenset[str] = frozenset(
+    {"nonprofits", "api_keys", "webhook_events", "rate_limit_windows"}
+)
 """The core's tables that are not per tenant; every other table is keyed by ``nonprofit_id``.
 
 ``nonprofits`` is the tenants themselves; ``api_keys`` maps a key to its nonprofit before
 the nonprofit is known (a request names none); ``webhook_events`` is unique per processor
-event, recorded before the nonprofit it concerns is known. A distributed PostgreSQL copies
+event, recorded before the nonprofit it concerns is known; ``rate_limit_windows`` counts a
+client across every nonprofit (a deployment on Citus keeps its rate limits in Redis
+instead, ``HOUDINI_PAY_REDIS_URL``, and the table stays empty). A distributed PostgreSQL copies
 them to every node (reference tables); every other table is sharded by ``nonprofit_id``, so
 its primary key, unique constraints and foreign keys to other tenant tables all include
 ``nonprofit_id`` (docs/operations.md). A plugin's table that is not per tenant says so with
@@ -527,3 +532,21 @@ class PublicSubmission(Base):
     source_id: Mapped[str | None] = mapped_column(ID)
     attempt_id: Mapped[str | None] = mapped_column(ID)
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+
+
+class RateLimitWindow(Base):
+    """How many requests one client sent in one minute, shared by every server process.
+
+    A reference table, not a tenant's: a client address is counted across all nonprofits,
+    because a flood burdens the server as a whole (the public pages of every nonprofit are
+    on it). The address is stored only as a SHA-256 digest. Rows older than two minutes are
+    swept (see :mod:`houdini_pay.web.rate_limits`).
+    """
+
+    __tablename__ = "rate_limit_windows"
+    __table_args__ = (Index("ix_rate_limit_windows_window", "window"),)
+
+    scope: Mapped[str] = mapped_column(String(50), primary_key=True)
+    client: Mapped[str] = mapped_column(String(64), primary_key=True)
+    window: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    hits: Mapped[int] = mapped_column(Integer)

@@ -21,8 +21,9 @@ from houdini_pay.app import HoudiniPay
 from houdini_pay.web.browser_errors import install_browser_errors
 from houdini_pay.web.catalog import Catalog, build_catalog
 from houdini_pay.web.endpoints import router, status_router
-from houdini_pay.web.guard import PublicSettings, RateLimiter
+from houdini_pay.web.guard import PublicSettings
 from houdini_pay.web.pages import add_page_routes
+from houdini_pay.web.rate_limits import rate_limiter_for
 
 __all__ = ["Catalog", "PublicSettings", "install_public_pages"]
 
@@ -32,12 +33,15 @@ def install_public_pages(api: FastAPI, app: HoudiniPay) -> Catalog:
 
     Raises:
         PluginError: a plugin's form or page breaks the rules (see ``build_catalog``).
-        ConfigurationError: a public limit in the environment is not a positive number.
+        ConfigurationError: a public limit in the environment is not a positive number, or
+            ``HOUDINI_PAY_REDIS_URL`` is set without the redis package or is not a Redis URL.
     """
     settings = PublicSettings.from_env(app.settings.environ)
     catalog = build_catalog(app)
     api.state.public_settings = settings
-    api.state.public_rate_limiter = RateLimiter(settings.requests_per_minute)
+    api.state.public_rate_limiter = rate_limiter_for(
+        app, settings.requests_per_minute, app.settings.environ
+    )
     api.state.public_catalog = catalog
     api.include_router(router)
     api.include_router(status_router)

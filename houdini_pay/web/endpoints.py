@@ -23,7 +23,8 @@ from houdini_pay.errors import NotFound, SoldOut
 from houdini_pay.money import MAX_AMOUNT
 from houdini_pay.web import submissions
 from houdini_pay.web.catalog import Catalog
-from houdini_pay.web.guard import PublicSettings, RateLimiter, check_csrf, check_size
+from houdini_pay.web.guard import PublicSettings, check_csrf, check_size
+from houdini_pay.web.rate_limits import RateLimiter
 
 __all__ = ["PUBLIC_PREFIX", "confirmation_path", "public_outcome", "router", "status_router"]
 
@@ -34,7 +35,8 @@ async def _guard(request: Request) -> None:
     """CSRF, size and rate checks of every public POST (see houdini_pay.web.guard)."""
     settings: PublicSettings = request.app.state.public_settings
     limiter: RateLimiter = request.app.state.public_rate_limiter
-    limiter.hit(request.client.host if request.client else "unknown")
+    # The shared counter is a database or Redis round trip: off the event loop.
+    await run_in_threadpool(limiter.hit, request.client.host if request.client else "unknown")
     check_csrf(request)
     await check_size(request, settings.max_body_bytes)
 

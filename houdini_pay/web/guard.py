@@ -7,23 +7,21 @@
 * **Size**: a public body may be at most ``HOUDINI_PAY_PUBLIC_MAX_BODY_BYTES`` (16 KiB): a
   donation needs a few hundred bytes.
 * **Rate**: each client address may send ``HOUDINI_PAY_PUBLIC_REQUESTS_PER_MINUTE`` public
-  ``POST`` requests a minute (30 by default: a donation takes four), counted by each server
-  process on its own.
+  ``POST`` requests a minute (30 by default: a donation takes four), counted in one place
+  that every server process shares (:mod:`houdini_pay.web.rate_limits`).
 """
 
 from __future__ import annotations
 
 import hmac
 import secrets
-import time
-from collections import deque
 from collections.abc import Mapping
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
 from fastapi import Request, Response
 
-from houdini_pay.errors import ConfigurationError, Forbidden, RateLimited, RequestTooLarge
+from houdini_pay.errors import ConfigurationError, Forbidden, RequestTooLarge
 
 __all__ = [
     "CSRF_COOKIE",
@@ -31,7 +29,6 @@ __all__ = [
     "MAX_BODY_ENV",
     "RATE_ENV",
     "PublicSettings",
-    "RateLimiter",
     "check_csrf",
     "check_size",
     "csrf_token_for",
@@ -42,7 +39,6 @@ CSRF_COOKIE = "houdini_pay_csrf"
 CSRF_HEADER = "X-CSRF-Token"
 RATE_ENV = "HOUDINI_PAY_PUBLIC_REQUESTS_PER_MINUTE"
 MAX_BODY_ENV = "HOUDINI_PAY_PUBLIC_MAX_BODY_BYTES"
-_WINDOW_SECONDS = 60.0
 _TOKEN_BYTES = 32
 
 
@@ -67,38 +63,6 @@ class PublicSettings:
             requests_per_minute=_positive(environ, RATE_ENV, 30),
             max_body_bytes=_positive(environ, MAX_BODY_ENV, 16_384),
         )
-
-
-class RateLimiter:
-    """At most ``limit`` requests per client in any 60 seconds (a sliding window).
-
-    Used only from the event loop (an ``async`` dependency), so it needs no lock.
-    """
-
-    def __init__(self, limit: int) -> None:
-        self.limit = limit
-        self._seen: dict[str, deque[float]] = {}
-
-    def hit(self, client: str, now: float | None = None) -> None:
-        """Count one request of ``client``; ``RateLimited`` if it is one too many."""
-        now = time.monotonic() if now is None else now
-        recent = self._seen.setdefault(client, deque())
-        while recent and recent[0] <= now - _WINDOW_SECONDS:
-            recent.popleft()
-        if len(recent) >= self.limit:
-            retry_after = max(1, int(recent[0] + _WINDOW_SECONDS - now) + 1)
-            raise RateLimited(
-                "too many requests from your address; wait a minute and try again",
-                details={"retry_after": retry_after},
-            )
-        recent.append(now)
-        if len(self._seen) > 10_000:
-            self._forget_idle(now)
-
-    def _forget_idle(self, now: float) -> None:
-        idle = [c for c, times in self._seen.items() if not times or times[-1] <= now - 60]
-        for client in idle:
-            del self._seen[client]
 
 
 def csrf_token_for(request: Request) -> str:
