@@ -177,7 +177,7 @@ def expected_status(session: Session, invoice: Invoice) -> str:
     paid = payments_net(session, invoice) + credit_applied(session, invoice)
     if paid >= invoice.total:
         return PAID
-    if paid == 0 and _ever_refunded(session, invoice) and invoice.status in (PAID, REFUNDED):
+    if paid == 0 and _ever_refunded(session, invoice):
         return REFUNDED
     return OPEN
 
