@@ -14,6 +14,11 @@ count it.
 Plugins define their items with :func:`define_item` (or create them when first needed with
 :func:`ensure_item`, which any number of payments may call at once) and give refunded items
 back with :func:`restock`; the pipeline does the rest.
+
+A **standing hold** (:func:`hold_standing`) keeps items for something that is not a payment
+attempt and has no expiry (an open invoice's seats): it counts in ``held`` like any hold, and
+its owner issues it (:func:`issue_standing`) or gives it back (:func:`release_standing`),
+recording on its own rows which holds it has.
 """
 
 from __future__ import annotations
@@ -39,9 +44,12 @@ __all__ = [
     "ensure_item",
     "finalize",
     "hold",
+    "hold_standing",
     "holds_of_attempt",
+    "issue_standing",
     "item_counts",
     "release",
+    "release_standing",
     "restock",
     "sweep_expired",
 ]
@@ -347,3 +355,48 @@ def restock(session: Session, nonprofit_id: str, item_key: str, quantity: int) -
             f"cannot restock {quantity} of {item_key!r}: not that many issued",
             code="invalid_restock",
         )
+
+
+def hold_standing(
+    session: Session, nonprofit_id: str, item_key: str, quantity: int, now: dt.datetime
+) -> None:
+    """Hold ``quantity`` of an item with no attempt and no expiry, or raise ``SoldOut``.
+
+    The caller records the hold on its own rows and later calls :func:`issue_standing` or
+    :func:`release_standing` exactly once for it, in the transaction that changes those rows.
+    """
+    if isinstance(quantity, bool) or not isinstance(quantity, int) or quantity <= 0:
+        raise InvalidRequest(
+            f"quantity must be positive, not {quantity!r}", code="invalid_quantity"
+        )
+    sweep_expired(session, now, nonprofit_id=nonprofit_id, item_key=item_key)
+    _take(session, nonprofit_id, item_key, quantity)
+
+
+def _move_standing(
+    session: Session, nonprofit_id: str, item_key: str, quantity: int, issue: bool
+) -> None:
+    values = {"held": LimitedItem.held - quantity}
+    if issue:
+        values["issued"] = LimitedItem.issued + quantity
+    result = session.execute(
+        update(LimitedItem)
+        .where(
+            LimitedItem.nonprofit_id == nonprofit_id,
+            LimitedItem.item_key == item_key,
+            LimitedItem.held >= quantity,
+        )
+        .values(values)
+    )
+    if result.rowcount != 1:  # type: ignore[attr-defined]
+        raise InvalidRequest(f"{item_key!r} does not hold {quantity}", code="invalid_standing_hold")
+
+
+def issue_standing(session: Session, nonprofit_id: str, item_key: str, quantity: int) -> None:
+    """Turn a standing hold into issued items (the invoice holding them was paid)."""
+    _move_standing(session, nonprofit_id, item_key, quantity, issue=True)
+
+
+def release_standing(session: Session, nonprofit_id: str, item_key: str, quantity: int) -> None:
+    """Give a standing hold back (the invoice holding it was voided)."""
+    _move_standing(session, nonprofit_id, item_key, quantity, issue=False)

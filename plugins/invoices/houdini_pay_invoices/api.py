@@ -42,6 +42,9 @@ class LineBody(ApiModel):
     description: Text
     unit_amount: Amount
     quantity: Annotated[int, Field(gt=0, le=10_000)] = 1
+    item_key: Annotated[str, Field(min_length=1, max_length=120)] | None = Field(
+        default=None, description="A limited item the line sells quantity of (held until paid)."
+    )
 
 
 class InvoiceBody(ApiModel):
@@ -96,7 +99,9 @@ def create_invoice(nonprofit_id: NonprofitId, body: InvoiceBody, app: App) -> di
             due = dt.date.fromisoformat(body.due_date)
         except ValueError:
             raise InvalidRequest("due_date is not a date", code="invalid_date") from None
-    lines = [ledger.LineInput(x.description, x.unit_amount, x.quantity) for x in body.lines]
+    lines = [
+        ledger.LineInput(x.description, x.unit_amount, x.quantity, x.item_key) for x in body.lines
+    ]
     return ledger.create_invoice(app, nonprofit_id, body.supporter_id, lines, due_date=due)
 
 

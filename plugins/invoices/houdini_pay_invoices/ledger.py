@@ -49,6 +49,7 @@ __all__ = [
 ]
 
 OPEN, PAID, VOID, REFUNDED = "open", "paid", "void", "refunded"
+HELD, ISSUED, RELEASED = "held", "issued", "released"
 STATUSES = (OPEN, PAID, VOID, REFUNDED)
 MAX_TOTAL = 10**12
 """The largest invoice or credit note, in minor units (ten billion dollars)."""
@@ -57,11 +58,16 @@ MAX_LINES = 100
 
 @dataclass(frozen=True, slots=True)
 class LineInput:
-    """A line as asked for: description, unit amount (minor units) and quantity."""
+    """A line as asked for: description, unit amount (minor units) and quantity.
+
+    ``item_key`` names a core limited item (``ticket_level:<id>``) the line sells
+    ``quantity`` of: held while the invoice is open, issued when it is paid.
+    """
 
     description: str
     unit_amount: int
     quantity: int = 1
+    item_key: str | None = None
 
 
 def item_key(invoice_id: str) -> str:
@@ -183,11 +189,45 @@ def expected_status(session: Session, invoice: Invoice) -> str:
 
 
 def settle_status(session: Session, invoice: Invoice, now: dt.datetime) -> None:
-    """Set the status from the entries (after every change of them)."""
+    """Set the status from the entries (after every change of them), and move its items."""
     status = expected_status(session, invoice)
     if status != invoice.status:
         invoice.status = status
         invoice.updated_at = now
+        move_items(session, invoice)
+
+
+def _item_lines(session: Session, invoice: Invoice) -> list[InvoiceLine]:
+    return list(
+        session.scalars(
+            select(InvoiceLine)
+            .where(
+                InvoiceLine.nonprofit_id == invoice.nonprofit_id,
+                InvoiceLine.invoice_id == invoice.id,
+                InvoiceLine.item_key.is_not(None),
+            )
+            .order_by(InvoiceLine.item_key)  # the order every writer locks items in
+        )
+    )
+
+
+def move_items(session: Session, invoice: Invoice) -> None:
+    """Issue the lines' held items once paid; give every item back once void or refunded.
+
+    An invoice paid and then partly refunded (open again) keeps what it issued.
+    """
+    for line in _item_lines(session, invoice):
+        assert line.item_key is not None
+        key, nonprofit_id = line.item_key, invoice.nonprofit_id
+        if invoice.status == PAID and line.item_state == HELD:
+            inventory.issue_standing(session, nonprofit_id, key, line.quantity)
+            line.item_state = ISSUED
+        elif invoice.status in (VOID, REFUNDED) and line.item_state == HELD:
+            inventory.release_standing(session, nonprofit_id, key, line.quantity)
+            line.item_state = RELEASED
+        elif invoice.status in (VOID, REFUNDED) and line.item_state == ISSUED:
+            inventory.restock(session, nonprofit_id, key, line.quantity)
+            line.item_state = RELEASED
 
 
 def amount_due(session: Session, invoice: Invoice) -> int:
@@ -240,9 +280,15 @@ def create_invoice(
                     quantity=line.quantity,
                     unit_amount=line.unit_amount,
                     amount=line.quantity * line.unit_amount,
+                    item_key=line.item_key,
+                    item_state=HELD if line.item_key else None,
                 )
             )
         session.flush()
+        # Items in key order, as the pipeline holds them, so no two writers deadlock.
+        for line in sorted((x for x in lines if x.item_key), key=lambda x: x.item_key or ""):
+            assert line.item_key is not None
+            inventory.hold_standing(session, nonprofit_id, line.item_key, line.quantity, now)
         inventory.define_item(session, nonprofit_id, item_key(invoice.id), total)
         return invoice_dict(session, invoice)
 
@@ -346,6 +392,11 @@ def invoice_dict(session: Session, invoice: Invoice) -> dict[str, Any]:
                 "quantity": line.quantity,
                 "unit_amount": line.unit_amount,
                 "amount": line.amount,
+                **(
+                    {"item_key": line.item_key, "item_state": line.item_state}
+                    if line.item_key
+                    else {}
+                ),
             }
             for line in lines
         ],
@@ -578,6 +629,7 @@ def void_invoice(app: HoudiniPay, nonprofit_id: str, invoice_id: str) -> dict[st
         inventory.define_item(session, nonprofit_id, key, 0)
         invoice.status = VOID
         invoice.updated_at = now
+        move_items(session, invoice)
         moved = sum(share for _payment, share in shares)
         if moved:
             _new_note(
@@ -913,6 +965,12 @@ def _verify_invoice(app: HoudiniPay, session: Session, invoice: Invoice) -> list
     status = expected_status(session, invoice)
     if status != invoice.status:
         problems.append(f"{name}: status {invoice.status} but its entries say {status}")
+    wanted = {OPEN: (HELD, ISSUED), PAID: (ISSUED,), VOID: (RELEASED,), REFUNDED: (RELEASED,)}
+    for line in _item_lines(session, invoice):
+        if line.item_state not in wanted.get(invoice.status, ()):
+            problems.append(
+                f"{name}: {line.item_key} is {line.item_state} on a {invoice.status} invoice"
+            )
     net = payments_net(session, invoice)
     credit = credit_applied(session, invoice)
     counts = inventory.item_counts(session, invoice.nonprofit_id, item_key(invoice.id))

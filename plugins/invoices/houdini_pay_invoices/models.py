@@ -63,7 +63,12 @@ class Invoice(Base):
 
 
 class InvoiceLine(Base):
-    """One line of an invoice: description, quantity and unit amount."""
+    """One line of an invoice: description, quantity and unit amount.
+
+    A line may sell ``quantity`` of a core limited item (``item_key``, a ticket level's
+    seats): a standing hold while the invoice is open, issued when it is paid, given back
+    when it is voided or refunded. ``item_state`` is ``held``, ``issued`` or ``released``.
+    """
 
     __tablename__ = "invoice_lines"
     __table_args__ = (
@@ -82,6 +87,8 @@ class InvoiceLine(Base):
     quantity: Mapped[int] = mapped_column(BigInteger)
     unit_amount: Mapped[int] = mapped_column(BigInteger)
     amount: Mapped[int] = mapped_column(BigInteger)
+    item_key: Mapped[str | None] = mapped_column(String(120))
+    item_state: Mapped[str | None] = mapped_column(String(20))
 
 
 class InvoicePayment(Base):

@@ -233,3 +233,47 @@ def test_ten_concurrent_payments_of_the_whole_amount_charge_once(
     assert counts(app, invoice) == (10000, 0, 10000)
     assert get_invoice(app, None, invoice["id"])["status"] == "paid"
     assert verify(app) == []
+
+
+def test_items_are_held_while_open_issued_when_paid_and_released_on_void_and_refund(
+    app: HoudiniPay,
+    nonprofit: NonprofitRecord,
+    supporter: SupporterRecord,
+    pay: PayFunction,
+) -> None:
+    with app.unit_of_work() as uow:
+        inventory.define_item(uow.session, nonprofit.id, "seat:gala", 3)
+
+    def seats() -> tuple[int, int]:
+        with app.session() as session:
+            found = inventory.item_counts(session, nonprofit.id, "seat:gala")
+        return found.issued, found.held
+
+    def billed(quantity: int) -> dict[str, Any]:
+        line = LineInput("Gala seat", 5000, quantity, item_key="seat:gala")
+        return create_invoice(app, nonprofit.id, supporter.id, [line])
+
+    first = billed(2)
+    assert first["lines"][0]["item_state"] == "held"
+    assert seats() == (0, 2)
+    with pytest.raises(SoldOut):
+        billed(2)  # one seat left: no invoice is written, no number taken
+    assert len(list_invoices(app, nonprofit.id)) == 1
+    pay(first["id"], 4000)
+    assert seats() == (0, 2)  # partly paid: still held
+    pay(first["id"], 6000)
+    assert get_invoice(app, None, first["id"])["lines"][0]["item_state"] == "issued"
+    assert seats() == (2, 0)
+    voided = billed(1)
+    assert voided["number"].endswith("-000002")  # the refused invoice took no number
+    assert seats() == (2, 1)
+    void_invoice(app, nonprofit.id, voided["id"])
+    assert seats() == (2, 0)
+    refunded = billed(1)
+    outcome = pay(refunded["id"], 5000)
+    assert seats() == (3, 0)
+    assert outcome.payment is not None
+    app.refund(outcome.payment.id, nonprofit_id=nonprofit.id)
+    assert get_invoice(app, None, refunded["id"])["lines"][0]["item_state"] == "released"
+    assert seats() == (2, 0)
+    assert verify(app) == []

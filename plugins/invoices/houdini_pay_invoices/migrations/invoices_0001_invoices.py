@@ -99,6 +99,8 @@ def upgrade() -> None:
         sa.Column("quantity", sa.BigInteger(), nullable=False),
         sa.Column("unit_amount", sa.BigInteger(), nullable=False),
         sa.Column("amount", sa.BigInteger(), nullable=False),
+        sa.Column("item_key", sa.String(length=120), nullable=True),
+        sa.Column("item_state", sa.String(length=20), nullable=True),
         sa.ForeignKeyConstraint(
             ["nonprofit_id", "invoice_id"],
             ["invoices.nonprofit_id", "invoices.id"],
