@@ -71,7 +71,7 @@ class ApplyBody(ApiModel):
     amount: Amount | None = None
 
 
-@router.get("/invoices", summary="List invoices", responses=error_responses(401, 404, 422))
+@router.get("/invoices", summary="List invoices", responses=error_responses(401, 404, 413, 422))
 def list_invoices(
     nonprofit_id: NonprofitId,
     app: App,
@@ -85,7 +85,7 @@ def list_invoices(
     "/invoices",
     status_code=201,
     summary="Create an invoice",
-    responses=error_responses(401, 404, 422),
+    responses=error_responses(401, 404, 409, 413, 422),
 )
 def create_invoice(nonprofit_id: NonprofitId, body: InvoiceBody, app: App) -> dict[str, Any]:
     """Issue an invoice to a supporter, numbered in sequence, in the nonprofit's currency."""
@@ -106,7 +106,9 @@ def create_invoice(nonprofit_id: NonprofitId, body: InvoiceBody, app: App) -> di
 
 
 @router.get(
-    "/invoices/{invoice_id}", summary="Show an invoice", responses=error_responses(401, 404)
+    "/invoices/{invoice_id}",
+    summary="Show an invoice",
+    responses=error_responses(401, 404, 413, 422),
 )
 def get_invoice(nonprofit_id: NonprofitId, invoice_id: InvoiceId, app: App) -> dict[str, Any]:
     """The invoice with its lines, payments and credit notes."""
@@ -116,7 +118,7 @@ def get_invoice(nonprofit_id: NonprofitId, invoice_id: InvoiceId, app: App) -> d
 @router.post(
     "/invoices/{invoice_id}/void",
     summary="Void an invoice",
-    responses=error_responses(401, 404, 409),
+    responses=error_responses(401, 404, 409, 413, 422),
 )
 def void_invoice(nonprofit_id: NonprofitId, invoice_id: InvoiceId, app: App) -> dict[str, Any]:
     """Void an open invoice; money on it becomes a credit note."""
@@ -127,7 +129,11 @@ def void_invoice(nonprofit_id: NonprofitId, invoice_id: InvoiceId, app: App) -> 
     "/invoices/{invoice_id}/manual-payments",
     status_code=201,
     summary="Report a manual payment of an invoice",
-    responses=error_responses(401, 404, 409, 422),
+    responses={
+        202: {"description": "Outcome unknown; reconcile settles it (the payment's body)."},
+        402: {"description": "The payment failed (the payment's body)."},
+        **error_responses(401, 404, 409, 413, 422, 502),
+    },
 )
 def manual_payment(
     nonprofit_id: NonprofitId,
@@ -172,7 +178,7 @@ def manual_payment(
 @router.get(
     "/supporters/{supporter_id}/credit-notes",
     summary="List a supporter's credit notes",
-    responses=error_responses(401, 404),
+    responses=error_responses(401, 404, 413, 422),
 )
 def list_credit_notes(
     nonprofit_id: NonprofitId, supporter_id: SupporterId, app: App
@@ -184,7 +190,7 @@ def list_credit_notes(
 @router.post(
     "/supporters/{supporter_id}/credit-notes/{credit_note_id}/apply",
     summary="Apply a credit note to an invoice",
-    responses=error_responses(401, 404, 409, 422),
+    responses=error_responses(401, 404, 409, 413, 422),
 )
 def apply_credit_note(
     nonprofit_id: NonprofitId,
