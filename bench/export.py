@@ -36,10 +36,10 @@ from typing import Any
 from sqlalchemy import insert
 
 from houdini_pay import HoudiniPay
-from houdini_pay.ids import new_id
-from houdini_pay.models import Payment, Supporter
-from houdini_pay.plugins import build_plugin_manager
+from houdini_pay.contract._plugins import build_plugin_manager
 from houdini_pay.statements import Period, export_payments
+from houdini_pay.store._ids import new_id
+from houdini_pay.store._models import Payment, Supporter
 from houdini_pay.testing import temporary_postgres_database
 from houdini_pay.testing.databases import postgres_base_url
 

@@ -34,9 +34,9 @@ from typing import Any
 from sqlalchemy import Engine, event
 
 from houdini_pay import HoudiniPay, PaymentRequest
+from houdini_pay.contract._plugins import build_plugin_manager
 from houdini_pay.db.engine import READ_ONLY
-from houdini_pay.ids import new_id
-from houdini_pay.plugins import build_plugin_manager
+from houdini_pay.store._ids import new_id
 from houdini_pay.testing.databases import postgres_base_url, temporary_postgres_database
 
 # Ids of the rows one payment creates; the nonprofit and supporter stay the same.

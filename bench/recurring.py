@@ -32,8 +32,8 @@ from houdini_pay_donation.verify import verify_month
 from sqlalchemy import insert
 
 from houdini_pay import HoudiniPay, new_id
-from houdini_pay.models import Nonprofit, Payment, Supporter
-from houdini_pay.processors import ChargeRequest, ChargeResult
+from houdini_pay.contract._processors import ChargeRequest, ChargeResult
+from houdini_pay.store._models import Nonprofit, Payment, Supporter
 from houdini_pay.testing import FakeProcessor, FakeSourceType, TestPlugin
 from houdini_pay.testing.databases import postgres_base_url, temporary_postgres_database
 

@@ -6,7 +6,18 @@ are internal. See docs/plugin-authors.md for writing a processor or payment type
 
 from typing import TYPE_CHECKING
 
-from houdini_pay import api_keys, errors, inventory, money, outbox, signals, statements, text
+# First: installed plugins may still import the core's old module paths.
+from houdini_pay import (
+    _moved,  # noqa: F401 - installs the finder of old module paths
+    api_keys,
+    errors,
+    inventory,
+    money,
+    outbox,
+    signals,
+    statements,
+    text,
+)
 from houdini_pay import donor_receipts as _donor_receipts  # noqa: F401 - connects its receiver
 from houdini_pay.app import HoudiniPay
 from houdini_pay.cli_support import (
@@ -17,46 +28,66 @@ from houdini_pay.cli_support import (
     pass_app,
     print_json,
 )
-from houdini_pay.db.unit_of_work import UnitOfWork
-from houdini_pay.demo import Demo, DemoStep
-from houdini_pay.disputes import DisputeObservation, DisputeRecord, DisputeStatus, FundsMovement
-from houdini_pay.errors import HoudiniPayError
-from houdini_pay.hookspecs import hookimpl
-from houdini_pay.ids import new_id
-from houdini_pay.models import Base, utcnow
-from houdini_pay.payment import Channel, ErrorInfo, OutcomeStatus, PaymentOutcome, PaymentRequest
-from houdini_pay.payment_forms import FormSubmission, PageContent, PaymentForm, PublicPage
-from houdini_pay.payment_types import HeldItem, ItemRequest, PaymentContext, PaymentType
-from houdini_pay.processors import (
+from houdini_pay.contract import (
     Capability,
+    Channel,
     ChargeObservation,
     ChargeRequest,
     ChargeResult,
     ChargeStatus,
+    ErrorInfo,
+    FormSubmission,
+    HeldItem,
+    ItemRequest,
     LookupRequest,
     MissingSetting,
+    NewSource,
+    OutcomeStatus,
+    PageContent,
+    PaymentContext,
+    PaymentForm,
+    PaymentOutcome,
+    PaymentRequest,
+    PaymentType,
     Processor,
     ProcessorEvent,
+    PublicPage,
     RefundObservation,
     RefundRequest,
     RefundResult,
     RefundStatus,
     SourceInfo,
+    SourceRequest,
+    SourceType,
+    hookimpl,
 )
-from houdini_pay.records import (
+from houdini_pay.db.unit_of_work import UnitOfWork
+from houdini_pay.demo import Demo, DemoStep
+from houdini_pay.errors import HoudiniPayError
+from houdini_pay.pipeline import (
+    DisputeObservation,
+    DisputeRecord,
+    DisputeStatus,
+    FundsMovement,
+    RefundOutcome,
+    WebhookReport,
+)
+from houdini_pay.settings import Settings
+from houdini_pay.store import (
     AddressRecord,
     AttemptRecord,
+    AttemptState,
+    Base,
     NonprofitRecord,
+    PaymentKind,
     PaymentRecord,
+    PaymentStatus,
     SourceRecord,
     SupporterRecord,
+    new_id,
+    utcnow,
 )
-from houdini_pay.refunds import RefundOutcome
-from houdini_pay.settings import Settings
-from houdini_pay.source_types import NewSource, SourceRequest, SourceType
-from houdini_pay.states import AttemptState, PaymentKind, PaymentStatus
 from houdini_pay.tenancy import ALL_NONPROFITS, AllNonprofits
-from houdini_pay.webhooks import WebhookReport
 
 if TYPE_CHECKING:
     from houdini_pay import api

@@ -20,11 +20,11 @@ from typing import TYPE_CHECKING
 
 from sqlalchemy import select
 
-from houdini_pay.directory import load_scoped
 from houdini_pay.errors import ConfigurationError, InvalidRequest, NotFound
-from houdini_pay.ids import new_id
-from houdini_pay.models import ApiKey, Nonprofit
-from houdini_pay.records import _Record
+from houdini_pay.store._directory import load_scoped
+from houdini_pay.store._ids import new_id
+from houdini_pay.store._models import ApiKey, Nonprofit
+from houdini_pay.store._records import _Record
 from houdini_pay.tenancy import ALL_NONPROFITS
 
 if TYPE_CHECKING:

@@ -14,8 +14,8 @@ requires it: the nonprofit the caller acts for (another nonprofit's ids answer `
 or ``houdini_pay.ALL_NONPROFITS`` for an operator who means every nonprofit.
 
 The methods are thin: each delegates to the module that owns the operation
-(:mod:`~houdini_pay.pipeline`, :mod:`~houdini_pay.refunds`, :mod:`~houdini_pay.reconcile`,
-:mod:`~houdini_pay.directory`, :mod:`~houdini_pay.queries`, :mod:`~houdini_pay.webhooks`).
+(in :mod:`houdini_pay.pipeline`: ``_pay``, ``_refunds``, ``_reconcile``, ``_queries``,
+``_webhooks``; in :mod:`houdini_pay.store`: ``_directory``).
 """
 
 from __future__ import annotations
@@ -30,21 +30,26 @@ import pluggy
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
-from houdini_pay import directory, pipeline, queries, reconcile, refunds, webhooks
+from houdini_pay.contract._plugins import Registry, build_plugin_manager, build_registry
+from houdini_pay.contract._processors import ProcessorEvent
+from houdini_pay.contract._requests import Channel, PaymentOutcome, PaymentRequest
 from houdini_pay.db.engine import READ_ONLY, create_engine_for
 from houdini_pay.db.unit_of_work import UnitOfWork, UnitSession
-from houdini_pay.models import Base, utcnow
-from houdini_pay.payment import Channel, PaymentOutcome, PaymentRequest
-from houdini_pay.plugins import Registry, build_plugin_manager, build_registry
-from houdini_pay.processors import ProcessorEvent
-from houdini_pay.records import (
+from houdini_pay.pipeline import _pay as pipeline
+from houdini_pay.pipeline import _queries as queries
+from houdini_pay.pipeline import _reconcile as reconcile
+from houdini_pay.pipeline import _refunds as refunds
+from houdini_pay.pipeline import _webhooks as webhooks
+from houdini_pay.settings import Settings
+from houdini_pay.store import _directory as directory
+from houdini_pay.store._models import Base, utcnow
+from houdini_pay.store._records import (
     AddressRecord,
     NonprofitRecord,
     PaymentRecord,
     SourceRecord,
     SupporterRecord,
 )
-from houdini_pay.settings import Settings
 from houdini_pay.tenancy import Scope
 
 __all__ = ["HoudiniPay"]
@@ -56,7 +61,7 @@ class HoudiniPay:
     Args:
         database_url: overrides ``settings.database_url``.
         settings: defaults to :meth:`Settings.from_env`.
-        plugin_manager: defaults to :func:`~houdini_pay.plugins.build_plugin_manager`
+        plugin_manager: defaults to :func:`~houdini_pay.contract._plugins.build_plugin_manager`
             (the installed plugins, minus ``HOUDINI_PAY_BLOCK_PLUGINS`` of the settings'
             environment, the same the ``houdini-pay plugins`` listing reads).
         plugins: extra plugin objects to register (tests, embedding applications).
@@ -306,14 +311,14 @@ class HoudiniPay:
         return queries.get_attempt_outcome(self, attempt_id, nonprofit_id=nonprofit_id)
 
     def list_payments(self, nonprofit_id: str, **filters: Any) -> queries.PaymentPage:
-        """Payments of a nonprofit, newest first; see :func:`houdini_pay.queries.list_payments`."""
+        """Payments of a nonprofit, newest first; see :func:`houdini_pay.pipeline.list_payments`."""
         return queries.list_payments(self, nonprofit_id, **filters)
 
     def list_nonprofits(
         self, *, nonprofit_id: Scope, cursor: str | None = None, limit: int = 100
     ) -> queries.NonprofitPage:
         """Nonprofits, newest first: one (``nonprofit_id``) or, for an operator, every one
-        (``ALL_NONPROFITS``); see :func:`houdini_pay.queries.list_nonprofits`."""
+        (``ALL_NONPROFITS``); see :func:`houdini_pay.pipeline._queries.list_nonprofits`."""
         return queries.list_nonprofits(self, nonprofit_id=nonprofit_id, cursor=cursor, limit=limit)
 
     def list_supporters(
@@ -326,7 +331,7 @@ class HoudiniPay:
     ) -> queries.SupporterPage:
         """Supporters of a nonprofit, newest first, optionally only those with an email
         address (compared without regard to case); see
-        :func:`houdini_pay.queries.list_supporters`."""
+        :func:`houdini_pay.pipeline._queries.list_supporters`."""
         return queries.list_supporters(
             self, nonprofit_id=nonprofit_id, email=email, cursor=cursor, limit=limit
         )

@@ -20,7 +20,7 @@ import click
 import pluggy
 
 from houdini_pay.money import format_amount
-from houdini_pay.records import NonprofitRecord, PaymentRecord, SupporterRecord
+from houdini_pay.store._records import NonprofitRecord, PaymentRecord, SupporterRecord
 
 if TYPE_CHECKING:
     from houdini_pay.app import HoudiniPay

@@ -18,8 +18,8 @@ from __future__ import annotations
 from typing import Any
 
 from houdini_pay import signals
-from houdini_pay.payment import Channel
-from houdini_pay.records import AttemptRecord, PaymentRecord
+from houdini_pay.contract._requests import Channel
+from houdini_pay.store._records import AttemptRecord, PaymentRecord
 
 __all__ = ["request_receipt"]
 

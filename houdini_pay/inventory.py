@@ -15,10 +15,8 @@ Plugins define their items with :func:`define_item` (or create them when first n
 :func:`ensure_item`, which any number of payments may call at once) and give refunded items
 back with :func:`restock`; the pipeline does the rest.
 
-A **standing hold** (:func:`hold_standing`) keeps items for something that is not a payment
-attempt and has no expiry (an open invoice's seats): it counts in ``held`` like any hold, and
-its owner issues it (:func:`issue_standing`) or gives it back (:func:`release_standing`),
-recording on its own rows which holds it has.
+A **standing hold** (:func:`hold_standing`: no attempt, no expiry, an open invoice's seats)
+counts in ``held``; its owner records it and issues or releases it (:func:`issue_standing`).
 """
 
 from __future__ import annotations
@@ -32,11 +30,11 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from houdini_pay import text
+from houdini_pay.contract._payment_types import HeldItem, ItemRequest
 from houdini_pay.errors import InvalidRequest, SoldOut
-from houdini_pay.ids import new_id
-from houdini_pay.models import LimitedItem, Reservation
-from houdini_pay.payment_types import HeldItem, ItemRequest
-from houdini_pay.states import ReservationState
+from houdini_pay.store._ids import new_id
+from houdini_pay.store._models import LimitedItem, Reservation
+from houdini_pay.store._states import ReservationState
 
 __all__ = [
     "ItemCounts",
@@ -362,9 +360,8 @@ def hold_standing(
 ) -> None:
     """Hold ``quantity`` of an item with no attempt and no expiry, or raise ``SoldOut``.
 
-    The caller records the hold on its own rows and later calls :func:`issue_standing` or
-    :func:`release_standing` exactly once for it, in the transaction that changes those rows.
-    """
+    The caller records the hold on its own rows and moves it once, by :func:`issue_standing`
+    or :func:`release_standing`, in the transaction that changes those rows."""
     if isinstance(quantity, bool) or not isinstance(quantity, int) or quantity <= 0:
         raise InvalidRequest(
             f"quantity must be positive, not {quantity!r}", code="invalid_quantity"

@@ -14,8 +14,8 @@ from typing import Any
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
-from houdini_pay.ids import new_id
-from houdini_pay.models import OutboxEvent
+from houdini_pay.store._ids import new_id
+from houdini_pay.store._models import OutboxEvent
 
 __all__ = ["mark_published", "record_event", "unpublished"]
 

@@ -10,7 +10,7 @@ from typing import Any
 from sqlalchemy import func, select
 
 from houdini_pay import HoudiniPay, signals
-from houdini_pay.models import Base
+from houdini_pay.store._models import Base
 
 
 def count(app: HoudiniPay, model: type[Base], **where: Any) -> int:

@@ -21,7 +21,7 @@ from houdini_pay.api_keys import (
 )
 from houdini_pay.cli import cli
 from houdini_pay.errors import ConfigurationError, InvalidRequest, NotFound
-from houdini_pay.models import ApiKey
+from houdini_pay.store._models import ApiKey
 
 
 def test_a_key_is_stored_only_as_its_hash(app: HoudiniPay, nonprofit: NonprofitRecord) -> None:

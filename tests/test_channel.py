@@ -8,8 +8,8 @@ import pytest
 
 from houdini_pay import ALL_NONPROFITS, Channel, HoudiniPay, OutcomeStatus
 from houdini_pay.errors import InvalidRequest
-from houdini_pay.models import Payment, PaymentAttempt
-from houdini_pay.records import PaymentRecord
+from houdini_pay.store._models import Payment, PaymentAttempt
+from houdini_pay.store._records import PaymentRecord
 from tests.conftest import PayFunction
 from tests.helpers import count, recording_events
 

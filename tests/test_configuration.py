@@ -18,9 +18,9 @@ from houdini_pay import (
     SupporterRecord,
 )
 from houdini_pay.cli import cli
+from houdini_pay.contract._payment_methods import available_methods, missing_settings
 from houdini_pay.errors import ConfigurationError, PluginError
-from houdini_pay.models import Payment, PaymentAttempt
-from houdini_pay.payment_methods import available_methods, missing_settings
+from houdini_pay.store._models import Payment, PaymentAttempt
 from houdini_pay.testing import TestPlugin
 from tests.conftest import PayFunction
 from tests.helpers import count

@@ -18,7 +18,7 @@ from houdini_pay import (
     PaymentRecord,
     ProcessorEvent,
 )
-from houdini_pay.models import Dispute, OutboxEvent, Payment
+from houdini_pay.store._models import Dispute, OutboxEvent, Payment
 from houdini_pay.testing import FakeGiftPaymentType
 from tests.conftest import PayFunction
 from tests.helpers import count, recording_events

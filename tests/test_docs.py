@@ -16,8 +16,8 @@ from houdini_pay import (
     Processor,
     PublicPage,
     SourceType,
-    hookspecs,
 )
+from houdini_pay.contract import _hookspecs as hookspecs
 from houdini_pay.testing import PaymentTypeHarness, ProcessorConformance, ProcessorHarness
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -25,7 +25,7 @@ from houdini_pay import (
 )
 from houdini_pay.cli.payments import reconcile
 from houdini_pay.cli_support import CliState
-from houdini_pay.models import Payment, PaymentAttempt, Reservation
+from houdini_pay.store._models import Payment, PaymentAttempt, Reservation
 from houdini_pay.testing import FakeProcessor, LimitedItemPaymentType
 from tests.conftest import PayFunction
 from tests.helpers import count, recording_events

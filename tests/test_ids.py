@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import time
 
-from houdini_pay.ids import new_id
+from houdini_pay.store._ids import new_id
 
 
 def test_ids_carry_their_prefix_and_are_unique() -> None:

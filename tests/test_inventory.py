@@ -9,8 +9,8 @@ import pytest
 
 from houdini_pay import HoudiniPay, ItemRequest, NonprofitRecord, inventory
 from houdini_pay.errors import InvalidRequest, SoldOut
-from houdini_pay.ids import new_id
-from houdini_pay.models import PaymentAttempt, utcnow
+from houdini_pay.store._ids import new_id
+from houdini_pay.store._models import PaymentAttempt, utcnow
 
 HOLD = dt.timedelta(minutes=15)
 

@@ -29,7 +29,7 @@ from houdini_pay import (
     utcnow,
 )
 from houdini_pay.errors import SoldOut
-from houdini_pay.models import LimitedItem
+from houdini_pay.store._models import LimitedItem
 from houdini_pay.testing import FakeProcessor, TestPlugin
 from tests.helpers import count
 

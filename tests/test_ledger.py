@@ -10,7 +10,7 @@ from sqlalchemy import func, select
 
 from houdini_pay import HoudiniPay, PaymentRequest
 from houdini_pay.errors import NotRefundable, RefundExceedsPayment
-from houdini_pay.models import Payment
+from houdini_pay.store._models import Payment
 
 
 @dataclass(frozen=True)

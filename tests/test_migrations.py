@@ -12,9 +12,9 @@ from alembic.runtime.migration import MigrationContext
 from sqlalchemy import Connection, insert, inspect, text
 
 from houdini_pay import HoudiniPay
+from houdini_pay.contract._plugins import build_plugin_manager
 from houdini_pay.db.migrate import alembic_config, current_heads, pending_revisions
-from houdini_pay.models import Base, Nonprofit, Payment, PaymentAttempt, Supporter
-from houdini_pay.plugins import build_plugin_manager
+from houdini_pay.store._models import Base, Nonprofit, Payment, PaymentAttempt, Supporter
 
 
 def test_upgrade_applies_every_branch_and_matches_the_models(houdini_database_url: str) -> None:

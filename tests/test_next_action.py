@@ -12,7 +12,7 @@ from houdini_pay import (
     OutcomeStatus,
 )
 from houdini_pay.errors import PluginError
-from houdini_pay.models import Payment
+from houdini_pay.store._models import Payment
 from houdini_pay.testing import FakeProcessor, TestPlugin
 from tests.conftest import PayFunction
 from tests.helpers import count

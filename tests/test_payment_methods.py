@@ -9,7 +9,7 @@ from click.testing import CliRunner
 
 from houdini_pay import HoudiniPay
 from houdini_pay.cli import cli
-from houdini_pay.payment_methods import available_methods
+from houdini_pay.contract._payment_methods import available_methods
 
 
 def test_installed_plugins_tell_front_ends_what_to_send(

@@ -24,7 +24,7 @@ from houdini_pay.errors import (
     SoldOut,
     UnknownPlugin,
 )
-from houdini_pay.models import LimitedItem, Payment, PaymentAttempt, Reservation
+from houdini_pay.store._models import LimitedItem, Payment, PaymentAttempt, Reservation
 from houdini_pay.testing import FakeGiftPaymentType, FakeProcessor, LimitedItemPaymentType
 from tests.conftest import PayFunction
 from tests.helpers import count, recording_events

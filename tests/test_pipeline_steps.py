@@ -32,7 +32,7 @@ from houdini_pay import (
     utcnow,
 )
 from houdini_pay.errors import InvalidRequest
-from houdini_pay.models import PaymentAttempt
+from houdini_pay.store._models import PaymentAttempt
 from houdini_pay.testing import FakeProcessor, TestPlugin
 from tests.helpers import count
 

@@ -12,14 +12,14 @@ from houdini_pay import (
     Processor,
     hookimpl,
 )
-from houdini_pay.errors import PluginError, UnknownPlugin
-from houdini_pay.plugins import (
+from houdini_pay.contract._plugins import (
     BLOCK_ENV,
     blocked_from_env,
     build_plugin_manager,
     describe_plugins,
     inspect_installed_plugins,
 )
+from houdini_pay.errors import PluginError, UnknownPlugin
 from houdini_pay.testing import FakeProcessor, TestPlugin
 
 

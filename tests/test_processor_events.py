@@ -20,7 +20,7 @@ from houdini_pay import (
     RefundStatus,
 )
 from houdini_pay.errors import ConfigurationError, WebhookVerificationError
-from houdini_pay.models import Payment, PaymentAttempt
+from houdini_pay.store._models import Payment, PaymentAttempt
 from houdini_pay.testing import FakeProcessor
 from tests.conftest import PayFunction
 from tests.helpers import count, recording_events

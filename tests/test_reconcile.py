@@ -13,10 +13,10 @@ from houdini_pay import (
     HoudiniPay,
     LookupRequest,
     OutcomeStatus,
-    settlement,
 )
 from houdini_pay.errors import InvalidTransition
-from houdini_pay.models import Payment, PaymentAttempt
+from houdini_pay.pipeline import _settlement as settlement
+from houdini_pay.store._models import Payment, PaymentAttempt
 from houdini_pay.testing import FakeProcessor
 from tests.conftest import PayFunction
 from tests.helpers import count, recording_events
@@ -106,7 +106,7 @@ def test_an_attempt_interrupted_before_charging_is_abandoned(
     fake_processor: FakeProcessor,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    from houdini_pay import pipeline
+    from houdini_pay.pipeline import _pay as pipeline
 
     class ProcessDied(BaseException):
         """Stands in for the process being killed before charging (a fake fault)."""

@@ -16,7 +16,7 @@ from houdini_pay.errors import (
     NotRefundable,
     RefundExceedsPayment,
 )
-from houdini_pay.models import Payment, PaymentAttempt
+from houdini_pay.store._models import Payment, PaymentAttempt
 from houdini_pay.testing import FakeGiftPaymentType, FakeProcessor
 from tests.conftest import PayFunction
 from tests.helpers import count, recording_events

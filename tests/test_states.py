@@ -7,7 +7,7 @@ import itertools
 import pytest
 
 from houdini_pay.errors import InvalidTransition
-from houdini_pay.states import (
+from houdini_pay.store._states import (
     ATTEMPT_TRANSITIONS,
     PAYMENT_TRANSITIONS,
     AttemptState,

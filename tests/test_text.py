@@ -20,7 +20,7 @@ import pytest
 
 from houdini_pay import HoudiniPay, OutcomeStatus, PaymentRequest, SupporterRecord, text
 from houdini_pay.errors import HoudiniPayError, InvalidRequest
-from houdini_pay.models import Address, Nonprofit, Payment, PaymentAttempt, Source, Supporter
+from houdini_pay.store._models import Address, Nonprofit, Payment, PaymentAttempt, Source, Supporter
 from houdini_pay.testing import FakeProcessor, FakeSourceType, TestPlugin
 from tests.helpers import count
 

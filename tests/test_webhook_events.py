@@ -28,10 +28,10 @@ from houdini_pay import (
     RefundObservation,
     RefundResult,
     inventory,
-    refunds,
 )
 from houdini_pay.errors import ProcessorError
-from houdini_pay.models import Payment, PaymentAttempt, WebhookEvent
+from houdini_pay.pipeline import _refunds as refunds
+from houdini_pay.store._models import Payment, PaymentAttempt, WebhookEvent
 from houdini_pay.testing import FakeProcessor, LimitedItemPaymentType
 from tests.conftest import PayFunction
 from tests.helpers import count, deliver_concurrently, recording_events
@@ -220,7 +220,7 @@ def test_a_waiting_event_whose_application_failed_is_applied_by_reconcile(
     # Fault: recording the refund fails once, after the payment it waited for was recorded
     # (the database went away for a moment).
     monkeypatch.setattr(
-        "houdini_pay.external_refunds.record_refund", _fails_once(refunds.record_refund)
+        "houdini_pay.pipeline._external_refunds.record_refund", _fails_once(refunds.record_refund)
     )
     assert deliver(app, "evt_succeeded", succeeded(waiting_for_3ds)) == "applied"
     assert payment_of(app, waiting_for_3ds, nonprofit).amount_refunded == 0

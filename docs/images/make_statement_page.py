@@ -19,7 +19,7 @@ import pypdfium2
 from sqlalchemy.orm import Session
 
 from houdini_pay import HoudiniPay, PaymentContext, PaymentRecord, PaymentRequest, PaymentType
-from houdini_pay.plugins import build_plugin_manager
+from houdini_pay.contract._plugins import build_plugin_manager
 from houdini_pay.statements import Period, build_statement, issue_receipts, render_statement
 from houdini_pay.testing import TestPlugin
 

@@ -10,7 +10,7 @@ from houdini_pay.api.auth import App, CurrentCaller, NonprofitId
 from houdini_pay.api.error_handling import error_responses
 from houdini_pay.api.paging import Limit, NonprofitCursor
 from houdini_pay.api.schemas import AvailableMethods, Nonprofit, NonprofitPage
-from houdini_pay.payment_methods import available_methods
+from houdini_pay.contract._payment_methods import available_methods
 from houdini_pay.tenancy import ALL_NONPROFITS
 
 __all__ = ["router"]

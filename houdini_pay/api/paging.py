@@ -10,7 +10,7 @@ from typing import Annotated
 
 from fastapi import Query
 
-from houdini_pay.queries import ID_BODY_PATTERN, MAX_PAGE_SIZE
+from houdini_pay.pipeline._queries import ID_BODY_PATTERN, MAX_PAGE_SIZE
 
 __all__ = ["Limit", "NonprofitCursor", "PaymentCursor", "SupporterCursor"]
 

@@ -18,11 +18,11 @@ from houdini_pay.api.paging import Limit, PaymentCursor
 from houdini_pay.api.schemas import Payment as PaymentModel
 from houdini_pay.api.schemas import PaymentOutcome, PaymentPage, RefundOutcome
 from houdini_pay.api.validation import ApiModel
+from houdini_pay.contract._requests import Channel, OutcomeStatus, PaymentRequest
+from houdini_pay.contract._requests import PaymentOutcome as Outcome
 from houdini_pay.errors import InvalidRequest
 from houdini_pay.money import MAX_AMOUNT
-from houdini_pay.payment import Channel, OutcomeStatus, PaymentRequest
-from houdini_pay.payment import PaymentOutcome as Outcome
-from houdini_pay.states import PaymentKind, PaymentStatus
+from houdini_pay.store._states import PaymentKind, PaymentStatus
 
 __all__ = ["IdempotencyKey", "PaymentBody", "RefundBody", "RejectBody", "router"]
 

@@ -30,7 +30,7 @@ def core_schema() -> dict[str, Any]:
     from houdini_pay.api.factory import create_api
     from houdini_pay.api.settings import ApiSettings
     from houdini_pay.app import HoudiniPay
-    from houdini_pay.plugins import build_plugin_manager
+    from houdini_pay.contract._plugins import build_plugin_manager
 
     app = HoudiniPay(
         "sqlite://", plugin_manager=build_plugin_manager(load_entry_points=False, blocked=())

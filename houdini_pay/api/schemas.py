@@ -11,8 +11,8 @@ from typing import Any, Literal
 
 from pydantic import AwareDatetime, BaseModel, Field
 
-from houdini_pay.payment import Channel, OutcomeStatus
-from houdini_pay.states import PaymentKind, PaymentStatus
+from houdini_pay.contract._requests import Channel, OutcomeStatus
+from houdini_pay.store._states import PaymentKind, PaymentStatus
 
 __all__ = [
     "Address",

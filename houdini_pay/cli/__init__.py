@@ -15,8 +15,8 @@ from sqlalchemy.exc import SQLAlchemyError
 from houdini_pay.app import HoudiniPay
 from houdini_pay.cli import admin, api_keys, payments, records, server, statements
 from houdini_pay.cli_support import CliState, check_arguments
+from houdini_pay.contract._plugins import PluginManager, build_plugin_manager
 from houdini_pay.errors import HoudiniPayError
-from houdini_pay.plugins import PluginManager, build_plugin_manager
 from houdini_pay.settings import DATABASE_URL_ENV
 
 __all__ = ["cli", "main"]

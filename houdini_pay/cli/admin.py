@@ -8,7 +8,7 @@ import click
 from houdini_pay.app import HoudiniPay
 from houdini_pay.cli.plugins import plugins
 from houdini_pay.cli_support import CliState, pass_app
-from houdini_pay.plugins import build_plugin_manager
+from houdini_pay.contract._plugins import build_plugin_manager
 
 __all__ = ["COMMANDS"]
 

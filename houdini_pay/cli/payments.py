@@ -20,10 +20,10 @@ from houdini_pay.cli_support import (
     print_json,
     print_page,
 )
+from houdini_pay.contract._requests import Channel, OutcomeStatus, PaymentOutcome, PaymentRequest
 from houdini_pay.errors import HoudiniPayError
 from houdini_pay.money import format_amount
-from houdini_pay.payment import Channel, OutcomeStatus, PaymentOutcome, PaymentRequest
-from houdini_pay.records import PaymentRecord
+from houdini_pay.store._records import PaymentRecord
 from houdini_pay.tenancy import ALL_NONPROFITS
 
 __all__ = ["COMMANDS", "EXIT_FAILED", "EXIT_UNKNOWN"]

@@ -7,8 +7,8 @@ from pathlib import Path
 import click
 
 from houdini_pay.cli_support import CliState, json_option, print_json
-from houdini_pay.plugins import PluginInfo, inspect_installed_plugins
-from houdini_pay.processors import MissingSetting
+from houdini_pay.contract._plugins import PluginInfo, inspect_installed_plugins
+from houdini_pay.contract._processors import MissingSetting
 from houdini_pay.scaffold import KINDS, scaffold_plugin
 
 __all__ = ["plugins"]

@@ -13,9 +13,9 @@ from houdini_pay.cli_support import (
     print_json,
     print_page,
 )
+from houdini_pay.contract._payment_methods import available_methods, missing_settings
 from houdini_pay.errors import InvalidRequest
-from houdini_pay.payment_methods import available_methods, missing_settings
-from houdini_pay.records import NonprofitRecord, SupporterRecord
+from houdini_pay.store._records import NonprofitRecord, SupporterRecord
 from houdini_pay.tenancy import ALL_NONPROFITS
 
 __all__ = ["COMMANDS"]

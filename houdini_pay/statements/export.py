@@ -23,10 +23,10 @@ from typing import TYPE_CHECKING, Any, TextIO
 from sqlalchemy import Row, select
 
 from houdini_pay.errors import InvalidRequest
-from houdini_pay.models import Payment
 from houdini_pay.money import currency_exponent
 from houdini_pay.statements.csv_document import plain_decimal, spreadsheet_text
 from houdini_pay.statements.period import Period
+from houdini_pay.store._models import Payment
 
 if TYPE_CHECKING:
     from houdini_pay.app import HoudiniPay

@@ -16,9 +16,9 @@ from fpdf.enums import TableBordersLayout, TableCellFillMode, TableHeadingsDispl
 from fpdf.fonts import FontFace
 
 from houdini_pay.money import format_amount
-from houdini_pay.records import AddressRecord
 from houdini_pay.statements.formatting import format_day
 from houdini_pay.statements.statement import Statement
+from houdini_pay.store._records import AddressRecord
 
 __all__ = ["LETTER_COUNTRIES", "statement_pdf"]
 

@@ -27,9 +27,6 @@ from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import func, select
 
-from houdini_pay.directory import load_scoped
-from houdini_pay.ids import new_id
-from houdini_pay.models import Nonprofit, Receipt, Supporter
 from houdini_pay.statements.files import write_atomically
 from houdini_pay.statements.formatting import resolve_locale
 from houdini_pay.statements.period import Period
@@ -38,6 +35,9 @@ from houdini_pay.statements.statement import (
     counted_payments,
     format_receipt_number,
 )
+from houdini_pay.store._directory import load_scoped
+from houdini_pay.store._ids import new_id
+from houdini_pay.store._models import Nonprofit, Receipt, Supporter
 from houdini_pay.tenancy import ALL_NONPROFITS
 
 if TYPE_CHECKING:

@@ -25,13 +25,18 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import Select, select
 from sqlalchemy.orm import Session
 
-from houdini_pay.directory import load_scoped
+from houdini_pay.contract._plugins import Registry
 from houdini_pay.errors import PluginError
-from houdini_pay.models import Address, Nonprofit, Payment, Receipt, Supporter
-from houdini_pay.plugins import Registry
-from houdini_pay.records import AddressRecord, NonprofitRecord, PaymentRecord, SupporterRecord
 from houdini_pay.statements.period import Period
-from houdini_pay.states import PaymentKind, PaymentStatus
+from houdini_pay.store._directory import load_scoped
+from houdini_pay.store._models import Address, Nonprofit, Payment, Receipt, Supporter
+from houdini_pay.store._records import (
+    AddressRecord,
+    NonprofitRecord,
+    PaymentRecord,
+    SupporterRecord,
+)
+from houdini_pay.store._states import PaymentKind, PaymentStatus
 from houdini_pay.tenancy import Scope
 
 if TYPE_CHECKING:

@@ -17,10 +17,9 @@ from typing import ClassVar, Literal
 
 from sqlalchemy.orm import Session
 
-from houdini_pay.errors import InvalidRequest, WebhookVerificationError
-from houdini_pay.hookspecs import hookimpl
-from houdini_pay.payment_types import HeldItem, ItemRequest, PaymentContext, PaymentType
-from houdini_pay.processors import (
+from houdini_pay.contract._hookspecs import hookimpl
+from houdini_pay.contract._payment_types import HeldItem, ItemRequest, PaymentContext, PaymentType
+from houdini_pay.contract._processors import (
     Capability,
     ChargeObservation,
     ChargeRequest,
@@ -32,8 +31,9 @@ from houdini_pay.processors import (
     RefundRequest,
     RefundResult,
 )
-from houdini_pay.records import PaymentRecord
-from houdini_pay.source_types import NewSource, SourceRequest, SourceType
+from houdini_pay.contract._source_types import NewSource, SourceRequest, SourceType
+from houdini_pay.errors import InvalidRequest, WebhookVerificationError
+from houdini_pay.store._records import PaymentRecord
 
 __all__ = [
     "Behaviour",

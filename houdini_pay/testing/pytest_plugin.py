@@ -30,10 +30,10 @@ import pytest
 from sqlalchemy import text
 
 from houdini_pay.app import HoudiniPay
-from houdini_pay.models import Base
-from houdini_pay.plugins import build_plugin_manager
-from houdini_pay.records import NonprofitRecord, SupporterRecord
+from houdini_pay.contract._plugins import build_plugin_manager
 from houdini_pay.settings import Settings
+from houdini_pay.store._models import Base
+from houdini_pay.store._records import NonprofitRecord, SupporterRecord
 from houdini_pay.testing.databases import (
     database_prefix,
     require_postgres,

@@ -45,7 +45,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qs, urlparse
 
-from houdini_pay.ids import new_id
+from houdini_pay.store._ids import new_id
 from houdini_pay.testing.conformance.harness import Movement, SignedWebhook
 
 __all__ = [

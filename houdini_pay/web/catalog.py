@@ -9,11 +9,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from houdini_pay.contract._payment_forms import PaymentForm, PublicPage
+from houdini_pay.contract._payment_methods import available_methods
+from houdini_pay.contract._plugins import _collect
+from houdini_pay.contract._processors import missing_settings_of
 from houdini_pay.errors import NotFound, PluginError
-from houdini_pay.payment_forms import PaymentForm, PublicPage
-from houdini_pay.payment_methods import available_methods
-from houdini_pay.plugins import _collect
-from houdini_pay.processors import missing_settings_of
 
 if TYPE_CHECKING:
     from houdini_pay.app import HoudiniPay

@@ -17,10 +17,10 @@ from starlette.concurrency import run_in_threadpool
 from houdini_pay.api.auth import App
 from houdini_pay.api.error_handling import error_responses
 from houdini_pay.api.validation import ApiModel
+from houdini_pay.contract._payment_forms import PaymentForm
+from houdini_pay.contract._requests import OutcomeStatus, PaymentOutcome
 from houdini_pay.errors import NotFound, SoldOut
 from houdini_pay.money import MAX_AMOUNT
-from houdini_pay.payment import OutcomeStatus, PaymentOutcome
-from houdini_pay.payment_forms import PaymentForm
 from houdini_pay.web import submissions
 from houdini_pay.web.catalog import Catalog
 from houdini_pay.web.guard import PublicSettings, RateLimiter, check_csrf, check_size

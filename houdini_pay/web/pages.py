@@ -23,11 +23,11 @@ from jinja2 import Environment, PackageLoader, Template, select_autoescape
 from starlette.concurrency import run_in_threadpool
 
 from houdini_pay.app import HoudiniPay
+from houdini_pay.contract._payment_forms import PageContent, PaymentForm, PublicPage
 from houdini_pay.errors import ConfigurationError, NotFound
-from houdini_pay.models import PaymentAttempt
 from houdini_pay.money import currency_exponent, format_amount
-from houdini_pay.payment_forms import PageContent, PaymentForm, PublicPage
-from houdini_pay.records import NonprofitRecord
+from houdini_pay.store._models import PaymentAttempt
+from houdini_pay.store._records import NonprofitRecord
 from houdini_pay.web import submissions
 from houdini_pay.web.catalog import Catalog, OfferedForm
 from houdini_pay.web.endpoints import PUBLIC_PREFIX, confirmation_path, public_outcome

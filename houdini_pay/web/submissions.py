@@ -17,13 +17,13 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
+from houdini_pay.contract._payment_forms import FormSubmission, PaymentForm
+from houdini_pay.contract._requests import Channel, PaymentOutcome, PaymentRequest
 from houdini_pay.errors import Conflict, InvalidRequest, NotFound
-from houdini_pay.ids import new_id
-from houdini_pay.models import PaymentAttempt, PublicSubmission
-from houdini_pay.payment import Channel, PaymentOutcome, PaymentRequest
-from houdini_pay.payment_forms import FormSubmission, PaymentForm
-from houdini_pay.pipeline import OPERATION_CHARGE
-from houdini_pay.settlement import outcome_of
+from houdini_pay.pipeline._pay import OPERATION_CHARGE
+from houdini_pay.pipeline._settlement import outcome_of
+from houdini_pay.store._ids import new_id
+from houdini_pay.store._models import PaymentAttempt, PublicSubmission
 from houdini_pay.web.catalog import Catalog
 
 if TYPE_CHECKING:

@@ -9,7 +9,7 @@ from playwright.sync_api import Page
 from sqlalchemy import func, select
 
 from houdini_pay import NonprofitRecord
-from houdini_pay.models import Base
+from houdini_pay.store._models import Base
 from tests.browser.conftest import Site
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from houdini_pay_donation.models import RecurringDonation
 from playwright.sync_api import Page, expect
 
-from houdini_pay.models import Payment, PaymentAttempt, PublicSubmission, Supporter
+from houdini_pay.store._models import Payment, PaymentAttempt, PublicSubmission, Supporter
 from tests.browser.conftest import Site, screenshot
 from tests.browser.donor import charges_sent, count, fill_card, fill_donor, open_donate_page
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from playwright.sync_api import Browser, Page, expect
 
-from houdini_pay.models import Payment, Supporter
+from houdini_pay.store._models import Payment, Supporter
 from tests.browser.conftest import Site, screenshot
 from tests.browser.donor import count, fill_donor, open_donate_page
 

@@ -8,7 +8,7 @@ from houdini_pay_tickets import create_event, create_level
 from houdini_pay_tickets.models import Ticket
 from playwright.sync_api import Page, expect
 
-from houdini_pay.models import Payment, PaymentAttempt
+from houdini_pay.store._models import Payment, PaymentAttempt
 from tests.browser.conftest import Site, screenshot
 from tests.browser.donor import count, fill_card, fill_donor
 

@@ -15,7 +15,7 @@ from sqlalchemy import func, select
 
 from houdini_pay import HoudiniPay, PaymentRequest
 from houdini_pay.api_keys import create_api_key
-from houdini_pay.models import Base
+from houdini_pay.store._models import Base
 
 _SUBMISSION = "/public/v1/nonprofits/{nonprofit_id}/submissions/{key}"
 PUBLIC_OPERATIONS = {

@@ -9,7 +9,7 @@ from fastapi.testclient import TestClient
 
 from houdini_pay import ALL_NONPROFITS, ChargeStatus, HoudiniPay
 from houdini_pay.errors import NotFound
-from houdini_pay.models import PaymentAttempt
+from houdini_pay.store._models import PaymentAttempt
 from houdini_pay.testing import FakeProcessor
 from tests.helpers import count
 from tests.http.conftest import Tenant

@@ -9,13 +9,13 @@ from pathlib import Path
 import pytest
 from pydantic import BaseModel
 
-from houdini_pay import hookspecs
 from houdini_pay.api import schemas
 from houdini_pay.api.reference import main, render_reference, replace_reference
 from houdini_pay.api_keys import ApiKeyRecord
-from houdini_pay.payment import PaymentOutcome
-from houdini_pay.records import AddressRecord, PaymentRecord, SourceRecord, SupporterRecord
-from houdini_pay.refunds import RefundOutcome
+from houdini_pay.contract import _hookspecs as hookspecs
+from houdini_pay.contract._requests import PaymentOutcome
+from houdini_pay.pipeline._refunds import RefundOutcome
+from houdini_pay.store._records import AddressRecord, PaymentRecord, SourceRecord, SupporterRecord
 
 PAGE = Path(__file__).parents[2] / "docs" / "http-api.md"
 

@@ -7,7 +7,7 @@ from typing import Any
 from fastapi.testclient import TestClient
 
 from houdini_pay import ChargeRequest, ChargeResult, HoudiniPay
-from houdini_pay.models import Payment, PaymentAttempt
+from houdini_pay.store._models import Payment, PaymentAttempt
 from houdini_pay.testing import FakeProcessor
 from tests.helpers import count, recording_events
 from tests.http.conftest import Tenant

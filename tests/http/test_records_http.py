@@ -8,7 +8,7 @@ from fastapi.testclient import TestClient
 
 from houdini_pay import ChargeRequest, ChargeResult, HoudiniPay, Processor
 from houdini_pay.api_keys import create_api_key
-from houdini_pay.models import Source
+from houdini_pay.store._models import Source
 from houdini_pay.testing import TestPlugin
 from tests.helpers import count
 from tests.http.conftest import Tenant

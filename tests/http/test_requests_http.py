@@ -11,7 +11,7 @@ from fastapi.testclient import TestClient
 
 from houdini_pay import HoudiniPay
 from houdini_pay.api_keys import create_api_key, revoke_api_key
-from houdini_pay.models import PaymentAttempt, Supporter
+from houdini_pay.store._models import PaymentAttempt, Supporter
 from tests.helpers import count
 from tests.http.conftest import ADMIN_KEY, Tenant
 from tests.http.test_payments_http import payment_body

@@ -17,7 +17,7 @@ import httpx2
 from sqlalchemy import select
 
 from houdini_pay import ALL_NONPROFITS
-from houdini_pay.models import Payment, PaymentAttempt
+from houdini_pay.store._models import Payment, PaymentAttempt
 from tests.http.conftest import ADMIN_KEY, Served
 from tests.http.served import HOUDINI_PAY
 from tests.http.tenancy import TenantRecords, assert_tenants_apart

@@ -31,7 +31,7 @@ from houdini_pay import (
 )
 from houdini_pay.api import ApiSettings, create_api
 from houdini_pay.errors import WebhookVerificationError
-from houdini_pay.models import Payment, WebhookEvent
+from houdini_pay.store._models import Payment, WebhookEvent
 from houdini_pay.testing import FakeProcessor
 from tests.helpers import count, deliver_concurrently
 from tests.http.conftest import Tenant

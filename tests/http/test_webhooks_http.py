@@ -6,7 +6,7 @@ from fastapi.testclient import TestClient
 
 from houdini_pay import ALL_NONPROFITS, ChargeStatus, HoudiniPay
 from houdini_pay.api import ApiSettings, create_api
-from houdini_pay.models import WebhookEvent
+from houdini_pay.store._models import WebhookEvent
 from houdini_pay.testing import FakeProcessor
 from tests.helpers import count
 from tests.http.conftest import Tenant

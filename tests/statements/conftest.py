@@ -29,8 +29,8 @@ from houdini_pay import (
     PaymentType,
     SupporterRecord,
 )
-from houdini_pay.ids import new_id
-from houdini_pay.models import Payment
+from houdini_pay.store._ids import new_id
+from houdini_pay.store._models import Payment
 from houdini_pay.testing import TestPlugin
 
 GALA_SEAT_VALUE = 4000

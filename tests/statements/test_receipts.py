@@ -13,9 +13,8 @@ from pypdf import PdfReader
 from sqlalchemy import inspect
 
 from houdini_pay import HoudiniPay
+from houdini_pay.contract._plugins import build_plugin_manager
 from houdini_pay.errors import InvalidRequest, NotFound
-from houdini_pay.models import Base, Receipt
-from houdini_pay.plugins import build_plugin_manager
 from houdini_pay.statements import (
     AssignedReceipt,
     Period,
@@ -23,6 +22,7 @@ from houdini_pay.statements import (
     build_statement,
     issue_receipts,
 )
+from houdini_pay.store._models import Base, Receipt
 from houdini_pay.testing import require_postgres, temporary_postgres_database
 from tests.helpers import count
 from tests.statements.conftest import Giving, at

@@ -10,7 +10,7 @@ from fastapi.testclient import TestClient
 
 from houdini_pay import HoudiniPay, NonprofitRecord, signals
 from houdini_pay.api import ApiSettings, create_api
-from houdini_pay.models import Payment, PaymentAttempt, PublicSubmission, Supporter
+from houdini_pay.store._models import Payment, PaymentAttempt, PublicSubmission, Supporter
 from tests.helpers import count
 from tests.web.conftest import Donor, open_page
 

@@ -14,7 +14,7 @@ from fastapi.testclient import TestClient
 from houdini_pay import HoudiniPay, NonprofitRecord
 from houdini_pay.api import ApiSettings, create_api
 from houdini_pay.api_keys import create_api_key
-from houdini_pay.models import Supporter
+from houdini_pay.store._models import Supporter
 from tests.helpers import count
 from tests.web.conftest import Donor, open_page
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from alembic import context
 from sqlalchemy import Engine
 
-from houdini_pay.models import Base
+from houdini_pay.store._models import Base
 
 config = context.config
 engine: Engine = config.attributes["engine"]

@@ -11,9 +11,9 @@ from __future__ import annotations
 
 import datetime as dt
 
-from houdini_pay.payment import OutcomeStatus
-from houdini_pay.processors import Capability
-from houdini_pay.states import AttemptState
+from houdini_pay.contract._processors import Capability
+from houdini_pay.contract._requests import OutcomeStatus
+from houdini_pay.store._states import AttemptState
 from houdini_pay.testing.conformance.trial import ProcessorTrial, describe, keyed
 
 __all__ = ["check_expiry"]

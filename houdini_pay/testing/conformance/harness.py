@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any, ClassVar, Literal
 
 if TYPE_CHECKING:
     from houdini_pay.app import HoudiniPay
-    from houdini_pay.records import NonprofitRecord, SupporterRecord
+    from houdini_pay.store._records import NonprofitRecord, SupporterRecord
 
 __all__ = [
     "HarnessIncomplete",

@@ -9,9 +9,9 @@ an attempt whose money the provider kept.
 
 from __future__ import annotations
 
-from houdini_pay.payment import OutcomeStatus
-from houdini_pay.processors import Capability
-from houdini_pay.states import AttemptState
+from houdini_pay.contract._processors import Capability
+from houdini_pay.contract._requests import OutcomeStatus
+from houdini_pay.store._states import AttemptState
 from houdini_pay.testing.conformance.trial import ProcessorTrial, describe, keyed, losing_answers
 
 __all__ = ["EARLIER_CHARGES", "check_lookup_among_many"]

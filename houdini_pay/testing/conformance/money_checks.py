@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 from houdini_pay.app import HoudiniPay
+from houdini_pay.contract._processors import Capability
+from houdini_pay.contract._requests import OutcomeStatus
 from houdini_pay.errors import CapabilityNotSupported, NotRefundable
 from houdini_pay.money import currency_exponent
-from houdini_pay.payment import OutcomeStatus
-from houdini_pay.processors import Capability
-from houdini_pay.records import PaymentRecord
+from houdini_pay.store._records import PaymentRecord
 from houdini_pay.testing.conformance.harness import Movement
 from houdini_pay.testing.conformance.processor_checks import expect_invalid
 from houdini_pay.testing.conformance.trial import ProcessorTrial, describe, refunded_on_provider

@@ -17,11 +17,11 @@ from sqlalchemy import select
 
 from houdini_pay import inventory
 from houdini_pay.app import HoudiniPay
+from houdini_pay.contract._processors import ChargeStatus
+from houdini_pay.contract._requests import OutcomeStatus, PaymentOutcome, PaymentRequest
 from houdini_pay.errors import InvalidRequest, NotFound, SoldOut
-from houdini_pay.models import Payment, PaymentAttempt, Reservation
-from houdini_pay.payment import OutcomeStatus, PaymentOutcome, PaymentRequest
-from houdini_pay.processors import ChargeStatus
-from houdini_pay.records import NonprofitRecord, SupporterRecord
+from houdini_pay.store._models import Payment, PaymentAttempt, Reservation
+from houdini_pay.store._records import NonprofitRecord, SupporterRecord
 from houdini_pay.testing.conformance.harness import PaymentTypeHarness, Purchase
 from houdini_pay.testing.conformance.trial import ConformanceFailure, MakeApp
 from houdini_pay.testing.fakes import Behaviour, FakeProcessor, TestPlugin

@@ -11,9 +11,7 @@ import re
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from houdini_pay.errors import CapabilityNotSupported, InvalidRequest, NotFound, PluginError
-from houdini_pay.payment import OutcomeStatus
-from houdini_pay.processors import (
+from houdini_pay.contract._processors import (
     Capability,
     ChargeResult,
     ChargeStatus,
@@ -23,7 +21,9 @@ from houdini_pay.processors import (
     RefundResult,
     RefundStatus,
 )
-from houdini_pay.states import AttemptState
+from houdini_pay.contract._requests import OutcomeStatus
+from houdini_pay.errors import CapabilityNotSupported, InvalidRequest, NotFound, PluginError
+from houdini_pay.store._states import AttemptState
 from houdini_pay.testing.conformance.trial import WAITING, Call, ProcessorTrial, spying
 
 __all__ = ["charge_answer", "check_declarations", "check_results", "check_timeouts"]

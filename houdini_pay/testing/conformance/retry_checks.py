@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from houdini_pay.ids import new_id
-from houdini_pay.payment import OutcomeStatus
-from houdini_pay.processors import Capability, ChargeResult, RefundResult
-from houdini_pay.states import AttemptState
+from houdini_pay.contract._processors import Capability, ChargeResult, RefundResult
+from houdini_pay.contract._requests import OutcomeStatus
+from houdini_pay.store._ids import new_id
+from houdini_pay.store._states import AttemptState
 from houdini_pay.tenancy import ALL_NONPROFITS
 from houdini_pay.testing.conformance.harness import Movement
 from houdini_pay.testing.conformance.processor_checks import charge_answer

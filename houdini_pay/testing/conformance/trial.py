@@ -11,11 +11,11 @@ from typing import Any, NoReturn
 from sqlalchemy.orm import Session
 
 from houdini_pay.app import HoudiniPay
-from houdini_pay.models import PaymentAttempt
-from houdini_pay.payment import OutcomeStatus, PaymentOutcome, PaymentRequest
-from houdini_pay.payment_types import PaymentContext, PaymentType
-from houdini_pay.processors import Capability, Processor
-from houdini_pay.records import AttemptRecord, PaymentRecord, SupporterRecord
+from houdini_pay.contract._payment_types import PaymentContext, PaymentType
+from houdini_pay.contract._processors import Capability, Processor
+from houdini_pay.contract._requests import OutcomeStatus, PaymentOutcome, PaymentRequest
+from houdini_pay.store._models import PaymentAttempt
+from houdini_pay.store._records import AttemptRecord, PaymentRecord, SupporterRecord
 from houdini_pay.testing.conformance.harness import (
     HarnessIncomplete,
     Movement,

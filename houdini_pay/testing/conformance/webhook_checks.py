@@ -5,9 +5,9 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 from houdini_pay.app import HoudiniPay
+from houdini_pay.contract._processors import Capability
 from houdini_pay.errors import WebhookVerificationError
-from houdini_pay.processors import Capability
-from houdini_pay.states import AttemptState
+from houdini_pay.store._states import AttemptState
 from houdini_pay.testing.conformance.harness import SignedWebhook
 from houdini_pay.testing.conformance.trial import WAITING, ProcessorTrial
 

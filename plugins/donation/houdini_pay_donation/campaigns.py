@@ -16,8 +16,8 @@ from sqlalchemy.orm import Session
 
 from houdini_pay import HoudiniPay, inventory, new_id, text
 from houdini_pay.errors import InvalidRequest, NotFound
-from houdini_pay.models import Payment
 from houdini_pay.money import validate_amount
+from houdini_pay.tables import payments
 from houdini_pay_donation.models import Campaign, CampaignGift, CampaignGiftOption
 
 __all__ = [
@@ -178,11 +178,11 @@ def _option_record(session: Session, row: CampaignGiftOption, now: dt.datetime) 
 
 
 def _record(session: Session, row: Campaign, app: HoudiniPay) -> CampaignRecord:
-    net = Payment.amount - Payment.amount_refunded
+    net = payments.c.amount - payments.c.amount_refunded
     received = (
         select(CampaignGift.supporter_id, net.label("net"))
-        .join(Payment, Payment.id == CampaignGift.payment_id)
-        .where(CampaignGift.campaign_id == row.id, Payment.status.in_(_RECEIVED))
+        .join(payments, payments.c.id == CampaignGift.payment_id)
+        .where(CampaignGift.campaign_id == row.id, payments.c.status.in_(_RECEIVED))
         .subquery()
     )
     raised, supporters, gifts = session.execute(

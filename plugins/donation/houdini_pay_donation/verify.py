@@ -30,7 +30,7 @@ from sqlalchemy.orm import Session
 
 from houdini_pay import HoudiniPay
 from houdini_pay.errors import InvalidRequest
-from houdini_pay.models import Payment
+from houdini_pay.tables import payments
 from houdini_pay_donation.models import Donation, RecurringCharge, RecurringDonation
 from houdini_pay_donation.recurring import OPEN_CHARGE_STATES, ChargeState, ScheduleStatus
 from houdini_pay_donation.schedule import due_date, first_period_on_or_after
@@ -93,14 +93,14 @@ def _charges(
 ) -> dict[tuple[str, int], list[_Charge]]:
     """The recorded gifts of the periods due in the month, by (schedule, period)."""
     found: dict[tuple[str, int], list[_Charge]] = defaultdict(list)
-    columns = (Donation.recurring_donation_id, Donation.period, Payment.id, Payment.amount)
+    columns = (Donation.recurring_donation_id, Donation.period, payments.c.id, payments.c.amount)
     same_period = and_(
         RecurringCharge.recurring_donation_id == Donation.recurring_donation_id,
         RecurringCharge.period == Donation.period,
     )
     tracked = (
         select(*columns)
-        .join(Payment, Payment.id == Donation.payment_id)
+        .join(payments, payments.c.id == Donation.payment_id)
         .join(RecurringCharge, same_period)
         .where(RecurringCharge.due_on.between(first, last))
     )
@@ -108,7 +108,7 @@ def _charges(
     # period's due date, so looking from the month's first day finds it.
     untracked = (
         select(*columns)
-        .join(Payment, Payment.id == Donation.payment_id)
+        .join(payments, payments.c.id == Donation.payment_id)
         .outerjoin(RecurringCharge, same_period)
         .where(
             RecurringCharge.id.is_(None),
@@ -135,18 +135,18 @@ def _payments_without_gift(
     start = dt.datetime.combine(first, dt.time(), dt.UTC)
     end = dt.datetime.combine(last + dt.timedelta(days=1), dt.time(), dt.UTC)
     statement = (
-        select(Payment.id)
-        .outerjoin(Donation, Donation.payment_id == Payment.id)
+        select(payments.c.id)
+        .outerjoin(Donation, Donation.payment_id == payments.c.id)
         .where(
-            Payment.payment_type == "recurring_donation",
-            Payment.status.in_(_KEPT_STATUSES),
-            Payment.created_at >= start,
-            Payment.created_at < end,
+            payments.c.payment_type == "recurring_donation",
+            payments.c.status.in_(_KEPT_STATUSES),
+            payments.c.created_at >= start,
+            payments.c.created_at < end,
             Donation.id.is_(None),
         )
     )
     if nonprofit_id is not None:
-        statement = statement.where(Payment.nonprofit_id == nonprofit_id)
+        statement = statement.where(payments.c.nonprofit_id == nonprofit_id)
     return [
         {"kind": "charge_without_due_period", "payment_ids": [payment_id]}
         for payment_id in session.scalars(statement)

@@ -29,7 +29,7 @@ from houdini_pay import (
     outbox,
 )
 from houdini_pay.errors import CapabilityNotSupported, InvalidRequest, InvalidTransition, NotFound
-from houdini_pay.models import Payment, PaymentAttempt
+from houdini_pay.store._models import Payment, PaymentAttempt
 from houdini_pay.testing import FakeProcessor
 
 from .conftest import FAST_RETRIES, START, RunFunction, StartFunction

@@ -12,7 +12,7 @@ from sqlalchemy import func, select
 
 from houdini_pay import HoudiniPay, NonprofitRecord, OutcomeStatus, PaymentRequest, SupporterRecord
 from houdini_pay.cli import cli
-from houdini_pay.models import Payment
+from houdini_pay.store._models import Payment
 
 
 def invoke(app: HoudiniPay, *arguments: str) -> Result:

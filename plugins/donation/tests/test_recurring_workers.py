@@ -21,7 +21,7 @@ from houdini_pay_donation.verify import verify_month
 from sqlalchemy import func, select
 
 from houdini_pay import HoudiniPay, PaymentRequest, utcnow
-from houdini_pay.models import Payment
+from houdini_pay.store._models import Payment
 from houdini_pay.testing import FakeProcessor
 
 from .conftest import FAST_RETRIES, Clock

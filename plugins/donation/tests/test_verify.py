@@ -14,7 +14,7 @@ from houdini_pay_donation.verify import verify_month
 from sqlalchemy import delete, update
 
 from houdini_pay import HoudiniPay, new_id, utcnow
-from houdini_pay.models import Payment
+from houdini_pay.store._models import Payment
 from houdini_pay.testing import FakeProcessor
 
 from .conftest import RunFunction, StartFunction

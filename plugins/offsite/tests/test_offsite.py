@@ -9,7 +9,7 @@ import pytest
 
 from houdini_pay import HoudiniPay, OutcomeStatus, PaymentRequest, SupporterRecord
 from houdini_pay.errors import InvalidRequest
-from houdini_pay.models import PaymentAttempt
+from houdini_pay.store._models import PaymentAttempt
 
 
 @pytest.fixture
@@ -141,7 +141,7 @@ def test_refunds_are_recorded_partially_and_in_full(
 def test_an_interrupted_recording_is_finished_by_reconcile(
     app: HoudiniPay, supporter: SupporterRecord, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from houdini_pay import settlement
+    from houdini_pay.pipeline import _settlement as settlement
 
     class ProcessDied(BaseException):
         """Stands in for the process being killed after the charge (a fake fault)."""

@@ -9,7 +9,7 @@ from houdini_pay_stripe.testing import LocalStripe
 
 from houdini_pay import HoudiniPay, OutcomeStatus
 from houdini_pay.errors import IdempotencyConflict, InvalidRequest
-from houdini_pay.models import Payment, PaymentAttempt
+from houdini_pay.store._models import Payment, PaymentAttempt
 from plugins.stripe.tests.conftest import (
     DECLINED_AT_CHARGE,
     THREE_D_SECURE,

@@ -15,7 +15,7 @@ from houdini_pay_stripe.testing import LocalStripe, authenticate_3ds, stripe_eve
 from houdini_pay import ALL_NONPROFITS, HoudiniPay, NonprofitRecord
 from houdini_pay.cli import cli
 from houdini_pay.errors import InvalidRequest
-from houdini_pay.models import PaymentAttempt
+from houdini_pay.store._models import PaymentAttempt
 from plugins.stripe.tests.conftest import (
     THREE_D_SECURE,
     Pay,

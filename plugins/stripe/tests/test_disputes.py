@@ -19,7 +19,7 @@ from houdini_pay_stripe.testing import (
 )
 
 from houdini_pay import HoudiniPay, PaymentRecord
-from houdini_pay.models import Dispute, Payment
+from houdini_pay.store._models import Dispute, Payment
 from plugins.stripe.tests.conftest import WEBHOOK_SECRET, Pay, SaveCard, count, recording_signals
 
 

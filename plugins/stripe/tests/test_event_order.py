@@ -27,7 +27,7 @@ from houdini_pay_stripe.testing import (
 
 from houdini_pay import HoudiniPay, NonprofitRecord, OutcomeStatus, PaymentOutcome, PaymentRecord
 from houdini_pay.errors import WebhookVerificationError
-from houdini_pay.models import Payment, WebhookEvent
+from houdini_pay.store._models import Payment, WebhookEvent
 from plugins.stripe.tests.conftest import (
     THREE_D_SECURE,
     WEBHOOK_SECRET,

@@ -9,7 +9,7 @@ import stripe
 from houdini_pay_stripe.testing import LocalStripe, authenticate_3ds
 
 from houdini_pay import HoudiniPay, NonprofitRecord, OutcomeStatus, PaymentOutcome, utcnow
-from houdini_pay.models import Payment, PaymentAttempt
+from houdini_pay.store._models import Payment, PaymentAttempt
 from plugins.stripe.tests.conftest import THREE_D_SECURE, Pay, SaveCard, count, recording_signals
 
 

@@ -17,7 +17,7 @@ from houdini_pay_stripe.models import StripePaymentMethod
 from houdini_pay_stripe.processor import RECORDED_BEFORE_CONFIRMING
 
 from houdini_pay import ALL_NONPROFITS, HoudiniPay, OutcomeStatus
-from houdini_pay.models import Payment, PaymentAttempt
+from houdini_pay.store._models import Payment, PaymentAttempt
 from plugins.stripe.tests.conftest import Pay, SaveCard, count
 
 

@@ -8,7 +8,7 @@ from houdini_pay_stripe.testing import LocalStripe, WebhookReceiver, signed_webh
 
 from houdini_pay import HoudiniPay, PaymentRecord
 from houdini_pay.errors import RefundExceedsPayment
-from houdini_pay.models import Payment
+from houdini_pay.store._models import Payment
 from plugins.stripe.tests.conftest import WEBHOOK_SECRET, Pay, SaveCard, count, recording_signals
 
 

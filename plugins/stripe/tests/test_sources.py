@@ -12,7 +12,7 @@ from houdini_pay_stripe.testing import LocalStripe, card_payment_method
 
 from houdini_pay import HoudiniPay, PaymentRequest, SupporterRecord
 from houdini_pay.errors import ConfigurationError, InvalidRequest, PaymentDeclined
-from houdini_pay.models import PaymentAttempt, Source
+from houdini_pay.store._models import PaymentAttempt, Source
 from plugins.stripe.tests.conftest import VISA, SaveCard, count
 
 DECLINED_AT_ATTACH = "4000000000000002"

@@ -15,7 +15,7 @@ from houdini_pay_stripe.testing import (
 )
 
 from houdini_pay import ALL_NONPROFITS, HoudiniPay, OutcomeStatus
-from houdini_pay.models import Payment, PaymentAttempt, WebhookEvent
+from houdini_pay.store._models import Payment, PaymentAttempt, WebhookEvent
 from plugins.stripe.tests.conftest import (
     THREE_D_SECURE,
     WEBHOOK_SECRET,

@@ -10,8 +10,8 @@ from houdini_pay_tickets import LevelRecord, list_levels, list_tickets
 from sqlalchemy import select
 
 from houdini_pay import HoudiniPay, NonprofitRecord, OutcomeStatus, PaymentRequest, SupporterRecord
-from houdini_pay.models import PaymentAttempt
-from houdini_pay.processors import ChargeStatus
+from houdini_pay.contract._processors import ChargeStatus
+from houdini_pay.store._models import PaymentAttempt
 from houdini_pay.testing import FakeProcessor
 
 from .conftest import BuyFunction, Clock

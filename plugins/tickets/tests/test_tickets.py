@@ -18,7 +18,7 @@ from sqlalchemy import func, select
 
 from houdini_pay import HoudiniPay, NonprofitRecord, OutcomeStatus
 from houdini_pay.errors import InvalidRequest, NotFound, SoldOut
-from houdini_pay.models import PaymentAttempt, Reservation
+from houdini_pay.store._models import PaymentAttempt, Reservation
 from houdini_pay.testing import FakeProcessor
 
 from .conftest import BuyFunction, Clock

@@ -57,7 +57,7 @@ class Capability(enum.StrEnum):
     PARTIAL_REFUNDS = "partial_refunds"
     """``refund()`` accepts less than the full amount."""
     DISPUTES = "disputes"
-    """Webhooks report chargebacks as ``DisputeObservation`` (see ``houdini_pay.disputes``)."""
+    """Webhooks report chargebacks as ``DisputeObservation`` (see ``houdini_pay.pipeline``)."""
     WEBHOOKS = "webhooks"
     """``parse_webhook()`` verifies and translates the processor's notifications."""
     OFF_SESSION = "off_session"

@@ -24,11 +24,11 @@ if TYPE_CHECKING:
     from fastapi import APIRouter
 
     from houdini_pay.app import HoudiniPay
+    from houdini_pay.contract._payment_forms import PaymentForm, PublicPage
+    from houdini_pay.contract._payment_types import PaymentType
+    from houdini_pay.contract._processors import Processor
+    from houdini_pay.contract._source_types import SourceType
     from houdini_pay.demo import DemoStep
-    from houdini_pay.payment_forms import PaymentForm, PublicPage
-    from houdini_pay.payment_types import PaymentType
-    from houdini_pay.processors import Processor
-    from houdini_pay.source_types import SourceType
 
 __all__ = ["PROJECT_NAME", "hookimpl", "hookspec"]
 

@@ -13,12 +13,12 @@ import copy
 import re
 from typing import TYPE_CHECKING, Any
 
+from houdini_pay.contract._processors import missing_settings_of
 from houdini_pay.errors import InvalidRequest
-from houdini_pay.processors import missing_settings_of
 
 if TYPE_CHECKING:
     from houdini_pay.app import HoudiniPay
-    from houdini_pay.processors import Processor
+    from houdini_pay.contract._processors import Processor
 
 __all__ = ["available_methods", "missing_settings"]
 

@@ -12,7 +12,7 @@ per processor) before its observations are read and applied, and marked applied 
   applier is idempotent);
 * an event about a payment houdini-pay has not recorded yet (a refund reported before the
   charge's success) is not consumed: it is kept, answered ``pending``, and applied once
-  the payment is recorded (see :mod:`houdini_pay.waiting_events`).
+  the payment is recorded (see :mod:`houdini_pay.pipeline._waiting_events`).
 
 Observations settle attempts through the same code as the pipeline, which ignores news
 about attempts that already reached a final state, so events arriving out of order never
@@ -34,18 +34,7 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import or_, select, update
 from sqlalchemy.exc import IntegrityError
 
-from houdini_pay import settlement, waiting_events
-from houdini_pay.disputes import (
-    DisputeObservation,
-    DisputeStatus,
-    FundsMovement,
-    apply_dispute,
-)
-from houdini_pay.errors import HoudiniPayError, NotFound, WebhookVerificationError
-from houdini_pay.external_refunds import record_external_refund
-from houdini_pay.ids import new_id
-from houdini_pay.models import PaymentAttempt, WebhookEvent
-from houdini_pay.processors import (
+from houdini_pay.contract._processors import (
     Capability,
     ChargeObservation,
     ProcessorEvent,
@@ -53,8 +42,20 @@ from houdini_pay.processors import (
     RefundResult,
     RefundStatus,
 )
-from houdini_pay.refunds import OPERATION_REFUND, settle_refund
-from houdini_pay.waiting_events import Waiting
+from houdini_pay.errors import HoudiniPayError, NotFound, WebhookVerificationError
+from houdini_pay.pipeline import _settlement as settlement
+from houdini_pay.pipeline import _waiting_events as waiting_events
+from houdini_pay.pipeline._disputes import (
+    DisputeObservation,
+    DisputeStatus,
+    FundsMovement,
+    apply_dispute,
+)
+from houdini_pay.pipeline._external_refunds import record_external_refund
+from houdini_pay.pipeline._refunds import OPERATION_REFUND, settle_refund
+from houdini_pay.pipeline._waiting_events import Waiting
+from houdini_pay.store._ids import new_id
+from houdini_pay.store._models import PaymentAttempt, WebhookEvent
 
 if TYPE_CHECKING:
     from houdini_pay.app import HoudiniPay
@@ -72,7 +73,7 @@ log = logging.getLogger(__name__)
 
 Applier = Callable[["HoudiniPay", str, Any], "bool | Waiting"]
 """Applies one observation; returns False if it concerned nothing houdini-pay knows, or a
-:class:`~houdini_pay.waiting_events.Waiting` if it concerns a payment not recorded yet."""
+:class:`~houdini_pay.pipeline._waiting_events.Waiting` if it concerns a payment not recorded yet."""
 
 _APPLIERS: dict[type, Applier] = {}
 

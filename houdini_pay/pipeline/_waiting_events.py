@@ -10,7 +10,7 @@ row in ``webhook_events`` then keeps the observations still to apply
 delivery is answered ``pending``: houdini-pay holds the event, the processor need not send
 it again.
 
-Recording the payment (:mod:`houdini_pay.settlement`) looks for events waiting for it and
+Recording the payment (:mod:`houdini_pay.pipeline._settlement`) looks for events waiting for it and
 applies them once its transaction has committed; ``houdini-pay reconcile`` applies whatever
 still waits, and an event whose attempt ended without a payment is then ``ignored``. Holding
 an event locks the attempt's row, as finalizing the attempt does, so one of the two always
@@ -26,8 +26,8 @@ from dataclasses import dataclass
 from sqlalchemy import Connection, Select, bindparam, exists, select
 from sqlalchemy.orm import Session
 
-from houdini_pay.models import PaymentAttempt, WebhookEvent
-from houdini_pay.states import AttemptState
+from houdini_pay.store._models import PaymentAttempt, WebhookEvent
+from houdini_pay.store._states import AttemptState
 
 __all__ = [
     "OPEN_STATES",

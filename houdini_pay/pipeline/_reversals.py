@@ -13,22 +13,22 @@ import logging
 from dataclasses import replace
 from typing import TYPE_CHECKING
 
-from houdini_pay.attempts import (
-    REVERSAL_PENDING,
-    fail,
-    lock_attempt,
-    move_attempt,
-    outcome_of,
-)
-from houdini_pay.payment import ErrorInfo, OutcomeStatus, PaymentOutcome
-from houdini_pay.processors import (
+from houdini_pay.contract._processors import (
     Capability,
     ChargeResult,
     RefundRequest,
     RefundResult,
     RefundStatus,
 )
-from houdini_pay.states import AttemptState
+from houdini_pay.contract._requests import ErrorInfo, OutcomeStatus, PaymentOutcome
+from houdini_pay.pipeline._attempts import (
+    REVERSAL_PENDING,
+    fail,
+    lock_attempt,
+    move_attempt,
+    outcome_of,
+)
+from houdini_pay.store._states import AttemptState
 
 if TYPE_CHECKING:
     from houdini_pay.app import HoudiniPay

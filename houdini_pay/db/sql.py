@@ -1,4 +1,6 @@
-"""Pre-built SQLAlchemy Core statements of the pipeline's hot path.
+"""Pre-built SQLAlchemy Core statements (SQL) of the pipeline's hot path.
+
+Not to be confused with :mod:`houdini_pay.statements`, the giving statements for supporters.
 
 Building a statement (``select(...).where(...)``) costs more than executing a cached one, so
 the statements every payment runs are built once here with bound parameters; SQLAlchemy
@@ -11,7 +13,7 @@ from typing import cast
 
 from sqlalchemy import Table, bindparam, insert, select, update
 
-from houdini_pay.models import (
+from houdini_pay.store._models import (
     Address,
     Nonprofit,
     OutboxEvent,

@@ -3,7 +3,7 @@ payments, nonprofits and supporters.
 
 Every listing is newest first and paged by cursor: ``next_cursor`` is the id of the last
 record of the page, and the next page holds the records with smaller ids (ids grow with
-time, see :mod:`houdini_pay.ids`). A cursor that is not such an id is ``invalid_cursor``.
+time, see :mod:`houdini_pay.store._ids`). A cursor that is not such an id is ``invalid_cursor``.
 """
 
 from __future__ import annotations
@@ -17,14 +17,14 @@ from typing import TYPE_CHECKING, Any, TypeVar
 from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session
 
-from houdini_pay.attempts import outcome_of
-from houdini_pay.directory import load_scoped
+from houdini_pay.contract._requests import PaymentOutcome
 from houdini_pay.errors import InvalidRequest, NotFound
-from houdini_pay.models import Nonprofit, Payment, PaymentAttempt, Supporter
-from houdini_pay.payment import PaymentOutcome
-from houdini_pay.pipeline import OPERATION_CHARGE
-from houdini_pay.records import NonprofitRecord, PaymentRecord, SupporterRecord
-from houdini_pay.states import PaymentKind, PaymentStatus
+from houdini_pay.pipeline._attempts import outcome_of
+from houdini_pay.pipeline._pay import OPERATION_CHARGE
+from houdini_pay.store._directory import load_scoped
+from houdini_pay.store._models import Nonprofit, Payment, PaymentAttempt, Supporter
+from houdini_pay.store._records import NonprofitRecord, PaymentRecord, SupporterRecord
+from houdini_pay.store._states import PaymentKind, PaymentStatus
 from houdini_pay.tenancy import ALL_NONPROFITS, Scope, check_scope
 
 if TYPE_CHECKING:

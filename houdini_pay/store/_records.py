@@ -11,7 +11,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field, fields
 from typing import Any, Self
 
-from houdini_pay import models
+from houdini_pay.store import _models as models
 
 __all__ = [
     "AddressRecord",

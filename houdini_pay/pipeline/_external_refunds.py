@@ -7,7 +7,7 @@ and status, the payment type's ``on_refund``, ``refund_completed``), through an 
 idempotency key is made of the processor's refund reference. That key is unique per
 nonprofit, so a refund reported twice, or by two deliveries racing, is recorded once. A
 refund houdini-pay started is found by its attempt first (see
-:mod:`houdini_pay.webhooks`) and is never recorded a second time here.
+:mod:`houdini_pay.pipeline._webhooks`) and is never recorded a second time here.
 """
 
 from __future__ import annotations
@@ -19,12 +19,12 @@ from sqlalchemy import func, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from houdini_pay.models import Payment, PaymentAttempt
-from houdini_pay.processors import RefundObservation, RefundStatus
-from houdini_pay.queries import lock_payment_by_reference
-from houdini_pay.refunds import OPERATION_REFUND, new_refund_attempt, record_refund
-from houdini_pay.states import PaymentKind
-from houdini_pay.waiting_events import Waiting, awaiting
+from houdini_pay.contract._processors import RefundObservation, RefundStatus
+from houdini_pay.pipeline._queries import lock_payment_by_reference
+from houdini_pay.pipeline._refunds import OPERATION_REFUND, new_refund_attempt, record_refund
+from houdini_pay.pipeline._waiting_events import Waiting, awaiting
+from houdini_pay.store._models import Payment, PaymentAttempt
+from houdini_pay.store._states import PaymentKind
 
 if TYPE_CHECKING:
     from houdini_pay.app import HoudiniPay
@@ -44,7 +44,7 @@ def record_external_refund(
     """Record a succeeded refund houdini-pay did not start; False if the charge is not ours.
 
     A refund of a charge whose attempt is still open (the refund was reported before the
-    charge's success) is not dropped: :class:`~houdini_pay.waiting_events.Waiting` tells
+    charge's success) is not dropped: :class:`~houdini_pay.pipeline._waiting_events.Waiting` tells
     the webhook to keep it until the payment is recorded. Refunds that are pending or
     failed at the processor are not recorded: no money moved yet, and the processor
     reports them again when they succeed.

@@ -7,7 +7,7 @@ Read :func:`pay` top to bottom; it is the seed's pseudo-code made exact::
     record the attempt and hold its items     (one committed transaction) → begin_payment
     mark it charging                          (committed before the processor is asked)
     charge through the processor              (no database transaction open)
-    settle the result                         (see houdini_pay.settlement)
+    settle the result                         (see houdini_pay.pipeline._settlement)
 
 Settling finalizes in one transaction and fires ``payment_completed`` after the commit; on
 failure it releases the holds and fires ``payment_failed``; if finalizing fails after the
@@ -27,26 +27,14 @@ from sqlalchemy import Connection, Row
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from houdini_pay import inventory, settlement, signals, text
-from houdini_pay.attempts import reference_recorder
-from houdini_pay.db import statements as sql
-from houdini_pay.db.unit_of_work import UnitOfWork
-from houdini_pay.directory import load_scoped, load_scoped_row
-from houdini_pay.errors import (
-    CurrencyMismatch,
-    IdempotencyConflict,
-    IdempotencyInFlight,
-    InvalidRequest,
-    NotEnabled,
-    PluginError,
-    SoldOut,
+from houdini_pay import inventory, signals, text
+from houdini_pay.contract._payment_types import (
+    ItemRequest,
+    PaymentContext,
+    PaymentType,
+    refused_hold,
 )
-from houdini_pay.ids import new_id
-from houdini_pay.models import Address, Nonprofit, Payment, PaymentAttempt, Source, Supporter
-from houdini_pay.money import normalize_currency, validate_amount
-from houdini_pay.payment import PaymentOutcome, PaymentRequest, check_channel, fingerprint_of
-from houdini_pay.payment_types import ItemRequest, PaymentContext, PaymentType, refused_hold
-from houdini_pay.processors import (
+from houdini_pay.contract._processors import (
     Capability,
     ChargeRequest,
     ChargeResult,
@@ -56,8 +44,31 @@ from houdini_pay.processors import (
     require_capability,
     require_configured,
 )
-from houdini_pay.records import AttemptRecord, NonprofitRecord, SupporterRecord
-from houdini_pay.states import AttemptState
+from houdini_pay.contract._requests import (
+    PaymentOutcome,
+    PaymentRequest,
+    check_channel,
+    fingerprint_of,
+)
+from houdini_pay.db import sql
+from houdini_pay.db.unit_of_work import UnitOfWork
+from houdini_pay.errors import (
+    CurrencyMismatch,
+    IdempotencyConflict,
+    IdempotencyInFlight,
+    InvalidRequest,
+    NotEnabled,
+    PluginError,
+    SoldOut,
+)
+from houdini_pay.money import normalize_currency, validate_amount
+from houdini_pay.pipeline import _settlement as settlement
+from houdini_pay.pipeline._attempts import reference_recorder
+from houdini_pay.store._directory import load_scoped, load_scoped_row
+from houdini_pay.store._ids import new_id
+from houdini_pay.store._models import Address, Nonprofit, Payment, PaymentAttempt, Source, Supporter
+from houdini_pay.store._records import AttemptRecord, NonprofitRecord, SupporterRecord
+from houdini_pay.store._states import AttemptState
 from houdini_pay.tenancy import Scope
 
 if TYPE_CHECKING:

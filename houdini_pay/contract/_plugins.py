@@ -20,12 +20,12 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 import pluggy
 
-from houdini_pay import hookspecs
+from houdini_pay.contract import _hookspecs as hookspecs
+from houdini_pay.contract._hookspecs import PROJECT_NAME
+from houdini_pay.contract._payment_types import PaymentType
+from houdini_pay.contract._processors import MissingSetting, Processor, missing_settings_of
+from houdini_pay.contract._source_types import SourceType
 from houdini_pay.errors import PluginError, UnknownPlugin
-from houdini_pay.hookspecs import PROJECT_NAME
-from houdini_pay.payment_types import PaymentType
-from houdini_pay.processors import MissingSetting, Processor, missing_settings_of
-from houdini_pay.source_types import SourceType
 
 if TYPE_CHECKING:
     from houdini_pay.app import HoudiniPay
@@ -74,7 +74,7 @@ def build_plugin_manager(
     plugins: Iterable[object] = (),
     environ: Mapping[str, str] | None = None,
 ) -> PluginManager:
-    """Build a plugin manager with every hook of :mod:`houdini_pay.hookspecs`.
+    """Build a plugin manager with every hook of :mod:`houdini_pay.contract._hookspecs`.
 
     Args:
         load_entry_points: load the installed plugins of the ``houdini_pay`` group.

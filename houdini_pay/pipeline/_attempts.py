@@ -1,9 +1,9 @@
 """Reading and moving attempts: the outcome an attempt stands at, and failing one.
 
-The small pieces :mod:`~houdini_pay.settlement` and :mod:`~houdini_pay.reversals` share:
-locking an attempt, moving it (and its payment) through the state tables of
-:mod:`~houdini_pay.states`, rebuilding its payment context, and failing it, which releases
-its holds and announces ``payment_failed`` after the commit.
+The small pieces :mod:`~houdini_pay.pipeline._settlement` and
+:mod:`~houdini_pay.pipeline._reversals` share: locking an attempt, moving it (and its payment)
+through the state tables of :mod:`~houdini_pay.store._states`, rebuilding its payment context,
+and failing it, which releases its holds and announces ``payment_failed`` after the commit.
 """
 
 from __future__ import annotations
@@ -15,14 +15,19 @@ from sqlalchemy import Connection, and_, bindparam, or_, update
 from sqlalchemy.orm import Session
 
 from houdini_pay import inventory, outbox, signals
-from houdini_pay.db import statements as sql
+from houdini_pay.contract._payment_types import PaymentContext
+from houdini_pay.contract._processors import ChargeResult
+from houdini_pay.contract._requests import ErrorInfo, OutcomeStatus, PaymentOutcome, PaymentRequest
+from houdini_pay.db import sql
 from houdini_pay.errors import InvalidRequest, InvalidTransition
-from houdini_pay.models import Nonprofit, Payment, PaymentAttempt, Supporter
-from houdini_pay.payment import ErrorInfo, OutcomeStatus, PaymentOutcome, PaymentRequest
-from houdini_pay.payment_types import PaymentContext
-from houdini_pay.processors import ChargeResult
-from houdini_pay.records import AttemptRecord, NonprofitRecord, PaymentRecord, SupporterRecord
-from houdini_pay.states import (
+from houdini_pay.store._models import Nonprofit, Payment, PaymentAttempt, Supporter
+from houdini_pay.store._records import (
+    AttemptRecord,
+    NonprofitRecord,
+    PaymentRecord,
+    SupporterRecord,
+)
+from houdini_pay.store._states import (
     ATTEMPT_TRANSITIONS,
     PAYMENT_TRANSITIONS,
     AttemptState,

@@ -35,12 +35,12 @@ from sqlalchemy.orm import Session
 
 from houdini_pay import outbox, signals
 from houdini_pay.db.unit_of_work import UnitOfWork
-from houdini_pay.ids import new_id
-from houdini_pay.models import Dispute, Payment
-from houdini_pay.queries import lock_payment_by_reference
-from houdini_pay.records import PaymentRecord, _Record
-from houdini_pay.states import PAYMENT_TRANSITIONS, PaymentKind, PaymentStatus, transition
-from houdini_pay.waiting_events import Waiting, awaiting
+from houdini_pay.pipeline._queries import lock_payment_by_reference
+from houdini_pay.pipeline._waiting_events import Waiting, awaiting
+from houdini_pay.store._ids import new_id
+from houdini_pay.store._models import Dispute, Payment
+from houdini_pay.store._records import PaymentRecord, _Record
+from houdini_pay.store._states import PAYMENT_TRANSITIONS, PaymentKind, PaymentStatus, transition
 
 if TYPE_CHECKING:
     import datetime as dt
@@ -168,7 +168,7 @@ def apply_dispute(
     """Bring the records up to the observed state; False if the payment is not ours.
 
     A dispute of a charge whose attempt is still open (reported before the charge's
-    success) answers :class:`~houdini_pay.waiting_events.Waiting`: the webhook keeps it
+    success) answers :class:`~houdini_pay.pipeline._waiting_events.Waiting`: the webhook keeps it
     until the payment is recorded. Registered as the webhook applier of
     :class:`DisputeObservation`.
     """

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from houdini_pay.errors import InvalidRequest
-from houdini_pay.records import PaymentRecord
+from houdini_pay.store._records import PaymentRecord
 
 __all__ = [
     "Channel",

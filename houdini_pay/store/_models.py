@@ -3,7 +3,7 @@
 Every tenant-owned row carries ``nonprofit_id`` and every query filters on it: that keeps
 tenants apart and lets a distributed PostgreSQL shard the tables by nonprofit. Money columns
 are ``int`` minor units beside a currency column. States are explicit columns whose values
-come from :mod:`houdini_pay.states`.
+come from :mod:`houdini_pay.store._states`.
 
 Plugins declare their own tables on :class:`Base` too (so one ``MetaData`` knows all of them)
 and ship their own Alembic migrations; they never write the tables defined here.
@@ -299,7 +299,7 @@ class WebhookEvent(Base):
     than ``Settings.webhook_claim_timeout`` was abandoned by a crash and may be taken over.
     An event about a payment houdini-pay has not recorded yet waits: ``waiting_for`` holds
     the processor's reference of that payment and ``waiting_observations`` what is still to
-    apply once it is recorded (see :mod:`houdini_pay.waiting_events`).
+    apply once it is recorded (see :mod:`houdini_pay.pipeline._waiting_events`).
     """
 
     __tablename__ = "webhook_events"

@@ -27,13 +27,13 @@ from typing import TYPE_CHECKING, ClassVar
 
 from sqlalchemy.orm import Session
 
+from houdini_pay.contract._processors import Capability
+from houdini_pay.contract._requests import ErrorInfo, PaymentRequest
 from houdini_pay.errors import SoldOut
-from houdini_pay.payment import ErrorInfo, PaymentRequest
-from houdini_pay.processors import Capability
-from houdini_pay.records import NonprofitRecord, PaymentRecord, SupporterRecord
+from houdini_pay.store._records import NonprofitRecord, PaymentRecord, SupporterRecord
 
 if TYPE_CHECKING:
-    from houdini_pay.disputes import DisputeRecord
+    from houdini_pay.pipeline._disputes import DisputeRecord
 
 __all__ = ["HeldItem", "ItemRequest", "PaymentContext", "PaymentType", "refused_hold"]
 

@@ -24,7 +24,7 @@ from pathlib import Path
 from typing import Any, ClassVar
 
 from houdini_pay.errors import InvalidRequest
-from houdini_pay.records import NonprofitRecord, SupporterRecord
+from houdini_pay.store._records import NonprofitRecord, SupporterRecord
 
 __all__ = ["FormSubmission", "PageContent", "PaymentForm", "PublicPage"]
 

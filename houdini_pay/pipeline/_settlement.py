@@ -16,7 +16,13 @@ from sqlalchemy import Row
 from sqlalchemy.orm import Session
 
 from houdini_pay import inventory, outbox, signals
-from houdini_pay.attempts import (
+from houdini_pay.contract._payment_types import PaymentContext, refused_hold
+from houdini_pay.contract._processors import ChargeResult, ChargeStatus
+from houdini_pay.contract._requests import ErrorInfo, OutcomeStatus, PaymentOutcome
+from houdini_pay.db import sql
+from houdini_pay.db.unit_of_work import UnitOfWork
+from houdini_pay.errors import HoudiniPayError, InvalidTransition, NotFound, SoldOut
+from houdini_pay.pipeline._attempts import (
     REVERSAL_PENDING,
     expect_pending_approval,
     fail,
@@ -28,18 +34,12 @@ from houdini_pay.attempts import (
     payment_context,
     payment_values,
 )
-from houdini_pay.db import statements as sql
-from houdini_pay.db.unit_of_work import UnitOfWork
-from houdini_pay.errors import HoudiniPayError, InvalidTransition, NotFound, SoldOut
-from houdini_pay.ids import new_id
-from houdini_pay.models import Payment, PaymentAttempt
-from houdini_pay.payment import ErrorInfo, OutcomeStatus, PaymentOutcome
-from houdini_pay.payment_types import PaymentContext, refused_hold
-from houdini_pay.processors import ChargeResult, ChargeStatus
-from houdini_pay.records import AttemptRecord, PaymentRecord
-from houdini_pay.reversals import REVERSAL_SUFFIX, REVERSED_ERROR, call_refund, reverse
-from houdini_pay.states import ATTEMPT_TRANSITIONS, AttemptState, PaymentStatus, transition
-from houdini_pay.waiting_events import has_waiting
+from houdini_pay.pipeline._reversals import REVERSAL_SUFFIX, REVERSED_ERROR, call_refund, reverse
+from houdini_pay.pipeline._waiting_events import has_waiting
+from houdini_pay.store._ids import new_id
+from houdini_pay.store._models import Payment, PaymentAttempt
+from houdini_pay.store._records import AttemptRecord, PaymentRecord
+from houdini_pay.store._states import ATTEMPT_TRANSITIONS, AttemptState, PaymentStatus, transition
 
 if TYPE_CHECKING:
     from houdini_pay.app import HoudiniPay
@@ -245,7 +245,7 @@ def _record_success(
     if has_waiting(uow.connection, attempt.processor, reference):
         # A refund or dispute reported before this success: apply it now (after the
         # payment_completed it follows). The attempt's row lock makes this see any event
-        # held for it; see houdini_pay.waiting_events.
+        # held for it; see houdini_pay.pipeline._waiting_events.
         processor = attempt.processor
         uow.after_commit(lambda: _apply_waiting(app, processor, reference))
     return PaymentOutcome(status=OutcomeStatus.SUCCEEDED, attempt_id=attempt.id, payment=record)
@@ -253,7 +253,7 @@ def _record_success(
 
 def _apply_waiting(app: HoudiniPay, processor: str, reference: str | None) -> None:
     # Imported here: the webhooks module settles attempts through this one.
-    from houdini_pay.webhooks import apply_waiting
+    from houdini_pay.pipeline._webhooks import apply_waiting
 
     apply_waiting(app, processor, reference)
 

@@ -16,13 +16,21 @@ from sqlalchemy import Connection, Row, Select, select
 from sqlalchemy.orm import Session
 
 from houdini_pay import signals, text
-from houdini_pay.db import statements as sql
+from houdini_pay.contract._source_types import SourceRequest
+from houdini_pay.db import sql
 from houdini_pay.errors import InvalidRequest, NotEnabled, NotFound
-from houdini_pay.ids import new_id
-from houdini_pay.models import Address, Base, Nonprofit, Payment, PluginSetting, Source, Supporter
 from houdini_pay.money import normalize_currency
-from houdini_pay.records import AddressRecord, NonprofitRecord, SourceRecord, SupporterRecord
-from houdini_pay.source_types import SourceRequest
+from houdini_pay.store._ids import new_id
+from houdini_pay.store._models import (
+    Address,
+    Base,
+    Nonprofit,
+    Payment,
+    PluginSetting,
+    Source,
+    Supporter,
+)
+from houdini_pay.store._records import AddressRecord, NonprofitRecord, SourceRecord, SupporterRecord
 from houdini_pay.tenancy import ALL_NONPROFITS, Scope, check_scope
 
 if TYPE_CHECKING:

@@ -27,7 +27,14 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from houdini_pay import outbox, signals, text
-from houdini_pay.directory import load_scoped
+from houdini_pay.contract._processors import (
+    Capability,
+    RefundRequest,
+    RefundResult,
+    RefundStatus,
+    require_capability,
+)
+from houdini_pay.contract._requests import Channel, ErrorInfo, check_channel
 from houdini_pay.errors import (
     IdempotencyConflict,
     IdempotencyInFlight,
@@ -35,20 +42,13 @@ from houdini_pay.errors import (
     NotRefundable,
     RefundExceedsPayment,
 )
-from houdini_pay.ids import new_id
-from houdini_pay.models import Payment, PaymentAttempt
 from houdini_pay.money import validate_amount
-from houdini_pay.payment import Channel, ErrorInfo, check_channel
-from houdini_pay.processors import (
-    Capability,
-    RefundRequest,
-    RefundResult,
-    RefundStatus,
-    require_capability,
-)
-from houdini_pay.records import AttemptRecord, PaymentRecord
-from houdini_pay.reversals import call_refund
-from houdini_pay.states import (
+from houdini_pay.pipeline._reversals import call_refund
+from houdini_pay.store._directory import load_scoped
+from houdini_pay.store._ids import new_id
+from houdini_pay.store._models import Payment, PaymentAttempt
+from houdini_pay.store._records import AttemptRecord, PaymentRecord
+from houdini_pay.store._states import (
     ATTEMPT_TRANSITIONS,
     PAYMENT_TRANSITIONS,
     AttemptState,

@@ -14,7 +14,7 @@ released. After ``reconcile_max_tries`` unanswered lookups an attempt is listed 
 person and ``attempt_needs_attention`` fires.
 
 Processor events kept because the payment they concern was not recorded yet are applied
-too (see :mod:`houdini_pay.waiting_events`).
+too (see :mod:`houdini_pay.pipeline._waiting_events`).
 """
 
 from __future__ import annotations
@@ -25,12 +25,8 @@ from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import and_, or_, select
 
-from houdini_pay import settlement, signals, webhooks
-from houdini_pay.attempts import EXPIRED, fail, mark_expiring
-from houdini_pay.models import Payment, PaymentAttempt
-from houdini_pay.payment import ErrorInfo
-from houdini_pay.pipeline import stored_charge_request
-from houdini_pay.processors import (
+from houdini_pay import signals
+from houdini_pay.contract._processors import (
     Capability,
     ChargeResult,
     ChargeStatus,
@@ -39,9 +35,15 @@ from houdini_pay.processors import (
     RefundResult,
     RefundStatus,
 )
-from houdini_pay.records import AttemptRecord
-from houdini_pay.refunds import OPERATION_REFUND, settle_refund
-from houdini_pay.states import AttemptState
+from houdini_pay.contract._requests import ErrorInfo
+from houdini_pay.pipeline import _settlement as settlement
+from houdini_pay.pipeline import _webhooks as webhooks
+from houdini_pay.pipeline._attempts import EXPIRED, fail, mark_expiring
+from houdini_pay.pipeline._pay import stored_charge_request
+from houdini_pay.pipeline._refunds import OPERATION_REFUND, settle_refund
+from houdini_pay.store._models import Payment, PaymentAttempt
+from houdini_pay.store._records import AttemptRecord
+from houdini_pay.store._states import AttemptState
 
 if TYPE_CHECKING:
     from houdini_pay.app import HoudiniPay
@@ -257,7 +259,7 @@ def _expire(
     The processor cancels first, so the supporter can no longer complete it; if they did
     meanwhile, the cancel fails and the charge it reports is recorded like any other.
     A processor that cannot cancel has the attempt expired here alone: a success it
-    reports later is given back (see :mod:`houdini_pay.settlement`).
+    reports later is given back (see :mod:`houdini_pay.pipeline._settlement`).
     """
     if Capability.CANCEL not in processor.capabilities:
         settlement.fail_attempt(app, attempt.id, EXPIRED)

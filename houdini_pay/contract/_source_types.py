@@ -15,7 +15,7 @@ from typing import Any, ClassVar
 
 from sqlalchemy.orm import Session
 
-from houdini_pay.records import NonprofitRecord, SourceRecord, SupporterRecord
+from houdini_pay.store._records import NonprofitRecord, SourceRecord, SupporterRecord
 
 __all__ = ["NewSource", "SourceRequest", "SourceType"]
 
