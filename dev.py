@@ -2,7 +2,8 @@
 """Set up a development environment and run the demo or the tests.
 
     python3 dev.py demo      # set up .venv, then run `houdini-pay demo` on SQLite
-    python3 dev.py test      # set up .venv, then ruff, mypy and the whole test suite (parallel)
+    python3 dev.py test      # set up .venv, then ruff, mypy and the whole test suite (parallel),
+                             # then the PostgreSQL tests again on hash-partitioned tables
     python3 dev.py setup     # only set up .venv
 
 Needs nothing but Python 3.11+. The virtual environment lives in .venv; it is reinstalled
@@ -70,6 +71,10 @@ def main(argv: list[str]) -> None:
         run(BIN / "ruff", "format", "--check", ".")
         run(BIN / "mypy")
         run(BIN / "pytest", "-n", "auto", *argv[1:])
+        # The PostgreSQL tests once more, on tenant tables hash-partitioned by nonprofit_id:
+        # PostgreSQL then enforces the key rules of a database sharded by nonprofit (Citus).
+        os.environ["HOUDINI_PAY_TEST_PARTITIONED"] = "1"
+        run(BIN / "pytest", "-n", "auto", "-m", "postgres", "-q", *argv[1:])
 
 
 if __name__ == "__main__":

@@ -1,6 +1,7 @@
 """Benchmark: offsite donations through the pipeline against a floor of the same SQL.
 
     python bench/pipeline.py [--payments 3000] [--rounds 6] [--sqlite-only] [--postgres-url URL]
+                             [--partitioned]
 
 For each database (a SQLite file in WAL mode, and PostgreSQL) it:
 
@@ -11,6 +12,10 @@ For each database (a SQLite file in WAL mode, and PostgreSQL) it:
    SQLAlchemy Core (``Connection.execute`` of the same statement objects, reading the rows
    of those that return any), in the same transactions and commits, with fresh ids and keys
    substituted, and nothing else: no ORM session, no validation, no plugins.
+
+``--partitioned`` measures PostgreSQL twice, on plain tables and on tenant tables
+hash-partitioned by ``nonprofit_id`` (8 partitions, as the partitioned test mode makes them):
+the cost of partitioning, the closest a single server comes to a sharded database.
 
 The two alternate in rounds, so a busy machine slows both alike; it prints the median
 payments per second of each and the median ratio floor-time / pipeline-time (the target is
@@ -36,6 +41,8 @@ from sqlalchemy import Engine, event
 from houdini_pay import HoudiniPay, PaymentRequest
 from houdini_pay.contract._plugins import build_plugin_manager
 from houdini_pay.db.engine import READ_ONLY
+from houdini_pay.db.sharding import create_partitioned_schema
+from houdini_pay.store import Base
 from houdini_pay.store._ids import new_id
 from houdini_pay.testing.databases import postgres_base_url, temporary_postgres_database
 
@@ -142,11 +149,15 @@ def request(nonprofit_id: str, supporter_id: str, key: str) -> PaymentRequest:
     )
 
 
-def measure(url: str, payments: int, rounds: int) -> dict[str, Any]:
-    """Time the pipeline and the floor on one database."""
+def measure(url: str, payments: int, rounds: int, *, partitioned: bool = False) -> dict[str, Any]:
+    """Time the pipeline and the floor on one database (``partitioned``: tenant tables
+    hash-partitioned by nonprofit_id instead of migrated plain)."""
     app = HoudiniPay(url, plugin_manager=build_plugin_manager(blocked=()))
     try:
-        app.upgrade_database()
+        if partitioned:
+            create_partitioned_schema(app.engine, Base.metadata)
+        else:
+            app.upgrade_database()
         nonprofit = app.create_nonprofit("Bench", "USD")
         supporter = app.create_supporter(nonprofit.id, "Bench Supporter")
         for _ in range(50):  # warm up caches and the connection pool
@@ -182,7 +193,7 @@ def measure(url: str, payments: int, rounds: int) -> dict[str, Any]:
         app.dispose()
     writes = sum(1 for t in template if not t.read_only)
     return {
-        "database": app.engine.dialect.name,
+        "database": app.engine.dialect.name + (" partitioned" if partitioned else ""),
         "payments": per_round * rounds,
         "rounds": rounds,
         "statements_per_payment": sum(len(t.statements) for t in template),
@@ -201,6 +212,9 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=6)
     parser.add_argument("--sqlite-only", action="store_true")
     parser.add_argument("--postgres-url", default=postgres_base_url())
+    parser.add_argument(
+        "--partitioned", action="store_true", help="PostgreSQL on hash partitions too"
+    )
     args = parser.parse_args()
     results = []
     with tempfile.TemporaryDirectory() as directory:
@@ -210,6 +224,9 @@ def main() -> None:
     if not args.sqlite_only:
         with temporary_postgres_database(args.postgres_url) as url:
             results.append(measure(url, args.payments, args.rounds))
+        if args.partitioned:
+            with temporary_postgres_database(args.postgres_url) as url:
+                results.append(measure(url, args.payments, args.rounds, partitioned=True))
     for result in results:
         print(json.dumps(result))
 

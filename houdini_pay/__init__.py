@@ -17,6 +17,7 @@ from houdini_pay import (
     signals,
     statements,
     text,
+    webhooks_out,
 )
 from houdini_pay import donor_receipts as _donor_receipts  # noqa: F401 - connects its receiver
 from houdini_pay.app import HoudiniPay
@@ -61,7 +62,10 @@ from houdini_pay.contract import (
     SourceType,
     hookimpl,
 )
+from houdini_pay.db.sharding import key_problems
 from houdini_pay.db.unit_of_work import UnitOfWork
+from houdini_pay.delivery.dispatch import mailer_configured
+from houdini_pay.delivery.receipts import ReceiptLink
 from houdini_pay.demo import Demo, DemoStep
 from houdini_pay.errors import HoudiniPayError
 from houdini_pay.pipeline import (
@@ -84,7 +88,10 @@ from houdini_pay.store import (
     PaymentStatus,
     SourceRecord,
     SupporterRecord,
+    load_tenant_row,
     new_id,
+    tenant_foreign_key,
+    tenant_primary_key,
     utcnow,
 )
 from houdini_pay.tenancy import ALL_NONPROFITS, AllNonprofits
@@ -136,6 +143,7 @@ __all__ = [
     "Processor",
     "ProcessorEvent",
     "PublicPage",
+    "ReceiptLink",
     "RefundObservation",
     "RefundOutcome",
     "RefundRequest",
@@ -156,6 +164,9 @@ __all__ = [
     "hookimpl",
     "inventory",
     "json_option",
+    "key_problems",
+    "load_tenant_row",
+    "mailer_configured",
     "money",
     "new_id",
     "outbox",
@@ -166,8 +177,11 @@ __all__ = [
     "print_json",
     "signals",
     "statements",
+    "tenant_foreign_key",
+    "tenant_primary_key",
     "text",
     "utcnow",
+    "webhooks_out",
 ]
 
 

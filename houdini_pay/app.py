@@ -35,6 +35,7 @@ from houdini_pay.contract._processors import ProcessorEvent
 from houdini_pay.contract._requests import Channel, PaymentOutcome, PaymentRequest
 from houdini_pay.db.engine import READ_ONLY, create_engine_for
 from houdini_pay.db.unit_of_work import UnitOfWork, UnitSession
+from houdini_pay.delivery import models as _delivery_models  # noqa: F401 - its tables
 from houdini_pay.pipeline import _pay as pipeline
 from houdini_pay.pipeline import _queries as queries
 from houdini_pay.pipeline import _reconcile as reconcile

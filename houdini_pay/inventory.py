@@ -22,10 +22,12 @@ counts in ``held``; its owner records it and issues or releases it (:func:`issue
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable, Sequence
+import warnings
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from typing import Any
 
-from sqlalchemy import Insert, func, select, update
+from sqlalchemy import ColumnElement, Insert, func, select, true, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
@@ -162,11 +164,7 @@ def _release_quantities(
     for item_key, quantity in released:
         totals[item_key] = totals.get(item_key, 0) + quantity
     for item_key, quantity in sorted(totals.items()):
-        session.execute(
-            update(LimitedItem)
-            .where(LimitedItem.nonprofit_id == nonprofit_id, LimitedItem.item_key == item_key)
-            .values(held=LimitedItem.held - quantity)
-        )
+        _shift(session, nonprofit_id, item_key, true(), {"held": LimitedItem.held - quantity})
 
 
 def sweep_expired(
@@ -196,19 +194,35 @@ def sweep_expired(
     return len(rows)
 
 
-def _take(session: Session, nonprofit_id: str, item_key: str, quantity: int) -> None:
-    """Add ``quantity`` to ``held`` if it fits, else raise ``SoldOut``."""
+def _check_quantity(quantity: object) -> None:
+    if isinstance(quantity, bool) or not isinstance(quantity, int) or quantity <= 0:
+        raise InvalidRequest(
+            f"quantity must be positive, not {quantity!r}", code="invalid_quantity"
+        )
+
+
+def _shift(
+    session: Session,
+    nonprofit_id: str,
+    item_key: str,
+    enough: ColumnElement[bool],
+    values: Mapping[str, Any],
+) -> bool:
+    """Change the item's counts by ``values`` if ``enough`` holds; whether it did."""
     result = session.execute(
         update(LimitedItem)
-        .where(
-            LimitedItem.nonprofit_id == nonprofit_id,
-            LimitedItem.item_key == item_key,
-            (LimitedItem.capacity.is_(None))
-            | (LimitedItem.issued + LimitedItem.held + quantity <= LimitedItem.capacity),
-        )
-        .values(held=LimitedItem.held + quantity)
+        .where(LimitedItem.nonprofit_id == nonprofit_id, LimitedItem.item_key == item_key, enough)
+        .values(values)
     )
-    if result.rowcount == 1:  # type: ignore[attr-defined]
+    return bool(result.rowcount == 1)  # type: ignore[attr-defined]
+
+
+def _take(session: Session, nonprofit_id: str, item_key: str, quantity: int) -> None:
+    """Add ``quantity`` to ``held`` if it fits, else raise ``SoldOut``."""
+    fits = LimitedItem.capacity.is_(None) | (
+        LimitedItem.issued + LimitedItem.held + quantity <= LimitedItem.capacity
+    )
+    if _shift(session, nonprofit_id, item_key, fits, {"held": LimitedItem.held + quantity}):
         return
     row = session.get(LimitedItem, (nonprofit_id, item_key), populate_existing=True)
     if row is None:
@@ -239,10 +253,7 @@ def hold(
     """
     held: list[HeldItem] = []
     for request in sorted(requests, key=lambda r: r.item_key):
-        if isinstance(request.quantity, bool) or request.quantity <= 0:
-            raise InvalidRequest(
-                f"quantity must be positive, not {request.quantity!r}", code="invalid_quantity"
-            )
+        _check_quantity(request.quantity)
         sweep_expired(session, now, nonprofit_id=nonprofit_id, item_key=request.item_key)
         _take(session, nonprofit_id, request.item_key, request.quantity)
         expires_at = now + (request.hold_for or default_hold_for)
@@ -261,22 +272,36 @@ def hold(
     return held
 
 
-def holds_of_attempt(session: Session, attempt_id: str) -> list[Reservation]:
-    """Every reservation made for ``attempt_id``, in item order."""
-    return list(
-        session.scalars(
-            select(Reservation)
-            .where(Reservation.attempt_id == attempt_id)
-            .order_by(Reservation.item_key)
+def holds_of_attempt(
+    session: Session, attempt_id: str, nonprofit_id: str | None = None
+) -> list[Reservation]:
+    """Every reservation made for ``attempt_id`` of ``nonprofit_id``, in item order.
+
+    ``nonprofit_id`` is required in practice: without it (deprecated) the search covers every
+    nonprofit, which a database sharded by nonprofit runs on every shard.
+    """
+    statement = select(Reservation).where(Reservation.attempt_id == attempt_id)
+    if nonprofit_id is None:
+        warnings.warn(
+            "holds_of_attempt(session, attempt_id) without nonprofit_id is deprecated: "
+            "pass the attempt's nonprofit_id",
+            DeprecationWarning,
+            stacklevel=2,
         )
-    )
+    else:
+        statement = statement.where(Reservation.nonprofit_id == nonprofit_id)
+    return list(session.scalars(statement.order_by(Reservation.item_key)))
 
 
 def _set_state(session: Session, reservation: Reservation, target: ReservationState) -> bool:
     """Move a held reservation to ``target``; False if a sweep released it first."""
     result = session.execute(
         update(Reservation)
-        .where(Reservation.id == reservation.id, Reservation.state == _HELD)
+        .where(
+            Reservation.nonprofit_id == reservation.nonprofit_id,
+            Reservation.id == reservation.id,
+            Reservation.state == _HELD,
+        )
         .values(state=target.value),
         execution_options={"synchronize_session": False},
     )
@@ -291,24 +316,16 @@ def finalize(session: Session, nonprofit_id: str, attempt_id: str) -> list[HeldI
     ``SoldOut`` is raised and the caller must give the money back.
     """
     issued: list[HeldItem] = []
-    for reservation in holds_of_attempt(session, attempt_id):
+    for reservation in holds_of_attempt(session, attempt_id, nonprofit_id):
         if reservation.state == ReservationState.FINALIZED.value:
             continue
         if not _set_state(session, reservation, ReservationState.FINALIZED):
             # Swept meanwhile: take the seats again (SoldOut if they were resold).
             _take(session, nonprofit_id, reservation.item_key, reservation.quantity)
             reservation.state = ReservationState.FINALIZED.value
-        session.execute(
-            update(LimitedItem)
-            .where(
-                LimitedItem.nonprofit_id == nonprofit_id,
-                LimitedItem.item_key == reservation.item_key,
-            )
-            .values(
-                held=LimitedItem.held - reservation.quantity,
-                issued=LimitedItem.issued + reservation.quantity,
-            )
-        )
+        quantity = reservation.quantity
+        moved = {"held": LimitedItem.held - quantity, "issued": LimitedItem.issued + quantity}
+        _shift(session, nonprofit_id, reservation.item_key, true(), moved)
         issued.append(
             HeldItem(
                 reservation.id, reservation.item_key, reservation.quantity, reservation.expires_at
@@ -321,7 +338,7 @@ def finalize(session: Session, nonprofit_id: str, attempt_id: str) -> list[HeldI
 def release(session: Session, nonprofit_id: str, attempt_id: str) -> list[HeldItem]:
     """Give back the attempt's holds that are still held; return what was released."""
     released: list[HeldItem] = []
-    for reservation in holds_of_attempt(session, attempt_id):
+    for reservation in holds_of_attempt(session, attempt_id, nonprofit_id):
         if reservation.state == _HELD and _set_state(
             session, reservation, ReservationState.RELEASED
         ):
@@ -339,16 +356,8 @@ def release(session: Session, nonprofit_id: str, attempt_id: str) -> list[HeldIt
 
 def restock(session: Session, nonprofit_id: str, item_key: str, quantity: int) -> None:
     """Give back ``quantity`` issued items (a refunded ticket frees its seat)."""
-    result = session.execute(
-        update(LimitedItem)
-        .where(
-            LimitedItem.nonprofit_id == nonprofit_id,
-            LimitedItem.item_key == item_key,
-            LimitedItem.issued >= quantity,
-        )
-        .values(issued=LimitedItem.issued - quantity)
-    )
-    if result.rowcount != 1:  # type: ignore[attr-defined]
+    values = {"issued": LimitedItem.issued - quantity}
+    if not _shift(session, nonprofit_id, item_key, LimitedItem.issued >= quantity, values):
         raise InvalidRequest(
             f"cannot restock {quantity} of {item_key!r}: not that many issued",
             code="invalid_restock",
@@ -362,10 +371,7 @@ def hold_standing(
 
     The caller records the hold on its own rows and moves it once, by :func:`issue_standing`
     or :func:`release_standing`, in the transaction that changes those rows."""
-    if isinstance(quantity, bool) or not isinstance(quantity, int) or quantity <= 0:
-        raise InvalidRequest(
-            f"quantity must be positive, not {quantity!r}", code="invalid_quantity"
-        )
+    _check_quantity(quantity)
     sweep_expired(session, now, nonprofit_id=nonprofit_id, item_key=item_key)
     _take(session, nonprofit_id, item_key, quantity)
 
@@ -376,16 +382,7 @@ def _move_standing(
     values = {"held": LimitedItem.held - quantity}
     if issue:
         values["issued"] = LimitedItem.issued + quantity
-    result = session.execute(
-        update(LimitedItem)
-        .where(
-            LimitedItem.nonprofit_id == nonprofit_id,
-            LimitedItem.item_key == item_key,
-            LimitedItem.held >= quantity,
-        )
-        .values(values)
-    )
-    if result.rowcount != 1:  # type: ignore[attr-defined]
+    if not _shift(session, nonprofit_id, item_key, LimitedItem.held >= quantity, values):
         raise InvalidRequest(f"{item_key!r} does not hold {quantity}", code="invalid_standing_hold")
 
 

@@ -33,6 +33,8 @@ signal                    keyword arguments
                           ``dispute_reversal``, positive)
 ``dispute_closed``        ``dispute`` (its status is ``won``, ``lost`` or ``closed``),
                           ``payment``
+``webhook_endpoint_disabled``  ``endpoint`` (EndpointRecord): ``houdini-pay worker`` gave
+                          up on a webhook endpoint (410 Gone, or failing for days)
 ========================  =================================================================
 """
 
@@ -61,6 +63,7 @@ __all__ = [
     "refund_failed",
     "send",
     "source_created",
+    "webhook_endpoint_disabled",
 ]
 
 log = logging.getLogger(__name__)
@@ -128,6 +131,11 @@ dispute_funds_reinstated = namespace.signal(
 )
 dispute_closed = namespace.signal(
     "dispute_closed", doc="A dispute was decided: won, lost, or closed without a chargeback."
+)
+
+webhook_endpoint_disabled = namespace.signal(
+    "webhook_endpoint_disabled",
+    doc="A webhook endpoint was disabled: it answered 410 Gone or failed for the retry window.",
 )
 
 

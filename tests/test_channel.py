@@ -10,6 +10,7 @@ from houdini_pay import ALL_NONPROFITS, Channel, HoudiniPay, OutcomeStatus
 from houdini_pay.errors import InvalidRequest
 from houdini_pay.store._models import Payment, PaymentAttempt
 from houdini_pay.store._records import PaymentRecord
+from houdini_pay.testing import find_row
 from tests.conftest import PayFunction
 from tests.helpers import count, recording_events
 
@@ -17,8 +18,8 @@ from tests.helpers import count, recording_events
 def _stored_channels(app: HoudiniPay, payment: PaymentRecord) -> tuple[str, str]:
     """The channel columns of the payment and of its attempt."""
     with app.session() as session:
-        row = session.get_one(Payment, payment.id)
-        attempt = session.get_one(PaymentAttempt, row.attempt_id)
+        row = find_row(session, Payment, payment.id)
+        attempt = find_row(session, PaymentAttempt, row.attempt_id)
         return row.channel, attempt.channel
 
 

@@ -26,7 +26,7 @@ from houdini_pay import (
 from houdini_pay.cli.payments import reconcile
 from houdini_pay.cli_support import CliState
 from houdini_pay.store._models import Payment, PaymentAttempt, Reservation
-from houdini_pay.testing import FakeProcessor, LimitedItemPaymentType
+from houdini_pay.testing import FakeProcessor, LimitedItemPaymentType, find_row
 from tests.conftest import PayFunction
 from tests.helpers import count, recording_events
 
@@ -58,7 +58,7 @@ def past_expiry(app: HoudiniPay) -> None:
 def state_of(app: HoudiniPay, outcome: PaymentOutcome) -> tuple[str, str | None]:
     """The attempt's state and error code."""
     with app.session() as session:
-        attempt = session.get_one(PaymentAttempt, outcome.attempt_id)
+        attempt = find_row(session, PaymentAttempt, outcome.attempt_id)
         return attempt.state, attempt.error_code
 
 

@@ -56,6 +56,7 @@ PUBLIC_FACE = [
     "Processor",
     "ProcessorEvent",
     "PublicPage",
+    "ReceiptLink",
     "RefundObservation",
     "RefundOutcome",
     "RefundRequest",
@@ -76,6 +77,9 @@ PUBLIC_FACE = [
     "hookimpl",
     "inventory",
     "json_option",
+    "key_problems",
+    "load_tenant_row",
+    "mailer_configured",
     "money",
     "new_id",
     "outbox",
@@ -86,8 +90,11 @@ PUBLIC_FACE = [
     "print_json",
     "signals",
     "statements",
+    "tenant_foreign_key",
+    "tenant_primary_key",
     "text",
     "utcnow",
+    "webhooks_out",
 ]
 
 ROLE_PACKAGES = ("pipeline", "contract", "store")

@@ -25,7 +25,7 @@ from houdini_pay.errors import (
     UnknownPlugin,
 )
 from houdini_pay.store._models import LimitedItem, Payment, PaymentAttempt, Reservation
-from houdini_pay.testing import FakeGiftPaymentType, FakeProcessor, LimitedItemPaymentType
+from houdini_pay.testing import FakeGiftPaymentType, FakeProcessor, LimitedItemPaymentType, find_row
 from tests.conftest import PayFunction
 from tests.helpers import count, recording_events
 
@@ -411,7 +411,7 @@ def test_the_request_is_kept_on_the_attempt(
 ) -> None:
     outcome = pay(type_object={"note": "in memory of Grace"}, idempotency_key="kept")
     with app.session() as session:
-        attempt = session.get_one(PaymentAttempt, outcome.attempt_id)
+        attempt = find_row(session, PaymentAttempt, outcome.attempt_id)
         stored = PaymentRequest.from_dict(attempt.request)
     assert stored.type_object == {"note": "in memory of Grace"}
     assert stored.supporter_id == supporter.id

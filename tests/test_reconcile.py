@@ -17,7 +17,7 @@ from houdini_pay import (
 from houdini_pay.errors import InvalidTransition
 from houdini_pay.pipeline import _settlement as settlement
 from houdini_pay.store._models import Payment, PaymentAttempt
-from houdini_pay.testing import FakeProcessor
+from houdini_pay.testing import FakeProcessor, find_row
 from tests.conftest import PayFunction
 from tests.helpers import count, recording_events
 
@@ -189,7 +189,7 @@ def test_a_charge_that_surfaces_after_the_attempt_failed_is_given_back(
     body = fake_processor.webhook("evt_late", outcome.attempt_id, ChargeStatus.SUCCEEDED)
     app.handle_webhook("fake", {"x-fake-signature": fake_processor.sign(body)}, body)
     with app.session() as session:
-        attempt = session.get_one(PaymentAttempt, outcome.attempt_id)
+        attempt = find_row(session, PaymentAttempt, outcome.attempt_id)
         assert (attempt.state, attempt.reversal_pending) == ("failed", True)
     fake_processor.refund_behaviour = "succeed"
     report = app.reconcile()

@@ -21,7 +21,7 @@ import pytest
 from houdini_pay import HoudiniPay, OutcomeStatus, PaymentRequest, SupporterRecord, text
 from houdini_pay.errors import HoudiniPayError, InvalidRequest
 from houdini_pay.store._models import Address, Nonprofit, Payment, PaymentAttempt, Source, Supporter
-from houdini_pay.testing import FakeProcessor, FakeSourceType, TestPlugin
+from houdini_pay.testing import FakeProcessor, FakeSourceType, TestPlugin, find_row
 from tests.helpers import count
 
 NUL = "Winter\x00meals"
@@ -194,7 +194,7 @@ def test_emoji_are_stored_as_they_are_in_a_payment(
         outcome = app.pay(placed)
         assert outcome.status is OutcomeStatus.SUCCEEDED, (field.name, outcome)
         with app.session() as session:
-            attempt = session.get_one(PaymentAttempt, outcome.attempt_id)
+            attempt = find_row(session, PaymentAttempt, outcome.attempt_id)
             assert attempt.request["type_object"] == dict(placed.type_object), field.name
             assert attempt.request["processing_object"] == dict(placed.processing_object)
             assert placed.idempotency_key in (None, attempt.idempotency_key)

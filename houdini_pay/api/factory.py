@@ -8,7 +8,15 @@ from typing import Any, cast
 from fastapi import APIRouter, Depends, FastAPI
 
 from houdini_pay import __version__
-from houdini_pay.api import health, nonprofits, payments, statements, supporters, webhooks
+from houdini_pay.api import (
+    health,
+    nonprofits,
+    payments,
+    statements,
+    supporters,
+    webhook_endpoints,
+    webhooks,
+)
 from houdini_pay.api.auth import authenticate
 from houdini_pay.api.error_handling import install_error_handlers
 from houdini_pay.api.middleware import AccessLog, MethodsAllowed, RequestGuard
@@ -78,7 +86,7 @@ def create_api(app: HoudiniPay, *, settings: ApiSettings | None = None) -> FastA
     install_error_handlers(api)
 
     v1 = APIRouter(prefix=API_PREFIX, dependencies=[Depends(authenticate)])
-    for module in (nonprofits, supporters, statements, payments):
+    for module in (nonprofits, supporters, statements, payments, webhook_endpoints):
         v1.include_router(module.router)
     api.include_router(v1)
     api.include_router(webhooks.router)

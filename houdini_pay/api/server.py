@@ -14,14 +14,11 @@ from typing import Any
 
 import uvicorn
 from fastapi import FastAPI
-from sqlalchemy.exc import SQLAlchemyError
 
 from houdini_pay.api.factory import create_api
 from houdini_pay.api.settings import ApiSettings
 from houdini_pay.app import HoudiniPay
-from houdini_pay.db.migrate import pending_revisions
-from houdini_pay.db.problems import explain_database_error, not_migrated
-from houdini_pay.errors import ConfigurationError
+from houdini_pay.db.problems import require_migrated
 from houdini_pay.settings import DATABASE_URL_ENV
 
 __all__ = ["APP_FACTORY", "app_from_env", "check_ready", "log_config", "serve"]
@@ -38,16 +35,7 @@ def app_from_env() -> FastAPI:
 def check_ready(app: HoudiniPay) -> None:
     """Raise ``ConfigurationError`` unless the database is reachable and fully migrated."""
     ApiSettings.from_env(app.settings.environ)
-    try:
-        pending = pending_revisions(app)
-    except SQLAlchemyError as exc:
-        # The same one line the other commands print; never the password.
-        raise explain_database_error(app, exc) or ConfigurationError(
-            f"cannot reach the database: {str(exc).splitlines()[0]}",
-            code="database_unreachable",
-        ) from None
-    if pending:
-        raise not_migrated(app)
+    require_migrated(app)
 
 
 def log_config(level: str) -> dict[str, Any]:

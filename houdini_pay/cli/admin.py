@@ -38,6 +38,27 @@ def current(app: HoudiniPay) -> None:
     click.echo(f"pending: {', '.join(pending)}" if pending else "up to date")
 
 
+@db.command("citus")
+@pass_app
+def citus(app: HoudiniPay) -> None:
+    """Print the SQL that distributes this database over Citus, by nonprofit.
+
+    Reference tables first, then every tenant table of the core and the installed plugins,
+    co-located on nonprofit_id; see docs/operations.md before running it.
+    """
+    from houdini_pay.db.migrate import pending_revisions
+    from houdini_pay.db.problems import not_migrated
+    from houdini_pay.db.sharding import citus_statements
+    from houdini_pay.store import Base
+
+    # Only a database with every key migrated can be distributed; loading the app loaded
+    # every plugin, and so declared every plugin's tables on Base.
+    if pending_revisions(app):
+        raise not_migrated(app)
+    for statement in citus_statements(Base.metadata):
+        click.echo(statement)
+
+
 @click.command()
 @click.option("--keep", is_flag=True, help="Keep the demo database and print its path.")
 @click.pass_context

@@ -14,7 +14,7 @@ arguments may be added, none is renamed or removed.
 from __future__ import annotations
 
 import os
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from typing import TYPE_CHECKING
 
 import click
@@ -28,7 +28,9 @@ if TYPE_CHECKING:
     from houdini_pay.contract._payment_types import PaymentType
     from houdini_pay.contract._processors import Processor
     from houdini_pay.contract._source_types import SourceType
+    from houdini_pay.delivery.receipts import ReceiptLink
     from houdini_pay.demo import DemoStep
+    from houdini_pay.store._records import NonprofitRecord, PaymentRecord
 
 __all__ = ["PROJECT_NAME", "hookimpl", "hookspec"]
 
@@ -245,4 +247,48 @@ def register_public_pages(app: HoudiniPay) -> Iterable[PublicPage]:
         @hookimpl
         def register_public_pages(app):
             return [MembershipPage(app)]     # /join/{nonprofit}
+    """
+
+
+@hookspec
+def register_event_types() -> Mapping[str, str]:
+    """Name the public type of this plugin's outbox events, as other systems receive them.
+
+    Outbox events are named like signals (``recurring_charge_failed``); webhooks, the broker
+    and listings show a stable dotted type instead (``recurring_donation.charge_failed``).
+    An event no plugin names keeps its name with the first underscore turned into a dot.
+
+    Returns:
+        A mapping of outbox event name to public type.
+
+    Example::
+
+        @hookimpl
+        def register_event_types():
+            return {"ticket_issued": "ticket.issued"}
+    """
+
+
+@hookspec
+def receipt_links(
+    app: HoudiniPay, payment: PaymentRecord, nonprofit: NonprofitRecord
+) -> Iterable[ReceiptLink]:
+    """Return links to add to the receipt e-mail of ``payment`` (a manage link, a survey).
+
+    Args:
+        app: the application, to read the plugin's own records.
+        payment: the completed payment the receipt is for.
+        nonprofit: the nonprofit it was paid to.
+
+    Returns:
+        :class:`houdini_pay.ReceiptLink` objects (label and URL), in the order to show;
+        nothing when the plugin has no link for this payment.
+
+    Example::
+
+        @hookimpl
+        def receipt_links(app, payment, nonprofit):
+            if payment.payment_type == "recurring_donation":
+                return [ReceiptLink("Manage your monthly gift", manage_url(payment))]
+            return []
     """

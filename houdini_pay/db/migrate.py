@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING
 from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
-from alembic.script import ScriptDirectory
+from alembic.script import Script, ScriptDirectory
 
 if TYPE_CHECKING:
     from houdini_pay.app import HoudiniPay
@@ -39,15 +39,64 @@ def alembic_config(app: HoudiniPay) -> Config:
     return config
 
 
+TENANT_KEYS = "core_tenant_keys"
+"""The core revision that puts nonprofit_id in every key; each plugin's matching revision
+depends on it, and every older revision of every branch runs before it."""
+
+
 def upgrade(app: HoudiniPay) -> list[str]:
     """Upgrade every branch to its head; return the revisions the database is now at."""
     config = alembic_config(app)
+    if TENANT_KEYS in pending_revisions(app):
+        # A plugin's older revisions make foreign keys to the core's single-column keys:
+        # they must all run before the core's keys change, whatever order Alembic picks.
+        for target in _revisions_before(ScriptDirectory.from_config(config), TENANT_KEYS):
+            command.upgrade(config, target)
     command.upgrade(config, "heads")
     return current_heads(app)
 
 
+def _revisions_before(script: ScriptDirectory, barrier: str) -> list[str]:
+    """For each branch, its newest revision that neither is nor needs ``barrier``."""
+    revisions = list(script.walk_revisions())
+    needing = {barrier}
+    grew = True
+    while grew:  # everything after the barrier, through down revisions and dependencies
+        grew = False
+        for revision in revisions:
+            before = set(revision._normalized_down_revisions) | set(
+                revision._normalized_resolved_dependencies
+            )
+            if revision.revision not in needing and before & needing:
+                needing.add(revision.revision)
+                grew = True
+    targets = []
+    for head in script.get_heads():
+        newest: Script | None = script.get_revision(head)
+        while newest is not None and newest.revision in needing:
+            down = newest._normalized_down_revisions
+            newest = script.get_revision(down[0]) if down else None
+        if newest is not None:
+            targets.append(newest.revision)
+    return targets
+
+
 def current_heads(app: HoudiniPay) -> list[str]:
-    """The revisions the database is at (empty for a database never migrated)."""
+    """The revisions the database is at (empty for a database never migrated), one per
+    branch: the core's too when a plugin's revision that depends on it stands for it in
+    Alembic's table."""
+    heads = _stored_heads(app)
+    if not heads or any(head.startswith("core_") for head in heads):
+        return heads
+    script = ScriptDirectory.from_config(alembic_config(app))
+    for revision in script.iterate_revisions(tuple(heads), "base"):
+        if revision.revision.startswith("core_"):  # the newest core revision applied
+            return sorted([revision.revision, *heads])
+    return heads
+
+
+def _stored_heads(app: HoudiniPay) -> list[str]:
+    """The revisions in Alembic's table (one that another depends on is left out)."""
     with app.engine.connect() as connection:
         return sorted(MigrationContext.configure(connection).get_current_heads())
 
@@ -58,7 +107,7 @@ def pending_revisions(app: HoudiniPay) -> list[str]:
     script = ScriptDirectory.from_config(alembic_config(app))
     applied = {
         revision.revision
-        for revision in script.iterate_revisions(tuple(current_heads(app)), "base")
+        for revision in script.iterate_revisions(tuple(_stored_heads(app)), "base")
     }
     newest_first = [r.revision for r in script.walk_revisions() if r.revision not in applied]
     return newest_first[::-1]

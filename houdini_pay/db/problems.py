@@ -28,7 +28,13 @@ from houdini_pay.errors import ConfigurationError
 if TYPE_CHECKING:
     from houdini_pay.app import HoudiniPay
 
-__all__ = ["UPGRADE_HINT", "explain_database_error", "not_migrated", "require_sqlite_file"]
+__all__ = [
+    "UPGRADE_HINT",
+    "explain_database_error",
+    "not_migrated",
+    "require_migrated",
+    "require_sqlite_file",
+]
 
 UPGRADE_HINT = "run `houdini-pay db upgrade`"
 _URL_HINT = "or fix --database-url (HOUDINI_PAY_DATABASE_URL)"
@@ -168,3 +174,23 @@ def explain_database_error(app: HoudiniPay, error: SQLAlchemyError) -> Configura
             f"the database {_where(url)} failed: {line}", code="database_error"
         )
     return None
+
+
+def require_migrated(app: HoudiniPay) -> None:
+    """Raise ``ConfigurationError`` unless the database is reachable and fully migrated.
+
+    What a long-running process (``serve``, ``worker``) checks before it starts, so a
+    broken database is told in one line instead of from inside its loop.
+    """
+    from houdini_pay.db.migrate import pending_revisions
+
+    try:
+        pending = pending_revisions(app)
+    except SQLAlchemyError as exc:
+        # The same one line the other commands print; never the password.
+        raise explain_database_error(app, exc) or ConfigurationError(
+            f"cannot reach the database: {str(exc).splitlines()[0]}",
+            code="database_unreachable",
+        ) from None
+    if pending:
+        raise not_migrated(app)

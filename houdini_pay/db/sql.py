@@ -9,9 +9,9 @@ compiles each once per dialect and caches it. Everything off the hot path uses t
 
 from __future__ import annotations
 
-from typing import cast
+from typing import Any, cast
 
-from sqlalchemy import Table, bindparam, insert, select, update
+from sqlalchemy import Select, Table, bindparam, insert, select, update
 
 from houdini_pay.store._models import (
     Address,
@@ -45,11 +45,19 @@ attempts = cast(Table, PaymentAttempt.__table__)
 payments = cast(Table, Payment.__table__)
 outbox = cast(Table, OutboxEvent.__table__)
 
+
+def _by_key(table: Table) -> Select[Any]:
+    """A tenant table's row by its key: ``nonprofit_id`` and ``id`` (one shard's row)."""
+    return select(table).where(
+        table.c.nonprofit_id == bindparam("nonprofit_id"), table.c.id == bindparam("id")
+    )
+
+
 NONPROFIT_BY_ID = select(Nonprofit.__table__).where(Nonprofit.__table__.c.id == bindparam("id"))
-SUPPORTER_BY_ID = select(Supporter.__table__).where(Supporter.__table__.c.id == bindparam("id"))
-SOURCE_BY_ID = select(Source.__table__).where(Source.__table__.c.id == bindparam("id"))
-ADDRESS_BY_ID = select(Address.__table__).where(Address.__table__.c.id == bindparam("id"))
-PAYMENT_BY_ID = select(payments).where(payments.c.id == bindparam("id"))
+SUPPORTER_BY_ID = _by_key(cast(Table, Supporter.__table__))
+SOURCE_BY_ID = _by_key(cast(Table, Source.__table__))
+ADDRESS_BY_ID = _by_key(cast(Table, Address.__table__))
+PAYMENT_BY_ID = _by_key(payments)
 
 DISABLED_PLUGINS = select(PluginSetting.__table__.c.kind, PluginSetting.__table__.c.symbol).where(
     PluginSetting.__table__.c.nonprofit_id == bindparam("nonprofit_id"),
@@ -61,18 +69,26 @@ ATTEMPT_BY_KEY = select(attempts).where(
     attempts.c.idempotency_key == bindparam("idempotency_key"),
     attempts.c.operation == bindparam("operation"),
 )
-ATTEMPT_BY_ID = select(attempts).where(attempts.c.id == bindparam("id"))
+ATTEMPT_BY_ID = _by_key(attempts)
 ATTEMPT_BY_ID_FOR_UPDATE = ATTEMPT_BY_ID.with_for_update()
 
 INSERT_ATTEMPT = insert(attempts)
 INSERT_PAYMENT = insert(payments)
 INSERT_OUTBOX = insert(outbox)
 
-UPDATE_ATTEMPT = update(attempts).where(attempts.c.id == bindparam("attempt_id"))
-"""Update an attempt by id: execute with ``attempt_id`` and the columns to set."""
+UPDATE_ATTEMPT = update(attempts).where(
+    attempts.c.nonprofit_id == bindparam("attempt_nonprofit_id"),
+    attempts.c.id == bindparam("attempt_id"),
+)
+"""Update an attempt by key: execute with ``attempt_nonprofit_id``, ``attempt_id`` and the
+columns to set."""
 
 MARK_CHARGING = (
     update(attempts)
-    .where(attempts.c.id == bindparam("attempt_id"), attempts.c.state == "started")
+    .where(
+        attempts.c.nonprofit_id == bindparam("attempt_nonprofit_id"),
+        attempts.c.id == bindparam("attempt_id"),
+        attempts.c.state == "started",
+    )
     .values(state="charging", updated_at=bindparam("now"))
 )

@@ -68,7 +68,9 @@ EXPIRED = ErrorInfo(
 def outcome_of(connection: Connection, attempt: Any, *, replayed: bool = False) -> PaymentOutcome:
     """The outcome an attempt (an ORM object or a row) stands at, as ``pay`` reports it."""
     payment = (
-        connection.execute(sql.PAYMENT_BY_ID, {"id": attempt.payment_id}).one_or_none()
+        connection.execute(
+            sql.PAYMENT_BY_ID, {"nonprofit_id": attempt.nonprofit_id, "id": attempt.payment_id}
+        ).one_or_none()
         if attempt.payment_id
         else None
     )
@@ -114,7 +116,7 @@ def not_pending_approval(payment: Payment) -> InvalidTransition:
 
 def expect_pending_approval(session: Session, attempt: Any, payment_id: str) -> None:
     """Raise ``payment_not_pending_approval`` unless the payment still awaits approval."""
-    payment = session.get_one(Payment, payment_id, populate_existing=True)
+    payment = session.get_one(Payment, (attempt.nonprofit_id, payment_id), populate_existing=True)
     if payment.status != PaymentStatus.PENDING_APPROVAL:
         raise not_pending_approval(payment)
 
@@ -122,6 +124,7 @@ def expect_pending_approval(session: Session, attempt: Any, payment_id: str) -> 
 _RECORD_REFERENCE = (
     update(PaymentAttempt)
     .where(
+        PaymentAttempt.nonprofit_id == bindparam("attempt_nonprofit_id"),
         PaymentAttempt.id == bindparam("attempt_id"),
         or_(
             PaymentAttempt.processor_reference == bindparam("reference"),
@@ -135,7 +138,9 @@ _RECORD_REFERENCE = (
 )
 
 
-def reference_recorder(app: HoudiniPay, attempt_id: str) -> Callable[[str], None]:
+def reference_recorder(
+    app: HoudiniPay, attempt_id: str, *, nonprofit_id: str
+) -> Callable[[str], None]:
     """The ``ChargeRequest.record_reference`` of a charging attempt.
 
     It commits the processor's reference on the attempt, so reconciliation can ask the
@@ -150,7 +155,12 @@ def reference_recorder(app: HoudiniPay, attempt_id: str) -> Callable[[str], None
             raise InvalidRequest("a processor reference is 1 to 255 characters")
         with app.unit_of_work() as uow:
             recorded = uow.connection.execute(
-                _RECORD_REFERENCE, {"attempt_id": attempt_id, "reference": reference}
+                _RECORD_REFERENCE,
+                {
+                    "attempt_nonprofit_id": nonprofit_id,
+                    "attempt_id": attempt_id,
+                    "reference": reference,
+                },
             ).rowcount
         if recorded != 1:
             raise InvalidTransition(
@@ -161,7 +171,7 @@ def reference_recorder(app: HoudiniPay, attempt_id: str) -> Callable[[str], None
     return record
 
 
-def mark_expiring(app: HoudiniPay, attempt_id: str) -> bool:
+def mark_expiring(app: HoudiniPay, attempt_id: str, *, nonprofit_id: str) -> bool:
     """Note on a ``requires_action`` attempt that it is being expired; False if it moved on.
 
     Set before the processor is asked to cancel, so whichever reports the cancellation
@@ -169,15 +179,18 @@ def mark_expiring(app: HoudiniPay, attempt_id: str) -> bool:
     ``expired``.
     """
     with app.unit_of_work() as uow:
-        attempt = lock_attempt(uow.session, attempt_id)
+        attempt = lock_attempt(uow.session, attempt_id, nonprofit_id=nonprofit_id)
         if attempt.state != AttemptState.REQUIRES_ACTION:
             return False
         attempt.error_code, attempt.error_message = EXPIRED.code, EXPIRED.message
     return True
 
 
-def lock_attempt(session: Session, attempt_id: str) -> PaymentAttempt:
-    attempt = session.get(PaymentAttempt, attempt_id, with_for_update=True, populate_existing=True)
+def lock_attempt(session: Session, attempt_id: str, *, nonprofit_id: str) -> PaymentAttempt:
+    """The attempt, locked for update and reloaded; ``LookupError`` if it does not exist."""
+    attempt = session.get(
+        PaymentAttempt, (nonprofit_id, attempt_id), with_for_update=True, populate_existing=True
+    )
     if attempt is None:
         raise LookupError(f"attempt {attempt_id!r} does not exist")
     return attempt
@@ -199,7 +212,7 @@ def payment_context(app: HoudiniPay, session: Session, attempt: Any) -> PaymentC
     # The column is the record (requests stored before it existed do not name a channel).
     request = PaymentRequest.from_dict({**stored, "channel": attempt.channel})
     nonprofit = session.get_one(Nonprofit, attempt.nonprofit_id)
-    supporter = session.get_one(Supporter, attempt.supporter_id)
+    supporter = session.get_one(Supporter, (attempt.nonprofit_id, attempt.supporter_id))
     processor = app.registry.processor(attempt.processor)
     return PaymentContext(
         request=request,
@@ -256,13 +269,14 @@ def fail(
     error: ErrorInfo,
     result: ChargeResult | None,
     *,
+    nonprofit_id: str,
     final_state: AttemptState = AttemptState.FAILED,
     expect_payment_id: str | None = None,
 ) -> PaymentOutcome:
     """Mark the attempt failed (or reversed), release its holds, fire ``payment_failed``."""
     with app.unit_of_work() as uow:
         session = uow.session
-        attempt = lock_attempt(session, attempt_id)
+        attempt = lock_attempt(session, attempt_id, nonprofit_id=nonprofit_id)
         if expect_payment_id is not None:
             expect_pending_approval(session, attempt, expect_payment_id)
         if AttemptState(attempt.state).is_terminal:
@@ -277,7 +291,9 @@ def fail(
             attempt.processor_reference = result.reference
         payment_record = None
         if attempt.payment_id:
-            payment = session.get_one(Payment, attempt.payment_id, with_for_update=True)
+            payment = session.get_one(
+                Payment, (attempt.nonprofit_id, attempt.payment_id), with_for_update=True
+            )
             target = (
                 PaymentStatus.CANCELLED
                 if error.code == "payment_rejected"

@@ -114,11 +114,14 @@ def pay(app: HoudiniPay, request: PaymentRequest) -> PaymentOutcome:
             raise
         return replayed
 
-    overtaken = _mark_charging(app, attempt_id)
+    nonprofit_id = context.nonprofit.id
+    overtaken = _mark_charging(app, nonprofit_id, attempt_id)
     if overtaken is not None:
         return overtaken
     result = call_charge(prepared.processor, charge, idempotency_key=attempt_id)
-    return settlement.settle(app, attempt_id, result, context=context, has_holds=held)
+    return settlement.settle(
+        app, attempt_id, result, nonprofit_id=nonprofit_id, context=context, has_holds=held
+    )
 
 
 # -- validation ------------------------------------------------------------------------
@@ -227,7 +230,7 @@ def _validate(
         description=payment_type.describe(context),
         supporter_email=supporter.email,
         metadata={"nonprofit_id": nonprofit.id},
-        record_reference=reference_recorder(app, attempt_id),
+        record_reference=reference_recorder(app, attempt_id, nonprofit_id=nonprofit.id),
     )
     processor.validate_request(charge)
     return _Prepared(request, context, processor, payment_type, charge)
@@ -404,7 +407,7 @@ def _hold(
         ) from None
 
 
-def _mark_charging(app: HoudiniPay, attempt_id: str) -> PaymentOutcome | None:
+def _mark_charging(app: HoudiniPay, nonprofit_id: str, attempt_id: str) -> PaymentOutcome | None:
     """Move the attempt from ``started`` to ``charging``; None when this call moved it.
 
     Otherwise something settled the attempt first (``reconcile`` fails a ``started``
@@ -413,11 +416,14 @@ def _mark_charging(app: HoudiniPay, attempt_id: str) -> PaymentOutcome | None:
     """
     with app.unit_of_work() as uow:
         moved = uow.connection.execute(
-            sql.MARK_CHARGING, {"attempt_id": attempt_id, "now": app.clock()}
+            sql.MARK_CHARGING,
+            {"attempt_nonprofit_id": nonprofit_id, "attempt_id": attempt_id, "now": app.clock()},
         )
         if moved.rowcount == 1:
             return None
-        attempt = uow.connection.execute(sql.ATTEMPT_BY_ID, {"id": attempt_id}).one()
+        attempt = uow.connection.execute(
+            sql.ATTEMPT_BY_ID, {"nonprofit_id": nonprofit_id, "id": attempt_id}
+        ).one()
         log.warning("attempt %s was settled (%s) before it was charged", attempt_id, attempt.state)
         return settlement.outcome_of(uow.connection, attempt)
 
@@ -448,8 +454,11 @@ def stored_charge_request(session: Session, attempt: PaymentAttempt) -> ChargeRe
     stored = dict(attempt.request)
     processor_data = stored.pop("processor_data", None) or {}
     request = PaymentRequest.from_dict(stored)
-    source = session.get(Source, attempt.source_id) if attempt.source_id else None
-    supporter = session.get(Supporter, attempt.supporter_id) if attempt.supporter_id else None
+    key = attempt.nonprofit_id
+    source = session.get(Source, (key, attempt.source_id)) if attempt.source_id else None
+    supporter = (
+        session.get(Supporter, (key, attempt.supporter_id)) if attempt.supporter_id else None
+    )
     return ChargeRequest(
         attempt_id=attempt.id,
         nonprofit_id=attempt.nonprofit_id,
@@ -473,19 +482,27 @@ def stored_charge_request(session: Session, attempt: PaymentAttempt) -> ChargeRe
 
 def _pending_approval(
     app: HoudiniPay, payment_id: str, nonprofit_id: Scope
-) -> tuple[str, dict[str, Any], str | None]:
+) -> tuple[str, str, dict[str, Any], str | None]:
+    """The payment's nonprofit, attempt, details and reference, if it awaits approval."""
     with app.session() as session:
         payment = load_scoped(session, Payment, payment_id, nonprofit_id)
         if payment.status != "pending_approval" or payment.attempt_id is None:
             raise settlement.not_pending_approval(payment)
-        return payment.attempt_id, dict(payment.details), payment.processor_reference
+        return (
+            payment.nonprofit_id,
+            payment.attempt_id,
+            dict(payment.details),
+            payment.processor_reference,
+        )
 
 
 def approve(app: HoudiniPay, payment_id: str, *, nonprofit_id: Scope) -> PaymentOutcome:
     """Staff confirm a payment pending approval: it finalizes like a successful charge."""
-    attempt_id, details, reference = _pending_approval(app, payment_id, nonprofit_id)
+    owner, attempt_id, details, reference = _pending_approval(app, payment_id, nonprofit_id)
     result = ChargeResult.succeeded(reference, fee=0, details=details)
-    return settlement.settle(app, attempt_id, result, expect_payment_id=payment_id)
+    return settlement.settle(
+        app, attempt_id, result, nonprofit_id=owner, expect_payment_id=payment_id
+    )
 
 
 def reject(
@@ -493,8 +510,10 @@ def reject(
 ) -> PaymentOutcome:
     """Staff reject a payment pending approval: it ends ``cancelled``, its holds released."""
     text.check_text(reason, "reason")
-    attempt_id, _details, reference = _pending_approval(app, payment_id, nonprofit_id)
+    owner, attempt_id, _details, reference = _pending_approval(app, payment_id, nonprofit_id)
     result = ChargeResult.failed(
         reason or "rejected by staff", decline_code="rejected", reference=reference
     )
-    return settlement.settle(app, attempt_id, result, expect_payment_id=payment_id)
+    return settlement.settle(
+        app, attempt_id, result, nonprofit_id=owner, expect_payment_id=payment_id
+    )

@@ -128,12 +128,12 @@ def get_attempt_outcome(app: HoudiniPay, attempt_id: str, *, nonprofit_id: Scope
     attempt of the nonprofit."""
     check_scope(nonprofit_id)
     with app.session() as session:
-        attempt = session.get(PaymentAttempt, attempt_id) if isinstance(attempt_id, str) else None
-        if (
-            attempt is None
-            or attempt.operation != OPERATION_CHARGE
-            or (nonprofit_id is not ALL_NONPROFITS and attempt.nonprofit_id != nonprofit_id)
-        ):
+        attempt = (
+            load_scoped(session, PaymentAttempt, attempt_id, nonprofit_id)
+            if isinstance(attempt_id, str)
+            else None
+        )
+        if attempt is None or attempt.operation != OPERATION_CHARGE:
             raise NotFound(f"attempt {attempt_id!r} not found", code="attempt_not_found")
         return outcome_of(session.connection(), attempt, replayed=True)
 

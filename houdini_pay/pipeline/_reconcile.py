@@ -157,12 +157,15 @@ def _refund_lookup_request(app: HoudiniPay, attempt: AttemptRecord, key: str) ->
     For a reversal (``attempt`` is then the charge's own attempt) that charge is the attempt's.
     """
     with app.session() as session:
-        charge_attempt: PaymentAttempt | None = session.get_one(PaymentAttempt, attempt.id)
+        owner = attempt.nonprofit_id
+        charge_attempt: PaymentAttempt | None = session.get_one(PaymentAttempt, (owner, attempt.id))
         if attempt.parent_payment_id is not None:
-            parent = session.get_one(Payment, attempt.parent_payment_id)
+            parent = session.get_one(Payment, (owner, attempt.parent_payment_id))
             payment_reference = parent.processor_reference
             charge_attempt = (
-                session.get(PaymentAttempt, parent.attempt_id) if parent.attempt_id else None
+                session.get(PaymentAttempt, (owner, parent.attempt_id))
+                if parent.attempt_id
+                else None
             )
         else:
             payment_reference = attempt.processor_reference
@@ -186,6 +189,7 @@ def _reconcile_one(app: HoudiniPay, attempt: AttemptRecord, report: ReconcileRep
                 "abandoned",
                 "the payment was interrupted before the processor was asked; nothing was charged",
             ),
+            nonprofit_id=attempt.nonprofit_id,
         )
         _settled(app, attempt, report)
         return
@@ -196,6 +200,7 @@ def _reconcile_one(app: HoudiniPay, attempt: AttemptRecord, report: ReconcileRep
             attempt.id,
             ChargeResult.succeeded(attempt.processor_reference),
             ErrorInfo(attempt.error_code or "finalize_failed", attempt.error_message or ""),
+            nonprofit_id=attempt.nonprofit_id,
         )
         _settled(app, attempt, report)
         return
@@ -220,18 +225,20 @@ def _reconcile_one(app: HoudiniPay, attempt: AttemptRecord, report: ReconcileRep
             ErrorInfo(
                 "not_charged", "the processor has no record of this charge; nothing was charged"
             ),
+            nonprofit_id=attempt.nonprofit_id,
         )
     elif result.status is ChargeStatus.UNKNOWN:
         _unanswered(app, attempt, report, result.message or "the processor did not answer")
         return
     else:
-        settlement.settle(app, attempt.id, result)
+        settlement.settle(app, attempt.id, result, nonprofit_id=attempt.nonprofit_id)
     _settled(app, attempt, report)
 
 
 def _charge_lookup_request(app: HoudiniPay, attempt: AttemptRecord) -> LookupRequest:
     with app.session() as session:
-        stored = stored_charge_request(session, session.get_one(PaymentAttempt, attempt.id))
+        row = session.get_one(PaymentAttempt, (attempt.nonprofit_id, attempt.id))
+        stored = stored_charge_request(session, row)
     return replace(_lookup_request(attempt, attempt.id), stored_request=stored)
 
 
@@ -262,10 +269,10 @@ def _expire(
     reports later is given back (see :mod:`houdini_pay.pipeline._settlement`).
     """
     if Capability.CANCEL not in processor.capabilities:
-        settlement.fail_attempt(app, attempt.id, EXPIRED)
+        settlement.fail_attempt(app, attempt.id, EXPIRED, nonprofit_id=attempt.nonprofit_id)
         _settled(app, attempt, report)
         return
-    if not mark_expiring(app, attempt.id):
+    if not mark_expiring(app, attempt.id, nonprofit_id=attempt.nonprofit_id):
         return  # settled meanwhile (a webhook)
     try:
         result: object = processor.cancel_charge(_charge_lookup_request(app, attempt))
@@ -274,9 +281,9 @@ def _expire(
     if not isinstance(result, ChargeResult):
         result = ChargeResult.unknown("cancel_charge returned no ChargeResult")
     if result.status is ChargeStatus.FAILED:
-        fail(app, attempt.id, EXPIRED, result)
+        fail(app, attempt.id, EXPIRED, result, nonprofit_id=attempt.nonprofit_id)
     elif result.status in (ChargeStatus.SUCCEEDED, ChargeStatus.PENDING):
-        settlement.settle(app, attempt.id, result)
+        settlement.settle(app, attempt.id, result, nonprofit_id=attempt.nonprofit_id)
     else:
         why = result.message or f"the processor still reports {result.status.value}"
         _unanswered(app, attempt, report, f"the abandoned payment could not be cancelled: {why}")
@@ -305,13 +312,13 @@ def _reconcile_refund(
     if result.status is RefundStatus.UNKNOWN:
         _unanswered(app, attempt, report, result.message or "the processor did not answer")
         return
-    settle_refund(app, attempt.id, result)
+    settle_refund(app, attempt.id, result, nonprofit_id=attempt.nonprofit_id)
     _settled(app, attempt, report)
 
 
 def _settled(app: HoudiniPay, attempt: AttemptRecord, report: ReconcileReport) -> None:
     with app.session() as session:
-        current = session.get_one(PaymentAttempt, attempt.id)
+        current = session.get_one(PaymentAttempt, (attempt.nonprofit_id, attempt.id))
         entry = {
             "attempt_id": attempt.id,
             "operation": attempt.operation,
@@ -333,7 +340,9 @@ def _unanswered(
 ) -> None:
     """Count one more unanswered try; past the limit (or if ``hopeless``), hand it to a person."""
     with app.unit_of_work() as uow:
-        row = uow.session.get_one(PaymentAttempt, attempt.id, with_for_update=True)
+        row = uow.session.get_one(
+            PaymentAttempt, (attempt.nonprofit_id, attempt.id), with_for_update=True
+        )
         row.reconcile_count += 1
         tries = row.reconcile_count
     entry = {

@@ -134,7 +134,8 @@ def charge_processor_data(session: Session, payment: Payment) -> dict[str, Any]:
 
     Refunds of the payment are made with it, so they reach the account that was charged.
     """
-    attempt = session.get(PaymentAttempt, payment.attempt_id) if payment.attempt_id else None
+    key = (payment.nonprofit_id, payment.attempt_id)
+    attempt = session.get(PaymentAttempt, key) if payment.attempt_id else None
     if attempt is None:
         return {}
     return dict(attempt.request.get("processor_data") or {})
@@ -144,6 +145,7 @@ def refundable_amount(session: Session, payment: Payment) -> int:
     """What can still be refunded: the amount, less what was refunded and refunds in flight."""
     in_flight = session.scalar(
         select(func.coalesce(func.sum(PaymentAttempt.amount), 0)).where(
+            PaymentAttempt.nonprofit_id == payment.nonprofit_id,
             PaymentAttempt.parent_payment_id == payment.id,
             PaymentAttempt.operation == OPERATION_REFUND,
             PaymentAttempt.state.in_(_IN_FLIGHT),
@@ -203,7 +205,7 @@ def refund(
         return recorded
     attempt, request, processor = recorded
     result = call_refund(app, processor, request, idempotency_key=attempt.id)
-    return settle_refund(app, attempt.id, result)
+    return settle_refund(app, attempt.id, result, nonprofit_id=attempt.nonprofit_id)
 
 
 def _replay(
@@ -347,8 +349,9 @@ def new_refund_attempt(
 def _outcome_of(
     session: Session, attempt: PaymentAttempt, *, replayed: bool = False
 ) -> RefundOutcome:
-    parent = session.get_one(Payment, attempt.parent_payment_id)
-    refund_row = session.get(Payment, attempt.payment_id) if attempt.payment_id else None
+    key = attempt.nonprofit_id
+    parent = session.get_one(Payment, (key, attempt.parent_payment_id))
+    refund_row = session.get(Payment, (key, attempt.payment_id)) if attempt.payment_id else None
     state = AttemptState(attempt.state)
     status = {
         AttemptState.SUCCEEDED: "succeeded",
@@ -368,12 +371,17 @@ def _outcome_of(
     )
 
 
-def settle_refund(app: HoudiniPay, attempt_id: str, result: RefundResult) -> RefundOutcome:
+def settle_refund(
+    app: HoudiniPay, attempt_id: str, result: RefundResult, *, nonprofit_id: str
+) -> RefundOutcome:
     """Apply the processor's answer to a refund attempt (pipeline, webhook or reconcile)."""
     with app.unit_of_work() as uow:
         session = uow.session
         attempt = session.get_one(
-            PaymentAttempt, attempt_id, with_for_update=True, populate_existing=True
+            PaymentAttempt,
+            (nonprofit_id, attempt_id),
+            with_for_update=True,
+            populate_existing=True,
         )
         if AttemptState(attempt.state).is_terminal:
             return _outcome_of(session, attempt, replayed=True)

@@ -61,7 +61,7 @@ def call_refund(
 
 
 def reverse(
-    app: HoudiniPay, attempt_id: str, charge: ChargeResult, error: ErrorInfo
+    app: HoudiniPay, attempt_id: str, charge: ChargeResult, error: ErrorInfo, *, nonprofit_id: str
 ) -> PaymentOutcome:
     """Give back a charge that could not be recorded, then fail the attempt as reversed.
 
@@ -71,7 +71,7 @@ def reverse(
     attempt stays open (``unknown``) with the charge's reference: money is never kept
     without a record.
     """
-    processor_symbol, request = _mark_reversing(app, attempt_id, charge, error)
+    processor_symbol, request = _mark_reversing(app, attempt_id, charge, error, nonprofit_id)
     processor = app.registry.processor(processor_symbol)
     if Capability.REFUNDS in processor.capabilities:
         refund = call_refund(
@@ -80,15 +80,15 @@ def reverse(
     else:
         refund = RefundResult.failed(f"processor {processor.symbol!r} cannot refund")
     if refund.status is RefundStatus.SUCCEEDED:
-        return _reversed(app, attempt_id, charge, error)
-    return _leave_for_reconcile(app, attempt_id, error, refund)
+        return _reversed(app, attempt_id, charge, error, nonprofit_id)
+    return _leave_for_reconcile(app, attempt_id, error, refund, nonprofit_id)
 
 
 def _mark_reversing(
-    app: HoudiniPay, attempt_id: str, charge: ChargeResult, error: ErrorInfo
+    app: HoudiniPay, attempt_id: str, charge: ChargeResult, error: ErrorInfo, nonprofit_id: str
 ) -> tuple[str, RefundRequest]:
     with app.unit_of_work() as uow:
-        attempt = lock_attempt(uow.session, attempt_id)
+        attempt = lock_attempt(uow.session, attempt_id, nonprofit_id=nonprofit_id)
         attempt.processor_reference = charge.reference or attempt.processor_reference
         attempt.reversal_pending = True
         attempt.error_code, attempt.error_message = error.code, error.message
@@ -108,23 +108,30 @@ def _mark_reversing(
 
 
 def _reversed(
-    app: HoudiniPay, attempt_id: str, charge: ChargeResult, error: ErrorInfo
+    app: HoudiniPay, attempt_id: str, charge: ChargeResult, error: ErrorInfo, nonprofit_id: str
 ) -> PaymentOutcome:
     """The reversal went through: fail the attempt as reversed (or, if it had already
     failed before the charge surfaced, keep it failed with the reason)."""
     with app.unit_of_work() as uow:
-        attempt = lock_attempt(uow.session, attempt_id)
+        attempt = lock_attempt(uow.session, attempt_id, nonprofit_id=nonprofit_id)
         if AttemptState(attempt.state).is_terminal:
             attempt.reversal_pending = False
             attempt.error_code, attempt.error_message = error.code, error.message
             attempt.updated_at = app.clock()
             uow.session.flush()
             return outcome_of(uow.connection, attempt)
-    return fail(app, attempt_id, error, charge, final_state=AttemptState.REVERSED)
+    return fail(
+        app,
+        attempt_id,
+        error,
+        charge,
+        nonprofit_id=nonprofit_id,
+        final_state=AttemptState.REVERSED,
+    )
 
 
 def _leave_for_reconcile(
-    app: HoudiniPay, attempt_id: str, error: ErrorInfo, refund: RefundResult
+    app: HoudiniPay, attempt_id: str, error: ErrorInfo, refund: RefundResult, nonprofit_id: str
 ) -> PaymentOutcome:
     message = (
         f"{error.message.removesuffix('; the charge was refunded')}; giving the money "
@@ -132,7 +139,7 @@ def _leave_for_reconcile(
         "`houdini-pay reconcile` will retry"
     )
     with app.unit_of_work() as uow:
-        attempt = lock_attempt(uow.session, attempt_id)
+        attempt = lock_attempt(uow.session, attempt_id, nonprofit_id=nonprofit_id)
         # A failed attempt whose charge surfaced late stays failed; anything else waits
         # as unknown. Either way reversal_pending tells reconcile to retry.
         if not AttemptState(attempt.state).is_terminal:

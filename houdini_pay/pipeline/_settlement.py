@@ -74,6 +74,7 @@ def settle(
     attempt_id: str,
     result: ChargeResult,
     *,
+    nonprofit_id: str,
     context: PaymentContext | None = None,
     expect_payment_id: str | None = None,
     has_holds: bool | None = None,
@@ -81,20 +82,28 @@ def settle(
     """Apply the processor's ``result`` to the attempt and return the outcome.
 
     Args:
+        nonprofit_id: the attempt's nonprofit (with ``attempt_id``, the attempt's key).
         context: the payment context when the caller already has it (saves reloading).
         expect_payment_id: for approvals, the payment that must still be pending approval.
         has_holds: whether the attempt holds limited items, when the caller knows (saves
             a query); None to look.
     """
     if result.status is ChargeStatus.SUCCEEDED:
-        return _finalize(app, attempt_id, result, context, expect_payment_id, has_holds)
+        return _finalize(
+            app, nonprofit_id, attempt_id, result, context, expect_payment_id, has_holds
+        )
     if result.status is ChargeStatus.FAILED:
         code = FAILURE_CODES.get(result.decline_code or "", "processor_declined")
         message = result.message or "the processor declined the payment"
         return fail(
-            app, attempt_id, ErrorInfo(code, message), result, expect_payment_id=expect_payment_id
+            app,
+            attempt_id,
+            ErrorInfo(code, message),
+            result,
+            nonprofit_id=nonprofit_id,
+            expect_payment_id=expect_payment_id,
         )
-    return _wait(app, attempt_id, result)
+    return _wait(app, nonprofit_id, attempt_id, result)
 
 
 # -- success -----------------------------------------------------------------------------
@@ -114,6 +123,7 @@ class _LateSuccess(Exception):
 
 def _finalize(
     app: HoudiniPay,
+    nonprofit_id: str,
     attempt_id: str,
     result: ChargeResult,
     context: PaymentContext | None,
@@ -124,7 +134,7 @@ def _finalize(
     try:
         with app.unit_of_work() as uow:
             attempt = uow.connection.execute(
-                sql.ATTEMPT_BY_ID_FOR_UPDATE, {"id": attempt_id}
+                sql.ATTEMPT_BY_ID_FOR_UPDATE, {"nonprofit_id": nonprofit_id, "id": attempt_id}
             ).one_or_none()
             if attempt is None:
                 raise _Refused(
@@ -152,6 +162,7 @@ def _finalize(
                 "late_success_reversed",
                 "the charge succeeded after the payment had failed; it was refunded",
             ),
+            nonprofit_id=nonprofit_id,
         )
     except Exception as exc:
         error = _finalize_error(exc)
@@ -161,7 +172,7 @@ def _finalize(
             error.code,
             exc_info=not isinstance(exc, HoudiniPayError),
         )
-        return reverse(app, attempt_id, result, error)
+        return reverse(app, attempt_id, result, error, nonprofit_id=nonprofit_id)
 
 
 def _finalize_error(exc: Exception) -> ErrorInfo:
@@ -188,7 +199,9 @@ def _record_success(
     payment_type = app.registry.payment_type(attempt.payment_type or "")
     now = app.clock()
     if attempt.payment_id:  # a pending payment now succeeds
-        payment = session.get_one(Payment, attempt.payment_id, with_for_update=True)
+        payment = session.get_one(
+            Payment, (attempt.nonprofit_id, attempt.payment_id), with_for_update=True
+        )
         move_payment(app, payment, PaymentStatus.SUCCEEDED)
         payment.details = {**payment.details, **result.details}
         if result.reference:
@@ -222,7 +235,10 @@ def _record_success(
         "next_action": None,
         "updated_at": now,
     }
-    uow.connection.execute(sql.UPDATE_ATTEMPT, {"attempt_id": attempt.id, **changes})
+    uow.connection.execute(
+        sql.UPDATE_ATTEMPT,
+        {"attempt_nonprofit_id": attempt.nonprofit_id, "attempt_id": attempt.id, **changes},
+    )
     uow.connection.execute(
         sql.INSERT_OUTBOX,
         {
@@ -261,7 +277,9 @@ def _apply_waiting(app: HoudiniPay, processor: str, reference: str | None) -> No
 # -- waiting -------------------------------------------------------------------------------
 
 
-def _wait(app: HoudiniPay, attempt_id: str, result: ChargeResult) -> PaymentOutcome:
+def _wait(
+    app: HoudiniPay, nonprofit_id: str, attempt_id: str, result: ChargeResult
+) -> PaymentOutcome:
     """Record a pending, requires-action or unknown answer; the outcome comes later."""
     target = {
         ChargeStatus.PENDING: AttemptState.PENDING,
@@ -270,7 +288,7 @@ def _wait(app: HoudiniPay, attempt_id: str, result: ChargeResult) -> PaymentOutc
     }[result.status]
     with app.unit_of_work() as uow:
         session = uow.session
-        attempt = lock_attempt(session, attempt_id)
+        attempt = lock_attempt(session, attempt_id, nonprofit_id=nonprofit_id)
         if AttemptState(attempt.state).is_terminal:
             return outcome_of(session.connection(), attempt, replayed=True)
         move_attempt(app, attempt, target)
@@ -311,6 +329,8 @@ def _record_pending_payment(
     )
 
 
-def fail_attempt(app: HoudiniPay, attempt_id: str, error: ErrorInfo) -> PaymentOutcome:
+def fail_attempt(
+    app: HoudiniPay, attempt_id: str, error: ErrorInfo, *, nonprofit_id: str
+) -> PaymentOutcome:
     """Fail an attempt the processor never charged, releasing its holds."""
-    return fail(app, attempt_id, error, None)
+    return fail(app, attempt_id, error, None, nonprofit_id=nonprofit_id)

@@ -42,6 +42,7 @@ from houdini_pay.contract._processors import (
     RefundResult,
     RefundStatus,
 )
+from houdini_pay.db.sharding import CROSS_TENANT
 from houdini_pay.errors import HoudiniPayError, NotFound, WebhookVerificationError
 from houdini_pay.pipeline import _settlement as settlement
 from houdini_pay.pipeline import _waiting_events as waiting_events
@@ -410,44 +411,58 @@ def _find_attempt(
     operation: str,
     attempt_id: str | None,
     reference: str | None,
-) -> str | None:
+) -> tuple[str, str] | None:
+    """The key (nonprofit, attempt id) of the attempt an event is about, or None.
+
+    A processor's event names no nonprofit, so this is the one lookup of a webhook that
+    searches every nonprofit (every shard, on a distributed database: see
+    docs/operations.md); everything after it goes by the key it finds.
+    """
     with app.session() as session:
-        statement = select(PaymentAttempt.id).where(
-            PaymentAttempt.processor == processor_symbol, PaymentAttempt.operation == operation
+        statement = (
+            select(PaymentAttempt.nonprofit_id, PaymentAttempt.id)
+            .where(
+                PaymentAttempt.processor == processor_symbol, PaymentAttempt.operation == operation
+            )
+            .execution_options(**{CROSS_TENANT: True})
         )
         if attempt_id:
-            found = session.scalar(statement.where(PaymentAttempt.id == attempt_id))
+            found = session.execute(statement.where(PaymentAttempt.id == attempt_id)).first()
             if found:
-                return found
+                return found.nonprofit_id, found.id
         if reference:
-            return session.scalar(statement.where(PaymentAttempt.processor_reference == reference))
+            found = session.execute(
+                statement.where(PaymentAttempt.processor_reference == reference)
+            ).first()
+            if found:
+                return found.nonprofit_id, found.id
         return None
 
 
 def _apply_charge(app: HoudiniPay, processor_symbol: str, observation: ChargeObservation) -> bool:
-    attempt_id = _find_attempt(
+    key = _find_attempt(
         app, processor_symbol, "charge", observation.attempt_id, observation.reference
     )
-    if attempt_id is None:
+    if key is None:
         return False
-    settlement.settle(app, attempt_id, observation.result)
+    settlement.settle(app, key[1], observation.result, nonprofit_id=key[0])
     return True
 
 
 def _apply_refund(
     app: HoudiniPay, processor_symbol: str, observation: RefundObservation
 ) -> bool | Waiting:
-    attempt_id = _find_attempt(
+    key = _find_attempt(
         app,
         processor_symbol,
         OPERATION_REFUND,
         observation.attempt_id,
         observation.result.reference,
     )
-    if attempt_id is None:
+    if key is None:
         # Not a refund houdini-pay started: one made in the processor's dashboard.
         return record_external_refund(app, processor_symbol, observation)
-    settle_refund(app, attempt_id, observation.result)
+    settle_refund(app, key[1], observation.result, nonprofit_id=key[0])
     return True
 
 

@@ -233,7 +233,7 @@ class _Deductions:
         """The deductible part of ``payment``'s signed amount."""
         if payment.parent_id is None:
             return self.of_gift(payment)
-        parent = self.session.get(Payment, payment.parent_id)
+        parent = self.session.get(Payment, (payment.nonprofit_id, payment.parent_id))
         if parent is None or parent.amount == 0:
             return payment.amount
         return _share(payment.amount, self.of_gift(parent), parent.amount)
@@ -270,7 +270,11 @@ def _describe(session: Session, registry: Registry, payment: Payment) -> tuple[s
     """The line's label and description."""
     kind = PaymentKind(payment.kind)
     if kind in _FOLLOW_UP_LABELS:
-        parent = session.get(Payment, payment.parent_id) if payment.parent_id else None
+        parent = (
+            session.get(Payment, (payment.nonprofit_id, payment.parent_id))
+            if payment.parent_id
+            else None
+        )
         about = parent.description if parent is not None and parent.description else None
         reason = payment.description
         description = " — ".join(text for text in (about, reason) if text) or kind.value

@@ -29,6 +29,8 @@ from houdini_pay.store._ids import (
     new_id,
 )
 from houdini_pay.store._models import (
+    REFERENCE_INFO,
+    REFERENCE_TABLES,
     Address,
     ApiKey,
     Base,
@@ -45,6 +47,8 @@ from houdini_pay.store._models import (
     Source,
     Supporter,
     WebhookEvent,
+    tenant_foreign_key,
+    tenant_primary_key,
     utcnow,
 )
 from houdini_pay.store._records import (
@@ -64,11 +68,14 @@ from houdini_pay.store._states import (
     ReservationState,
     transition,
 )
+from houdini_pay.store._tenant_rows import load_tenant_row
 
 __all__ = [
     "ATTEMPT_TRANSITIONS",
     "PAYMENT_TRANSITIONS",
     "PLUGIN_KINDS",
+    "REFERENCE_INFO",
+    "REFERENCE_TABLES",
     "Address",
     "AddressRecord",
     "ApiKey",
@@ -105,9 +112,12 @@ __all__ = [
     "get_supporter",
     "load_scoped",
     "load_scoped_row",
+    "load_tenant_row",
     "new_id",
     "require_enabled",
     "set_enabled",
+    "tenant_foreign_key",
+    "tenant_primary_key",
     "transition",
     "utcnow",
 ]

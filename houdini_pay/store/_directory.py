@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 from houdini_pay import signals, text
 from houdini_pay.contract._source_types import SourceRequest
 from houdini_pay.db import sql
+from houdini_pay.db.sharding import CROSS_TENANT
 from houdini_pay.errors import InvalidRequest, NotEnabled, NotFound
 from houdini_pay.money import normalize_currency
 from houdini_pay.store._ids import new_id
@@ -26,11 +27,13 @@ from houdini_pay.store._models import (
     Base,
     Nonprofit,
     Payment,
+    PaymentAttempt,
     PluginSetting,
     Source,
     Supporter,
 )
 from houdini_pay.store._records import AddressRecord, NonprofitRecord, SourceRecord, SupporterRecord
+from houdini_pay.store._tenant_rows import load_tenant_row
 from houdini_pay.tenancy import ALL_NONPROFITS, Scope, check_scope
 
 if TYPE_CHECKING:
@@ -48,13 +51,14 @@ __all__ = [
     "get_supporter",
     "load_scoped",
     "load_scoped_row",
+    "load_tenant_row",
     "require_enabled",
     "set_enabled",
 ]
 
 PLUGIN_KINDS = ("processor", "payment_type")
 
-_M = TypeVar("_M", Nonprofit, Supporter, Address, Source, Payment)
+_M = TypeVar("_M", Nonprofit, Supporter, Address, Source, Payment, PaymentAttempt)
 _T = TypeVar("_T")
 
 _NOT_FOUND_CODES = {
@@ -63,6 +67,7 @@ _NOT_FOUND_CODES = {
     Address: "address_not_found",
     Source: "source_not_found",
     Payment: "payment_not_found",
+    PaymentAttempt: "attempt_not_found",
 }
 
 
@@ -108,6 +113,9 @@ def load_scoped(
     """
     check_scope(nonprofit_id)
     text.check_text(record_id, f"{model.__tablename__[:-1].replace('_', ' ')} id")
+    if model is not Nonprofit:
+        code = _NOT_FOUND_CODES[model]
+        return load_tenant_row(session, model, record_id, nonprofit_id, not_found=code, lock=lock)
     row = (
         session.get(model, record_id, with_for_update=lock, populate_existing=lock)
         if isinstance(record_id, str)
@@ -121,11 +129,16 @@ def load_scoped_row(
 ) -> Row[Any]:
     """:func:`load_scoped` as a Core row, through a pre-built statement (the hot path's)."""
     check_scope(nonprofit_id)
-    row = (
-        connection.execute(_ROW_BY_ID[model], {"id": record_id}).one_or_none()
-        if isinstance(record_id, str)
-        else None
-    )
+    row: Row[Any] | None = None
+    if not isinstance(record_id, str):
+        pass
+    elif model is Nonprofit or nonprofit_id is not ALL_NONPROFITS:
+        params = {"id": record_id, "nonprofit_id": nonprofit_id}
+        row = connection.execute(_ROW_BY_ID[model], params).one_or_none()
+    else:  # an operator's lookup: every nonprofit (every shard)
+        table = model.__table__
+        statement = select(table).where(table.c.id == record_id)
+        row = connection.execute(statement, execution_options={CROSS_TENANT: True}).one_or_none()
     return _in_scope(row, model, record_id, nonprofit_id)
 
 

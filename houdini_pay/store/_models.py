@@ -19,9 +19,11 @@ from sqlalchemy import (
     BigInteger,
     DateTime,
     ForeignKey,
+    ForeignKeyConstraint,
     Index,
     Integer,
     MetaData,
+    PrimaryKeyConstraint,
     String,
     Text,
     UniqueConstraint,
@@ -30,6 +32,8 @@ from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 from sqlalchemy.types import TypeDecorator
 
 __all__ = [
+    "REFERENCE_INFO",
+    "REFERENCE_TABLES",
     "Address",
     "ApiKey",
     "Base",
@@ -46,10 +50,50 @@ __all__ = [
     "Source",
     "Supporter",
     "WebhookEvent",
+    "tenant_foreign_key",
+    "tenant_primary_key",
     "utcnow",
 ]
 
 ID = String(40)
+
+REFERENCE_TABLES: frozenset[str] = frozenset({"nonprofits", "api_keys", "webhook_events"})
+"""The core's tables that are not per tenant; every other table is keyed by ``nonprofit_id``.
+
+``nonprofits`` is the tenants themselves; ``api_keys`` maps a key to its nonprofit before
+the nonprofit is known (a request names none); ``webhook_events`` is unique per processor
+event, recorded before the nonprofit it concerns is known. A distributed PostgreSQL copies
+them to every node (reference tables); every other table is sharded by ``nonprofit_id``, so
+its primary key, unique constraints and foreign keys to other tenant tables all include
+``nonprofit_id`` (docs/operations.md). A plugin's table that is not per tenant says so with
+``{"info": {"houdini_pay_reference": True}}`` in its ``__table_args__``.
+"""
+
+REFERENCE_INFO = "houdini_pay_reference"
+"""The ``Table.info`` key marking a plugin's table as a reference table (not per tenant)."""
+
+
+def tenant_primary_key(table: str) -> PrimaryKeyConstraint:
+    """The primary key ``(nonprofit_id, id)`` of a tenant table named ``table``."""
+    return PrimaryKeyConstraint("nonprofit_id", "id", name=f"pk_{table}")
+
+
+def tenant_foreign_key(
+    table: str, column: str, referred: str, *, ondelete: str | None = None
+) -> ForeignKeyConstraint:
+    """The foreign key ``(nonprofit_id, column)`` of ``table`` to ``referred``'s
+    ``(nonprofit_id, id)``: a row may only point at a row of its own nonprofit, and a
+    sharded database finds both on the same shard.
+
+    Named as the single-column key it replaces (``fk_<table>_<column>_<referred>``).
+    """
+    return ForeignKeyConstraint(
+        ["nonprofit_id", column],
+        [f"{referred}.nonprofit_id", f"{referred}.id"],
+        name=f"fk_{table}_{column}_{referred}",
+        ondelete=ondelete,
+    )
+
 
 CHANNEL_DEFAULT = "api"
 """The channel of rows written before channels were recorded (migration ``core_channel``)."""
@@ -122,9 +166,9 @@ class Supporter(Base):
     """A person or organisation giving to a nonprofit."""
 
     __tablename__ = "supporters"
-    __table_args__ = (Index("ix_supporters_nonprofit_id_id", "nonprofit_id", "id"),)
+    __table_args__ = (tenant_primary_key("supporters"),)
 
-    id: Mapped[str] = mapped_column(ID, primary_key=True)
+    id: Mapped[str] = mapped_column(ID)
     nonprofit_id: Mapped[str] = mapped_column(ForeignKey("nonprofits.id"))
     name: Mapped[str] = mapped_column(String(200))
     email: Mapped[str | None] = mapped_column(String(320))
@@ -135,10 +179,14 @@ class Address(Base):
     """A postal address of a supporter."""
 
     __tablename__ = "addresses"
+    __table_args__ = (
+        tenant_primary_key("addresses"),
+        tenant_foreign_key("addresses", "supporter_id", "supporters"),
+    )
 
-    id: Mapped[str] = mapped_column(ID, primary_key=True)
+    id: Mapped[str] = mapped_column(ID)
     nonprofit_id: Mapped[str] = mapped_column(ForeignKey("nonprofits.id"), index=True)
-    supporter_id: Mapped[str] = mapped_column(ForeignKey("supporters.id"), index=True)
+    supporter_id: Mapped[str] = mapped_column(ID, index=True)
     line1: Mapped[str] = mapped_column(String(200))
     line2: Mapped[str | None] = mapped_column(String(200))
     city: Mapped[str | None] = mapped_column(String(100))
@@ -155,10 +203,14 @@ class Source(Base):
     """
 
     __tablename__ = "sources"
+    __table_args__ = (
+        tenant_primary_key("sources"),
+        tenant_foreign_key("sources", "supporter_id", "supporters"),
+    )
 
-    id: Mapped[str] = mapped_column(ID, primary_key=True)
+    id: Mapped[str] = mapped_column(ID)
     nonprofit_id: Mapped[str] = mapped_column(ForeignKey("nonprofits.id"), index=True)
-    supporter_id: Mapped[str] = mapped_column(ForeignKey("supporters.id"), index=True)
+    supporter_id: Mapped[str] = mapped_column(ID, index=True)
     processor: Mapped[str] = mapped_column(String(50))
     source_type: Mapped[str] = mapped_column(String(50))
     processor_reference: Mapped[str | None] = mapped_column(String(255))
@@ -175,6 +227,9 @@ class PaymentAttempt(Base):
 
     __tablename__ = "payment_attempts"
     __table_args__ = (
+        tenant_primary_key("payment_attempts"),
+        tenant_foreign_key("payment_attempts", "supporter_id", "supporters"),
+        tenant_foreign_key("payment_attempts", "source_id", "sources"),
         UniqueConstraint(
             "nonprofit_id",
             "idempotency_key",
@@ -185,7 +240,7 @@ class PaymentAttempt(Base):
         Index("ix_payment_attempts_processor_reference", "processor", "processor_reference"),
     )
 
-    id: Mapped[str] = mapped_column(ID, primary_key=True)
+    id: Mapped[str] = mapped_column(ID)
     nonprofit_id: Mapped[str] = mapped_column(ForeignKey("nonprofits.id"))
     operation: Mapped[str] = mapped_column(String(20))
     idempotency_key: Mapped[str] = mapped_column(String(255))
@@ -193,8 +248,8 @@ class PaymentAttempt(Base):
     state: Mapped[str] = mapped_column(String(20))
     processor: Mapped[str] = mapped_column(String(50))
     payment_type: Mapped[str | None] = mapped_column(String(50))
-    supporter_id: Mapped[str | None] = mapped_column(ForeignKey("supporters.id"))
-    source_id: Mapped[str | None] = mapped_column(ForeignKey("sources.id"))
+    supporter_id: Mapped[str | None] = mapped_column(ID)
+    source_id: Mapped[str | None] = mapped_column(ID)
     amount: Mapped[int]
     currency: Mapped[str] = mapped_column(String(3))
     request: Mapped[dict[str, Any]]
@@ -223,15 +278,18 @@ class Payment(Base):
 
     __tablename__ = "payments"
     __table_args__ = (
-        Index("ix_payments_nonprofit_id_id", "nonprofit_id", "id"),
+        tenant_primary_key("payments"),
+        tenant_foreign_key("payments", "supporter_id", "supporters"),
+        tenant_foreign_key("payments", "source_id", "sources"),
+        tenant_foreign_key("payments", "parent_id", "payments"),
         Index("ix_payments_nonprofit_id_created_at", "nonprofit_id", "created_at"),
         Index("ix_payments_supporter_id", "supporter_id"),
         Index("ix_payments_processor_reference", "processor", "processor_reference"),
     )
 
-    id: Mapped[str] = mapped_column(ID, primary_key=True)
+    id: Mapped[str] = mapped_column(ID)
     nonprofit_id: Mapped[str] = mapped_column(ForeignKey("nonprofits.id"))
-    supporter_id: Mapped[str | None] = mapped_column(ForeignKey("supporters.id"))
+    supporter_id: Mapped[str | None] = mapped_column(ID)
     attempt_id: Mapped[str | None] = mapped_column(ID)
     kind: Mapped[str] = mapped_column(String(20))
     status: Mapped[str] = mapped_column(String(20))
@@ -244,8 +302,8 @@ class Payment(Base):
     processor: Mapped[str] = mapped_column(String(50))
     processor_reference: Mapped[str | None] = mapped_column(String(255))
     payment_type: Mapped[str | None] = mapped_column(String(50))
-    source_id: Mapped[str | None] = mapped_column(ForeignKey("sources.id"))
-    parent_id: Mapped[str | None] = mapped_column(ForeignKey("payments.id"), index=True)
+    source_id: Mapped[str | None] = mapped_column(ID)
+    parent_id: Mapped[str | None] = mapped_column(ID, index=True)
     description: Mapped[str | None] = mapped_column(Text)
     details: Mapped[dict[str, Any]] = mapped_column(default=dict)
     channel: Mapped[str] = mapped_column(String(20), server_default=CHANNEL_DEFAULT)
@@ -277,14 +335,16 @@ class Reservation(Base):
 
     __tablename__ = "reservations"
     __table_args__ = (
+        tenant_primary_key("reservations"),
+        tenant_foreign_key("reservations", "attempt_id", "payment_attempts"),
         Index(
             "ix_reservations_item_state_expires", "nonprofit_id", "item_key", "state", "expires_at"
         ),
     )
 
-    id: Mapped[str] = mapped_column(ID, primary_key=True)
+    id: Mapped[str] = mapped_column(ID)
     nonprofit_id: Mapped[str] = mapped_column(ForeignKey("nonprofits.id"))
-    attempt_id: Mapped[str] = mapped_column(ForeignKey("payment_attempts.id"), index=True)
+    attempt_id: Mapped[str] = mapped_column(ID, index=True)
     item_key: Mapped[str] = mapped_column(String(120))
     quantity: Mapped[int]
     state: Mapped[str] = mapped_column(String(20))
@@ -324,17 +384,24 @@ class OutboxEvent(Base):
     """An event written in the same transaction as the change it describes.
 
     Out-of-process consumers read it durably; ``published_at`` marks what was handed on.
+    ``dispatched_at`` marks what ``houdini-pay worker`` has turned into deliveries
+    (:mod:`houdini_pay.delivery`), apart from ``published_at`` so both can read the outbox.
     """
 
     __tablename__ = "outbox"
-    __table_args__ = (Index("ix_outbox_published_at_id", "published_at", "id"),)
+    __table_args__ = (
+        tenant_primary_key("outbox"),
+        Index("ix_outbox_published_at_id", "published_at", "id"),
+        Index("ix_outbox_dispatched_at_id", "dispatched_at", "id"),
+    )
 
-    id: Mapped[str] = mapped_column(ID, primary_key=True)
+    id: Mapped[str] = mapped_column(ID)
     nonprofit_id: Mapped[str] = mapped_column(ForeignKey("nonprofits.id"))
     event: Mapped[str] = mapped_column(String(64))
     payload: Mapped[dict[str, Any]]
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
     published_at: Mapped[dt.datetime | None]
+    dispatched_at: Mapped[dt.datetime | None]
 
 
 class PluginSetting(Base):
@@ -362,14 +429,19 @@ class Dispute(Base):
 
     __tablename__ = "disputes"
     __table_args__ = (
+        tenant_primary_key("disputes"),
+        tenant_foreign_key("disputes", "payment_id", "payments"),
         UniqueConstraint(
-            "processor", "processor_reference", name="uq_disputes_processor_processor_reference"
+            "nonprofit_id",
+            "processor",
+            "processor_reference",
+            name="uq_disputes_nonprofit_id_processor_processor_reference",
         ),
     )
 
-    id: Mapped[str] = mapped_column(ID, primary_key=True)
+    id: Mapped[str] = mapped_column(ID)
     nonprofit_id: Mapped[str] = mapped_column(ForeignKey("nonprofits.id"), index=True)
-    payment_id: Mapped[str] = mapped_column(ForeignKey("payments.id"), index=True)
+    payment_id: Mapped[str] = mapped_column(ID, index=True)
     processor: Mapped[str] = mapped_column(String(50))
     processor_reference: Mapped[str] = mapped_column(String(255))
     status: Mapped[str] = mapped_column(String(20))
@@ -391,6 +463,8 @@ class Receipt(Base):
 
     __tablename__ = "receipts"
     __table_args__ = (
+        tenant_primary_key("receipts"),
+        tenant_foreign_key("receipts", "supporter_id", "supporters"),
         UniqueConstraint(
             "nonprofit_id", "year", "number", name="uq_receipts_nonprofit_id_year_number"
         ),
@@ -402,9 +476,9 @@ class Receipt(Base):
         ),
     )
 
-    id: Mapped[str] = mapped_column(ID, primary_key=True)
+    id: Mapped[str] = mapped_column(ID)
     nonprofit_id: Mapped[str] = mapped_column(ForeignKey("nonprofits.id"))
-    supporter_id: Mapped[str] = mapped_column(ForeignKey("supporters.id"), index=True)
+    supporter_id: Mapped[str] = mapped_column(ID, index=True)
     year: Mapped[int] = mapped_column(Integer)
     number: Mapped[int] = mapped_column(Integer)
     issued_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
@@ -439,14 +513,17 @@ class PublicSubmission(Base):
 
     __tablename__ = "public_submissions"
     __table_args__ = (
+        tenant_primary_key("public_submissions"),
+        tenant_foreign_key("public_submissions", "supporter_id", "supporters"),
+        tenant_foreign_key("public_submissions", "source_id", "sources"),
         UniqueConstraint("nonprofit_id", "key", name="uq_public_submissions_nonprofit_id_key"),
     )
 
-    id: Mapped[str] = mapped_column(ID, primary_key=True)
+    id: Mapped[str] = mapped_column(ID)
     nonprofit_id: Mapped[str] = mapped_column(ForeignKey("nonprofits.id"))
     key: Mapped[str] = mapped_column(String(100))
     page: Mapped[str] = mapped_column(String(50))
-    supporter_id: Mapped[str] = mapped_column(ForeignKey("supporters.id"))
-    source_id: Mapped[str | None] = mapped_column(ForeignKey("sources.id"))
+    supporter_id: Mapped[str] = mapped_column(ID)
+    source_id: Mapped[str | None] = mapped_column(ID)
     attempt_id: Mapped[str | None] = mapped_column(ID)
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)

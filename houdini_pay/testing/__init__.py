@@ -4,6 +4,7 @@ Installed with the core and registered as a pytest plugin, so its fixtures are a
 any project that has houdini-pay installed; see docs/plugin-authors.md.
 """
 
+from houdini_pay.testing.clock import ManualClock
 from houdini_pay.testing.conformance import (
     Movement,
     PaymentFields,
@@ -30,6 +31,7 @@ from houdini_pay.testing.fakes import (
     TestPlugin,
 )
 from houdini_pay.testing.sandbox import PaymentSandbox, closed_port_url, running_sandbox
+from houdini_pay.testing.tenant_keys import assert_shardable, find_row
 
 __all__ = [
     "Behaviour",
@@ -37,6 +39,7 @@ __all__ = [
     "FakeProcessor",
     "FakeSourceType",
     "LimitedItemPaymentType",
+    "ManualClock",
     "Movement",
     "PaymentFields",
     "PaymentSandbox",
@@ -49,7 +52,9 @@ __all__ = [
     "Purchase",
     "SignedWebhook",
     "TestPlugin",
+    "assert_shardable",
     "closed_port_url",
+    "find_row",
     "require_postgres",
     "run_conformance",
     "running_sandbox",

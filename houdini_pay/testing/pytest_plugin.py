@@ -17,10 +17,17 @@
     ``houdini_make_app`` builds in the same test sees them.
 ``fake_processor``
     A :class:`~houdini_pay.testing.FakeProcessor` (symbol ``fake``).
+
+With ``HOUDINI_PAY_TEST_PARTITIONED=1`` the PostgreSQL tables are created hash-partitioned on
+``nonprofit_id`` (8 partitions per tenant table; see
+:func:`houdini_pay.db.sharding.create_partitioned_schema`): PostgreSQL then enforces the key
+rules a database sharded by nonprofit (Citus) does, and a test of a plugin whose table breaks
+them fails at setup. CI runs the PostgreSQL tests both ways.
 """
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable, Iterator
 from dataclasses import replace
 from pathlib import Path
@@ -31,6 +38,7 @@ from sqlalchemy import text
 
 from houdini_pay.app import HoudiniPay
 from houdini_pay.contract._plugins import build_plugin_manager
+from houdini_pay.db.sharding import create_partitioned_schema
 from houdini_pay.settings import Settings
 from houdini_pay.store._models import Base
 from houdini_pay.store._records import NonprofitRecord, SupporterRecord
@@ -42,6 +50,7 @@ from houdini_pay.testing.databases import (
 from houdini_pay.testing.fakes import FakeProcessor
 
 __all__ = [
+    "PARTITIONED_ENV",
     "fake_processor",
     "houdini_app",
     "houdini_database_url",
@@ -50,6 +59,7 @@ __all__ = [
     "houdini_postgres_database",
     "houdini_supporter",
     "make_test_app",
+    "partitioned",
     "pytest_addoption",
 ]
 
@@ -57,6 +67,21 @@ MakeApp = Callable[..., HoudiniPay]
 
 
 PREFIX_INI = "houdini_pay_database_prefix"
+
+PARTITIONED_ENV = "HOUDINI_PAY_TEST_PARTITIONED"
+"""Set to 1: PostgreSQL test tables are hash-partitioned on nonprofit_id."""
+
+
+def partitioned() -> bool:
+    """Whether the tests create PostgreSQL's tenant tables hash-partitioned."""
+    return os.environ.get(PARTITIONED_ENV, "") == "1"
+
+
+def _create_tables(app: HoudiniPay) -> None:
+    if partitioned() and app.engine.dialect.name == "postgresql":
+        create_partitioned_schema(app.engine, Base.metadata)
+    else:
+        app.create_schema()
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -88,7 +113,7 @@ def houdini_database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
 
 def _empty_tables(app: HoudiniPay) -> None:
     """Create any missing table, then empty them all (PostgreSQL is shared per session)."""
-    Base.metadata.create_all(app.engine)
+    _create_tables(app)
     if app.engine.dialect.name != "postgresql":
         return
     names = ", ".join(f'"{table.name}"' for table in Base.metadata.sorted_tables)
@@ -103,7 +128,7 @@ def make_test_app(
     manager = build_plugin_manager(load_entry_points=entry_points, blocked=())
     base = Settings.from_env(database_url=database_url)
     app = HoudiniPay(settings=replace(base, **settings), plugin_manager=manager, plugins=plugins)
-    app.create_schema()
+    _create_tables(app)
     return app
 
 

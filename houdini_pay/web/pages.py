@@ -183,7 +183,7 @@ def _thanks_page(app: HoudiniPay, catalog: Catalog, nonprofit_id: str, key: str)
     supporter = app.get_supporter(submission.supporter_id, nonprofit_id=nonprofit_id)
     page = catalog.page(submission.page)
     with app.session() as session:
-        attempt = session.get_one(PaymentAttempt, outcome.attempt_id)
+        attempt = session.get_one(PaymentAttempt, (nonprofit_id, outcome.attempt_id))
         type_object: Mapping[str, Any] = dict(attempt.request.get("type_object") or {})
         processor = attempt.processor
     form = catalog.forms.get(processor)

@@ -179,7 +179,9 @@ def create_source(
         nonprofit_id=submission.nonprofit_id,
     )
     with app.unit_of_work() as uow:
-        row = uow.session.get_one(PublicSubmission, submission.id, with_for_update=True)
+        row = uow.session.get_one(
+            PublicSubmission, (submission.nonprofit_id, submission.id), with_for_update=True
+        )
         if row.source_id is None:
             row.source_id = source.id
         return row.source_id
@@ -247,7 +249,9 @@ def pay(
 
 def _remember_attempt(app: HoudiniPay, submission: Submission, attempt_id: str) -> None:
     with app.unit_of_work() as uow:
-        row = uow.session.get_one(PublicSubmission, submission.id, with_for_update=True)
+        row = uow.session.get_one(
+            PublicSubmission, (submission.nonprofit_id, submission.id), with_for_update=True
+        )
         row.attempt_id = attempt_id
 
 

@@ -6,6 +6,7 @@ from houdini_pay_donation.models import RecurringDonation
 from playwright.sync_api import Page, expect
 
 from houdini_pay.store._models import Payment, PaymentAttempt, PublicSubmission, Supporter
+from houdini_pay.testing import find_row
 from tests.browser.conftest import Site, screenshot
 from tests.browser.donor import charges_sent, count, fill_card, fill_donor, open_donate_page
 
@@ -32,7 +33,7 @@ def test_a_one_time_card_gift_is_paid_recorded_and_confirmed(site: Site, page: P
         payment = session.query(Payment).filter_by(nonprofit_id=nonprofit.id).one()
         assert (payment.amount, payment.status, payment.processor) == (5000, "succeeded", "stripe")
         assert payment.payment_type == "donation"
-        supporter = session.get_one(Supporter, payment.supporter_id)
+        supporter = find_row(session, Supporter, payment.supporter_id)
         assert (supporter.name, supporter.email) == ("Ada Lovelace", "ada@example.org")
     assert charges_sent(site, nonprofit.id) == 1
     assert count(site, PublicSubmission, nonprofit_id=nonprofit.id) == 1

@@ -15,6 +15,7 @@ from sqlalchemy import func, select
 
 from houdini_pay import HoudiniPay, PaymentRequest
 from houdini_pay.api_keys import create_api_key
+from houdini_pay.delivery import endpoints, history
 from houdini_pay.store._models import Base
 
 _SUBMISSION = "/public/v1/nonprofits/{nonprofit_id}/submissions/{key}"
@@ -45,6 +46,8 @@ class TenantRecords:
     payment_id: str
     attempt_id: str
     key: str
+    endpoint_id: str
+    event_id: str
 
     @property
     def headers(self) -> dict[str, str]:
@@ -76,6 +79,8 @@ def make_tenant(app: HoudiniPay, name: str) -> TenantRecords:
     )
     assert outcome.payment is not None
     key = create_api_key(app, nonprofit.id).key
+    endpoint = endpoints.create_endpoint(app, nonprofit.id, f"https://{name.lower()}.example/hook")
+    event_id = history.list_events(app, nonprofit.id, limit=1)[0]["id"]
     return TenantRecords(
         nonprofit.id,
         supporter.id,
@@ -84,6 +89,8 @@ def make_tenant(app: HoudiniPay, name: str) -> TenantRecords:
         outcome.payment.id,
         outcome.attempt_id,
         key,
+        endpoint.id,
+        event_id,
     )
 
 
@@ -175,6 +182,28 @@ def cross_tenant_requests(a: TenantRecords, b: TenantRecords) -> list[CrossReque
                 {**pay_body, field_name: value},
             )
         )
+    hooks, hook = f"{base}/webhook-endpoints", f"{base}/webhook-endpoints/{{endpoint_id}}"
+    resend = f"{base}/events/{{event_id}}/resend"
+    requests += [
+        CrossRequest(
+            ("POST", hooks), "POST", f"{np_b}/webhook-endpoints", {"url": "https://x.example"}
+        ),
+        CrossRequest(("GET", hooks), "GET", f"{np_b}/webhook-endpoints"),
+        CrossRequest(("GET", f"{base}/events"), "GET", f"{np_b}/events"),
+    ]
+    for np in (np_a, np_b):
+        requests += [
+            CrossRequest(("DELETE", hook), "DELETE", f"{np}/webhook-endpoints/{b.endpoint_id}"),
+            CrossRequest(
+                ("GET", f"{hook}/deliveries"),
+                "GET",
+                f"{np}/webhook-endpoints/{b.endpoint_id}/deliveries",
+            ),
+            CrossRequest(("POST", resend), "POST", f"{np}/events/{b.event_id}/resend"),
+            CrossRequest(
+                ("POST", f"{payment}/receipt"), "POST", f"{np}/payments/{b.payment_id}/receipt"
+            ),
+        ]
     for np in (np_a, np_b):
         attempt = f"{base}/attempts/{{attempt_id}}"
         requests.append(CrossRequest(("GET", attempt), "GET", f"{np}/attempts/{b.attempt_id}"))

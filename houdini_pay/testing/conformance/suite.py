@@ -24,6 +24,7 @@ from typing import Any, ClassVar
 
 import pytest
 
+from houdini_pay.testing import tenant_keys
 from houdini_pay.testing.conformance import (
     expiry_checks,
     lookup_checks,
@@ -73,6 +74,7 @@ PROCESSOR_CHECKS = (
     Check("zero_decimal", money_checks.check_zero_decimal),
     Check("webhooks", webhook_checks.check_webhooks),
     Check("expiry", expiry_checks.check_expiry),
+    Check("tenant_keys", tenant_keys.check_tenant_keys),
 )
 """Every processor check, in the order :func:`run_conformance` runs them."""
 
@@ -82,6 +84,7 @@ PAYMENT_TYPE_CHECKS = (
     Check("sold_out", payment_type_checks.check_sold_out),
     Check("failures_release", payment_type_checks.check_failures_release),
     Check("refunds_react", payment_type_checks.check_refunds_react),
+    Check("tenant_keys", tenant_keys.check_tenant_keys),
 )
 """Every payment type check, in the order :func:`run_conformance` runs them."""
 

@@ -74,7 +74,7 @@ class CampaignGiftPaymentType(PaymentType):
     ) -> ErrorInfo:
         """Name the thank-you gift that ran out."""
         option_id = item.item_key.removeprefix(option_key(""))
-        name = session.get_one(CampaignGiftOption, option_id).name
+        name = session.get_one(CampaignGiftOption, (context.nonprofit.id, option_id)).name
         return ErrorInfo("sold_out", f"all the {name} thank-you gifts have been given")
 
     def process(self, session: Session, context: PaymentContext, payment: PaymentRecord) -> None:

@@ -14,7 +14,15 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from houdini_pay import HoudiniPay, inventory, new_id, text
+from houdini_pay import (
+    ALL_NONPROFITS,
+    AllNonprofits,
+    HoudiniPay,
+    inventory,
+    load_tenant_row,
+    new_id,
+    text,
+)
 from houdini_pay.errors import InvalidRequest, NotFound
 from houdini_pay.money import validate_amount
 from houdini_pay.tables import payments
@@ -89,17 +97,23 @@ def _name(value: object) -> str:
     return text.check_text(value.strip(), "name")
 
 
-def load_campaign(session: Session, campaign_id: object, nonprofit_id: str | None) -> Campaign:
-    """The campaign, or ``NotFound`` (``campaign_not_found``), scoped if asked."""
-    row = session.get(Campaign, campaign_id) if isinstance(campaign_id, str) else None
-    if row is None or (nonprofit_id is not None and row.nonprofit_id != nonprofit_id):
-        raise NotFound(f"campaign {campaign_id!r} not found", code="campaign_not_found")
-    return row
+def load_campaign(
+    session: Session, campaign_id: object, nonprofit_id: str | AllNonprofits
+) -> Campaign:
+    """The nonprofit's campaign, or ``NotFound`` (``campaign_not_found``).
+
+    Raises:
+        TypeError: ``nonprofit_id`` is None (``houdini_pay.ALL_NONPROFITS`` is every one).
+    """
+    return load_tenant_row(
+        session, Campaign, campaign_id, nonprofit_id, not_found="campaign_not_found"
+    )
 
 
 def load_gift_option(session: Session, option_id: object, campaign: Campaign) -> CampaignGiftOption:
     """The campaign's gift option, or ``NotFound`` (``gift_option_not_found``)."""
-    row = session.get(CampaignGiftOption, option_id) if isinstance(option_id, str) else None
+    key = (campaign.nonprofit_id, option_id)
+    row = session.get(CampaignGiftOption, key) if isinstance(option_id, str) else None
     if row is None or row.campaign_id != campaign.id:
         raise NotFound(f"gift option {option_id!r} not found", code="gift_option_not_found")
     return row
@@ -146,7 +160,7 @@ def create_gift_option(
             code="invalid_fair_market_value",
         )
     with app.unit_of_work() as uow:
-        campaign = load_campaign(uow.session, campaign_id, None)
+        campaign = load_campaign(uow.session, campaign_id, ALL_NONPROFITS)
         row = CampaignGiftOption(
             id=new_id("cgo"),
             nonprofit_id=campaign.nonprofit_id,
@@ -214,7 +228,7 @@ def _record(session: Session, row: Campaign, app: HoudiniPay) -> CampaignRecord:
 def get_campaign(app: HoudiniPay, campaign_id: str) -> CampaignRecord:
     """A campaign with its totals and gift options."""
     with app.session() as session:
-        return _record(session, load_campaign(session, campaign_id, None), app)
+        return _record(session, load_campaign(session, campaign_id, ALL_NONPROFITS), app)
 
 
 def list_campaigns(app: HoudiniPay, nonprofit_id: str) -> list[CampaignRecord]:

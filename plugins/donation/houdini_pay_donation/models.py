@@ -8,7 +8,7 @@ from typing import Any
 from sqlalchemy import Date, ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
-from houdini_pay import Base, utcnow
+from houdini_pay import Base, tenant_foreign_key, tenant_primary_key, utcnow
 
 __all__ = [
     "Campaign",
@@ -29,22 +29,30 @@ class Donation(Base):
 
     __tablename__ = "donations"
     __table_args__ = (
+        tenant_primary_key("donations"),
+        tenant_foreign_key("donations", "supporter_id", "supporters"),
+        tenant_foreign_key("donations", "payment_id", "payments"),
+        tenant_foreign_key("donations", "recurring_donation_id", "recurring_donations"),
+        UniqueConstraint("nonprofit_id", "payment_id", name="uq_donations_nonprofit_id_payment_id"),
         UniqueConstraint(
-            "recurring_donation_id", "period", name="uq_donations_recurring_donation_id_period"
+            "nonprofit_id",
+            "recurring_donation_id",
+            "period",
+            name="uq_donations_nonprofit_id_recurring_donation_id_period",
         ),
     )
 
-    id: Mapped[str] = mapped_column(String(40), primary_key=True)
+    id: Mapped[str] = mapped_column(String(40))
     nonprofit_id: Mapped[str] = mapped_column(ForeignKey("nonprofits.id"), index=True)
-    supporter_id: Mapped[str] = mapped_column(ForeignKey("supporters.id"), index=True)
-    payment_id: Mapped[str] = mapped_column(ForeignKey("payments.id"), unique=True)
+    supporter_id: Mapped[str] = mapped_column(String(40), index=True)
+    payment_id: Mapped[str] = mapped_column(String(40))
     amount: Mapped[int]
     currency: Mapped[str] = mapped_column(String(3))
     designation: Mapped[str | None] = mapped_column(String(200))
     dedication: Mapped[dict[str, Any] | None]
     comment: Mapped[str | None] = mapped_column(Text)
     anonymous: Mapped[bool] = mapped_column(default=False)
-    recurring_donation_id: Mapped[str | None] = mapped_column(ForeignKey("recurring_donations.id"))
+    recurring_donation_id: Mapped[str | None] = mapped_column(String(40))
     period: Mapped[int | None]
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
 
@@ -60,13 +68,17 @@ class RecurringDonation(Base):
 
     __tablename__ = "recurring_donations"
     __table_args__ = (
+        tenant_primary_key("recurring_donations"),
+        tenant_foreign_key("recurring_donations", "supporter_id", "supporters"),
+        tenant_foreign_key("recurring_donations", "source_id", "sources"),
+        tenant_foreign_key("recurring_donations", "first_payment_id", "payments"),
         Index("ix_recurring_donations_status_next_charge_at", "status", "next_charge_at"),
     )
 
-    id: Mapped[str] = mapped_column(String(40), primary_key=True)
+    id: Mapped[str] = mapped_column(String(40))
     nonprofit_id: Mapped[str] = mapped_column(ForeignKey("nonprofits.id"), index=True)
-    supporter_id: Mapped[str] = mapped_column(ForeignKey("supporters.id"), index=True)
-    source_id: Mapped[str | None] = mapped_column(ForeignKey("sources.id"))
+    supporter_id: Mapped[str] = mapped_column(String(40), index=True)
+    source_id: Mapped[str | None] = mapped_column(String(40))
     processor: Mapped[str] = mapped_column(String(50))
     collection: Mapped[str] = mapped_column(String(20))
     amount: Mapped[int]
@@ -83,7 +95,7 @@ class RecurringDonation(Base):
     failure_count: Mapped[int] = mapped_column(default=0)
     gift: Mapped[dict[str, Any]]
     processing_object: Mapped[dict[str, Any]]
-    first_payment_id: Mapped[str] = mapped_column(ForeignKey("payments.id"))
+    first_payment_id: Mapped[str] = mapped_column(String(40))
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
 
@@ -98,18 +110,22 @@ class RecurringCharge(Base):
 
     __tablename__ = "recurring_charges"
     __table_args__ = (
+        tenant_primary_key("recurring_charges"),
+        tenant_foreign_key("recurring_charges", "recurring_donation_id", "recurring_donations"),
+        tenant_foreign_key("recurring_charges", "payment_id", "payments"),
         UniqueConstraint(
+            "nonprofit_id",
             "recurring_donation_id",
             "period",
-            name="uq_recurring_charges_recurring_donation_id_period",
+            name="uq_recurring_charges_nonprofit_id_recurring_donation_id_period",
         ),
         Index("ix_recurring_charges_status_next_try_on", "status", "next_try_on"),
         Index("ix_recurring_charges_nonprofit_id_due_on", "nonprofit_id", "due_on"),
     )
 
-    id: Mapped[str] = mapped_column(String(40), primary_key=True)
+    id: Mapped[str] = mapped_column(String(40))
     nonprofit_id: Mapped[str] = mapped_column(ForeignKey("nonprofits.id"))
-    recurring_donation_id: Mapped[str] = mapped_column(ForeignKey("recurring_donations.id"))
+    recurring_donation_id: Mapped[str] = mapped_column(String(40))
     period: Mapped[int]
     due_on: Mapped[dt.date] = mapped_column(Date)
     amount: Mapped[int]
@@ -119,7 +135,7 @@ class RecurringCharge(Base):
     next_try_on: Mapped[dt.date | None] = mapped_column(Date)
     claimed_by: Mapped[str | None] = mapped_column(String(100))
     claimed_at: Mapped[dt.datetime | None]
-    payment_id: Mapped[str | None] = mapped_column(ForeignKey("payments.id"))
+    payment_id: Mapped[str | None] = mapped_column(String(40))
     error_code: Mapped[str | None] = mapped_column(String(64))
     error_message: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
@@ -130,8 +146,9 @@ class Campaign(Base):
     """A fundraising campaign: a goal amount and an optional end date."""
 
     __tablename__ = "campaigns"
+    __table_args__ = (tenant_primary_key("campaigns"),)
 
-    id: Mapped[str] = mapped_column(String(40), primary_key=True)
+    id: Mapped[str] = mapped_column(String(40))
     nonprofit_id: Mapped[str] = mapped_column(ForeignKey("nonprofits.id"), index=True)
     name: Mapped[str] = mapped_column(String(200))
     goal_amount: Mapped[int]
@@ -144,10 +161,14 @@ class CampaignGiftOption(Base):
     """A thank-you gift of a campaign (a tote bag for 50.00 or more), maybe limited."""
 
     __tablename__ = "campaign_gift_options"
+    __table_args__ = (
+        tenant_primary_key("campaign_gift_options"),
+        tenant_foreign_key("campaign_gift_options", "campaign_id", "campaigns"),
+    )
 
-    id: Mapped[str] = mapped_column(String(40), primary_key=True)
+    id: Mapped[str] = mapped_column(String(40))
     nonprofit_id: Mapped[str] = mapped_column(ForeignKey("nonprofits.id"), index=True)
-    campaign_id: Mapped[str] = mapped_column(ForeignKey("campaigns.id"), index=True)
+    campaign_id: Mapped[str] = mapped_column(String(40), index=True)
     name: Mapped[str] = mapped_column(String(200))
     min_amount: Mapped[int]
     quantity_limit: Mapped[int | None]
@@ -159,12 +180,22 @@ class CampaignGift(Base):
     """A payment given toward a campaign, with the gift option chosen (if any)."""
 
     __tablename__ = "campaign_gifts"
+    __table_args__ = (
+        tenant_primary_key("campaign_gifts"),
+        tenant_foreign_key("campaign_gifts", "campaign_id", "campaigns"),
+        tenant_foreign_key("campaign_gifts", "gift_option_id", "campaign_gift_options"),
+        tenant_foreign_key("campaign_gifts", "payment_id", "payments"),
+        tenant_foreign_key("campaign_gifts", "supporter_id", "supporters"),
+        UniqueConstraint(
+            "nonprofit_id", "payment_id", name="uq_campaign_gifts_nonprofit_id_payment_id"
+        ),
+    )
 
-    id: Mapped[str] = mapped_column(String(40), primary_key=True)
+    id: Mapped[str] = mapped_column(String(40))
     nonprofit_id: Mapped[str] = mapped_column(ForeignKey("nonprofits.id"), index=True)
-    campaign_id: Mapped[str] = mapped_column(ForeignKey("campaigns.id"), index=True)
-    gift_option_id: Mapped[str | None] = mapped_column(ForeignKey("campaign_gift_options.id"))
-    payment_id: Mapped[str] = mapped_column(ForeignKey("payments.id"), unique=True)
-    supporter_id: Mapped[str] = mapped_column(ForeignKey("supporters.id"))
+    campaign_id: Mapped[str] = mapped_column(String(40), index=True)
+    gift_option_id: Mapped[str | None] = mapped_column(String(40))
+    payment_id: Mapped[str] = mapped_column(String(40))
+    supporter_id: Mapped[str] = mapped_column(String(40))
     option_returned: Mapped[bool] = mapped_column(default=False)
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)

@@ -54,3 +54,12 @@ def register_demo_steps() -> Iterable[DemoStep]:
 def register_public_pages(app: HoudiniPay) -> Iterable[PublicPage]:
     """The donation page, ``/donate/{nonprofit}``."""
     return [DonationPage(app)]
+
+
+@hookimpl
+def register_event_types() -> dict[str, str]:
+    """The public types of the recurring schedules' outbox events."""
+    return {
+        "recurring_charge_failed": "recurring_donation.charge_failed",
+        "recurring_donation_cancelled": "recurring_donation.cancelled",
+    }

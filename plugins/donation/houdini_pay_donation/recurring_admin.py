@@ -9,12 +9,24 @@ from typing import Any
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
-from houdini_pay import HoudiniPay, UnitOfWork, new_id, outbox, signals, text
-from houdini_pay.errors import InvalidRequest, InvalidTransition, NotFound
+from houdini_pay import (
+    AllNonprofits,
+    HoudiniPay,
+    UnitOfWork,
+    load_tenant_row,
+    new_id,
+    outbox,
+    signals,
+    text,
+)
+from houdini_pay.errors import InvalidRequest, InvalidTransition
 from houdini_pay_donation import events
 from houdini_pay_donation.models import RecurringCharge, RecurringDonation
 from houdini_pay_donation.recurring import ChargeState, ScheduleStatus
 from houdini_pay_donation.schedule import due_date, first_period_on_or_after
+
+Scope = str | AllNonprofits
+"""A nonprofit's id, or ``houdini_pay.ALL_NONPROFITS`` (an operator): never None."""
 
 __all__ = [
     "ScheduleRecord",
@@ -67,19 +79,19 @@ class ScheduleRecord:
 
 
 def _load(
-    session: Session, schedule_id: str, nonprofit_id: str | None, *, lock: bool = True
+    session: Session, schedule_id: str, nonprofit_id: Scope, *, lock: bool = True
 ) -> RecurringDonation:
-    row = session.get(RecurringDonation, schedule_id, with_for_update=lock)
-    if row is None or (nonprofit_id is not None and row.nonprofit_id != nonprofit_id):
-        raise NotFound(
-            f"recurring donation {schedule_id!r} not found", code="recurring_donation_not_found"
-        )
-    return row
+    return load_tenant_row(
+        session,
+        RecurringDonation,
+        schedule_id,
+        nonprofit_id,
+        not_found="recurring_donation_not_found",
+        lock=lock,
+    )
 
 
-def get_schedule(
-    app: HoudiniPay, schedule_id: str, *, nonprofit_id: str | None = None
-) -> ScheduleRecord:
+def get_schedule(app: HoudiniPay, schedule_id: str, *, nonprofit_id: Scope) -> ScheduleRecord:
     """One recurring donation, or ``NotFound``."""
     with app.session() as session:
         return ScheduleRecord.from_model(_load(session, schedule_id, nonprofit_id, lock=False))
@@ -138,7 +150,7 @@ def _close_scheduled(session: Session, row: RecurringDonation, state: ChargeStat
 
 
 def cancel(
-    app: HoudiniPay, schedule_id: str, *, reason: str | None = None, nonprofit_id: str | None = None
+    app: HoudiniPay, schedule_id: str, *, reason: str | None = None, nonprofit_id: Scope
 ) -> ScheduleRecord:
     """Stop a schedule for good (until resumed); periods not yet charged are cancelled."""
     text.check_text(reason, "reason")
@@ -154,7 +166,7 @@ def cancel(
         return ScheduleRecord.from_model(row)
 
 
-def pause(app: HoudiniPay, schedule_id: str, *, nonprofit_id: str | None = None) -> ScheduleRecord:
+def pause(app: HoudiniPay, schedule_id: str, *, nonprofit_id: Scope) -> ScheduleRecord:
     """Stop charging until resumed; a retry waiting for its date is skipped."""
     with app.unit_of_work() as uow:
         row = _load(uow.session, schedule_id, nonprofit_id)
@@ -171,7 +183,7 @@ def resume(
     schedule_id: str,
     *,
     today: dt.date | None = None,
-    nonprofit_id: str | None = None,
+    nonprofit_id: Scope,
 ) -> ScheduleRecord:
     """Reactivate a paused or cancelled schedule from the next period due from ``today``.
 
@@ -210,9 +222,7 @@ def resume(
         return ScheduleRecord.from_model(row)
 
 
-def list_charges(
-    app: HoudiniPay, schedule_id: str, *, nonprofit_id: str | None = None
-) -> list[dict[str, Any]]:
+def list_charges(app: HoudiniPay, schedule_id: str, *, nonprofit_id: Scope) -> list[dict[str, Any]]:
     """Every period row of a schedule, in period order."""
     with app.session() as session:
         _load(session, schedule_id, nonprofit_id, lock=False)

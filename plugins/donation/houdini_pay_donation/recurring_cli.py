@@ -8,7 +8,14 @@ from typing import Any
 
 import click
 
-from houdini_pay import HoudiniPay, json_option, parse_date, pass_app, print_json
+from houdini_pay import (
+    ALL_NONPROFITS,
+    HoudiniPay,
+    json_option,
+    parse_date,
+    pass_app,
+    print_json,
+)
 from houdini_pay.money import format_amount
 from houdini_pay_donation import recurring_admin
 from houdini_pay_donation.recurring_admin import ScheduleRecord
@@ -128,8 +135,8 @@ def list_schedules(app: HoudiniPay, nonprofit_id: str, status: str | None, as_js
 @pass_app
 def show(app: HoudiniPay, schedule_id: str, as_json: bool) -> None:
     """Show a recurring donation and each of its periods."""
-    schedule = recurring_admin.get_schedule(app, schedule_id)
-    charges = recurring_admin.list_charges(app, schedule_id)
+    schedule = recurring_admin.get_schedule(app, schedule_id, nonprofit_id=ALL_NONPROFITS)
+    charges = recurring_admin.list_charges(app, schedule_id, nonprofit_id=ALL_NONPROFITS)
     if as_json:
         print_json({**schedule.to_dict(), "charges": charges})
         return
@@ -148,7 +155,10 @@ def show(app: HoudiniPay, schedule_id: str, as_json: bool) -> None:
 @pass_app
 def cancel(app: HoudiniPay, schedule_id: str, reason: str | None, as_json: bool) -> None:
     """Cancel a recurring donation; periods not yet charged never will be."""
-    _show(recurring_admin.cancel(app, schedule_id, reason=reason), as_json)
+    _show(
+        recurring_admin.cancel(app, schedule_id, reason=reason, nonprofit_id=ALL_NONPROFITS),
+        as_json,
+    )
 
 
 @recurring.command("pause")
@@ -157,7 +167,7 @@ def cancel(app: HoudiniPay, schedule_id: str, reason: str | None, as_json: bool)
 @pass_app
 def pause(app: HoudiniPay, schedule_id: str, as_json: bool) -> None:
     """Pause a recurring donation; periods due while paused are skipped."""
-    _show(recurring_admin.pause(app, schedule_id), as_json)
+    _show(recurring_admin.pause(app, schedule_id, nonprofit_id=ALL_NONPROFITS), as_json)
 
 
 @recurring.command("resume")
@@ -166,4 +176,4 @@ def pause(app: HoudiniPay, schedule_id: str, as_json: bool) -> None:
 @pass_app
 def resume(app: HoudiniPay, schedule_id: str, as_json: bool) -> None:
     """Resume a paused or cancelled recurring donation from its next period."""
-    _show(recurring_admin.resume(app, schedule_id), as_json)
+    _show(recurring_admin.resume(app, schedule_id, nonprofit_id=ALL_NONPROFITS), as_json)

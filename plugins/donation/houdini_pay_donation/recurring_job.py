@@ -233,7 +233,9 @@ def claim(
                 row.idempotency_key = row.id if row.tries == 1 else f"{row.id}-retry{row.tries - 1}"
             row.status = ChargeState.CHARGING.value
             row.claimed_by, row.claimed_at, row.updated_at = worker, now, now
-            schedule = session.get_one(RecurringDonation, row.recurring_donation_id)
+            schedule = session.get_one(
+                RecurringDonation, (row.nonprofit_id, row.recurring_donation_id)
+            )
             assert row.idempotency_key is not None
             claimed.append(
                 ClaimedCharge(
@@ -309,11 +311,13 @@ def _record_failure(
     now = app.clock()
     with app.unit_of_work() as uow:
         session = uow.session
-        row = session.get_one(RecurringCharge, claimed.id, with_for_update=True)
+        row = session.get_one(
+            RecurringCharge, (claimed.nonprofit_id, claimed.id), with_for_update=True
+        )
         if row.status not in _OPEN_ROW_STATES or row.idempotency_key != claimed.idempotency_key:
             return "skipped"  # another run recorded this try already
         schedule = session.get_one(
-            RecurringDonation, row.recurring_donation_id, with_for_update=True
+            RecurringDonation, (row.nonprofit_id, row.recurring_donation_id), with_for_update=True
         )
         schedule.failure_count += 1
         row.error_code, row.error_message, row.updated_at = code, message, now

@@ -44,7 +44,10 @@ def _count(app: HoudiniPay, model: Any, **where: Any) -> int:
 
 
 def _states(app: HoudiniPay, schedule_id: str) -> list[tuple[int, str]]:
-    return [(c["period"], c["status"]) for c in list_charges(app, schedule_id)]
+    return [
+        (c["period"], c["status"])
+        for c in list_charges(app, schedule_id, nonprofit_id=ALL_NONPROFITS)
+    ]
 
 
 def test_the_first_gift_creates_the_schedule_and_period_zero_together(
@@ -136,7 +139,9 @@ def test_each_due_period_is_charged_once_off_session_and_never_cumulatively(
     again = run(dt.date(2026, 6, 15))
     assert (again.planned, again.charged) == (0, 0)
     assert fake_processor.charge_count == 4
-    assert get_schedule(app, schedule.id).next_charge_at == dt.date(2026, 7, 10)
+    assert get_schedule(app, schedule.id, nonprofit_id=ALL_NONPROFITS).next_charge_at == dt.date(
+        2026, 7, 10
+    )
 
 
 def test_nothing_is_charged_before_its_due_date(
@@ -154,23 +159,29 @@ def test_a_failed_charge_is_retried_after_three_then_seven_days_then_cancelled(
     schedule = start()
     fake_processor.behaviour = "decline"
     assert run(dt.date(2026, 4, 10)).failed == 1
-    after_one = get_schedule(app, schedule.id)
+    after_one = get_schedule(app, schedule.id, nonprofit_id=ALL_NONPROFITS)
     assert (after_one.status, after_one.failure_count) == ("past_due", 1)
-    assert list_charges(app, schedule.id)[1]["next_try_on"] == "2026-04-13"
+    assert (
+        list_charges(app, schedule.id, nonprofit_id=ALL_NONPROFITS)[1]["next_try_on"]
+        == "2026-04-13"
+    )
     assert run(dt.date(2026, 4, 12)).failed == 0  # not yet
     assert run(dt.date(2026, 4, 13)).failed == 1
-    assert list_charges(app, schedule.id)[1]["next_try_on"] == "2026-04-20"
+    assert (
+        list_charges(app, schedule.id, nonprofit_id=ALL_NONPROFITS)[1]["next_try_on"]
+        == "2026-04-20"
+    )
     # Past due, so May's period is not planned while April's is being retried.
     assert run(dt.date(2026, 4, 20)).failed == 1
-    cancelled = get_schedule(app, schedule.id)
+    cancelled = get_schedule(app, schedule.id, nonprofit_id=ALL_NONPROFITS)
     assert cancelled.status == "cancelled"
     assert cancelled.status_reason is not None
     assert "3 failed charges" in cancelled.status_reason
     assert "processor_declined" in cancelled.status_reason
     assert _states(app, schedule.id) == [(0, "succeeded"), (1, "failed")]
-    assert list_charges(app, schedule.id)[1]["tries"] == 3
+    assert list_charges(app, schedule.id, nonprofit_id=ALL_NONPROFITS)[1]["tries"] == 3
     # Three tries of one period, each with its own key, none of which moved money.
-    charge_id = list_charges(app, schedule.id)[1]["id"]
+    charge_id = list_charges(app, schedule.id, nonprofit_id=ALL_NONPROFITS)[1]["id"]
     with app.session() as session:
         keys = session.scalars(
             select(PaymentAttempt.idempotency_key).where(
@@ -192,7 +203,10 @@ def test_a_future_as_of_is_refused_and_a_past_one_runs_as_that_day_would_have(
     with pytest.raises(InvalidRequest) as refused:
         run_due(app, as_of=dt.date(2026, 4, 10))  # the clock says 10 March
     assert refused.value.code == "as_of_in_future"
-    assert (fake_processor.charge_count, len(list_charges(app, schedule.id))) == (1, 1)
+    assert (
+        fake_processor.charge_count,
+        len(list_charges(app, schedule.id, nonprofit_id=ALL_NONPROFITS)),
+    ) == (1, 1)
 
     # On 20 April, a catch-up for the 10th: the retry counts from the 10th, the payment of a
     # later period is dated when it is made.
@@ -200,7 +214,10 @@ def test_a_future_as_of_is_refused_and_a_past_one_runs_as_that_day_would_have(
     fake_processor.then("decline")
     report = run_due(app, as_of=dt.date(2026, 4, 10), settings=FAST_RETRIES)
     assert (report.as_of, report.failed) == (dt.date(2026, 4, 10), 1)
-    assert list_charges(app, schedule.id)[1]["next_try_on"] == "2026-04-13"
+    assert (
+        list_charges(app, schedule.id, nonprofit_id=ALL_NONPROFITS)[1]["next_try_on"]
+        == "2026-04-13"
+    )
     retried = run_due(app, settings=FAST_RETRIES)  # today: the retry date has passed
     assert retried.charged == 1
     payment = app.get_payment(retried.charges[0]["payment_id"], nonprofit_id=ALL_NONPROFITS)
@@ -215,10 +232,10 @@ def test_a_retry_that_succeeds_makes_the_schedule_active_again(
     run(dt.date(2026, 4, 10))
     report = run(dt.date(2026, 5, 12))  # the retry (13 April) and May's period
     assert report.charged == 2
-    healthy = get_schedule(app, schedule.id)
+    healthy = get_schedule(app, schedule.id, nonprofit_id=ALL_NONPROFITS)
     assert (healthy.status, healthy.failure_count) == ("active", 0)
     assert _states(app, schedule.id) == [(0, "succeeded"), (1, "succeeded"), (2, "succeeded")]
-    retried = list_charges(app, schedule.id)[1]["id"] + "-retry1"
+    retried = list_charges(app, schedule.id, nonprofit_id=ALL_NONPROFITS)[1]["id"] + "-retry1"
     with app.session() as session:
         state = session.scalar(
             select(PaymentAttempt.state).where(PaymentAttempt.idempotency_key == retried)
@@ -230,9 +247,9 @@ def test_pause_skips_periods_and_resume_starts_from_the_next_one(
     app: HoudiniPay, start: StartFunction, run: RunFunction, clock: Any
 ) -> None:
     schedule = start()
-    assert pause(app, schedule.id).status == "paused"
+    assert pause(app, schedule.id, nonprofit_id=ALL_NONPROFITS).status == "paused"
     assert run(dt.date(2026, 6, 1)).charged == 0
-    resumed = resume(app, schedule.id, today=dt.date(2026, 6, 1))
+    resumed = resume(app, schedule.id, today=dt.date(2026, 6, 1), nonprofit_id=ALL_NONPROFITS)
     assert (resumed.status, resumed.next_charge_at) == ("active", dt.date(2026, 6, 10))
     assert _states(app, schedule.id) == [(0, "succeeded"), (1, "skipped"), (2, "skipped")]
     assert run(dt.date(2026, 6, 10)).charged == 1
@@ -243,15 +260,15 @@ def test_cancel_stops_charging_and_cannot_be_repeated(
     app: HoudiniPay, start: StartFunction, run: RunFunction
 ) -> None:
     schedule = start()
-    cancelled = cancel(app, schedule.id, reason="moved away")
+    cancelled = cancel(app, schedule.id, reason="moved away", nonprofit_id=ALL_NONPROFITS)
     assert (cancelled.status, cancelled.status_reason) == ("cancelled", "moved away")
     assert run(dt.date(2026, 8, 1)).planned == 0
     with pytest.raises(InvalidTransition):
-        cancel(app, schedule.id)
+        cancel(app, schedule.id, nonprofit_id=ALL_NONPROFITS)
     with pytest.raises(InvalidTransition):
-        pause(app, schedule.id)
+        pause(app, schedule.id, nonprofit_id=ALL_NONPROFITS)
     with pytest.raises(NotFound):
-        cancel(app, "rd_missing")
+        cancel(app, "rd_missing", nonprofit_id=ALL_NONPROFITS)
 
 
 def test_a_schedule_ends_after_its_end_date(
@@ -260,10 +277,10 @@ def test_a_schedule_ends_after_its_end_date(
     schedule = start(end_date="2026-05-31")
     report = run(dt.date(2026, 9, 1))
     assert report.charged == 2
-    ended = get_schedule(app, schedule.id)
+    ended = get_schedule(app, schedule.id, nonprofit_id=ALL_NONPROFITS)
     assert ended.status == "ended"
     with pytest.raises(InvalidTransition):
-        resume(app, schedule.id)
+        resume(app, schedule.id, nonprofit_id=ALL_NONPROFITS)
 
 
 def test_an_unanswered_charge_waits_for_reconcile_and_is_never_charged_twice(
@@ -315,7 +332,7 @@ def test_a_renewal_cannot_be_paid_outside_the_job(
     schedule = start()
     fake_processor.behaviour = "decline"
     run(dt.date(2026, 4, 10))
-    charge_id = list_charges(app, schedule.id)[1]["id"]
+    charge_id = list_charges(app, schedule.id, nonprofit_id=ALL_NONPROFITS)[1]["id"]
     with pytest.raises(InvalidRequest) as raised:
         app.pay(
             PaymentRequest(
@@ -391,7 +408,7 @@ def test_a_rejected_staff_recorded_gift_counts_as_a_failure(
     clock.advance(minutes=11)
     later = run(dt.date(2026, 4, 10))
     assert [c["result"] for c in later.charges] == ["failed"]
-    schedule = get_schedule(app, entry["recurring_donation_id"])
+    schedule = get_schedule(app, entry["recurring_donation_id"], nonprofit_id=ALL_NONPROFITS)
     assert (schedule.status, schedule.failure_count) == ("past_due", 1)
 
 
@@ -419,7 +436,7 @@ def test_failures_and_cancellations_are_announced_after_commit(
     events.recurring_donation_cancelled.connect(cancelled)
     try:
         declined, dropped = start(), start()
-        cancel(app, dropped.id, reason="moved away")
+        cancel(app, dropped.id, reason="moved away", nonprofit_id=ALL_NONPROFITS)
         fake_processor.behaviour = "decline"
         for day in (10, 13, 20):
             run(dt.date(2026, 4, day))

@@ -13,9 +13,9 @@ from houdini_pay_donation.recurring_admin import cancel, list_charges, pause, re
 from houdini_pay_donation.verify import verify_month
 from sqlalchemy import delete, update
 
-from houdini_pay import HoudiniPay, new_id, utcnow
+from houdini_pay import ALL_NONPROFITS, HoudiniPay, new_id, utcnow
 from houdini_pay.store._models import Payment
-from houdini_pay.testing import FakeProcessor
+from houdini_pay.testing import FakeProcessor, find_row
 
 from .conftest import RunFunction, StartFunction
 
@@ -57,7 +57,7 @@ def test_a_charged_row_without_its_gift_is_reported(
 ) -> None:
     schedule = start()
     run(dt.date(2026, 4, 10))
-    payment_id = list_charges(app, schedule.id)[1]["payment_id"]
+    payment_id = list_charges(app, schedule.id, nonprofit_id=ALL_NONPROFITS)[1]["payment_id"]
     with app.unit_of_work() as uow:
         uow.session.execute(delete(Donation).where(Donation.payment_id == payment_id))
     # The payment has no gift (money with no period) and the period has no payment.
@@ -68,10 +68,10 @@ def test_a_gift_after_cancellation_has_no_due_period(
     app: HoudiniPay, start: StartFunction, run: RunFunction
 ) -> None:
     schedule = start()
-    cancel(app, schedule.id)
+    cancel(app, schedule.id, nonprofit_id=ALL_NONPROFITS)
     with app.unit_of_work() as uow:
         session = uow.session
-        first = session.get_one(Payment, schedule.first_payment_id)
+        first = find_row(session, Payment, schedule.first_payment_id)
         stray = Payment(
             **{
                 column.key: getattr(first, column.key)
@@ -104,10 +104,10 @@ def test_an_open_retry_and_a_skipped_period_are_not_discrepancies(
     app: HoudiniPay, start: StartFunction, run: RunFunction, fake_processor: FakeProcessor
 ) -> None:
     retrying, paused = start(), start()
-    pause(app, paused.id)
+    pause(app, paused.id, nonprofit_id=ALL_NONPROFITS)
     fake_processor.then("decline")
     run(dt.date(2026, 4, 10))
-    resume(app, paused.id, today=MAY_FIRST)
+    resume(app, paused.id, today=MAY_FIRST, nonprofit_id=ALL_NONPROFITS)
     report = verify_month(app, "2026-04", today=MAY_FIRST)
     assert report.ok
     assert [(e["recurring_donation_id"], e["state"]) for e in report.open] == [

@@ -143,11 +143,8 @@ class InvoicePaymentType(PaymentType):
         if invoice.status not in (ledger.OPEN, ledger.PAID):
             raise _not_open(invoice)  # the core gives the money back
         key = ledger.item_key(invoice.id)
-        applied = sum(
-            hold.quantity
-            for hold in inventory.holds_of_attempt(session, payment.attempt_id or "")
-            if hold.item_key == key
-        )
+        holds = inventory.holds_of_attempt(session, payment.attempt_id or "", payment.nonprofit_id)
+        applied = sum(hold.quantity for hold in holds if hold.item_key == key)
         ledger.record_payment(session, invoice, payment, applied, self.app)
 
     def on_refund(self, session: Session, payment: PaymentRecord, refund: PaymentRecord) -> None:

@@ -8,10 +8,10 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import ForeignKey, String
+from sqlalchemy import ForeignKey, PrimaryKeyConstraint, String
 from sqlalchemy.orm import Mapped, mapped_column
 
-from houdini_pay import Base, utcnow
+from houdini_pay import Base, tenant_foreign_key, utcnow
 
 __all__ = ["PLATFORM", "StripeAccount", "StripeCustomer", "StripePaymentMethod"]
 
@@ -39,9 +39,15 @@ class StripeCustomer(Base):
     """The Stripe Customer of a supporter on one account, reused for every card they add."""
 
     __tablename__ = "stripe_customers"
+    __table_args__ = (
+        PrimaryKeyConstraint(
+            "nonprofit_id", "supporter_id", "stripe_account", name="pk_stripe_customers"
+        ),
+        tenant_foreign_key("stripe_customers", "supporter_id", "supporters"),
+    )
 
-    supporter_id: Mapped[str] = mapped_column(ForeignKey("supporters.id"), primary_key=True)
-    stripe_account: Mapped[str] = mapped_column(String(255), primary_key=True, default=PLATFORM)
+    supporter_id: Mapped[str] = mapped_column(String(40))
+    stripe_account: Mapped[str] = mapped_column(String(255), default=PLATFORM)
     nonprofit_id: Mapped[str] = mapped_column(ForeignKey("nonprofits.id"), index=True)
     customer_id: Mapped[str] = mapped_column(String(255))
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
@@ -54,8 +60,12 @@ class StripePaymentMethod(Base):
     """
 
     __tablename__ = "stripe_payment_methods"
+    __table_args__ = (
+        PrimaryKeyConstraint("nonprofit_id", "source_id", name="pk_stripe_payment_methods"),
+        tenant_foreign_key("stripe_payment_methods", "source_id", "sources"),
+    )
 
-    source_id: Mapped[str] = mapped_column(ForeignKey("sources.id"), primary_key=True)
+    source_id: Mapped[str] = mapped_column(String(40))
     nonprofit_id: Mapped[str] = mapped_column(ForeignKey("nonprofits.id"), index=True)
     payment_method_id: Mapped[str] = mapped_column(String(255))
     customer_id: Mapped[str] = mapped_column(String(255))

@@ -124,7 +124,7 @@ class StripeProcessor(Processor):
     def prepare_charge(self, session: Session, request: ChargeRequest) -> Mapping[str, Any]:
         """Load the source's customer and payment method and the nonprofit's Connect account."""
         assert request.source is not None  # requires_source: the core checked it
-        method = session.get(StripePaymentMethod, request.source.id)
+        method = session.get(StripePaymentMethod, (request.nonprofit_id, request.source.id))
         if method is None or method.nonprofit_id != request.nonprofit_id:
             raise InvalidRequest(
                 f"source {request.source.id!r} has no Stripe payment method on record",

@@ -10,6 +10,7 @@ from houdini_pay_stripe.testing import LocalStripe, authenticate_3ds
 
 from houdini_pay import HoudiniPay, NonprofitRecord, OutcomeStatus, PaymentOutcome, utcnow
 from houdini_pay.store._models import Payment, PaymentAttempt
+from houdini_pay.testing import find_row
 from plugins.stripe.tests.conftest import THREE_D_SECURE, Pay, SaveCard, count, recording_signals
 
 
@@ -72,4 +73,4 @@ def test_a_payment_completed_before_the_cancel_is_recorded(
     assert (payment.status, payment.processor_reference) == ("succeeded", intent_id)
     assert browser.v1.payment_intents.retrieve(intent_id).status == "succeeded"
     with app.session() as session:
-        assert session.get_one(PaymentAttempt, outcome.attempt_id).state == "succeeded"
+        assert find_row(session, PaymentAttempt, outcome.attempt_id).state == "succeeded"

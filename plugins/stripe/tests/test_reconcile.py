@@ -18,6 +18,7 @@ from houdini_pay_stripe.processor import RECORDED_BEFORE_CONFIRMING
 
 from houdini_pay import ALL_NONPROFITS, HoudiniPay, OutcomeStatus
 from houdini_pay.store._models import Payment, PaymentAttempt
+from houdini_pay.testing import find_row
 from plugins.stripe.tests.conftest import Pay, SaveCard, count
 
 
@@ -72,7 +73,7 @@ def test_a_charge_never_sent_is_failed_by_reconcile(
     monkeypatch.undo()
     app.reconcile()
     with app.session() as session:
-        attempt = session.get_one(PaymentAttempt, outcome.attempt_id)
+        attempt = find_row(session, PaymentAttempt, outcome.attempt_id)
     assert (attempt.state, attempt.error_code) == ("failed", "not_charged")
     assert count(app, Payment) == 0
 
@@ -113,7 +114,7 @@ def test_an_intent_recorded_but_never_confirmed_is_cancelled_and_the_attempt_fai
     assert outcome.status is OutcomeStatus.UNKNOWN
     monkeypatch.undo()
     with app.session() as session:
-        reference = session.get_one(PaymentAttempt, outcome.attempt_id).processor_reference
+        reference = find_row(session, PaymentAttempt, outcome.attempt_id).processor_reference
     assert reference is not None
     assert intents.retrieve(reference).status == "requires_confirmation"
     report = app.reconcile()
@@ -127,7 +128,7 @@ def make_legacy(app: HoudiniPay, attempt_id: str) -> None:
     """Make an attempt look as the previous version left it: its intent was created and
     confirmed in one request, so no id was recorded before the money moved."""
     with app.unit_of_work() as uow:
-        attempt = uow.session.get_one(PaymentAttempt, attempt_id)
+        attempt = find_row(uow.session, PaymentAttempt, attempt_id)
         stored = dict(attempt.request)
         data = dict(stored["processor_data"])
         del data[RECORDED_BEFORE_CONFIRMING]
@@ -144,7 +145,7 @@ def test_an_earlier_attempt_is_found_among_more_than_a_page_of_charges(
 ) -> None:
     card = save_card()
     with app.session() as session:
-        method = session.get_one(StripePaymentMethod, card.id)
+        method = find_row(session, StripePaymentMethod, card.id)
     # The supporter's 101 earlier gifts (Stripe search is unavailable here, and would be
     # eventually consistent anyway): the lost one is past the first page of 100.
     for _ in range(101):

@@ -16,6 +16,7 @@ from houdini_pay_stripe.testing import (
 
 from houdini_pay import ALL_NONPROFITS, HoudiniPay, OutcomeStatus
 from houdini_pay.store._models import Payment, PaymentAttempt, WebhookEvent
+from houdini_pay.testing import find_row
 from plugins.stripe.tests.conftest import (
     THREE_D_SECURE,
     WEBHOOK_SECRET,
@@ -79,7 +80,7 @@ def test_a_failed_3ds_challenge_reported_by_webhook_fails_the_payment(
     assert status == 200
     assert answer["events"][0]["result"] == "applied"
     with app.session() as session:
-        attempt = session.get_one(PaymentAttempt, outcome.attempt_id)
+        attempt = find_row(session, PaymentAttempt, outcome.attempt_id)
     assert (attempt.state, attempt.error_code) == ("failed", "processor_declined")
     assert count(app, Payment) == 0
 
@@ -102,7 +103,7 @@ def test_a_stale_failure_event_arriving_after_the_success_changes_nothing(
         == "succeeded"
     )
     with app.session() as session:
-        assert session.get_one(PaymentAttempt, outcome.attempt_id).state == "succeeded"
+        assert find_row(session, PaymentAttempt, outcome.attempt_id).state == "succeeded"
 
 
 def test_an_event_type_houdini_pay_does_not_handle_is_answered_2xx(

@@ -13,8 +13,16 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from houdini_pay import HoudiniPay, inventory, new_id, text
-from houdini_pay.errors import InvalidRequest, NotFound
+from houdini_pay import (
+    ALL_NONPROFITS,
+    AllNonprofits,
+    HoudiniPay,
+    inventory,
+    load_tenant_row,
+    new_id,
+    text,
+)
+from houdini_pay.errors import InvalidRequest
 from houdini_pay.money import validate_amount
 from houdini_pay_tickets.models import Ticket, TicketEvent, TicketLevel
 
@@ -106,20 +114,32 @@ def _name(value: object) -> str:
     return text.check_text(value.strip(), "name")
 
 
-def load_event(session: Session, event_id: str, nonprofit_id: str | None = None) -> TicketEvent:
-    """The event, or ``NotFound`` (``event_not_found``), scoped to the nonprofit if given."""
-    row = session.get(TicketEvent, event_id)
-    if row is None or (nonprofit_id is not None and row.nonprofit_id != nonprofit_id):
-        raise NotFound(f"event {event_id!r} not found", code="event_not_found")
-    return row
+def load_event(
+    session: Session, event_id: object, nonprofit_id: str | AllNonprofits
+) -> TicketEvent:
+    """The nonprofit's event, or ``NotFound`` (``event_not_found``).
+
+    Raises:
+        TypeError: ``nonprofit_id`` is None (pass ``houdini_pay.ALL_NONPROFITS`` to look in
+            every nonprofit).
+    """
+    return load_tenant_row(
+        session, TicketEvent, event_id, nonprofit_id, not_found="event_not_found"
+    )
 
 
-def load_level(session: Session, level_id: object, nonprofit_id: str | None = None) -> TicketLevel:
-    """The level, or ``NotFound`` (``ticket_level_not_found``), scoped if asked."""
-    row = session.get(TicketLevel, level_id) if isinstance(level_id, str) else None
-    if row is None or (nonprofit_id is not None and row.nonprofit_id != nonprofit_id):
-        raise NotFound(f"ticket level {level_id!r} not found", code="ticket_level_not_found")
-    return row
+def load_level(
+    session: Session, level_id: object, nonprofit_id: str | AllNonprofits
+) -> TicketLevel:
+    """The nonprofit's ticket level, or ``NotFound`` (``ticket_level_not_found``).
+
+    Raises:
+        TypeError: ``nonprofit_id`` is None (pass ``houdini_pay.ALL_NONPROFITS`` to look in
+            every nonprofit).
+    """
+    return load_tenant_row(
+        session, TicketLevel, level_id, nonprofit_id, not_found="ticket_level_not_found"
+    )
 
 
 def _event_record(row: TicketEvent) -> EventRecord:
@@ -208,7 +228,7 @@ def create_level(
         raise InvalidRequest("the sale must end after it starts", code="invalid_sale_window")
     with app.unit_of_work() as uow:
         session = uow.session
-        event = load_event(session, event_id)
+        event = load_event(session, event_id, ALL_NONPROFITS)
         nonprofit = app.get_nonprofit(event.nonprofit_id)
         row = TicketLevel(
             id=new_id("tlv"),
@@ -232,9 +252,11 @@ def list_levels(app: HoudiniPay, event_id: str) -> list[LevelRecord]:
     """The event's levels with sold, held and remaining seats, oldest first."""
     now = app.clock()
     with app.session() as session:
-        load_event(session, event_id)
+        event = load_event(session, event_id, ALL_NONPROFITS)
         rows = session.scalars(
-            select(TicketLevel).where(TicketLevel.event_id == event_id).order_by(TicketLevel.id)
+            select(TicketLevel)
+            .where(TicketLevel.nonprofit_id == event.nonprofit_id, TicketLevel.event_id == event.id)
+            .order_by(TicketLevel.id)
         )
         return [_level_record(session, row, now) for row in rows]
 
@@ -242,9 +264,11 @@ def list_levels(app: HoudiniPay, event_id: str) -> list[LevelRecord]:
 def list_tickets(app: HoudiniPay, event_id: str) -> list[TicketRecord]:
     """Every ticket line of the event, oldest first."""
     with app.session() as session:
-        load_event(session, event_id)
+        event = load_event(session, event_id, ALL_NONPROFITS)
         rows = session.scalars(
-            select(Ticket).where(Ticket.event_id == event_id).order_by(Ticket.id)
+            select(Ticket)
+            .where(Ticket.nonprofit_id == event.nonprofit_id, Ticket.event_id == event.id)
+            .order_by(Ticket.id)
         )
         return [
             TicketRecord(

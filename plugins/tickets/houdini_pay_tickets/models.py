@@ -12,7 +12,7 @@ import datetime as dt
 from sqlalchemy import ForeignKey, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
-from houdini_pay import Base, utcnow
+from houdini_pay import Base, tenant_foreign_key, tenant_primary_key, utcnow
 
 __all__ = ["Ticket", "TicketEvent", "TicketLevel"]
 
@@ -21,8 +21,9 @@ class TicketEvent(Base):
     """An event a nonprofit sells tickets for (a gala, a concert)."""
 
     __tablename__ = "ticket_events"
+    __table_args__ = (tenant_primary_key("ticket_events"),)
 
-    id: Mapped[str] = mapped_column(String(40), primary_key=True)
+    id: Mapped[str] = mapped_column(String(40))
     nonprofit_id: Mapped[str] = mapped_column(ForeignKey("nonprofits.id"), index=True)
     name: Mapped[str] = mapped_column(String(200))
     starts_at: Mapped[dt.datetime | None]
@@ -37,10 +38,14 @@ class TicketLevel(Base):
     """
 
     __tablename__ = "ticket_levels"
+    __table_args__ = (
+        tenant_primary_key("ticket_levels"),
+        tenant_foreign_key("ticket_levels", "event_id", "ticket_events"),
+    )
 
-    id: Mapped[str] = mapped_column(String(40), primary_key=True)
+    id: Mapped[str] = mapped_column(String(40))
     nonprofit_id: Mapped[str] = mapped_column(ForeignKey("nonprofits.id"), index=True)
-    event_id: Mapped[str] = mapped_column(ForeignKey("ticket_events.id"), index=True)
+    event_id: Mapped[str] = mapped_column(String(40), index=True)
     name: Mapped[str] = mapped_column(String(200))
     amount: Mapped[int]
     currency: Mapped[str] = mapped_column(String(3))
@@ -56,15 +61,25 @@ class Ticket(Base):
 
     __tablename__ = "tickets"
     __table_args__ = (
-        UniqueConstraint("payment_id", "level_id", name="uq_tickets_payment_id_level_id"),
+        tenant_primary_key("tickets"),
+        tenant_foreign_key("tickets", "event_id", "ticket_events"),
+        tenant_foreign_key("tickets", "level_id", "ticket_levels"),
+        tenant_foreign_key("tickets", "payment_id", "payments"),
+        tenant_foreign_key("tickets", "supporter_id", "supporters"),
+        UniqueConstraint(
+            "nonprofit_id",
+            "payment_id",
+            "level_id",
+            name="uq_tickets_nonprofit_id_payment_id_level_id",
+        ),
     )
 
-    id: Mapped[str] = mapped_column(String(40), primary_key=True)
+    id: Mapped[str] = mapped_column(String(40))
     nonprofit_id: Mapped[str] = mapped_column(ForeignKey("nonprofits.id"), index=True)
-    event_id: Mapped[str] = mapped_column(ForeignKey("ticket_events.id"), index=True)
-    level_id: Mapped[str] = mapped_column(ForeignKey("ticket_levels.id"), index=True)
-    payment_id: Mapped[str] = mapped_column(ForeignKey("payments.id"))
-    supporter_id: Mapped[str] = mapped_column(ForeignKey("supporters.id"))
+    event_id: Mapped[str] = mapped_column(String(40), index=True)
+    level_id: Mapped[str] = mapped_column(String(40), index=True)
+    payment_id: Mapped[str] = mapped_column(String(40))
+    supporter_id: Mapped[str] = mapped_column(String(40))
     quantity: Mapped[int]
     status: Mapped[str] = mapped_column(String(20))
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)

@@ -12,7 +12,7 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-from houdini_pay import HoudiniPay, PageContent, PublicPage
+from houdini_pay import ALL_NONPROFITS, HoudiniPay, PageContent, PublicPage
 from houdini_pay.errors import HoudiniPayError
 from houdini_pay_tickets.catalog import LevelRecord, list_levels, load_event, load_level
 from houdini_pay_tickets.payment_type import parse_lines
@@ -88,7 +88,8 @@ class EventPage(PublicPage):
     def load(self, name: str) -> PageContent:
         """The event ``name`` (its id) and its levels; ``NotFound`` if there is none."""
         with self.app.session() as session:
-            event = load_event(session, name)
+            # A page's address names the event alone: looked for in every nonprofit.
+            event = load_event(session, name, ALL_NONPROFITS)
             nonprofit_id, title, starts_at = event.nonprofit_id, event.name, event.starts_at
         nonprofit = self.app.get_nonprofit(nonprofit_id)
         now = self.app.clock()
@@ -108,5 +109,8 @@ class EventPage(PublicPage):
         except HoudiniPayError:
             return ()
         with self.app.session() as session:
-            names = {line.level_id: load_level(session, line.level_id).name for line in lines}
+            names = {
+                line.level_id: load_level(session, line.level_id, ALL_NONPROFITS).name
+                for line in lines
+            }
         return [("Tickets", f"{line.quantity} \u00d7 {names[line.level_id]}") for line in lines]

@@ -135,7 +135,7 @@ class TicketPaymentType(PaymentType):
         self, session: Session, context: PaymentContext, item: ItemRequest, remaining: int
     ) -> ErrorInfo:
         """Name the level whose seats ran out, and how many are left."""
-        level = load_level(session, item.item_key.removeprefix(item_key("")))
+        level = load_level(session, item.item_key.removeprefix(item_key("")), context.nonprofit.id)
         if remaining == 0:
             return ErrorInfo("sold_out", f"{level.name} tickets are sold out")
         left = f"{remaining} {level.name} ticket{'s are' if remaining != 1 else ' is'} left"

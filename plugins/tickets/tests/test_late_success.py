@@ -12,7 +12,7 @@ from sqlalchemy import select
 from houdini_pay import HoudiniPay, NonprofitRecord, OutcomeStatus, PaymentRequest, SupporterRecord
 from houdini_pay.contract._processors import ChargeStatus
 from houdini_pay.store._models import PaymentAttempt
-from houdini_pay.testing import FakeProcessor
+from houdini_pay.testing import FakeProcessor, find_row
 
 from .conftest import BuyFunction, Clock
 
@@ -77,7 +77,7 @@ def test_a_late_approval_after_the_seats_were_resold_is_refunded_with_sold_out(
     assert all(t.payment_id != pending.payment.id for t in list_tickets(app, level.event_id))
     assert _counts(app, level) == (10, 0, 0)
     with app.session() as session:
-        attempt = session.get_one(PaymentAttempt, pending.attempt_id)
+        attempt = find_row(session, PaymentAttempt, pending.attempt_id)
         assert attempt.state == "reversed"
 
 
@@ -98,7 +98,7 @@ def test_a_late_3d_secure_success_after_a_resale_is_refunded(
     app.handle_webhook("fake", {"x-fake-signature": fake_processor.sign(body)}, body)
 
     with app.session() as session:
-        attempt = session.get_one(PaymentAttempt, waiting.attempt_id)
+        attempt = find_row(session, PaymentAttempt, waiting.attempt_id)
         assert (attempt.state, attempt.error_code) == ("reversed", "sold_out")
     assert fake_processor.ledger[waiting.attempt_id].refunded == level.amount
     assert len(list_tickets(app, level.event_id)) == 1  # only the resale's line

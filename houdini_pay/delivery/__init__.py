@@ -1,0 +1,1 @@
+"""Delivery of events to other systems; see the modules below."""
