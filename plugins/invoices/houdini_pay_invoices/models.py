@@ -1,10 +1,11 @@
 """Tables of the invoices plugin (on the shared metadata, migrated by its own branch).
 
-Every table is keyed by ``(nonprofit_id, id)`` and every reference between them carries the
-nonprofit, so rows of one tenant can never point at another's and the tables shard by
-nonprofit. What an invoice still lets be paid is not counted here: it is the core limited
-item ``invoice:<id>`` (capacity: total less credit applied; issued: what payments brought),
-whose conditional updates keep concurrent payments from paying it twice.
+Every table is keyed by ``(nonprofit_id, id)`` and every reference, between them and to the
+core's supporters and payments, carries the nonprofit, so rows of one tenant can never point
+at another's and the tables shard by nonprofit with the core's. What an invoice still lets be
+paid is not counted here: it is the core limited item ``invoice:<id>`` (capacity: total less
+credit applied; issued: what payments brought), whose conditional updates keep concurrent
+payments from paying it twice.
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ import datetime as dt
 from sqlalchemy import BigInteger, ForeignKey, ForeignKeyConstraint, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
-from houdini_pay import Base, utcnow
+from houdini_pay import Base, tenant_foreign_key, utcnow
 
 __all__ = [
     "CreditNote",
@@ -47,12 +48,15 @@ class Invoice(Base):
     """A bill to one supporter: status, total and dates (amounts in minor units)."""
 
     __tablename__ = "invoices"
-    __table_args__ = (UniqueConstraint("nonprofit_id", "number", name="uq_invoices_number"),)
+    __table_args__ = (
+        UniqueConstraint("nonprofit_id", "number", name="uq_invoices_number"),
+        tenant_foreign_key("invoices", "supporter_id", "supporters"),
+    )
 
     nonprofit_id: Mapped[str] = mapped_column(ForeignKey("nonprofits.id"), primary_key=True)
     id: Mapped[str] = mapped_column(_ID, primary_key=True)
     number: Mapped[str] = mapped_column(String(40))
-    supporter_id: Mapped[str] = mapped_column(ForeignKey("supporters.id"), index=True)
+    supporter_id: Mapped[str] = mapped_column(_ID, index=True)
     currency: Mapped[str] = mapped_column(String(3))
     status: Mapped[str] = mapped_column(String(20))
     total: Mapped[int] = mapped_column(BigInteger)
@@ -108,12 +112,13 @@ class InvoicePayment(Base):
             ["invoices.nonprofit_id", "invoices.id"],
             name="fk_invoice_payments_invoice",
         ),
+        tenant_foreign_key("invoice_payments", "payment_id", "payments"),
     )
 
     nonprofit_id: Mapped[str] = mapped_column(ForeignKey("nonprofits.id"), primary_key=True)
     id: Mapped[str] = mapped_column(_ID, primary_key=True)
     invoice_id: Mapped[str] = mapped_column(_ID, index=True)
-    payment_id: Mapped[str] = mapped_column(ForeignKey("payments.id"))
+    payment_id: Mapped[str] = mapped_column(_ID)
     processor: Mapped[str] = mapped_column(String(50))
     applied: Mapped[int] = mapped_column(BigInteger)
     excess: Mapped[int] = mapped_column(BigInteger)
@@ -137,12 +142,13 @@ class CreditNote(Base):
             ["invoices.nonprofit_id", "invoices.id"],
             name="fk_credit_notes_invoice",
         ),
+        tenant_foreign_key("credit_notes", "supporter_id", "supporters"),
     )
 
     nonprofit_id: Mapped[str] = mapped_column(ForeignKey("nonprofits.id"), primary_key=True)
     id: Mapped[str] = mapped_column(_ID, primary_key=True)
     number: Mapped[str] = mapped_column(String(40))
-    supporter_id: Mapped[str] = mapped_column(ForeignKey("supporters.id"), index=True)
+    supporter_id: Mapped[str] = mapped_column(_ID, index=True)
     currency: Mapped[str] = mapped_column(String(3))
     amount: Mapped[int] = mapped_column(BigInteger)
     remaining: Mapped[int] = mapped_column(BigInteger)
@@ -164,12 +170,13 @@ class CreditNoteSource(Base):
             ["credit_notes.nonprofit_id", "credit_notes.id"],
             name="fk_credit_note_sources_credit_note",
         ),
+        tenant_foreign_key("credit_note_sources", "payment_id", "payments"),
     )
 
     nonprofit_id: Mapped[str] = mapped_column(ForeignKey("nonprofits.id"), primary_key=True)
     id: Mapped[str] = mapped_column(_ID, primary_key=True)
     credit_note_id: Mapped[str] = mapped_column(_ID, index=True)
-    payment_id: Mapped[str] = mapped_column(ForeignKey("payments.id"), index=True)
+    payment_id: Mapped[str] = mapped_column(_ID, index=True)
     amount: Mapped[int] = mapped_column(BigInteger)
     refunded: Mapped[int] = mapped_column(BigInteger, default=0)
 

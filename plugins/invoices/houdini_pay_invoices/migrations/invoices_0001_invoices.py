@@ -2,6 +2,9 @@
 
 Revision ID: invoices_0001
 Revises:
+
+Depends on core_tenant_keys: references to the core's supporters and payments are
+(nonprofit_id, id) keys, which the core's tables have from that revision on.
 """
 
 from __future__ import annotations
@@ -14,7 +17,7 @@ from alembic import op
 revision: str = "invoices_0001"
 down_revision: str | Sequence[str] | None = None
 branch_labels: str | Sequence[str] | None = ("houdini_pay_invoices",)
-depends_on: str | Sequence[str] | None = "core_0001"
+depends_on: str | Sequence[str] | None = "core_tenant_keys"
 
 
 def upgrade() -> None:
@@ -47,7 +50,9 @@ def upgrade() -> None:
             ["nonprofit_id"], ["nonprofits.id"], name=op.f("fk_invoices_nonprofit_id_nonprofits")
         ),
         sa.ForeignKeyConstraint(
-            ["supporter_id"], ["supporters.id"], name=op.f("fk_invoices_supporter_id_supporters")
+            ["nonprofit_id", "supporter_id"],
+            ["supporters.nonprofit_id", "supporters.id"],
+            name="fk_invoices_supporter_id_supporters",
         ),
         sa.PrimaryKeyConstraint("nonprofit_id", "id", name=op.f("pk_invoices")),
         sa.UniqueConstraint("nonprofit_id", "number", name="uq_invoices_number"),
@@ -79,9 +84,9 @@ def upgrade() -> None:
             name=op.f("fk_credit_notes_nonprofit_id_nonprofits"),
         ),
         sa.ForeignKeyConstraint(
-            ["supporter_id"],
-            ["supporters.id"],
-            name=op.f("fk_credit_notes_supporter_id_supporters"),
+            ["nonprofit_id", "supporter_id"],
+            ["supporters.nonprofit_id", "supporters.id"],
+            name="fk_credit_notes_supporter_id_supporters",
         ),
         sa.PrimaryKeyConstraint("nonprofit_id", "id", name=op.f("pk_credit_notes")),
         sa.UniqueConstraint("nonprofit_id", "number", name="uq_credit_notes_number"),
@@ -170,7 +175,9 @@ def upgrade() -> None:
             name=op.f("fk_credit_note_sources_nonprofit_id_nonprofits"),
         ),
         sa.ForeignKeyConstraint(
-            ["payment_id"], ["payments.id"], name=op.f("fk_credit_note_sources_payment_id_payments")
+            ["nonprofit_id", "payment_id"],
+            ["payments.nonprofit_id", "payments.id"],
+            name="fk_credit_note_sources_payment_id_payments",
         ),
         sa.PrimaryKeyConstraint("nonprofit_id", "id", name=op.f("pk_credit_note_sources")),
     )
@@ -209,7 +216,9 @@ def upgrade() -> None:
             name=op.f("fk_invoice_payments_nonprofit_id_nonprofits"),
         ),
         sa.ForeignKeyConstraint(
-            ["payment_id"], ["payments.id"], name=op.f("fk_invoice_payments_payment_id_payments")
+            ["nonprofit_id", "payment_id"],
+            ["payments.nonprofit_id", "payments.id"],
+            name="fk_invoice_payments_payment_id_payments",
         ),
         sa.PrimaryKeyConstraint("nonprofit_id", "id", name=op.f("pk_invoice_payments")),
         sa.UniqueConstraint("nonprofit_id", "payment_id", name="uq_invoice_payments_payment"),
