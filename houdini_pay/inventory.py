@@ -14,16 +14,20 @@ count it.
 Plugins define their items with :func:`define_item` (or create them when first needed with
 :func:`ensure_item`, which any number of payments may call at once) and give refunded items
 back with :func:`restock`; the pipeline does the rest.
+
+A **standing hold** (:func:`hold_standing`: no attempt, no expiry, an open invoice's seats)
+counts in ``held``; its owner records it and issues or releases it (:func:`issue_standing`).
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import warnings
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from typing import Any
 
-from sqlalchemy import Insert, func, select, update
+from sqlalchemy import ColumnElement, Insert, func, select, true, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
@@ -40,9 +44,12 @@ __all__ = [
     "ensure_item",
     "finalize",
     "hold",
+    "hold_standing",
     "holds_of_attempt",
+    "issue_standing",
     "item_counts",
     "release",
+    "release_standing",
     "restock",
     "sweep_expired",
 ]
@@ -157,11 +164,7 @@ def _release_quantities(
     for item_key, quantity in released:
         totals[item_key] = totals.get(item_key, 0) + quantity
     for item_key, quantity in sorted(totals.items()):
-        session.execute(
-            update(LimitedItem)
-            .where(LimitedItem.nonprofit_id == nonprofit_id, LimitedItem.item_key == item_key)
-            .values(held=LimitedItem.held - quantity)
-        )
+        _shift(session, nonprofit_id, item_key, true(), {"held": LimitedItem.held - quantity})
 
 
 def sweep_expired(
@@ -191,19 +194,35 @@ def sweep_expired(
     return len(rows)
 
 
-def _take(session: Session, nonprofit_id: str, item_key: str, quantity: int) -> None:
-    """Add ``quantity`` to ``held`` if it fits, else raise ``SoldOut``."""
+def _check_quantity(quantity: object) -> None:
+    if isinstance(quantity, bool) or not isinstance(quantity, int) or quantity <= 0:
+        raise InvalidRequest(
+            f"quantity must be positive, not {quantity!r}", code="invalid_quantity"
+        )
+
+
+def _shift(
+    session: Session,
+    nonprofit_id: str,
+    item_key: str,
+    enough: ColumnElement[bool],
+    values: Mapping[str, Any],
+) -> bool:
+    """Change the item's counts by ``values`` if ``enough`` holds; whether it did."""
     result = session.execute(
         update(LimitedItem)
-        .where(
-            LimitedItem.nonprofit_id == nonprofit_id,
-            LimitedItem.item_key == item_key,
-            (LimitedItem.capacity.is_(None))
-            | (LimitedItem.issued + LimitedItem.held + quantity <= LimitedItem.capacity),
-        )
-        .values(held=LimitedItem.held + quantity)
+        .where(LimitedItem.nonprofit_id == nonprofit_id, LimitedItem.item_key == item_key, enough)
+        .values(values)
     )
-    if result.rowcount == 1:  # type: ignore[attr-defined]
+    return bool(result.rowcount == 1)  # type: ignore[attr-defined]
+
+
+def _take(session: Session, nonprofit_id: str, item_key: str, quantity: int) -> None:
+    """Add ``quantity`` to ``held`` if it fits, else raise ``SoldOut``."""
+    fits = LimitedItem.capacity.is_(None) | (
+        LimitedItem.issued + LimitedItem.held + quantity <= LimitedItem.capacity
+    )
+    if _shift(session, nonprofit_id, item_key, fits, {"held": LimitedItem.held + quantity}):
         return
     row = session.get(LimitedItem, (nonprofit_id, item_key), populate_existing=True)
     if row is None:
@@ -234,10 +253,7 @@ def hold(
     """
     held: list[HeldItem] = []
     for request in sorted(requests, key=lambda r: r.item_key):
-        if isinstance(request.quantity, bool) or request.quantity <= 0:
-            raise InvalidRequest(
-                f"quantity must be positive, not {request.quantity!r}", code="invalid_quantity"
-            )
+        _check_quantity(request.quantity)
         sweep_expired(session, now, nonprofit_id=nonprofit_id, item_key=request.item_key)
         _take(session, nonprofit_id, request.item_key, request.quantity)
         expires_at = now + (request.hold_for or default_hold_for)
@@ -307,17 +323,9 @@ def finalize(session: Session, nonprofit_id: str, attempt_id: str) -> list[HeldI
             # Swept meanwhile: take the seats again (SoldOut if they were resold).
             _take(session, nonprofit_id, reservation.item_key, reservation.quantity)
             reservation.state = ReservationState.FINALIZED.value
-        session.execute(
-            update(LimitedItem)
-            .where(
-                LimitedItem.nonprofit_id == nonprofit_id,
-                LimitedItem.item_key == reservation.item_key,
-            )
-            .values(
-                held=LimitedItem.held - reservation.quantity,
-                issued=LimitedItem.issued + reservation.quantity,
-            )
-        )
+        quantity = reservation.quantity
+        moved = {"held": LimitedItem.held - quantity, "issued": LimitedItem.issued + quantity}
+        _shift(session, nonprofit_id, reservation.item_key, true(), moved)
         issued.append(
             HeldItem(
                 reservation.id, reservation.item_key, reservation.quantity, reservation.expires_at
@@ -348,17 +356,41 @@ def release(session: Session, nonprofit_id: str, attempt_id: str) -> list[HeldIt
 
 def restock(session: Session, nonprofit_id: str, item_key: str, quantity: int) -> None:
     """Give back ``quantity`` issued items (a refunded ticket frees its seat)."""
-    result = session.execute(
-        update(LimitedItem)
-        .where(
-            LimitedItem.nonprofit_id == nonprofit_id,
-            LimitedItem.item_key == item_key,
-            LimitedItem.issued >= quantity,
-        )
-        .values(issued=LimitedItem.issued - quantity)
-    )
-    if result.rowcount != 1:  # type: ignore[attr-defined]
+    values = {"issued": LimitedItem.issued - quantity}
+    if not _shift(session, nonprofit_id, item_key, LimitedItem.issued >= quantity, values):
         raise InvalidRequest(
             f"cannot restock {quantity} of {item_key!r}: not that many issued",
             code="invalid_restock",
         )
+
+
+def hold_standing(
+    session: Session, nonprofit_id: str, item_key: str, quantity: int, now: dt.datetime
+) -> None:
+    """Hold ``quantity`` of an item with no attempt and no expiry, or raise ``SoldOut``.
+
+    The caller records the hold on its own rows and moves it once, by :func:`issue_standing`
+    or :func:`release_standing`, in the transaction that changes those rows."""
+    _check_quantity(quantity)
+    sweep_expired(session, now, nonprofit_id=nonprofit_id, item_key=item_key)
+    _take(session, nonprofit_id, item_key, quantity)
+
+
+def _move_standing(
+    session: Session, nonprofit_id: str, item_key: str, quantity: int, issue: bool
+) -> None:
+    values = {"held": LimitedItem.held - quantity}
+    if issue:
+        values["issued"] = LimitedItem.issued + quantity
+    if not _shift(session, nonprofit_id, item_key, LimitedItem.held >= quantity, values):
+        raise InvalidRequest(f"{item_key!r} does not hold {quantity}", code="invalid_standing_hold")
+
+
+def issue_standing(session: Session, nonprofit_id: str, item_key: str, quantity: int) -> None:
+    """Turn a standing hold into issued items (the invoice holding them was paid)."""
+    _move_standing(session, nonprofit_id, item_key, quantity, issue=True)
+
+
+def release_standing(session: Session, nonprofit_id: str, item_key: str, quantity: int) -> None:
+    """Give a standing hold back (the invoice holding it was voided)."""
+    _move_standing(session, nonprofit_id, item_key, quantity, issue=False)

@@ -190,6 +190,7 @@ VALUES = {
     "source_type": "offsite",
     "source_object": '{"method": "cash"}',
     "url": "https://example.org/hook",
+    "lines": "Dues:100",
 }
 
 

@@ -17,6 +17,9 @@ A plugin's routes (hook ``register_routes``) take these as parameters, like the 
 ``IdempotencyKey``
     a required ``Idempotency-Key`` header.
 
+A route that pays through the pipeline answers with ``outcome_http_status(outcome)``, the
+status ``POST .../payment`` gives the same outcome.
+
 Request bodies derive from :class:`ApiModel`; ``error_responses(404, 422)`` documents error
 statuses with the :class:`ErrorResponse` schema.
 """
@@ -24,7 +27,7 @@ statuses with the :class:`ErrorResponse` schema.
 from houdini_pay.api.auth import App, Caller, CurrentCaller, NonprofitId, Scope
 from houdini_pay.api.error_handling import error_responses
 from houdini_pay.api.factory import API_PREFIX, create_api
-from houdini_pay.api.payments import IdempotencyKey
+from houdini_pay.api.payments import IdempotencyKey, outcome_http_status
 from houdini_pay.api.schemas import ErrorResponse
 from houdini_pay.api.settings import ApiSettings
 from houdini_pay.api.validation import ApiModel
@@ -42,4 +45,5 @@ __all__ = [
     "Scope",
     "create_api",
     "error_responses",
+    "outcome_http_status",
 ]

@@ -19,6 +19,7 @@ from houdini_pay.api.schemas import Payment as PaymentModel
 from houdini_pay.api.schemas import PaymentOutcome, PaymentPage, RefundOutcome
 from houdini_pay.api.validation import ApiModel
 from houdini_pay.contract._requests import Channel, OutcomeStatus, PaymentRequest
+from houdini_pay.contract._requests import PaymentOutcome as Outcome
 from houdini_pay.errors import InvalidRequest
 from houdini_pay.money import MAX_AMOUNT
 from houdini_pay.store._states import PaymentKind, PaymentStatus
@@ -56,6 +57,18 @@ _OUTCOME_HTTP_STATUS = {
     OutcomeStatus.UNKNOWN: 202,
     OutcomeStatus.FAILED: 402,
 }
+
+
+def outcome_http_status(outcome: Outcome | OutcomeStatus) -> int:
+    """The HTTP status a payment outcome answers with, as ``POST .../payment`` does.
+
+    201 for succeeded, pending, pending_approval and requires_action; 202 when the
+    processor's answer is unknown; 402 when it failed. Plugin routes that pay through the
+    pipeline answer the same way.
+    """
+    status = outcome if isinstance(outcome, OutcomeStatus) else outcome.status
+    return _OUTCOME_HTTP_STATUS[status]
+
 
 _REFUND_HTTP_STATUS = {"succeeded": 201, "pending": 201, "unknown": 202, "failed": 402}
 
@@ -138,7 +151,7 @@ def create_payment(
             channel=Channel.API,
         )
     )
-    response.status_code = _OUTCOME_HTTP_STATUS[outcome.status]
+    response.status_code = outcome_http_status(outcome)
     return outcome.to_dict()
 
 

@@ -48,6 +48,8 @@ class TenantRecords:
     key: str
     endpoint_id: str
     event_id: str
+    invoice_id: str = ""
+    credit_note_id: str = ""
 
     @property
     def headers(self) -> dict[str, str]:
@@ -81,6 +83,7 @@ def make_tenant(app: HoudiniPay, name: str) -> TenantRecords:
     key = create_api_key(app, nonprofit.id).key
     endpoint = endpoints.create_endpoint(app, nonprofit.id, f"https://{name.lower()}.example/hook")
     event_id = history.list_events(app, nonprofit.id, limit=1)[0]["id"]
+    invoice_id, credit_note_id = _invoice_records(app, nonprofit.id, supporter.id)
     return TenantRecords(
         nonprofit.id,
         supporter.id,
@@ -91,7 +94,60 @@ def make_tenant(app: HoudiniPay, name: str) -> TenantRecords:
         key,
         endpoint.id,
         event_id,
+        invoice_id,
+        credit_note_id,
     )
+
+
+def _invoice_records(app: HoudiniPay, nonprofit_id: str, supporter_id: str) -> tuple[str, str]:
+    """An open invoice and a credit note of the supporter, when the invoices plugin is loaded."""
+    if "invoice" not in app.registry.payment_types:
+        return "", ""
+    from houdini_pay_invoices import ledger
+
+    line = ledger.LineInput("Dues", 4000)
+    invoice = ledger.create_invoice(app, nonprofit_id, supporter_id, [line])
+    note = ledger.create_credit_note(app, nonprofit_id, supporter_id, 1000, reason="goodwill")
+    return str(invoice["id"]), str(note["id"])
+
+
+def _invoice_requests(a: TenantRecords, b: TenantRecords) -> list[CrossRequest]:
+    """The invoices plugin's routes with B's ids (none when the plugin is not loaded)."""
+    if not b.invoice_id:
+        return []
+    np_a, np_b = f"/api/v1/nonprofits/{a.nonprofit_id}", f"/api/v1/nonprofits/{b.nonprofit_id}"
+    base = "/api/v1/nonprofits/{nonprofit_id}"
+    invoice = f"{base}/invoices/{{invoice_id}}"
+    notes = f"{base}/supporters/{{supporter_id}}/credit-notes"
+    body = {"supporter_id": b.supporter_id, "lines": [{"description": "X", "unit_amount": 100}]}
+    manual = {"payment_method": "cash", "transaction_reference": "R-1"}
+    apply = (f"{notes}/{{credit_note_id}}/apply", {"invoice_id": b.invoice_id})
+    requests = [
+        CrossRequest(("GET", f"{base}/invoices"), "GET", f"{np_b}/invoices"),
+        CrossRequest(("POST", f"{base}/invoices"), "POST", f"{np_b}/invoices", body),
+        CrossRequest(("POST", f"{base}/invoices"), "POST", f"{np_a}/invoices", body),
+        CrossRequest(
+            ("POST", apply[0]),
+            "POST",
+            f"{np_a}/supporters/{a.supporter_id}/credit-notes/{a.credit_note_id}/apply",
+            apply[1],
+        ),
+    ]
+    for np in (np_a, np_b):
+        url = f"{np}/invoices/{b.invoice_id}"
+        note_url = f"{np}/supporters/{b.supporter_id}/credit-notes"
+        requests += [
+            CrossRequest(("GET", invoice), "GET", url),
+            CrossRequest(("POST", f"{invoice}/void"), "POST", f"{url}/void"),
+            CrossRequest(
+                ("POST", f"{invoice}/manual-payments"), "POST", f"{url}/manual-payments", manual
+            ),
+            CrossRequest(("GET", notes), "GET", note_url),
+            CrossRequest(
+                ("POST", apply[0]), "POST", f"{note_url}/{b.credit_note_id}/apply", apply[1]
+            ),
+        ]
+    return requests
 
 
 @dataclass(frozen=True)
@@ -214,7 +270,7 @@ def cross_tenant_requests(a: TenantRecords, b: TenantRecords) -> list[CrossReque
             CrossRequest(("POST", f"{payment}/approve"), "POST", f"{url}/approve"),
             CrossRequest(("POST", f"{payment}/reject"), "POST", f"{url}/reject", {}),
         ]
-    return requests
+    return requests + _invoice_requests(a, b)
 
 
 def row_counts(app: HoudiniPay) -> dict[str, int]:
