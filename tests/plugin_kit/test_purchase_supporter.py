@@ -81,6 +81,7 @@ def test_the_harness_makes_each_purchase_out_to_the_paying_supporter(
         "sold_out",
         "failures_release",
         "refunds_react",
+        "tenant_keys",
     }
     assert len(harness.supporters) == 5
     assert all(s.startswith("sup_") for s in harness.supporters)
