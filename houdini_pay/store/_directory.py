@@ -130,8 +130,8 @@ def load_scoped_row(
     """:func:`load_scoped` as a Core row, through a pre-built statement (the hot path's)."""
     check_scope(nonprofit_id)
     row: Row[Any] | None = None
-    if not isinstance(record_id, str):
-        pass
+    if not isinstance(record_id, str):  # a malformed id names no row
+        row = None
     elif model is Nonprofit or nonprofit_id is not ALL_NONPROFITS:
         params = {"id": record_id, "nonprofit_id": nonprofit_id}
         row = connection.execute(_ROW_BY_ID[model], params).one_or_none()

@@ -39,8 +39,8 @@ def load_tenant_row(
     """
     check_scope(nonprofit_id)
     row: _B | None = None
-    if not isinstance(record_id, str):
-        pass
+    if not isinstance(record_id, str):  # a malformed id names no row
+        row = None
     elif nonprofit_id is not ALL_NONPROFITS:
         key = (nonprofit_id, record_id)
         row = session.get(model, key, with_for_update=lock, populate_existing=lock)
