@@ -3,11 +3,19 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeGuard
 
 import click
 
-from houdini_pay import HoudiniPay, json_option, parse_date, parse_minor_units, pass_app, print_json
+from houdini_pay import (
+    HoudiniPay,
+    json_option,
+    parse_date,
+    parse_json_object,
+    parse_minor_units,
+    pass_app,
+    print_json,
+)
 from houdini_pay.errors import InvalidRequest
 from houdini_pay.money import format_amount
 from houdini_pay_invoices import ledger, pdf
@@ -15,8 +23,17 @@ from houdini_pay_invoices import ledger, pdf
 __all__ = ["credit_notes", "invoices"]
 
 
+LINE_FIELDS = frozenset({"description", "unit_amount", "quantity", "item_key"})
+"""The keys of a ``--line`` given as a JSON object: the fields of a line over HTTP."""
+
+
 def parse_line(raw: str) -> ledger.LineInput:
-    """``DESCRIPTION:AMOUNT`` (amount in minor units; the description may hold colons)."""
+    """``DESCRIPTION:AMOUNT`` (amount in minor units; the description may hold colons), or a
+    JSON object with a line's HTTP fields, for a quantity or a limited item the line sells:
+    ``{"description": "Gala seat", "unit_amount": 5000, "quantity": 2, "item_key": "seat:gala"}``.
+    """
+    if raw.lstrip().startswith("{"):
+        return _parse_json_line(raw)
     description, sep, amount = raw.rpartition(":")
     if not sep or not description.strip() or not amount.strip().isdigit():
         raise InvalidRequest(
@@ -24,6 +41,34 @@ def parse_line(raw: str) -> ledger.LineInput:
             code="invalid_lines",
         )
     return ledger.LineInput(description.strip(), int(amount))
+
+
+def _parse_json_line(raw: str) -> ledger.LineInput:
+    fields = parse_json_object(raw, "--line")
+    unknown = sorted(set(fields) - LINE_FIELDS)
+    if unknown:
+        raise InvalidRequest(
+            f"--line has unknown fields {', '.join(unknown)}; "
+            f"it takes {', '.join(sorted(LINE_FIELDS))}",
+            code="invalid_lines",
+        )
+    description, unit_amount = fields.get("description"), fields.get("unit_amount")
+    quantity, item_key = fields.get("quantity", 1), fields.get("item_key")
+    if not isinstance(description, str) or not _whole(unit_amount) or not _whole(quantity):
+        raise InvalidRequest(
+            "--line as JSON needs a text description, a whole unit_amount in minor units "
+            "and, if given, a whole quantity",
+            code="invalid_lines",
+        )
+    if item_key is not None and not (isinstance(item_key, str) and 1 <= len(item_key) <= 120):
+        raise InvalidRequest(
+            "--line's item_key must be text of 1 to 120 characters", code="invalid_lines"
+        )
+    return ledger.LineInput(description, unit_amount, quantity, item_key)
+
+
+def _whole(value: object) -> TypeGuard[int]:
+    return isinstance(value, int) and not isinstance(value, bool)
 
 
 def _invoice_line(invoice: dict[str, Any]) -> str:
@@ -72,7 +117,12 @@ def invoices() -> None:
 @click.option("--nonprofit", "nonprofit_id", required=True, help="Nonprofit id.")
 @click.option("--supporter", "supporter_id", required=True, help="Supporter billed.")
 @click.option(
-    "--line", "lines", multiple=True, required=True, help="DESCRIPTION:AMOUNT (minor units)."
+    "--line",
+    "lines",
+    multiple=True,
+    required=True,
+    help="DESCRIPTION:AMOUNT (minor units), or a JSON object: description, unit_amount, "
+    "quantity, item_key.",
 )
 @click.option("--due", help="Due date, YYYY-MM-DD.")
 @json_option

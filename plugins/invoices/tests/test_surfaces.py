@@ -13,7 +13,7 @@ import pytest
 from click.testing import CliRunner
 from fastapi.testclient import TestClient
 
-from houdini_pay import HoudiniPay, NonprofitRecord, SupporterRecord
+from houdini_pay import HoudiniPay, NonprofitRecord, SupporterRecord, inventory
 from houdini_pay.api import ApiSettings, create_api
 from houdini_pay.api_keys import create_api_key
 from houdini_pay.cli import cli
@@ -178,3 +178,34 @@ def test_the_demo_shows_an_invoice_paid_in_two_parts(tmp_path: Path) -> None:
     assert "An invoice paid in two parts" in result.stdout
     assert "succeeded: open, paid 5000, due 7000" in result.stdout
     assert "succeeded: paid, paid 12000, due 0" in result.stdout
+
+
+def test_a_command_line_line_may_sell_a_limited_item(
+    app: HoudiniPay, nonprofit: NonprofitRecord, supporter: SupporterRecord
+) -> None:
+    with app.unit_of_work() as uow:
+        inventory.define_item(uow.session, nonprofit.id, "seat:gala", 3)
+    line = {"description": "Gala seat", "unit_amount": 5000, "quantity": 2, "item_key": "seat:gala"}
+    made = run(
+        app, "invoices", "create", "--nonprofit", nonprofit.id, "--supporter", supporter.id,
+        "--line", json.dumps(line), "--line", "Dinner:2000", "--json",
+    )  # fmt: skip
+    assert made["total"] == 12000
+    assert made["lines"][0]["quantity"] == 2
+    assert made["lines"][0]["item_state"] == "held"
+    with app.session() as session:
+        assert inventory.item_counts(session, nonprofit.id, "seat:gala").held == 2
+    for bad, says in [
+        ('{"description": "Seat", "unit_amount": "50"}', "whole unit_amount"),
+        ('{"description": "Seat", "unit_amount": 50, "seats": 2}', "unknown fields seats"),
+        ('{"description": "Seat", "unit_amount": 50, "quantity": true}', "whole quantity"),
+        ('{"description": "Seat", "unit_amount": 50,', "not valid json"),
+        ('{"description": "Seat", "unit_amount": 50, "quantity": 2, "item_key": "seat:gala"}',
+         "sold_out: only 1 left"),
+    ]:  # fmt: skip
+        refused = run(
+            app, "invoices", "create", "--nonprofit", nonprofit.id, "--supporter", supporter.id,
+            "--line", bad, status=1,
+        )  # fmt: skip
+        assert says in refused.stderr.lower(), refused.stderr
+    assert len(run(app, "invoices", "list", "--nonprofit", nonprofit.id, "--json")) == 1
