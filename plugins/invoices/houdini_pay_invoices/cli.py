@@ -8,6 +8,7 @@ from typing import Any, TypeGuard
 import click
 
 from houdini_pay import (
+    ALL_NONPROFITS,
     HoudiniPay,
     json_option,
     parse_date,
@@ -214,8 +215,6 @@ def credit_notes() -> None:
 @pass_app
 def list_notes(app: HoudiniPay, supporter_id: str, as_json: bool) -> None:
     """List a supporter's credit notes, newest first."""
-    from houdini_pay import ALL_NONPROFITS
-
     supporter = app.get_supporter(supporter_id, nonprofit_id=ALL_NONPROFITS)
     found = ledger.list_credit_notes(app, supporter.nonprofit_id, supporter_id)
     if as_json:
@@ -235,8 +234,6 @@ def create_note(
     app: HoudiniPay, supporter_id: str, amount: str, reason: str | None, as_json: bool
 ) -> None:
     """Credit a supporter (staff credit: applied to invoices, never paid out)."""
-    from houdini_pay import ALL_NONPROFITS
-
     supporter = app.get_supporter(supporter_id, nonprofit_id=ALL_NONPROFITS)
     value = parse_minor_units(amount)
     assert value is not None
