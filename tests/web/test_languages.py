@@ -15,6 +15,8 @@ from collections.abc import Callable, Iterator
 
 import pytest
 from fastapi.testclient import TestClient
+from houdini_pay_donation import create_campaign
+from houdini_pay_donation.campaigns import create_gift_option
 from houdini_pay_tickets import create_event, create_level
 
 from houdini_pay import HoudiniPay, NonprofitRecord
@@ -85,17 +87,25 @@ def pages(app: HoudiniPay, client: TestClient) -> tuple[list[str], list[str]]:
     )
     create_level(app, event.id, "Patron table", 50_000, limit=0)
     create_level(app, event.id, "General admission", 4_500, limit=40)
+    campaign = create_campaign(app, nonprofit.id, "Spring Drive", 500_000, end_date=None)
+    create_gift_option(app, campaign.id, "Signed poster", 5_000, limit=3)
+    ended = create_campaign(
+        app, nonprofit.id, "Winter Drive", 100_000, end_date=dt.date(2020, 1, 31)
+    )
     pledge = _pledge(client, nonprofit)
     paths = [
         f"/donate/{nonprofit.slug}",
         f"/events/{event.id}",
+        f"/campaigns/{campaign.id}",
+        f"/campaigns/{ended.id}",
         pledge,
         f"/donate/{closed.slug}",
         "/no/such/page",
         f"/thanks/{nonprofit.id}/no-such-submission-key",
     ]
     data = ["Riverside Food Bank", "Closed Kitchen", "Hafen 1", "Harvest Gala", "Patron table",
-            "General admission", "Ada Lovelace", "ada@example.org", "Stripe"]  # fmt: skip
+            "General admission", "Spring Drive", "Winter Drive", "Signed poster",
+            "Ada Lovelace", "ada@example.org", "Stripe"]  # fmt: skip
     return paths, data
 
 

@@ -195,8 +195,16 @@ def _record(session: Session, row: Campaign, app: HoudiniPay) -> CampaignRecord:
     net = payments.c.amount - payments.c.amount_refunded
     received = (
         select(CampaignGift.supporter_id, net.label("net"))
-        .join(payments, payments.c.id == CampaignGift.payment_id)
-        .where(CampaignGift.campaign_id == row.id, payments.c.status.in_(_RECEIVED))
+        .join(
+            payments,
+            (payments.c.nonprofit_id == CampaignGift.nonprofit_id)
+            & (payments.c.id == CampaignGift.payment_id),
+        )
+        .where(
+            CampaignGift.nonprofit_id == row.nonprofit_id,
+            CampaignGift.campaign_id == row.id,
+            payments.c.status.in_(_RECEIVED),
+        )
         .subquery()
     )
     raised, supporters, gifts = session.execute(
@@ -208,7 +216,10 @@ def _record(session: Session, row: Campaign, app: HoudiniPay) -> CampaignRecord:
     ).one()
     options = session.scalars(
         select(CampaignGiftOption)
-        .where(CampaignGiftOption.campaign_id == row.id)
+        .where(
+            CampaignGiftOption.nonprofit_id == row.nonprofit_id,
+            CampaignGiftOption.campaign_id == row.id,
+        )
         .order_by(CampaignGiftOption.id)
     )
     return CampaignRecord(

@@ -10,6 +10,7 @@ import click
 from houdini_pay import DemoStep, HoudiniPay, PaymentType, PublicPage, hookimpl
 from houdini_pay_donation.campaign_cli import campaigns
 from houdini_pay_donation.campaign_gift import CampaignGiftPaymentType
+from houdini_pay_donation.campaign_page import CampaignPage
 from houdini_pay_donation.demo import DEMO_STEPS
 from houdini_pay_donation.donation import DonationPaymentType
 from houdini_pay_donation.page import DonationPage
@@ -52,8 +53,8 @@ def register_demo_steps() -> Iterable[DemoStep]:
 
 @hookimpl
 def register_public_pages(app: HoudiniPay) -> Iterable[PublicPage]:
-    """The donation page, ``/donate/{nonprofit}``."""
-    return [DonationPage(app)]
+    """The donation page, ``/donate/{nonprofit}``, and campaign pages, ``/campaigns/{campaign}``."""
+    return [DonationPage(app), CampaignPage(app)]
 
 
 @hookimpl
