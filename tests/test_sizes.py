@@ -15,7 +15,6 @@ MAX_MODULE_LINES = 400
 MAX_FUNCTION_LINES = 60
 
 LONG_MODULES = {
-    "houdini_pay/contract/_processors.py",
     "houdini_pay/pipeline/_pay.py",
     "houdini_pay/pipeline/_refunds.py",
     "houdini_pay/pipeline/_webhooks.py",

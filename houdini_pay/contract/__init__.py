@@ -3,7 +3,9 @@
 - :mod:`~houdini_pay.contract._hookspecs`: every hook a plugin can implement;
 - :mod:`~houdini_pay.contract._plugins`: finding, loading, checking and listing plugins
   (gathered from ``_manager``, ``_registry`` and ``_listing``);
-- :mod:`~houdini_pay.contract._processors`: the processor interface (what moves money);
+- :mod:`~houdini_pay.contract._processors`: the processor interface (what moves money),
+  with its requests, results and settings check (``_processor_requests``,
+  ``_processor_results``, ``_processor_settings``);
 - :mod:`~houdini_pay.contract._payment_types`: the payment type interface (what is paid for);
 - :mod:`~houdini_pay.contract._source_types`: how a way of paying becomes a stored source;
 - :mod:`~houdini_pay.contract._payment_forms`: payment forms and checkout pages;
