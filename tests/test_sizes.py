@@ -15,8 +15,6 @@ MAX_MODULE_LINES = 400
 MAX_FUNCTION_LINES = 60
 
 LONG_MODULES = {
-    "houdini_pay/contract/_plugins.py",
-    "houdini_pay/contract/_processors.py",
     "houdini_pay/pipeline/_pay.py",
     "houdini_pay/pipeline/_refunds.py",
     "houdini_pay/pipeline/_webhooks.py",
@@ -28,7 +26,6 @@ LONG_MODULES = {
 """Modules over the limit when it came; to be split (the list only shrinks)."""
 
 LONG_FUNCTIONS = {
-    "houdini_pay/contract/_plugins.py:inspect_installed_plugins",
     "houdini_pay/pipeline/_attempts.py:fail",
     "houdini_pay/pipeline/_pay.py:_validate",
     "houdini_pay/pipeline/_refunds.py:_record_attempt",

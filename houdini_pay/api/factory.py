@@ -24,6 +24,7 @@ from houdini_pay.api.middleware import AccessLog, MethodsAllowed, RequestGuard
 from houdini_pay.api.parameters import reject_unknown_query_parameters
 from houdini_pay.api.settings import ApiSettings
 from houdini_pay.app import HoudiniPay
+from houdini_pay.contract._plugins import call_each_plugin
 from houdini_pay.errors import PluginError
 
 __all__ = ["API_PREFIX", "create_api"]
@@ -120,15 +121,12 @@ def _operations(api: FastAPI) -> set[tuple[str, str]]:
 def _include_plugin_routes(api: FastAPI, app: HoudiniPay) -> None:
     """Mount each plugin's routers under /api/v1, behind the API-key check."""
     owners = dict.fromkeys(_operations(api), "the core")
-    hook = app.plugins.hook.register_routes
-    # Oldest registration first, as for the other registration hooks.
-    for impl in reversed(hook.get_hookimpls()):
-        arguments = {"app": app}
-        result = impl.function(**{name: arguments[name] for name in impl.argnames})
+    # Plugin by plugin, as for the other registration hooks, so an error names the plugin.
+    for plugin_name, result in call_each_plugin(app.plugins, "register_routes", app=app):
         for router in cast(Iterable[object], result or ()):
             if not isinstance(router, APIRouter):
                 raise PluginError(
-                    f"plugin {impl.plugin_name!r} returned {router!r} from register_routes; "
+                    f"plugin {plugin_name!r} returned {router!r} from register_routes; "
                     "expected a fastapi.APIRouter"
                 )
             probe = FastAPI()
@@ -136,8 +134,8 @@ def _include_plugin_routes(api: FastAPI, app: HoudiniPay) -> None:
             for route in sorted(_operations(probe)):
                 if route in owners:
                     raise PluginError(
-                        f"plugin {impl.plugin_name!r} adds {route[0]} {route[1]}, which "
+                        f"plugin {plugin_name!r} adds {route[0]} {route[1]}, which "
                         f"{owners[route]} already serves"
                     )
-                owners[route] = f"plugin {impl.plugin_name!r}"
+                owners[route] = f"plugin {plugin_name!r}"
             api.include_router(router, prefix=API_PREFIX, dependencies=[Depends(authenticate)])

@@ -1,8 +1,11 @@
 """The plugin contract: the hooks, the plugin manager and the interfaces plugins implement.
 
 - :mod:`~houdini_pay.contract._hookspecs`: every hook a plugin can implement;
-- :mod:`~houdini_pay.contract._plugins`: finding, loading, checking and listing plugins;
-- :mod:`~houdini_pay.contract._processors`: the processor interface (what moves money);
+- :mod:`~houdini_pay.contract._plugins`: finding, loading, checking and listing plugins
+  (gathered from ``_manager``, ``_registry`` and ``_listing``);
+- :mod:`~houdini_pay.contract._processors`: the processor interface (what moves money),
+  with its requests, results and settings check (``_processor_requests``,
+  ``_processor_results``, ``_processor_settings``);
 - :mod:`~houdini_pay.contract._payment_types`: the payment type interface (what is paid for);
 - :mod:`~houdini_pay.contract._source_types`: how a way of paying becomes a stored source;
 - :mod:`~houdini_pay.contract._payment_forms`: payment forms and checkout pages;
@@ -43,6 +46,8 @@ from houdini_pay.contract._plugins import (
     blocked_from_env,
     build_plugin_manager,
     build_registry,
+    call_each_plugin,
+    collect_by_symbol,
     describe_plugins,
     inspect_installed_plugins,
 )
@@ -124,8 +129,10 @@ __all__ = [
     "blocked_from_env",
     "build_plugin_manager",
     "build_registry",
+    "call_each_plugin",
     "check_channel",
     "check_next_action",
+    "collect_by_symbol",
     "describe_plugins",
     "fingerprint_of",
     "hookimpl",

@@ -11,20 +11,44 @@ that declares a capability must implement the method (checked when plugins load)
 A processor says whether its settings are complete with ``missing_settings()``: the core
 offers only configured processors (payment methods, donor pages) and refuses to charge
 through one that lacks a setting it needs to charge.
+
+The requests live in ``_processor_requests``, the results and observations in
+``_processor_results``, the settings check in ``_processor_settings``; this module gathers
+their names with the interface itself.
 """
 
 from __future__ import annotations
 
 import abc
 import enum
-from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field
-from typing import Any, ClassVar, Literal, get_args
-from urllib.parse import urlsplit
+from collections.abc import Mapping, Sequence
+from typing import Any, ClassVar
 
 from sqlalchemy.orm import Session
 
-from houdini_pay.errors import CapabilityNotSupported, ConfigurationError, PluginError
+from houdini_pay.contract._processor_requests import (
+    ChargeRequest,
+    LookupRequest,
+    RefundRequest,
+    SourceInfo,
+)
+from houdini_pay.contract._processor_results import (
+    ChargeObservation,
+    ChargeResult,
+    ChargeStatus,
+    ProcessorEvent,
+    RefundObservation,
+    RefundResult,
+    RefundStatus,
+    check_next_action,
+)
+from houdini_pay.contract._processor_settings import (
+    MissingSetting,
+    NeededFor,
+    missing_settings_of,
+    require_configured,
+)
+from houdini_pay.errors import CapabilityNotSupported, PluginError
 
 __all__ = [
     "Capability",
@@ -78,343 +102,6 @@ _CAPABILITY_METHODS: Mapping[Capability, tuple[str, ...]] = {
     Capability.WEBHOOKS: ("parse_webhook",),
     Capability.CANCEL: ("cancel_charge",),
 }
-
-
-class ChargeStatus(enum.StrEnum):
-    """The normalized outcome of a charge."""
-
-    SUCCEEDED = "succeeded"
-    PENDING = "pending"
-    REQUIRES_ACTION = "requires_action"
-    FAILED = "failed"
-    UNKNOWN = "unknown"
-    """Timeout, crash, unreadable answer: never treated as failed."""
-
-
-NeededFor = Literal["charges", "pages"]
-"""What a missing setting stops: ``charges`` (nothing can be charged: the core neither
-offers nor charges through the processor) or ``pages`` (only the donor pages' payment form
-needs it: the pages do not offer the processor, the payment API still charges through it)."""
-
-
-@dataclass(frozen=True, slots=True)
-class MissingSetting:
-    """A setting a processor needs and does not have (or has in a form it cannot use).
-
-    Attributes:
-        name: the environment variable (``HOUDINI_PAY_STRIPE_SECRET_KEY``).
-        needed_for: ``charges`` (default) or ``pages``; see :data:`NeededFor`.
-        message: a sentence naming the variable and what is wrong; default
-            ``"<name> is not set"``.
-    """
-
-    name: str
-    needed_for: NeededFor = "charges"
-    message: str = ""
-
-    def __post_init__(self) -> None:
-        if self.needed_for not in get_args(NeededFor):
-            raise ValueError(f"needed_for is 'charges' or 'pages', not {self.needed_for!r}")
-        if not self.message:
-            # Frozen: the default message is set the way dataclasses set fields.
-            object.__setattr__(self, "message", f"{self.name} is not set")
-
-    def to_dict(self) -> dict[str, str]:
-        """The missing setting as JSON."""
-        return {"name": self.name, "needed_for": self.needed_for, "message": self.message}
-
-
-REDIRECT = "redirect"
-"""``next_action["type"]`` of a payment the supporter completes on the provider's site."""
-
-_LOOPBACK = frozenset({"127.0.0.1", "::1", "localhost"})
-
-
-def check_next_action(next_action: object) -> None:
-    """Raise ``PluginError`` unless ``next_action`` has a shape the front end can act on.
-
-    It must be a mapping. A redirect, ``{"type": "redirect", "url": "https://..."}``, sends
-    the supporter to ``url``: an absolute ``https`` URL (``http`` only on the loopback
-    address, for test providers). Other types (``stripe_sdk``) are the plugin's own.
-    """
-    if not isinstance(next_action, Mapping):
-        raise PluginError(f"next_action must be a mapping, not {next_action!r}")
-    if next_action.get("type") != REDIRECT:
-        return
-    url = next_action.get("url")
-    parts = urlsplit(url) if isinstance(url, str) else None
-    secure = parts is not None and (
-        parts.scheme == "https" or (parts.scheme == "http" and parts.hostname in _LOOPBACK)
-    )
-    if parts is None or not parts.hostname or not secure:
-        raise PluginError(
-            'a redirect next_action is {"type": "redirect", "url": "https://..."} '
-            f"with an absolute https URL for the supporter to go to, not {dict(next_action)!r}"
-        )
-
-
-class RefundStatus(enum.StrEnum):
-    """The normalized outcome of a refund."""
-
-    SUCCEEDED = "succeeded"
-    PENDING = "pending"
-    FAILED = "failed"
-    UNKNOWN = "unknown"
-
-
-@dataclass(frozen=True, slots=True)
-class SourceInfo:
-    """The stored source a charge draws on (``None`` on requests without a source)."""
-
-    id: str
-    source_type: str
-    processor_reference: str | None
-    name: str | None
-
-
-@dataclass(frozen=True, slots=True, kw_only=True)
-class ChargeRequest:
-    """Everything a processor needs to charge once.
-
-    Attributes:
-        attempt_id: the attempt; processors put it in the charge's metadata so
-            ``lookup_charge`` can find it again.
-        amount: positive minor units of ``currency``.
-        processing_object: the processor-specific part of the payment request
-            (validated by ``Processor.validate_request``).
-        off_session: True when the supporter is not present (a recurring charge).
-        processor_data: what ``Processor.prepare_charge`` loaded from the plugin's tables.
-        metadata: short strings to attach to the processor's record of the charge.
-        record_reference: when the pipeline charges, a function that durably records the
-            processor's id of the charge on the attempt (committed before it returns). A
-            processor whose charge takes two steps calls it between them: it creates the
-            charge unconfirmed (nothing can move yet), records its id, then confirms it.
-            ``lookup_charge`` then gets the id as ``request.reference`` whatever happens
-            after, and a charge with no id recorded was never confirmed. It raises if the
-            attempt no longer takes one (reconcile settled it meanwhile): then move no
-            money. ``None`` outside the pipeline (a retried or replayed call).
-    """
-
-    attempt_id: str
-    nonprofit_id: str
-    supporter_id: str
-    amount: int
-    currency: str
-    payment_type: str
-    source: SourceInfo | None = None
-    processing_object: Mapping[str, Any] = field(default_factory=dict)
-    off_session: bool = False
-    description: str | None = None
-    supporter_email: str | None = None
-    processor_data: Mapping[str, Any] = field(default_factory=dict)
-    metadata: Mapping[str, str] = field(default_factory=dict)
-    record_reference: Callable[[str], None] | None = field(default=None, compare=False, repr=False)
-
-
-@dataclass(frozen=True, slots=True, kw_only=True)
-class ChargeResult:
-    """A processor's answer to ``charge`` or ``lookup_charge``, normalized.
-
-    Attributes:
-        status: succeeded, pending, requires_action, failed or unknown.
-        reference: the processor's id for the charge (a PaymentIntent id, a check number).
-        fee: the processor's fee in minor units, when known (net = amount - fee).
-        decline_code: the processor's reason for a failure (``insufficient_funds``).
-        message: a sentence for a person.
-        next_action: what the front end needs to let the supporter act: a redirect
-            ``{"type": "redirect", "url": "https://..."}`` (see :func:`check_next_action`,
-            run when the result is made) or a shape of the plugin's own (a client secret).
-        approval_required: with ``pending``, staff must approve (``pending_approval``).
-        details: display-safe facts kept on the payment (card brand and last4, check
-            number); never a card number or a secret.
-    """
-
-    status: ChargeStatus
-    reference: str | None = None
-    fee: int | None = None
-    decline_code: str | None = None
-    message: str | None = None
-    next_action: Mapping[str, Any] | None = None
-    approval_required: bool = False
-    details: Mapping[str, Any] = field(default_factory=dict)
-
-    def __post_init__(self) -> None:
-        if self.next_action is not None:
-            check_next_action(self.next_action)
-
-    @classmethod
-    def succeeded(
-        cls,
-        reference: str | None = None,
-        *,
-        fee: int | None = None,
-        details: Mapping[str, Any] | None = None,
-    ) -> ChargeResult:
-        """Money moved (or, offsite, was received)."""
-        return cls(
-            status=ChargeStatus.SUCCEEDED, reference=reference, fee=fee, details=details or {}
-        )
-
-    @classmethod
-    def failed(
-        cls, message: str, *, decline_code: str | None = None, reference: str | None = None
-    ) -> ChargeResult:
-        """No money moved, for a known reason."""
-        return cls(
-            status=ChargeStatus.FAILED,
-            message=message,
-            decline_code=decline_code,
-            reference=reference,
-        )
-
-    @classmethod
-    def pending(
-        cls,
-        reference: str | None = None,
-        *,
-        approval_required: bool = False,
-        message: str | None = None,
-        details: Mapping[str, Any] | None = None,
-    ) -> ChargeResult:
-        """Accepted; the outcome comes later (webhook, staff approval)."""
-        return cls(
-            status=ChargeStatus.PENDING,
-            reference=reference,
-            approval_required=approval_required,
-            message=message,
-            details=details or {},
-        )
-
-    @classmethod
-    def requires_action(cls, reference: str, next_action: Mapping[str, Any]) -> ChargeResult:
-        """The supporter must act (3-D Secure) before the processor goes on."""
-        return cls(
-            status=ChargeStatus.REQUIRES_ACTION, reference=reference, next_action=next_action
-        )
-
-    @classmethod
-    def redirect(cls, reference: str, url: str) -> ChargeResult:
-        """The supporter completes the payment at ``url`` (the provider's page); the
-        processor's webhook reports the outcome. ``PluginError`` if ``url`` is not https."""
-        return cls.requires_action(reference, {"type": REDIRECT, "url": url})
-
-    @classmethod
-    def unknown(cls, message: str, *, reference: str | None = None) -> ChargeResult:
-        """The outcome is not known; reconciliation will ask again."""
-        return cls(status=ChargeStatus.UNKNOWN, message=message, reference=reference)
-
-
-@dataclass(frozen=True, slots=True, kw_only=True)
-class RefundRequest:
-    """A refund of (part of) a charge.
-
-    Attributes:
-        payment_reference: the processor's reference of the charge being refunded.
-        amount: positive minor units, never more than what remains refundable (the core
-            checks this before calling).
-        payment_amount: the amount of the original charge (for pro-rata fee refunds).
-    """
-
-    attempt_id: str
-    nonprofit_id: str
-    payment_id: str
-    payment_reference: str | None
-    amount: int
-    payment_amount: int
-    currency: str
-    reason: str | None = None
-    processor_data: Mapping[str, Any] = field(default_factory=dict)
-    metadata: Mapping[str, str] = field(default_factory=dict)
-
-
-@dataclass(frozen=True, slots=True, kw_only=True)
-class RefundResult:
-    """A processor's answer to ``refund`` or ``lookup_refund``, normalized.
-
-    ``fee_refunded`` is the part of the original fee the processor gave back, if any.
-    """
-
-    status: RefundStatus
-    reference: str | None = None
-    fee_refunded: int = 0
-    message: str | None = None
-
-    @classmethod
-    def succeeded(cls, reference: str | None = None, *, fee_refunded: int = 0) -> RefundResult:
-        """The money went back to the supporter (or, offsite, the refund is recorded)."""
-        return cls(status=RefundStatus.SUCCEEDED, reference=reference, fee_refunded=fee_refunded)
-
-    @classmethod
-    def failed(cls, message: str, *, reference: str | None = None) -> RefundResult:
-        """The processor refused the refund."""
-        return cls(status=RefundStatus.FAILED, message=message, reference=reference)
-
-    @classmethod
-    def unknown(cls, message: str) -> RefundResult:
-        """The outcome is not known; reconciliation will ask again."""
-        return cls(status=RefundStatus.UNKNOWN, message=message)
-
-
-@dataclass(frozen=True, slots=True, kw_only=True)
-class LookupRequest:
-    """What the core knows of an operation whose outcome it lost.
-
-    The processor finds it by ``idempotency_key`` (the attempt id) or ``reference``.
-    ``stored_request`` is the charge request as it was made, for processors that keep no
-    state of their own and re-derive the answer from it. For a refund, ``payment_reference``
-    names the refunded charge and ``stored_request`` is that charge's request (with the
-    ``processor_data`` it was made with).
-    """
-
-    attempt_id: str
-    idempotency_key: str
-    nonprofit_id: str
-    amount: int
-    currency: str
-    reference: str | None = None
-    payment_reference: str | None = None
-    stored_request: ChargeRequest | None = None
-
-
-@dataclass(frozen=True, slots=True, kw_only=True)
-class ChargeObservation:
-    """A webhook's news about a charge: which attempt, and its new result.
-
-    The core finds the attempt by ``attempt_id`` or else by ``reference``.
-    """
-
-    result: ChargeResult
-    attempt_id: str | None = None
-    reference: str | None = None
-
-
-@dataclass(frozen=True, slots=True, kw_only=True)
-class RefundObservation:
-    """A webhook's news about a refund made inside or outside houdini-pay.
-
-    ``payment_reference`` names the refunded charge; ``attempt_id`` is set when the refund
-    was started by houdini-pay.
-    """
-
-    result: RefundResult
-    payment_reference: str
-    amount: int
-    attempt_id: str | None = None
-
-
-@dataclass(frozen=True, slots=True, kw_only=True)
-class ProcessorEvent:
-    """One verified notification from a processor, with what it observed.
-
-    Attributes:
-        id: the processor's event id; each id is applied once.
-        type: the processor's event type (``payment_intent.succeeded``).
-        observations: what the core should apply; empty for events it ignores.
-    """
-
-    id: str
-    type: str
-    observations: Sequence[object] = ()
 
 
 class Processor(abc.ABC):
@@ -535,33 +222,4 @@ def require_capability(processor: Processor, capability: Capability) -> None:
         raise CapabilityNotSupported(
             f"processor {processor.symbol!r} does not support {capability.value.replace('_', ' ')}",
             details={"processor": processor.symbol, "capability": capability.value},
-        )
-
-
-def missing_settings_of(
-    processor: Processor, needed_for: NeededFor | None = None
-) -> tuple[MissingSetting, ...]:
-    """What ``processor.missing_settings()`` reports (only those ``needed_for``, if given).
-
-    Raises:
-        PluginError: the processor answered something other than ``MissingSetting`` objects.
-    """
-    found = tuple(processor.missing_settings())
-    for item in found:
-        if not isinstance(item, MissingSetting):
-            raise PluginError(
-                f"processor {processor.symbol!r} returned {item!r} from missing_settings(); "
-                "expected MissingSetting objects"
-            )
-    return tuple(m for m in found if needed_for is None or m.needed_for == needed_for)
-
-
-def require_configured(processor: Processor) -> None:
-    """Raise ``ConfigurationError`` naming every setting ``processor`` lacks to charge."""
-    missing = missing_settings_of(processor, "charges")
-    if missing:
-        raise ConfigurationError(
-            f"processor {processor.symbol!r} is not configured: "
-            + "; ".join(m.message for m in missing),
-            details={"processor": processor.symbol, "missing_settings": [m.name for m in missing]},
         )

@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING
 
 from houdini_pay.contract._payment_forms import PaymentForm, PublicPage
 from houdini_pay.contract._payment_methods import available_methods
-from houdini_pay.contract._plugins import _collect
+from houdini_pay.contract._plugins import collect_by_symbol
 from houdini_pay.contract._processors import missing_settings_of
 from houdini_pay.errors import NotFound, PluginError
 
@@ -77,12 +77,11 @@ def build_catalog(app: HoudiniPay) -> Catalog:
         PluginError: two forms for one processor, a form for a processor nobody registered,
             two pages with one symbol or one route, or a script file that does not exist.
     """
-    arguments = {"app": app}
-    forms, _ = _collect(
-        app.plugins, "register_payment_forms", PaymentForm, "payment form", arguments
+    forms, _ = collect_by_symbol(
+        app.plugins, "register_payment_forms", PaymentForm, "payment form", app=app
     )
-    pages, owners = _collect(
-        app.plugins, "register_public_pages", PublicPage, "public page", arguments
+    pages, owners = collect_by_symbol(
+        app.plugins, "register_public_pages", PublicPage, "public page", app=app
     )
     processors = app.registry.processors
     for form in forms.values():
