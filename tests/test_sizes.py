@@ -20,7 +20,6 @@ LONG_MODULES = {
     "houdini_pay/pipeline/_pay.py",
     "houdini_pay/pipeline/_refunds.py",
     "houdini_pay/pipeline/_webhooks.py",
-    "houdini_pay/testing/fakes.py",
     "plugins/donation/houdini_pay_donation/recurring_job.py",
     "plugins/stripe/houdini_pay_stripe/processor.py",
 }
