@@ -18,10 +18,6 @@ LONG_MODULES = {
     "houdini_pay/pipeline/_pay.py",
     "houdini_pay/pipeline/_refunds.py",
     "houdini_pay/pipeline/_webhooks.py",
-    "houdini_pay/store/_models.py",
-    "houdini_pay/testing/fakes.py",
-    "plugins/donation/houdini_pay_donation/recurring_job.py",
-    "plugins/stripe/houdini_pay_stripe/processor.py",
 }
 """Modules over the limit when it came; to be split (the list only shrinks)."""
 
@@ -31,11 +27,6 @@ LONG_FUNCTIONS = {
     "houdini_pay/pipeline/_refunds.py:_record_attempt",
     "houdini_pay/pipeline/_refunds.py:record_refund",
     "houdini_pay/pipeline/_settlement.py:_record_success",
-    "houdini_pay/testing/conformance/processor_checks.py:check_declarations",
-    "houdini_pay/testing/conformance/retry_checks.py:check_idempotency",
-    "houdini_pay/web/pages.py:_checkout_page",
-    "plugins/donation/houdini_pay_donation/recurring_job.py:_record_failure",
-    "plugins/stripe/houdini_pay_stripe/testing/server.py:running_localstripe",
 }
 """Functions over the limit when it came; to be split (the list only shrinks)."""
 

@@ -1,6 +1,8 @@
 """Records and storage: the tables, their states, read-only snapshots and ids.
 
-- :mod:`~houdini_pay.store._models`: SQLAlchemy models of the core tables;
+- :mod:`~houdini_pay.store._models`: SQLAlchemy models of the core tables, declared by area in
+  ``_base`` (the declarative base and tenant keys), ``_directory_tables``, ``_payment_tables``,
+  ``_inventory_tables``, ``_event_tables`` and ``_access_tables``;
 - :mod:`~houdini_pay.store._states`: the explicit states and the moves between them;
 - :mod:`~houdini_pay.store._records`: read-only snapshots handed out after the session closes;
 - :mod:`~houdini_pay.store._directory`: nonprofits, supporters, addresses and sources;

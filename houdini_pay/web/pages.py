@@ -32,7 +32,7 @@ from houdini_pay.settings import Settings
 from houdini_pay.store._models import PaymentAttempt
 from houdini_pay.store._records import NonprofitRecord
 from houdini_pay.web import submissions
-from houdini_pay.web.amounts import amount_format, format_whole
+from houdini_pay.web.amounts import AmountFormat, amount_format, format_whole
 from houdini_pay.web.catalog import Catalog, OfferedForm
 from houdini_pay.web.endpoints import PUBLIC_PREFIX, confirmation_path, public_outcome
 from houdini_pay.web.guard import csrf_token_for, set_csrf_cookie
@@ -151,59 +151,18 @@ def page_locale(request: Request) -> PageLocale:
 def _checkout_page(
     request: Request, app: HoudiniPay, catalog: Catalog, page: PublicPage, name: str
 ) -> Response:
+    """A plugin's page ``name`` with the payment forms its nonprofit can take now."""
     content: PageContent = page.load(name)
     nonprofit = content.nonprofit
     locale = page_locale(request)
     # The page's words, and those of every form it may offer (their labels are on it).
     form_dirs = tuple(d for form in catalog.forms.values() for d in _locale_dirs(form))
     _ = gettext_for(locale, _locale_dirs(page) + form_dirs)
-    offered: list[OfferedForm] = []
-    forms: list[dict[str, Any]] = []
-    for choice in catalog.offered(app, nonprofit.id):
-        processor, form, off_session = choice.processor, choice.form, choice.off_session
-        try:
-            config = dict(form.public_config(nonprofit))
-        except ConfigurationError as error:
-            # A setting the processor did not report as missing: leave the form out rather
-            # than fail the whole page; the log names the setting.
-            log.error("payment form %r left off the page: %s", processor, error.message)
-            continue
-        offered.append(choice)
-        prefix = f"pf-{processor}-"
-        forms.append(
-            {
-                "processor": processor,
-                "label": form.label,
-                "prefix": prefix,
-                "markup": _template_of(form.markup).render(
-                    config=config,
-                    nonprofit=nonprofit,
-                    prefix=prefix,
-                    _=gettext_for(locale, _locale_dirs(form)),
-                ),
-                "script": f"/static/forms/{processor}.js",
-                "config": config,
-                "source_type": form.source_type,
-                "off_session": off_session,
-            }
-        )
+    offered, forms = _offered_forms(app, catalog, nonprofit, locale)
     if not offered:
         return _unavailable(locale, nonprofit)
     amounts = amount_format(locale.format_locale, nonprofit.currency)
-    page_markup = _template_of(page.markup).render(
-        page=content,
-        nonprofit=nonprofit,
-        format_amount=_money(nonprofit.currency, locale.format_locale),
-        format_whole=lambda amount: format_whole(amount, nonprofit.currency, locale.format_locale),
-        currency_symbol=amounts.symbol,
-        amount_example=amounts.example(),
-        format_date=lambda value: format_date(value, "full", locale=locale.format_locale),
-        format_datetime=lambda value: format_datetime(
-            value, "full", tzinfo=value.tzinfo or dt.UTC, locale=locale.format_locale
-        ),
-        _=_,
-        **content.context,
-    )
+    page_markup = _page_markup(page, content, locale, amounts, _)
     checkout_config = {
         "nonprofit_id": nonprofit.id,
         "currency": nonprofit.currency,
@@ -238,6 +197,65 @@ def _checkout_page(
     set_csrf_cookie(request, response, token)
     policy = content_security_policy((choice.form, nonprofit) for choice in offered)
     return _secure(response, policy)
+
+
+def _offered_forms(
+    app: HoudiniPay, catalog: Catalog, nonprofit: NonprofitRecord, locale: PageLocale
+) -> tuple[list[OfferedForm], list[dict[str, Any]]]:
+    """The payment forms the nonprofit can take now, and what the page shows of each."""
+    offered: list[OfferedForm] = []
+    forms: list[dict[str, Any]] = []
+    for choice in catalog.offered(app, nonprofit.id):
+        processor, form = choice.processor, choice.form
+        try:
+            config = dict(form.public_config(nonprofit))
+        except ConfigurationError as error:
+            # A setting the processor did not report as missing: leave the form out rather
+            # than fail the whole page; the log names the setting.
+            log.error("payment form %r left off the page: %s", processor, error.message)
+            continue
+        offered.append(choice)
+        prefix = f"pf-{processor}-"
+        markup = _template_of(form.markup).render(
+            config=config,
+            nonprofit=nonprofit,
+            prefix=prefix,
+            _=gettext_for(locale, _locale_dirs(form)),
+        )
+        forms.append(
+            {
+                "processor": processor,
+                "label": form.label,
+                "prefix": prefix,
+                "markup": markup,
+                "script": f"/static/forms/{processor}.js",
+                "config": config,
+                "source_type": form.source_type,
+                "off_session": choice.off_session,
+            }
+        )
+    return offered, forms
+
+
+def _page_markup(
+    page: PublicPage, content: PageContent, locale: PageLocale, amounts: AmountFormat, _: Gettext
+) -> str:
+    """The page plugin's own markup, with the helpers it formats money and dates with."""
+    nonprofit, format_locale = content.nonprofit, locale.format_locale
+    return _template_of(page.markup).render(
+        page=content,
+        nonprofit=nonprofit,
+        format_amount=_money(nonprofit.currency, format_locale),
+        format_whole=lambda amount: format_whole(amount, nonprofit.currency, format_locale),
+        currency_symbol=amounts.symbol,
+        amount_example=amounts.example(),
+        format_date=lambda value: format_date(value, "full", locale=format_locale),
+        format_datetime=lambda value: format_datetime(
+            value, "full", tzinfo=value.tzinfo or dt.UTC, locale=format_locale
+        ),
+        _=_,
+        **content.context,
+    )
 
 
 def receipts_are_mailed(settings: Settings) -> bool:

@@ -11,6 +11,7 @@ import re
 from collections.abc import Callable, Mapping
 from typing import Any
 
+from houdini_pay.app import HoudiniPay
 from houdini_pay.contract._processors import (
     Capability,
     ChargeResult,
@@ -21,8 +22,9 @@ from houdini_pay.contract._processors import (
     RefundResult,
     RefundStatus,
 )
-from houdini_pay.contract._requests import OutcomeStatus
+from houdini_pay.contract._requests import OutcomeStatus, PaymentOutcome
 from houdini_pay.errors import CapabilityNotSupported, InvalidRequest, NotFound, PluginError
+from houdini_pay.store._records import SupporterRecord
 from houdini_pay.store._states import AttemptState
 from houdini_pay.testing.conformance.trial import WAITING, Call, ProcessorTrial, spying
 
@@ -44,22 +46,8 @@ def check_declarations(trial: ProcessorTrial) -> None:
         processor = trial.processor(app)
     except PluginError as exc:
         trial.fail(f"was refused when the plugins loaded: {exc.message}")
-    for capability, methods in _METHODS.items():
-        for method in methods:
-            implemented = getattr(type(processor), method) is not getattr(Processor, method)
-            trial.expect(
-                capability in processor.capabilities or not implemented,
-                f"implements {method}() but does not declare {capability.value!r}: the core "
-                f"never calls an undeclared operation; add Capability.{capability.name} to "
-                "capabilities (or remove the method)",
-            )
-    if processor.currencies is not None:
-        bad = sorted(c for c in processor.currencies if not re.fullmatch(r"[A-Z]{3}", str(c)))
-        trial.expect(not bad, f"declares currencies {bad}: use upper-case ISO 4217 codes")
-        trial.expect(
-            trial.harness.currency in processor.currencies,
-            f"does not charge the harness's currency {trial.harness.currency}",
-        )
+    _check_methods_are_declared(trial, processor)
+    _check_currencies(trial, processor)
     supporter = trial.supporter(app)
     outcome = trial.pay_succeeded(app, supporter)
     trial.expect(
@@ -72,6 +60,47 @@ def check_declarations(trial: ProcessorTrial) -> None:
             else ""
         ),
     )
+    for capability, ask in _undeclared_operations(trial, app, processor, supporter, outcome):
+        _expect_refused(trial, capability, ask)
+
+
+def _check_methods_are_declared(trial: ProcessorTrial, processor: Processor) -> None:
+    """Every optional method the processor implements has its capability declared."""
+    for capability, methods in _METHODS.items():
+        for method in methods:
+            implemented = getattr(type(processor), method) is not getattr(Processor, method)
+            trial.expect(
+                capability in processor.capabilities or not implemented,
+                f"implements {method}() but does not declare {capability.value!r}: the core "
+                f"never calls an undeclared operation; add Capability.{capability.name} to "
+                "capabilities (or remove the method)",
+            )
+
+
+def _check_currencies(trial: ProcessorTrial, processor: Processor) -> None:
+    """Declared currencies are ISO 4217 codes and include the harness's."""
+    if processor.currencies is None:
+        return
+    bad = sorted(c for c in processor.currencies if not re.fullmatch(r"[A-Z]{3}", str(c)))
+    trial.expect(not bad, f"declares currencies {bad}: use upper-case ISO 4217 codes")
+    trial.expect(
+        trial.harness.currency in processor.currencies,
+        f"does not charge the harness's currency {trial.harness.currency}",
+    )
+
+
+def _undeclared_operations(
+    trial: ProcessorTrial,
+    app: HoudiniPay,
+    processor: Processor,
+    supporter: SupporterRecord,
+    outcome: PaymentOutcome,
+) -> list[tuple[Capability, Callable[[], object]]]:
+    """Each way to ask for an operation the processor did not declare, through the core and
+    directly, on the payment ``outcome`` made.
+
+    Without webhooks, it also checks here that the core offers no webhook endpoint.
+    """
     assert outcome.payment is not None
     payment = outcome.payment
     capabilities = processor.capabilities
@@ -116,8 +145,7 @@ def check_declarations(trial: ProcessorTrial) -> None:
         undeclared.append(
             (Capability.OFF_SESSION, lambda: trial.pay(app, supporter, fields, off_session=True))
         )
-    for capability, ask in undeclared:
-        _expect_refused(trial, capability, ask)
+    return undeclared
 
 
 def _expect_refused(

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from houdini_pay.contract._processors import Capability, ChargeResult, RefundResult
-from houdini_pay.contract._requests import OutcomeStatus
+from houdini_pay.app import HoudiniPay
+from houdini_pay.contract._processors import Capability, ChargeResult, Processor, RefundResult
+from houdini_pay.contract._requests import OutcomeStatus, PaymentOutcome
 from houdini_pay.store._ids import new_id
 from houdini_pay.store._states import AttemptState
 from houdini_pay.tenancy import ALL_NONPROFITS
@@ -55,6 +56,16 @@ def check_idempotency(trial: ProcessorTrial) -> None:
     """The core's key reaches the provider, and a retry with it moves nothing more."""
     app = trial.app()
     processor = trial.processor(app)
+    outcome = _check_charge_retried(trial, app, processor)
+    if Capability.REFUNDS in processor.capabilities:
+        _check_refund_retried(trial, app, processor, trial.complete(app, outcome))
+
+
+def _check_charge_retried(
+    trial: ProcessorTrial, app: HoudiniPay, processor: Processor
+) -> PaymentOutcome:
+    """Charge, send the same charge again with its key, then pay again with the key: the
+    retry answers the first answer and moves nothing, the payment is replayed by the core."""
     supporter = trial.supporter(app)
     fields = trial.fields(app, supporter, "succeed")
     before = trial.movements(app)
@@ -83,9 +94,14 @@ def check_idempotency(trial: ProcessorTrial) -> None:
     with spying(processor) as calls:
         replay = trial.pay(app, supporter, fields, key=key)
     trial.expect(replay.replayed and not calls, "was asked again for a payment already made")
-    if Capability.REFUNDS not in processor.capabilities:
-        return
-    outcome = trial.complete(app, outcome)
+    return outcome
+
+
+def _check_refund_retried(
+    trial: ProcessorTrial, app: HoudiniPay, processor: Processor, outcome: PaymentOutcome
+) -> None:
+    """Refund the completed payment ``outcome`` made, then send the same refund again with its
+    key: the retry answers the same refund and moves nothing."""
     assert outcome.payment is not None
     partial = Capability.PARTIAL_REFUNDS in processor.capabilities
     before = trial.movements(app)

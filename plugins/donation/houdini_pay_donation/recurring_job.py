@@ -18,6 +18,10 @@ processor is asked:
 
 Failures follow the dunning schedule: retry after ``retry_days`` (3 then 7 days), and after
 ``max_failures`` failures in a row the schedule is cancelled with the reason.
+
+This module charges and runs the whole; planning and claiming are in
+:mod:`~houdini_pay_donation.recurring_claims`, the dunning in
+:mod:`~houdini_pay_donation.recurring_failures`.
 """
 
 from __future__ import annotations
@@ -29,18 +33,9 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import and_, func, or_, select, update
+from sqlalchemy import update
 
-from houdini_pay import (
-    Channel,
-    ErrorInfo,
-    HoudiniPay,
-    OutcomeStatus,
-    PaymentRequest,
-    new_id,
-    outbox,
-    signals,
-)
+from houdini_pay import Channel, HoudiniPay, OutcomeStatus, PaymentRequest
 from houdini_pay.errors import (
     ConfigurationError,
     HoudiniPayError,
@@ -49,12 +44,16 @@ from houdini_pay.errors import (
     NotEnabled,
     UnknownPlugin,
 )
-from houdini_pay_donation import events
-from houdini_pay_donation.models import RecurringCharge, RecurringDonation
-from houdini_pay_donation.recurring import ChargeState, Collection, ScheduleStatus
-from houdini_pay_donation.recurring_admin import announce_cancelled
+from houdini_pay_donation.models import RecurringCharge
+from houdini_pay_donation.recurring import ChargeState, Collection
+from houdini_pay_donation.recurring_claims import (
+    ClaimedCharge,
+    claim,
+    count_claimable,
+    plan_due_periods,
+)
+from houdini_pay_donation.recurring_failures import record_failure
 from houdini_pay_donation.recurring_settings import RecurringSettings
-from houdini_pay_donation.schedule import due_date
 
 __all__ = [
     "ClaimedCharge",
@@ -64,26 +63,6 @@ __all__ = [
     "count_claimable",
     "run_due",
 ]
-
-_OPEN_ROW_STATES = (ChargeState.CHARGING.value, ChargeState.PENDING.value)
-
-
-@dataclass(frozen=True, slots=True)
-class ClaimedCharge:
-    """What a worker needs to charge one claimed row, read in the claiming transaction."""
-
-    id: str
-    recurring_donation_id: str
-    period: int
-    nonprofit_id: str
-    supporter_id: str
-    source_id: str | None
-    processor: str
-    amount: int
-    currency: str
-    collection: str
-    processing_object: Mapping[str, Any]
-    idempotency_key: str
 
 
 @dataclass
@@ -129,133 +108,6 @@ def default_worker_name() -> str:
     return f"{socket.gethostname()}:{os.getpid()}"
 
 
-# -- 1. plan -------------------------------------------------------------------------------
-
-
-def _plan_batch(app: HoudiniPay, as_of: dt.date, batch_size: int) -> int:
-    """Plan the due periods of up to ``batch_size`` schedules; return rows created (-1: none)."""
-    now = app.clock()
-    with app.unit_of_work() as uow:
-        session = uow.session
-        schedules = session.scalars(
-            select(RecurringDonation)
-            .where(
-                RecurringDonation.status == ScheduleStatus.ACTIVE.value,
-                RecurringDonation.next_charge_at <= as_of,
-            )
-            .order_by(RecurringDonation.next_charge_at, RecurringDonation.id)
-            .limit(batch_size)
-            .with_for_update(skip_locked=True)
-        ).all()
-        if not schedules:
-            return -1
-        created = 0
-        for schedule in schedules:
-            while schedule.next_charge_at <= as_of:
-                if schedule.end_date is not None and schedule.next_charge_at > schedule.end_date:
-                    break
-                session.add(
-                    RecurringCharge(
-                        id=new_id("rch"),
-                        nonprofit_id=schedule.nonprofit_id,
-                        recurring_donation_id=schedule.id,
-                        period=schedule.next_period,
-                        due_on=schedule.next_charge_at,
-                        amount=schedule.amount,
-                        status=ChargeState.SCHEDULED.value,
-                        tries=0,
-                        next_try_on=schedule.next_charge_at,
-                        created_at=now,
-                        updated_at=now,
-                    )
-                )
-                created += 1
-                schedule.next_period += 1
-                schedule.next_charge_at = due_date(schedule, schedule.next_period)
-            if schedule.end_date is not None and schedule.next_charge_at > schedule.end_date:
-                schedule.status = ScheduleStatus.ENDED.value
-                schedule.status_reason = f"the last period fell due before {schedule.end_date}"
-            schedule.updated_at = now
-        return created
-
-
-def plan_due_periods(app: HoudiniPay, as_of: dt.date, batch_size: int = 200) -> int:
-    """Create a charge row for every period due on or before ``as_of``; return how many."""
-    total = 0
-    while (created := _plan_batch(app, as_of, batch_size)) >= 0:
-        total += created
-    return total
-
-
-# -- 2. claim ------------------------------------------------------------------------------
-
-
-def _claimable(as_of: dt.date, stale_before: dt.datetime) -> Any:
-    return or_(
-        and_(
-            RecurringCharge.status == ChargeState.SCHEDULED.value,
-            RecurringCharge.next_try_on <= as_of,
-        ),
-        and_(
-            RecurringCharge.status.in_(_OPEN_ROW_STATES),
-            RecurringCharge.claimed_at < stale_before,
-        ),
-    )
-
-
-def count_claimable(app: HoudiniPay, as_of: dt.date, settings: RecurringSettings) -> int:
-    """How many rows a run would claim now (for a progress bar)."""
-    with app.session() as session:
-        condition = _claimable(as_of, app.clock() - settings.claim_timeout)
-        return int(
-            session.scalar(select(func.count()).select_from(RecurringCharge).where(condition)) or 0
-        )
-
-
-def claim(
-    app: HoudiniPay, as_of: dt.date, limit: int, worker: str, settings: RecurringSettings
-) -> list[ClaimedCharge]:
-    """Claim up to ``limit`` rows for ``worker`` and give each try its idempotency key."""
-    now = app.clock()
-    with app.unit_of_work() as uow:
-        session = uow.session
-        rows = session.scalars(
-            select(RecurringCharge)
-            .where(_claimable(as_of, now - settings.claim_timeout))
-            .order_by(RecurringCharge.next_try_on, RecurringCharge.id)
-            .limit(limit)
-            .with_for_update(skip_locked=True)
-        ).all()
-        claimed: list[ClaimedCharge] = []
-        for row in rows:
-            if row.status == ChargeState.SCHEDULED:
-                row.tries += 1
-                row.idempotency_key = row.id if row.tries == 1 else f"{row.id}-retry{row.tries - 1}"
-            row.status = ChargeState.CHARGING.value
-            row.claimed_by, row.claimed_at, row.updated_at = worker, now, now
-            schedule = session.get_one(
-                RecurringDonation, (row.nonprofit_id, row.recurring_donation_id)
-            )
-            assert row.idempotency_key is not None
-            claimed.append(
-                ClaimedCharge(
-                    id=row.id,
-                    recurring_donation_id=schedule.id,
-                    period=row.period,
-                    nonprofit_id=row.nonprofit_id,
-                    supporter_id=schedule.supporter_id,
-                    source_id=schedule.source_id,
-                    processor=schedule.processor,
-                    amount=row.amount,
-                    currency=schedule.currency,
-                    collection=schedule.collection,
-                    processing_object=dict(schedule.processing_object),
-                    idempotency_key=row.idempotency_key,
-                )
-            )
-        return claimed
-
-
 # -- 3. charge -----------------------------------------------------------------------------
 
 
@@ -299,78 +151,6 @@ def _set_pending(app: HoudiniPay, claimed: ClaimedCharge) -> None:
         )
 
 
-def _record_failure(
-    app: HoudiniPay,
-    claimed: ClaimedCharge,
-    code: str,
-    message: str,
-    as_of: dt.date,
-    settings: RecurringSettings,
-) -> str:
-    """Schedule a retry, or cancel the schedule after too many failures."""
-    now = app.clock()
-    with app.unit_of_work() as uow:
-        session = uow.session
-        row = session.get_one(
-            RecurringCharge, (claimed.nonprofit_id, claimed.id), with_for_update=True
-        )
-        if row.status not in _OPEN_ROW_STATES or row.idempotency_key != claimed.idempotency_key:
-            return "skipped"  # another run recorded this try already
-        schedule = session.get_one(
-            RecurringDonation, (row.nonprofit_id, row.recurring_donation_id), with_for_update=True
-        )
-        schedule.failure_count += 1
-        row.error_code, row.error_message, row.updated_at = code, message, now
-        schedule.updated_at = now
-        gave_up = False
-        if schedule.failure_count >= settings.max_failures:
-            row.status, row.next_try_on = ChargeState.FAILED.value, None
-            if schedule.status in (ScheduleStatus.ACTIVE, ScheduleStatus.PAST_DUE):
-                reason = (
-                    f"cancelled after {schedule.failure_count} failed charges in a row; "
-                    f"last: {code}: {message}"
-                )
-                schedule.status, schedule.status_reason = ScheduleStatus.CANCELLED.value, reason
-                gave_up = True
-                session.execute(
-                    update(RecurringCharge)
-                    .where(
-                        RecurringCharge.recurring_donation_id == schedule.id,
-                        RecurringCharge.status == ChargeState.SCHEDULED.value,
-                    )
-                    .values(status=ChargeState.CANCELLED.value, updated_at=now)
-                )
-        else:
-            wait = settings.retry_days[min(schedule.failure_count, len(settings.retry_days)) - 1]
-            row.status = ChargeState.SCHEDULED.value
-            row.next_try_on = as_of + dt.timedelta(days=wait)
-            if schedule.status == ScheduleStatus.ACTIVE:
-                schedule.status = ScheduleStatus.PAST_DUE.value
-                schedule.status_reason = f"a charge failed ({code}); retrying on {row.next_try_on}"
-        error = ErrorInfo(code, message)
-        failed = {
-            "recurring_donation_id": schedule.id,
-            "charge_id": row.id,
-            "period": row.period,
-            "error": error,
-            "next_try_on": row.next_try_on,
-        }
-        outbox.record_event(
-            uow.session,
-            schedule.nonprofit_id,
-            "recurring_charge_failed",
-            {
-                **failed,
-                "error": error.to_dict(),
-                "next_try_on": row.next_try_on.isoformat() if row.next_try_on else None,
-            },
-        )
-        uow.after_commit(lambda: signals.send(events.recurring_charge_failed, app, **failed))
-        if gave_up:
-            announce_cancelled(app, uow, schedule)
-        return "failed"
-
-
 def charge_one(
     app: HoudiniPay, claimed: ClaimedCharge, as_of: dt.date, settings: RecurringSettings
 ) -> tuple[str, dict[str, Any]]:
@@ -386,7 +166,7 @@ def charge_one(
     except HoudiniPayError as error:
         # Refused before anything was written or charged (a source removed, a processor
         # disabled): a failed try like a decline.
-        result = _record_failure(app, claimed, error.code, error.message, as_of, settings)
+        result = record_failure(app, claimed, error.code, error.message, as_of, settings)
         return result, {"error": error.code}
     payment_id = outcome.payment.id if outcome.payment else None
     if outcome.status is OutcomeStatus.SUCCEEDED:
@@ -394,7 +174,7 @@ def charge_one(
     if outcome.status is OutcomeStatus.FAILED:
         assert outcome.error is not None
         code, message = outcome.error.code, outcome.error.message
-        return _record_failure(app, claimed, code, message, as_of, settings), {"error": code}
+        return record_failure(app, claimed, code, message, as_of, settings), {"error": code}
     _set_pending(app, claimed)
     return "pending", {"payment_id": payment_id, "status": outcome.status.value}
 

@@ -20,6 +20,7 @@ from houdini_pay_stripe.objects import as_dict, expanded, in_currency, ref_id
 
 __all__ = [
     "AUTHENTICATION_REQUIRED",
+    "UNKNOWN_ERRORS",
     "card_failure",
     "intent_result",
     "options_for",
@@ -31,6 +32,14 @@ log = logging.getLogger(__name__)
 
 AUTHENTICATION_REQUIRED = "authentication_required"
 """Decline code of an off-session charge the card's bank wants the supporter to confirm."""
+
+UNKNOWN_ERRORS = (
+    stripe.APIConnectionError,
+    stripe.APIError,
+    stripe.RateLimitError,
+    stripe.IdempotencyError,
+)
+"""Errors after which Stripe may or may not have acted: never reported as failed."""
 
 _FAILED_STATUSES = ("requires_payment_method", "canceled")
 

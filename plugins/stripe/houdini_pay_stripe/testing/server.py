@@ -2,18 +2,24 @@
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 import json
 import pickle
-import threading
 import urllib.request
 from collections.abc import Awaitable, Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import stripe
+
+from houdini_pay_stripe.testing._threaded import serving_in_thread
+
+if TYPE_CHECKING:
+    from aiohttp import web
+
+    _Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
+    """The next handler of an aiohttp middleware."""
 
 __all__ = [
     "TEST_KEY",
@@ -177,8 +183,26 @@ def running_localstripe(store_dir: Path, *, timeout: float = 10.0) -> Iterator[L
     localstripe's own console script listens on every interface and keeps its store in
     /tmp, so its aiohttp application is started here instead.
     """
-    from aiohttp import web
-    from localstripe import resources, server, webhooks
+    from localstripe import server
+
+    _isolate_store(store_dir)
+    state = LocalStripe(url="")
+    harness = _Harness(state, read_post_data=server.get_post_data)
+    server.get_post_data = harness.tolerant_post_data
+    try:
+        with serving_in_thread(harness.application, name="localstripe", timeout=timeout) as url:
+            state.url = url
+            yield state
+    finally:
+        server.get_post_data = harness.read_post_data
+
+
+def _isolate_store(store_dir: Path) -> None:
+    """Make localstripe start empty and keep its store file in ``store_dir``.
+
+    localstripe hard-codes /tmp/localstripe.pickle and would load what another run left.
+    """
+    from localstripe import resources, webhooks
 
     store_file = store_dir / "localstripe.pickle"
 
@@ -186,20 +210,48 @@ def running_localstripe(store_dir: Path, *, timeout: float = 10.0) -> Iterator[L
         with store_file.open("wb") as handle:
             pickle.dump(store, handle, protocol=pickle.HIGHEST_PROTOCOL)
 
-    # localstripe hard-codes /tmp/localstripe.pickle and would load what another run left.
     resources.Store.dump_to_disk = dump_to_disk
     resources.Store.try_load_from_disk = lambda store: None
     resources.store.clear()
     webhooks._webhooks.clear()
 
-    server_state = LocalStripe(url="")
-    read_post_data = server.get_post_data
-    recorded_key = web.RequestKey("houdini_pay_recorded", RecordedRequest)
 
-    @web.middleware
-    async def record(
-        request: web.Request, handler: Callable[[web.Request], Awaitable[web.StreamResponse]]
-    ) -> web.StreamResponse:
+class _Harness:
+    """What the harness adds to localstripe's handlers: every request recorded in ``state``,
+    Stripe's idempotency, the parameters localstripe does not implement taken out, the
+    browser's publishable key accepted, and what its stand-in for Stripe.js leaves out."""
+
+    def __init__(self, state: LocalStripe, read_post_data: Callable[..., Awaitable[Any]]) -> None:
+        from aiohttp import web
+
+        self.state = state
+        self.read_post_data = read_post_data
+        """localstripe's own reader of a request's parameters (put back when it stops)."""
+        self.recorded_key = web.RequestKey("houdini_pay_recorded", RecordedRequest)
+
+    def application(self) -> web.Application:
+        """localstripe's routes and middlewares behind the recording one, in a new application.
+
+        ``server.app`` is bound to the first loop that runs it, so each run builds its own.
+        """
+        from aiohttp import web
+        from localstripe import server
+
+        @web.middleware
+        async def record(request: web.Request, handler: _Handler) -> web.StreamResponse:
+            return await self.record(request, handler)
+
+        app = web.Application(middlewares=[record, *server.app.middlewares])
+        app.on_response_prepare.append(server.add_cors_headers)
+        for route in server.app.router.routes():
+            if route.resource is not None and route.resource.canonical == "/js.stripe.com/v3/":
+                continue
+            app.router.add_route(route.method, route.resource.canonical, route.handler)
+        app.router.add_get("/js.stripe.com/v3/", _stripe_js)
+        return app
+
+    async def record(self, request: web.Request, handler: _Handler) -> web.StreamResponse:
+        """Record the request, then hand it on (through Stripe's idempotency for a keyed POST)."""
         recorded = RecordedRequest(
             method=request.method,
             path=request.path,
@@ -207,30 +259,30 @@ def running_localstripe(store_dir: Path, *, timeout: float = 10.0) -> Iterator[L
             stripe_account=request.headers.get("Stripe-Account"),
             stripe_version=request.headers.get("Stripe-Version"),
         )
-        request[recorded_key] = recorded
-        server_state.requests.append(recorded)
+        request[self.recorded_key] = recorded
+        self.state.requests.append(recorded)
         browser = request.method == "POST" and "Authorization" not in request.headers
         if browser and request.path in _PUBLISHABLE_PATHS:
             # localstripe takes only secret keys there; Stripe takes the browser's
             # publishable key, which the stand-in sends in the body.
             headers = {**request.headers, "Authorization": f"Bearer {TEST_KEY}"}
             request = request.clone(headers=headers)
-            request[recorded_key] = recorded
+            request[self.recorded_key] = recorded
         if request.method != "POST" or recorded.idempotency_key is None:
             return await handler(request)
-        return await idempotent(request, recorded, handler)
+        return await self.idempotent(request, recorded, handler)
 
     async def idempotent(
-        request: web.Request,
-        recorded: RecordedRequest,
-        handler: Callable[[web.Request], Awaitable[web.StreamResponse]],
+        self, request: web.Request, recorded: RecordedRequest, handler: _Handler
     ) -> web.StreamResponse:
         """Stripe's idempotency: a repeated key answers the first answer, and a repeated key
         with other parameters is refused (``idempotency_error``)."""
+        from aiohttp import web
+
         assert recorded.idempotency_key is not None
         scope = (recorded.stripe_account, recorded.idempotency_key)
         body = await request.read()
-        earlier = server_state.idempotent_answers.get(scope)
+        earlier = self.state.idempotent_answers.get(scope)
         if earlier is not None:
             if (earlier.path, earlier.body) != (request.path, body):
                 return web.json_response(
@@ -253,84 +305,28 @@ def running_localstripe(store_dir: Path, *, timeout: float = 10.0) -> Iterator[L
         if response.status < 500 and isinstance(response, web.Response):
             answer = response.body
             if isinstance(answer, bytes):
-                server_state.idempotent_answers[scope] = IdempotentAnswer(
+                self.state.idempotent_answers[scope] = IdempotentAnswer(
                     request.path, body, response.status, answer
                 )
         return response
 
-    async def tolerant_post_data(request: web.Request, remove_auth: bool = True) -> Any:
-        data = await read_post_data(request, remove_auth)
+    async def tolerant_post_data(self, request: web.Request, remove_auth: bool = True) -> Any:
+        """localstripe's parameters of a request, less :data:`UNSUPPORTED_PARAMS` (recorded)."""
+        data = await self.read_post_data(request, remove_auth)
         if remove_auth and isinstance(data, dict):
-            request[recorded_key].params.update(data)
+            request[self.recorded_key].params.update(data)
             for name in UNSUPPORTED_PARAMS:
                 data.pop(name, None)
         return data
 
-    server.get_post_data = tolerant_post_data
 
-    async def stripe_js(request: web.Request) -> web.Response:
-        standard = Path(server.__file__).with_name("localstripe-v3.js").read_text()
-        return web.Response(
-            text=standard + STRIPE_JS_ADDITIONS, content_type="application/javascript"
-        )
+async def _stripe_js(request: web.Request) -> web.Response:
+    """localstripe's stand-in for Stripe.js, with :data:`STRIPE_JS_ADDITIONS`."""
+    from aiohttp import web
+    from localstripe import server
 
-    loop = asyncio.new_event_loop()
-    started = threading.Event()
-    outcome: dict[str, Any] = {}
-
-    async def start() -> None:
-        # server.app is bound to the first loop that runs it: build a fresh application
-        # with the same routes and middlewares instead.
-        app = web.Application(middlewares=[record, *server.app.middlewares])
-        app.on_response_prepare.append(server.add_cors_headers)
-        for route in server.app.router.routes():
-            if route.resource is not None and route.resource.canonical == "/js.stripe.com/v3/":
-                continue
-            app.router.add_route(route.method, route.resource.canonical, route.handler)
-        app.router.add_get("/js.stripe.com/v3/", stripe_js)
-        runner = web.AppRunner(app, access_log=None)
-        await runner.setup()
-        site = web.TCPSite(runner, "127.0.0.1", 0)
-        await site.start()
-        outcome["runner"] = runner
-        outcome["port"] = runner.addresses[0][1]
-
-    def run() -> None:
-        asyncio.set_event_loop(loop)
-        try:
-            loop.run_until_complete(start())
-        except BaseException as exc:
-            outcome["error"] = exc
-            started.set()
-            return
-        started.set()
-        loop.run_forever()
-
-    thread = threading.Thread(target=run, name="localstripe", daemon=True)
-    thread.start()
-    if not started.wait(timeout):
-        raise RuntimeError("localstripe did not start")
-    if "error" in outcome:
-        raise outcome["error"]
-    server_state.url = f"http://127.0.0.1:{outcome['port']}"
-    try:
-        yield server_state
-    finally:
-        runner: web.AppRunner = outcome["runner"]
-
-        async def stop() -> None:
-            await runner.cleanup()
-            # Webhook deliveries wait a second before sending: cancel those still waiting.
-            pending = [t for t in asyncio.all_tasks() if t is not asyncio.current_task()]
-            for task in pending:
-                task.cancel()
-            await asyncio.gather(*pending, return_exceptions=True)
-
-        asyncio.run_coroutine_threadsafe(stop(), loop).result(timeout)
-        loop.call_soon_threadsafe(loop.stop)
-        thread.join(timeout)
-        loop.close()
-        server.get_post_data = read_post_data
+    standard = Path(server.__file__).with_name("localstripe-v3.js").read_text()
+    return web.Response(text=standard + STRIPE_JS_ADDITIONS, content_type="application/javascript")
 
 
 def card_payment_method(client: stripe.StripeClient, number: str) -> str:
