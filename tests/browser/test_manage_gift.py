@@ -1,0 +1,66 @@
+"""A donor manages a monthly card gift from the link on its thank-you page, in Chromium."""
+
+from __future__ import annotations
+
+from houdini_pay_donation.models import RecurringDonation
+from playwright.sync_api import Page, expect
+
+from tests.browser.conftest import Site, screenshot
+from tests.browser.donor import assert_accessible, fill_card, fill_donor, open_donate_page
+
+VISA = "4242424242424242"
+
+
+def _schedule(site: Site, nonprofit_id: str) -> RecurringDonation:
+    with site.app.session() as session:
+        return session.query(RecurringDonation).filter_by(nonprofit_id=nonprofit_id).one()
+
+
+def test_a_donor_changes_pauses_and_cancels_their_monthly_gift(site: Site, page: Page) -> None:
+    nonprofit = site.nonprofit("Standing Supper")
+    open_donate_page(site, page, nonprofit)
+    page.get_by_text("Every month", exact=True).click()
+    page.get_by_label("Other amount").fill("12.50")
+    fill_donor(page, "Grace Hopper", "grace@example.org")
+    fill_card(page, VISA)
+    page.get_by_role("button", name="Donate").click()
+    expect(page.get_by_role("heading", name="Thank you, Grace Hopper!")).to_be_visible()
+    expect(page.get_by_text("Next gift")).to_be_visible()
+    assert_accessible(page)
+
+    page.get_by_role("link", name="Manage your recurring gift").click()
+    heading = "Your recurring gift to Standing Supper"
+    expect(page.get_by_role("heading", name=heading)).to_be_visible()
+    expect(page.get_by_text("$12.50")).to_be_visible()
+    assert_accessible(page)
+    screenshot(page, "manage-gift")
+
+    page.get_by_label("New amount").fill("20")
+    page.get_by_role("button", name="Change the amount").click()
+    expect(page.get_by_role("status")).to_have_text("Your gift's amount is changed.")
+    expect(page.get_by_text("$20.00")).to_be_visible()
+    assert _schedule(site, nonprofit.id).amount == 2000
+
+    page.get_by_label("New amount").fill("twenty")
+    page.get_by_role("button", name="Change the amount").click()
+    expect(page.get_by_role("alert")).to_contain_text("Enter an amount in numbers")
+    assert_accessible(page)
+
+    page.get_by_role("button", name="Pause the gift").click()
+    expect(page.get_by_role("status")).to_contain_text("Your gift is paused.")
+    expect(page.get_by_text("Next gift")).to_have_count(0)
+    assert_accessible(page)
+    assert _schedule(site, nonprofit.id).status == "paused"
+
+    page.get_by_role("button", name="Cancel the gift").click()
+    expect(page.get_by_role("status")).to_contain_text("Your gift is cancelled.")
+    assert _schedule(site, nonprofit.id).status == "cancelled"
+    screenshot(page, "manage-gift-cancelled")
+    assert page.errors == []  # type: ignore[attr-defined]
+
+
+def test_a_tampered_link_is_a_styled_page(site: Site, page: Page) -> None:
+    nonprofit = site.nonprofit("Tamper Table")
+    page.goto(site.url(f"/donate/{nonprofit.id}/manage/rd_nothing/1.AAAA"))
+    expect(page.get_by_role("heading", name="This page does not exist")).to_be_visible()
+    assert_accessible(page)
