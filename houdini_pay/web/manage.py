@@ -28,7 +28,14 @@ from fastapi.responses import RedirectResponse
 from starlette.concurrency import run_in_threadpool
 
 from houdini_pay.app import HoudiniPay
-from houdini_pay.errors import Conflict, Forbidden, HoudiniPayError, InvalidRequest, NotFound
+from houdini_pay.errors import (
+    Conflict,
+    Forbidden,
+    HoudiniPayError,
+    InvalidRequest,
+    NotFound,
+    RateLimited,
+)
 from houdini_pay.money import format_amount
 from houdini_pay.store._records import NonprofitRecord
 from houdini_pay.web.amounts import amount_format, parse_amount
@@ -43,6 +50,7 @@ from houdini_pay.web.pages import (
     page_locale,
     render,
 )
+from houdini_pay.web.rate_limits import RateLimitUnavailable
 
 __all__ = ["GiftLink", "ManagedGift", "SelfService", "add_manage_routes"]
 
@@ -202,12 +210,21 @@ def _route(app: HoudiniPay, page: Any, service: SelfService, write: bool) -> Any
                 body = await request.body()
                 if len(body) > _MAX_FORM_BYTES:
                     return error_page(page_locale(request), 413)
+                # Counted with the donor pages' other POSTs, per client address.
+                limiter = request.app.state.public_rate_limiter
+                client = request.client.host if request.client else "unknown"
+                await run_in_threadpool(limiter.hit, client)
                 return await run_in_threadpool(_act, request, page, service, path, body)
             gift = await run_in_threadpool(service.open, *path)
         except (NotFound, Forbidden) as error:
             return _refused(request, error)
         except InvalidRequest:
             return error_page(page_locale(request), 400)
+        except (RateLimited, RateLimitUnavailable) as error:
+            response = error_page(page_locale(request), error.http_status)
+            if "retry_after" in error.details:
+                response.headers["Retry-After"] = str(error.details["retry_after"])
+            return response
         done = DONE.get(request.query_params.get("done", ""))
         notice = gettext_for(page_locale(request))(done) if done else None
         return _draw(request, page, gift, notice=notice)

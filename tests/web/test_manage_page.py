@@ -12,6 +12,7 @@ from houdini_pay_donation.recurring_admin import get_schedule, list_schedules
 
 from houdini_pay import HoudiniPay, NonprofitRecord
 from houdini_pay.api import ApiSettings, create_api
+from houdini_pay.errors import ConfigurationError
 from tests.web.conftest import ORIGIN, Donor, open_page
 
 SECRET = "manage-link-secret-of-at-least-32-characters"
@@ -196,3 +197,31 @@ def test_without_a_secret_there_is_no_link(
         token = make_token(SECRET.encode(), nonprofit.id, gift.id, 4_000_000_000)
         page = client.get(f"/donate/{nonprofit.id}/manage/{gift.id}/{token}", headers=HTML)
         assert page.status_code == 404
+
+
+def test_the_forms_count_against_the_public_rate_limit(
+    make_app: Callable[..., HoudiniPay],
+) -> None:
+    limits = {SECRET_ENV: SECRET, "HOUDINI_PAY_PUBLIC_REQUESTS_PER_MINUTE": "3"}
+    app = make_app(**limits)
+    nonprofit = app.create_nonprofit("Riverside Food Bank", "USD", country="US")
+    app.set_enabled(nonprofit.id, "processor", "stripe", False)
+    with TestClient(create_api(app, settings=ApiSettings())) as client:
+        thanks = client.get(_give_monthly(app, client, nonprofit, "manage-key-000000004"))
+        found = re.search(r'href="(/donate/[^"]+/manage/[^"]+)"', thanks.text)
+        assert found is not None
+        assert _post(client, found.group(1), "pause").status_code == 303  # the third POST
+        refused = _post(client, found.group(1), "resume")
+    assert refused.status_code == 429  # type: ignore[attr-defined]
+    assert refused.headers["retry-after"].isdigit()  # type: ignore[attr-defined]
+    assert "<html" in refused.text  # type: ignore[attr-defined]
+    gift = list_schedules(app, nonprofit.id)[0]
+    assert gift.status == "paused"
+
+
+def test_a_secret_too_short_to_sign_with_stops_the_server(
+    make_app: Callable[..., HoudiniPay],
+) -> None:
+    app = make_app(**{SECRET_ENV: "short"})
+    with pytest.raises(ConfigurationError, match=SECRET_ENV):
+        create_api(app, settings=ApiSettings())

@@ -77,6 +77,8 @@ class RecurringSelfService:
 
     def __init__(self, app: HoudiniPay) -> None:
         self.app = app
+        # A secret too short to sign with stops the server at start, not at a donor's click.
+        manage_links.link_secret(app.settings.environ)
 
     def open(self, nonprofit_id: str, gift_id: str, token: str) -> ManagedGift:
         """The gift a link names, once its token is checked (``NotFound``, ``Forbidden``)."""
