@@ -42,6 +42,7 @@ from houdini_pay.web.amounts import amount_format, parse_amount
 from houdini_pay.web.catalog import Catalog
 from houdini_pay.web.guard import CSRF_COOKIE, csrf_token_for, same_origin, set_csrf_cookie
 from houdini_pay.web.i18n import N_, Gettext
+from houdini_pay.web.manage_card import card_form, card_section, save_card
 from houdini_pay.web.pages import _secure as secure
 from houdini_pay.web.pages import (
     content_security_policy,
@@ -55,12 +56,13 @@ from houdini_pay.web.rate_limits import RateLimitUnavailable
 __all__ = ["GiftLink", "ManagedGift", "SelfService", "add_manage_routes"]
 
 _MAX_FORM_BYTES = 4096
-_ACTIONS = ("change_amount", "pause", "resume", "cancel")
+_ACTIONS = ("change_amount", "pause", "resume", "cancel")  # update_card: manage_card
 DONE = {
     "change_amount": N_("Your gift's amount is changed."),
     "pause": N_("Your gift is paused. Nothing will be charged until you resume it."),
     "resume": N_("Your gift is active again."),
     "cancel": N_("Your gift is cancelled. Nothing more will be charged."),
+    "update_card": N_("Your new card will be used for your next gifts."),
 }
 
 
@@ -69,6 +71,8 @@ class ManagedGift(Protocol):
 
     id: str
     nonprofit: NonprofitRecord
+    supporter_id: str
+    processor: str
     amount: int
     currency: str
     status: str
@@ -93,6 +97,8 @@ class SelfService(Protocol):
 
     def act(self, gift: Any, action: str, amount: int | None = None) -> None: ...
 
+    def update_card(self, gift: Any, source_id: str) -> None: ...
+
     def for_payment(self, nonprofit_id: str, payment_id: str) -> GiftLink | None: ...
 
 
@@ -113,18 +119,22 @@ def _locale_dirs(page: Any) -> tuple[Any, ...]:
 
 def _draw(
     request: Request,
-    page: Any,
+    where: tuple[HoudiniPay, Catalog, Any],
     gift: ManagedGift,
     *,
     status: int = 200,
     notice: str | None = None,
     error: str | None = None,
 ) -> Response:
+    app, catalog, page = where
     locale = page_locale(request)
-    _: Gettext = gettext_for(locale, _locale_dirs(page))
+    form = card_form(catalog, gift)
+    form_dirs = _locale_dirs(form) if form is not None else ()
+    _: Gettext = gettext_for(locale, _locale_dirs(page) + form_dirs)
     money = amount_format(locale.format_locale, gift.currency)
     token = csrf_token_for(request)
     next_date = gift.next_charge_at
+    card = card_section(app, form, gift, locale, _, request.url.path) if form else None
     response = render(
         "manage.html",
         locale,
@@ -142,10 +152,12 @@ def _draw(
         action=request.url.path,
         notice=notice,
         error=error,
+        card=card,
         _=_,
     )
     set_csrf_cookie(request, response, token)
-    return secure(response, content_security_policy(()))
+    forms = [(form, gift.nonprofit)] if card and form else []
+    return secure(response, content_security_policy(forms))
 
 
 def _refused(request: Request, error: HoudiniPayError) -> Response:
@@ -175,7 +187,11 @@ def _check_form(request: Request, form: dict[str, list[str]]) -> None:
 
 
 def _act(
-    request: Request, page: Any, service: SelfService, path: tuple[str, str, str], body: bytes
+    request: Request,
+    where: tuple[HoudiniPay, Catalog, Any],
+    service: SelfService,
+    path: tuple[str, str, str],
+    body: bytes,
 ) -> Response:
     form = parse_qs(body.decode("utf-8", "replace"), max_num_fields=10)
     gift = service.open(*path)  # a link that reaches nothing is a 404 whatever is sent
@@ -184,7 +200,7 @@ def _act(
     if action not in _ACTIONS:
         raise InvalidRequest("unknown action")
     locale = page_locale(request)
-    _ = gettext_for(locale, _locale_dirs(page))
+    _ = gettext_for(locale, _locale_dirs(where[2]))
     amount = None
     if action == "change_amount":
         money = amount_format(locale.format_locale, gift.currency)
@@ -192,17 +208,17 @@ def _act(
             amount = parse_amount((form.get("amount") or [""])[0], money)
         except InvalidRequest:
             message = _("Enter an amount in numbers, like {example}.", example=money.example())
-            return _draw(request, page, gift, status=422, error=message)
+            return _draw(request, where, gift, status=422, error=message)
     try:
         service.act(gift, action, amount)
     except Conflict:
         message = _("This gift cannot be changed that way now. Reload the page to see it.")
-        return _draw(request, page, service.open(*path), status=409, error=message)
+        return _draw(request, where, service.open(*path), status=409, error=message)
     query = f"?done={action}&lang={locale.language}"
     return RedirectResponse(request.url.path + query, status_code=303)
 
 
-def _route(app: HoudiniPay, page: Any, service: SelfService, write: bool) -> Any:
+def _route(where: tuple[HoudiniPay, Catalog, Any], service: SelfService, write: bool) -> Any:
     async def handle(request: Request, nonprofit_id: str, gift_id: str, token: str) -> Response:
         path = (nonprofit_id, gift_id, token)
         try:
@@ -214,7 +230,7 @@ def _route(app: HoudiniPay, page: Any, service: SelfService, write: bool) -> Any
                 limiter = request.app.state.public_rate_limiter
                 client = request.client.host if request.client else "unknown"
                 await run_in_threadpool(limiter.hit, client)
-                return await run_in_threadpool(_act, request, page, service, path, body)
+                return await run_in_threadpool(_act, request, where, service, path, body)
             gift = await run_in_threadpool(service.open, *path)
         except (NotFound, Forbidden) as error:
             return _refused(request, error)
@@ -227,9 +243,16 @@ def _route(app: HoudiniPay, page: Any, service: SelfService, write: bool) -> Any
             return response
         done = DONE.get(request.query_params.get("done", ""))
         notice = gettext_for(page_locale(request))(done) if done else None
-        return _draw(request, page, gift, notice=notice)
+        return await run_in_threadpool(_draw, request, where, gift, notice=notice)
 
     return handle
+
+
+def _card_route(where: tuple[HoudiniPay, Catalog, Any], service: SelfService) -> Any:
+    async def card(request: Request, nonprofit_id: str, gift_id: str, token: str) -> Response:
+        return await save_card(request, where[0], where[1], service, (nonprofit_id, gift_id, token))
+
+    return card
 
 
 def add_manage_routes(api: FastAPI, app: HoudiniPay, catalog: Catalog) -> None:
@@ -237,6 +260,8 @@ def add_manage_routes(api: FastAPI, app: HoudiniPay, catalog: Catalog) -> None:
     router = APIRouter(include_in_schema=False)
     for page, service in services(catalog):
         path = f"/{service.route}/{{nonprofit_id}}/manage/{{gift_id}}/{{token}}"
-        router.add_api_route(path, _route(app, page, service, False), methods=["GET", "HEAD"])
-        router.add_api_route(path, _route(app, page, service, True), methods=["POST"])
+        where = (app, catalog, page)
+        router.add_api_route(path, _route(where, service, False), methods=["GET", "HEAD"])
+        router.add_api_route(path, _route(where, service, True), methods=["POST"])
+        router.add_api_route(path + "/card", _card_route(where, service), methods=["POST"])
     api.include_router(router)

@@ -57,6 +57,7 @@ _CORE_FILES = {
     "checkout.js": "text/javascript",
     "amounts.js": "text/javascript",
     "thanks.js": "text/javascript",
+    "manage.js": "text/javascript",
     "style.css": "text/css",
     "favicon.svg": "image/svg+xml",
 }

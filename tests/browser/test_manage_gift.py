@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from houdini_pay_donation.models import RecurringDonation
+from houdini_pay_stripe.models import StripePaymentMethod
 from playwright.sync_api import Page, expect
 
 from tests.browser.conftest import Site, screenshot
@@ -37,7 +38,7 @@ def test_a_donor_changes_pauses_and_cancels_their_monthly_gift(site: Site, page:
 
     page.get_by_label("New amount").fill("20")
     page.get_by_role("button", name="Change the amount").click()
-    expect(page.get_by_role("status")).to_have_text("Your gift's amount is changed.")
+    expect(page.locator("p.notice")).to_have_text("Your gift's amount is changed.")
     expect(page.get_by_text("$20.00")).to_be_visible()
     assert _schedule(site, nonprofit.id).amount == 2000
 
@@ -47,13 +48,13 @@ def test_a_donor_changes_pauses_and_cancels_their_monthly_gift(site: Site, page:
     assert_accessible(page)
 
     page.get_by_role("button", name="Pause the gift").click()
-    expect(page.get_by_role("status")).to_contain_text("Your gift is paused.")
+    expect(page.locator("p.notice")).to_contain_text("Your gift is paused.")
     expect(page.get_by_text("Next gift")).to_have_count(0)
     assert_accessible(page)
     assert _schedule(site, nonprofit.id).status == "paused"
 
     page.get_by_role("button", name="Cancel the gift").click()
-    expect(page.get_by_role("status")).to_contain_text("Your gift is cancelled.")
+    expect(page.locator("p.notice")).to_contain_text("Your gift is cancelled.")
     assert _schedule(site, nonprofit.id).status == "cancelled"
     screenshot(page, "manage-gift-cancelled")
     assert page.errors == []  # type: ignore[attr-defined]
@@ -64,3 +65,36 @@ def test_a_tampered_link_is_a_styled_page(site: Site, page: Page) -> None:
     page.goto(site.url(f"/donate/{nonprofit.id}/manage/rd_nothing/1.AAAA"))
     expect(page.get_by_role("heading", name="This page does not exist")).to_be_visible()
     assert_accessible(page)
+
+
+THREE_D_SECURE = "4000002760003184"
+"""Asks for 3-D Secure when saved and when charged."""
+
+
+def test_a_donor_replaces_the_card_and_confirms_it_with_3d_secure(site: Site, page: Page) -> None:
+    nonprofit = site.nonprofit("New Card Canteen")
+    open_donate_page(site, page, nonprofit)
+    page.get_by_text("Every month", exact=True).click()
+    fill_donor(page, "Hedy Lamarr", "hedy@example.org")
+    fill_card(page, VISA)
+    page.get_by_role("button", name="Donate").click()
+    expect(page.get_by_role("heading", name="Thank you, Hedy Lamarr!")).to_be_visible()
+    old_source = _schedule(site, nonprofit.id).source_id
+
+    page.get_by_role("link", name="Manage your recurring gift").click()
+    page.wait_for_selector("form#card-update[data-ready=true]")
+    assert_accessible(page)
+    fill_card(page, THREE_D_SECURE)
+    page.get_by_role("button", name="Save the new card").click()
+    challenge = page.get_by_role("button", name="Complete authentication")
+    expect(challenge).to_be_visible()
+    challenge.click()
+    expect(page.locator("p.notice")).to_contain_text("Your new card will be used")
+    schedule = _schedule(site, nonprofit.id)
+    assert schedule.source_id not in (None, old_source)
+    with site.app.session() as session:
+        method = session.get(StripePaymentMethod, (nonprofit.id, schedule.source_id))
+        assert method is not None
+        assert method.last4 == "3184"
+    assert_accessible(page)
+    assert page.errors == []  # type: ignore[attr-defined]

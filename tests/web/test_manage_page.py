@@ -13,6 +13,7 @@ from houdini_pay_donation.recurring_admin import get_schedule, list_schedules
 from houdini_pay import HoudiniPay, NonprofitRecord
 from houdini_pay.api import ApiSettings, create_api
 from houdini_pay.errors import ConfigurationError
+from houdini_pay.web.guard import CSRF_HEADER
 from tests.web.conftest import ORIGIN, Donor, open_page
 
 SECRET = "manage-link-secret-of-at-least-32-characters"
@@ -225,3 +226,38 @@ def test_a_secret_too_short_to_sign_with_stops_the_server(
     app = make_app(**{SECRET_ENV: "short"})
     with pytest.raises(ConfigurationError, match=SECRET_ENV):
         create_api(app, settings=ApiSettings())
+
+
+def test_the_card_endpoint_is_guarded_and_only_for_gifts_charged_by_card(
+    client: TestClient, manage_path: str
+) -> None:
+    card = manage_path + "/card"
+    tokenless = client.post(card, json={"start": True}, headers={"Origin": ORIGIN})
+    assert tokenless.status_code == 403
+    assert tokenless.json()["error"]["code"] == "csrf_failed"
+    token = _form_token(client.get(manage_path, headers=HTML).text)
+    sent = {"Origin": ORIGIN, CSRF_HEADER: token}
+    by_check = client.post(card, json={"start": True}, headers=sent)
+    assert by_check.status_code == 404  # a standing gift by check has no card to change
+    assert by_check.json()["error"]["code"] == "card_form_not_found"
+    tampered = client.post(manage_path + "x/card", json={"start": True}, headers=sent)
+    assert tampered.status_code == 404
+    assert tampered.json()["status"] == "failed"
+
+
+def test_the_card_form_s_words_are_in_every_catalog() -> None:
+    from houdini_pay.web.i18n import translations
+    from houdini_pay.web.locales import LANGUAGES
+    from houdini_pay.web.manage import DONE
+
+    words = [
+        "Change the card",
+        "Changing the card needs JavaScript. Turn JavaScript on and reload the page.",
+        "Save the new card",
+        "Saving your card…",
+        *DONE.values(),
+    ]
+    for language in LANGUAGES:
+        if language != "en":
+            catalog = translations(language)
+            assert [w for w in words if catalog.gettext(w) == w] == [], language

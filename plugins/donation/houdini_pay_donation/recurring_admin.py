@@ -38,6 +38,7 @@ __all__ = [
     "list_charges",
     "list_schedules",
     "pause",
+    "replace_source",
     "resume",
 ]
 
@@ -243,6 +244,22 @@ def change_amount(
         if row.status not in (*_RUNNING, ScheduleStatus.PAUSED):
             raise _refuse(row, "changed")
         row.amount = amount
+        row.updated_at = app.clock()
+        return ScheduleRecord.from_model(row)
+
+
+def replace_source(
+    app: HoudiniPay, schedule_id: str, source_id: str, *, nonprofit_id: Scope
+) -> ScheduleRecord:
+    """Charge ``source_id`` (a source of the same supporter and processor) from now on.
+
+    A period waiting for a retry is retried on the new source.
+    """
+    with app.unit_of_work() as uow:
+        row = _load(uow.session, schedule_id, nonprofit_id)
+        if row.status not in (*_RUNNING, ScheduleStatus.PAUSED):
+            raise _refuse(row, "given a new source")
+        row.source_id = source_id
         row.updated_at = app.clock()
         return ScheduleRecord.from_model(row)
 

@@ -19,7 +19,7 @@ from houdini_pay import HoudiniPay, NonprofitRecord
 from houdini_pay.errors import InvalidRequest
 from houdini_pay_donation import manage_links, recurring_admin
 from houdini_pay_donation.models import Donation, RecurringDonation
-from houdini_pay_donation.recurring import ScheduleStatus
+from houdini_pay_donation.recurring import Collection, ScheduleStatus
 
 __all__ = ["GiftLink", "ManagedGift", "RecurringSelfService", "gift_of"]
 
@@ -42,6 +42,8 @@ class ManagedGift:
 
     id: str
     nonprofit: NonprofitRecord
+    supporter_id: str
+    processor: str
     amount: int
     currency: str
     status: str
@@ -49,7 +51,8 @@ class ManagedGift:
     lines: Sequence[tuple[str, str]]
     """(label, value) pairs to translate and show: frequency, status, designation."""
     actions: frozenset[str]
-    """What the donor may do now: ``change_amount``, ``pause``, ``resume``, ``cancel``."""
+    """What the donor may do now: ``change_amount``, ``pause``, ``resume``, ``cancel``,
+    ``update_card``."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -60,11 +63,13 @@ class GiftLink:
     path: str | None
 
 
-def _actions(status: str) -> frozenset[str]:
+def _actions(status: str, collection: str) -> frozenset[str]:
+    # A gift the processor charges by itself runs on a card the donor may replace.
+    card = {"update_card"} if collection == Collection.OFF_SESSION else set()
     if status in _RUNNING:
-        return frozenset({"change_amount", "pause", "cancel"})
+        return frozenset({"change_amount", "pause", "cancel", *card})
     if status == ScheduleStatus.PAUSED:
-        return frozenset({"change_amount", "resume", "cancel"})
+        return frozenset({"change_amount", "resume", "cancel", *card})
     if status == ScheduleStatus.CANCELLED:
         return frozenset({"resume"})
     return frozenset()
@@ -103,12 +108,14 @@ class RecurringSelfService:
         return ManagedGift(
             id=schedule.id,
             nonprofit=nonprofit,
+            supporter_id=schedule.supporter_id,
+            processor=schedule.processor,
             amount=schedule.amount,
             currency=schedule.currency,
             status=schedule.status,
             next_charge_at=schedule.next_charge_at if running else None,
             lines=lines,
-            actions=_actions(schedule.status),
+            actions=_actions(schedule.status, schedule.collection),
         )
 
     def act(self, gift: ManagedGift, action: str, amount: int | None = None) -> None:
@@ -126,6 +133,12 @@ class RecurringSelfService:
             recurring_admin.resume(self.app, gift.id, reason=_BY_DONOR[action], nonprofit_id=scope)
         else:
             recurring_admin.cancel(self.app, gift.id, reason=_BY_DONOR[action], nonprofit_id=scope)
+
+    def update_card(self, gift: ManagedGift, source_id: str) -> None:
+        """Charge the gift to ``source_id``, a card the page just stored for its supporter."""
+        if "update_card" not in gift.actions:
+            raise InvalidRequest("this gift's card cannot be changed")
+        recurring_admin.replace_source(self.app, gift.id, source_id, nonprofit_id=gift.nonprofit.id)
 
     def for_payment(self, nonprofit_id: str, payment_id: str) -> GiftLink | None:
         """The gift ``payment_id`` started, for its thank-you page; None if it started none."""
