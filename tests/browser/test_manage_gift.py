@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from houdini_pay_donation.models import RecurringDonation
 from houdini_pay_stripe.models import StripePaymentMethod
-from playwright.sync_api import Page, expect
+from playwright.sync_api import Browser, Page, expect
 
 from tests.browser.conftest import Site, screenshot
 from tests.browser.donor import assert_accessible, fill_card, fill_donor, open_donate_page
@@ -17,7 +17,9 @@ def _schedule(site: Site, nonprofit_id: str) -> RecurringDonation:
         return session.query(RecurringDonation).filter_by(nonprofit_id=nonprofit_id).one()
 
 
-def test_a_donor_changes_pauses_and_cancels_their_monthly_gift(site: Site, page: Page) -> None:
+def test_a_donor_changes_pauses_and_cancels_their_monthly_gift(
+    site: Site, page: Page, browser: Browser
+) -> None:
     nonprofit = site.nonprofit("Standing Supper")
     open_donate_page(site, page, nonprofit)
     page.get_by_text("Every month", exact=True).click()
@@ -58,6 +60,22 @@ def test_a_donor_changes_pauses_and_cancels_their_monthly_gift(site: Site, page:
     assert _schedule(site, nonprofit.id).status == "cancelled"
     screenshot(page, "manage-gift-cancelled")
     assert page.errors == []  # type: ignore[attr-defined]
+
+    # On a phone with JavaScript off, the page's forms still work.
+    link = page.url.split("?")[0]
+    phone = browser.new_context(viewport={"width": 375, "height": 740}, java_script_enabled=False)
+    try:
+        tab = phone.new_page()
+        tab.goto(link)
+        assert tab.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
+        tab.get_by_role("button", name="Resume the gift").click()
+        expect(tab.locator("p.notice")).to_have_text("Your gift is active again.")
+        expect(tab.locator("#card-no-script")).to_contain_text("needs JavaScript")
+        expect(tab.get_by_role("button", name="Save the new card")).to_be_disabled()
+        screenshot(tab, "manage-gift-phone-no-script")
+    finally:
+        phone.close()
+    assert _schedule(site, nonprofit.id).status == "active"
 
 
 def test_a_tampered_link_is_a_styled_page(site: Site, page: Page) -> None:
