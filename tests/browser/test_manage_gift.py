@@ -116,3 +116,24 @@ def test_a_donor_replaces_the_card_and_confirms_it_with_3d_secure(site: Site, pa
         assert method.last4 == "3184"
     assert_accessible(page)
     assert page.errors == []  # type: ignore[attr-defined]
+
+
+def test_a_failed_authentication_keeps_the_old_card(site: Site, page: Page) -> None:
+    nonprofit = site.nonprofit("Old Card Orchard")
+    open_donate_page(site, page, nonprofit)
+    page.get_by_text("Every month", exact=True).click()
+    fill_donor(page, "Ida Wells", "ida@example.org")
+    fill_card(page, VISA)
+    page.get_by_role("button", name="Donate").click()
+    expect(page.get_by_role("heading", name="Thank you, Ida Wells!")).to_be_visible()
+    old_source = _schedule(site, nonprofit.id).source_id
+
+    page.get_by_role("link", name="Manage your recurring gift").click()
+    page.wait_for_selector("form#card-update[data-ready=true]")
+    fill_card(page, THREE_D_SECURE)
+    page.get_by_role("button", name="Save the new card").click()
+    page.get_by_role("button", name="Fail authentication").click()
+    expect(page.locator("#card-update .field-error")).to_contain_text("authentication failed")
+    expect(page.get_by_role("button", name="Save the new card")).to_be_enabled()
+    assert_accessible(page)
+    assert _schedule(site, nonprofit.id).source_id == old_source
