@@ -5,6 +5,8 @@ Served without an API key, next to the HTTP API:
 * ``/{route}/{name}``: each page a plugin registers (``/donate/{nonprofit}``,
   ``/events/{event}``), with the payment forms of the processors the nonprofit offers;
 * ``/thanks/{nonprofit_id}/{key}``: the confirmation page of one submission;
+* ``/donate/{nonprofit_id}/manage/{gift_id}/{token}``: a recurring gift's page, opened from
+  the signed link of its receipt and thank-you page (:mod:`houdini_pay.web.manage`);
 * styled error pages for browsers (404, 405, 500) where API clients get JSON, and
   ``/favicon.ico``;
 * ``/public/v1/...``: what those pages call, which can only create a supporter, a source
@@ -22,6 +24,7 @@ from houdini_pay.web.browser_errors import install_browser_errors
 from houdini_pay.web.catalog import Catalog, build_catalog
 from houdini_pay.web.endpoints import router, status_router
 from houdini_pay.web.guard import PublicSettings
+from houdini_pay.web.manage import add_manage_routes
 from houdini_pay.web.pages import add_page_routes
 from houdini_pay.web.rate_limits import rate_limiter_for
 
@@ -46,5 +49,6 @@ def install_public_pages(api: FastAPI, app: HoudiniPay) -> Catalog:
     api.include_router(router)
     api.include_router(status_router)
     add_page_routes(api, app, catalog)
+    add_manage_routes(api, app, catalog)
     install_browser_errors(api)
     return catalog

@@ -32,6 +32,7 @@ __all__ = [
     "check_csrf",
     "check_size",
     "csrf_token_for",
+    "same_origin",
     "set_csrf_cookie",
 ]
 
@@ -88,7 +89,7 @@ def set_csrf_cookie(request: Request, response: Response, token: str) -> None:
 def check_csrf(request: Request) -> None:
     """``Forbidden`` unless the request comes from a page of this server, with its token."""
     origin = request.headers.get("origin")
-    if origin is not None and not _same_origin(origin, request):
+    if origin is not None and not same_origin(origin, request):
         raise Forbidden("requests from other sites are refused", code="cross_origin")
     cookie = request.cookies.get(CSRF_COOKIE, "")
     sent = request.headers.get(CSRF_HEADER, "")
@@ -99,7 +100,8 @@ def check_csrf(request: Request) -> None:
         )
 
 
-def _same_origin(origin: str, request: Request) -> bool:
+def same_origin(origin: str, request: Request) -> bool:
+    """Whether ``origin`` (an ``Origin`` header) is this server as the request reached it."""
     parts = urlsplit(origin)
     return parts.scheme in ("http", "https") and parts.netloc == request.headers.get("host")
 

@@ -57,6 +57,7 @@ _CORE_FILES = {
     "checkout.js": "text/javascript",
     "amounts.js": "text/javascript",
     "thanks.js": "text/javascript",
+    "manage.js": "text/javascript",
     "style.css": "text/css",
     "favicon.svg": "image/svg+xml",
 }
@@ -322,9 +323,25 @@ def _thanks_page(
         form_label=_(form.label) if form else processor,
         extra=extra,
         receipt_mailed=receipts_are_mailed(app.settings),
+        recurring=_recurring_gift(page, nonprofit_id, outcome.payment, locale),
         _=_,
     )
     return _secure(response, content_security_policy(()))
+
+
+def _recurring_gift(
+    page: PublicPage, nonprofit_id: str, payment: Any, locale: PageLocale
+) -> dict[str, Any] | None:
+    """The next date and manage link of the recurring gift a payment started, if any.
+
+    Asked of the page's ``self_service`` object (see :mod:`houdini_pay.web.manage`).
+    """
+    service = getattr(page, "self_service", None)
+    gift = service.for_payment(nonprofit_id, payment.id) if service and payment else None
+    if gift is None:
+        return None
+    date = format_date(gift.next_charge_at, "long", locale=locale.format_locale)
+    return {"next_date": date, "path": gift.path}
 
 
 def _page_route(app: HoudiniPay, catalog: Catalog, page: PublicPage) -> Any:

@@ -118,6 +118,7 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
             # Every test of this process donates from 127.0.0.1.
             "HOUDINI_PAY_PUBLIC_REQUESTS_PER_MINUTE": "10000",
             "HOUDINI_PAY_OFFSITE_INSTRUCTIONS": "Riverside Bank, account 12-3456-789",
+            "HOUDINI_PAY_MANAGE_LINK_SECRET": "browser-tests-manage-link-secret-0123456789",
         }
         houdini_pay(url, "db", "upgrade")
         app = HoudiniPay.from_env({**os.environ, **environ}, database_url=url)

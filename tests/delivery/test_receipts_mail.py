@@ -4,26 +4,35 @@ from __future__ import annotations
 
 import email
 import email.policy
+import os
+import re
 import socket
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from email.message import EmailMessage
 from typing import Any
 
 import pytest
 from aiosmtpd.controller import Controller
+from fastapi.testclient import TestClient
+from houdini_pay_donation import plugin as donation_plugin
+from houdini_pay_donation.manage_links import PUBLIC_URL_ENV, SECRET_ENV
 
 from houdini_pay import (
     HoudiniPay,
     NonprofitRecord,
+    OutcomeStatus,
     PaymentRecord,
+    PaymentRequest,
     ReceiptLink,
     hookimpl,
     mailer_configured,
 )
+from houdini_pay.api import ApiSettings, create_api
 from houdini_pay.delivery.receipts import request_receipt_email
 from houdini_pay.delivery.worker import Worker
 from houdini_pay.errors import Conflict, NotFound
 from houdini_pay.settings import Settings
+from houdini_pay.testing import TestPlugin
 from tests.conftest import PayFunction
 from tests.delivery.conftest import Clock
 
@@ -149,3 +158,51 @@ def test_without_smtp_settings_no_receipt_is_promised(
     # Another nonprofit's payment is not found first, whatever the mail settings.
     with pytest.raises(NotFound):
         request_receipt_email(bare, outcome.payment.id, nonprofit_id="np_other")
+
+
+def test_a_recurring_gift_s_receipt_carries_the_link_to_manage_it(
+    houdini_make_app: Callable[..., HoudiniPay],
+    plugin: TestPlugin,
+    clock: Clock,
+    delivery_env: dict[str, str],
+    mailbox: Mailbox,
+) -> None:
+    mailbox.refuse = 0
+    environ = {
+        **os.environ,
+        **delivery_env,
+        SECRET_ENV: "manage-link-secret-of-at-least-32-characters",
+        PUBLIC_URL_ENV: "https://give.example.org/",
+    }
+    app = houdini_make_app(plugin, donation_plugin, environ=environ)
+    app.clock = clock
+    nonprofit = app.create_nonprofit("Riverside Food Bank", "USD", country="US")
+    supporter = app.create_supporter(nonprofit.id, "Ada Lovelace", email="ada@example.org")
+    for payment_type, type_object in (("recurring_donation", {"interval": "month"}), ("gift", {})):
+        outcome = app.pay(
+            PaymentRequest(
+                nonprofit_id=nonprofit.id,
+                supporter_id=supporter.id,
+                amount=2500,
+                currency="USD",
+                processor="fake",
+                payment_type=payment_type,
+                type_object=type_object,
+                channel="page",
+            )
+        )
+        assert outcome.status is OutcomeStatus.SUCCEEDED, outcome
+    worker = Worker(app, concurrency=1)
+    worker.run_once()
+    worker.close()
+    assert len(mailbox.messages) == 2
+    texts = {_body(m, "plain") for m in mailbox.messages}
+    links = [re.search(r"Manage your recurring gift: (\S+)", text) for text in texts]
+    (link,) = [found.group(1) for found in links if found]
+    prefix = f"https://give.example.org/donate/{nonprofit.id}/manage/rd_"
+    assert link.startswith(prefix)
+    assert any(link in _body(m, "html") for m in mailbox.messages)
+    with TestClient(create_api(app, settings=ApiSettings())) as client:
+        page = client.get(link.removeprefix("https://give.example.org"))
+    assert page.status_code == 200
+    assert "Your recurring gift to Riverside Food Bank" in page.text

@@ -17,6 +17,7 @@ import pytest
 from fastapi.testclient import TestClient
 from houdini_pay_donation import create_campaign
 from houdini_pay_donation.campaigns import create_gift_option
+from houdini_pay_donation.manage_links import SECRET_ENV, make_token
 from houdini_pay_tickets import create_event, create_level
 
 from houdini_pay import HoudiniPay, NonprofitRecord
@@ -27,15 +28,16 @@ from tests.web.conftest import Donor, open_page
 
 KEY = "language-key-0000001"
 STRIPE = {
+    SECRET_ENV: "manage-link-secret-of-at-least-32-characters",
     "HOUDINI_PAY_STRIPE_SECRET_KEY": "sk_test_unreached",
     "HOUDINI_PAY_STRIPE_WEBHOOK_SECRET": "whsec_unreached",
     "HOUDINI_PAY_STRIPE_PUBLISHABLE_KEY": "pk_test_unreached",
 }
 SAME_IN = {
     # Words that are written the same in that language.
-    "de": {"Tickets"},
+    "de": {"Tickets", "Status"},
     "fr": {"Date"},
-    "es": {"Error 404"},
+    "es": {"Error 404", "Error 410"},
 }
 _TEXT = re.compile(r">([^<]+)<")
 _LABELS = re.compile(r'(?:aria-label|placeholder|title)="([^"]*)"')
@@ -93,8 +95,13 @@ def pages(app: HoudiniPay, client: TestClient) -> tuple[list[str], list[str]]:
         app, nonprofit.id, "Winter Drive", 100_000, end_date=dt.date(2020, 1, 31)
     )
     pledge = _pledge(client, nonprofit)
+    monthly, manage, expired = _monthly(app, client, nonprofit)
     paths = [
         f"/donate/{nonprofit.slug}",
+        monthly,
+        manage,
+        manage + "?done=pause",
+        expired,
         f"/events/{event.id}",
         f"/campaigns/{campaign.id}",
         f"/campaigns/{ended.id}",
@@ -107,6 +114,28 @@ def pages(app: HoudiniPay, client: TestClient) -> tuple[list[str], list[str]]:
             "General admission", "Spring Drive", "Winter Drive", "Signed poster",
             "Ada Lovelace", "ada@example.org", "Stripe"]  # fmt: skip
     return paths, data
+
+
+def _monthly(
+    app: HoudiniPay, client: TestClient, nonprofit: NonprofitRecord
+) -> tuple[str, str, str]:
+    """A monthly gift's thank-you page, its manage page and an expired manage link."""
+    donor = Donor(client, nonprofit, open_page(client, nonprofit))
+    key = KEY + "-monthly"
+    assert donor.start(key).status_code == 201
+    recurring = {"interval": "month", "staff_recorded": True}
+    answer = donor.pay_offsite(
+        key, currency="EUR", payment_type="recurring_donation", type_object=recurring
+    )
+    assert answer.status_code == 200, answer.text
+    app.approve_payment(app.list_payments(nonprofit.id).payments[0].id, nonprofit_id=nonprofit.id)
+    thanks = str(answer.json()["confirmation_url"])
+    found = re.search(r'href="(/donate/[^"]+/manage/[^"]+)"', client.get(thanks).text)
+    assert found is not None
+    manage = found.group(1)
+    gift_id = manage.split("/")[4]
+    token = make_token(STRIPE[SECRET_ENV].encode(), nonprofit.id, gift_id, 1_000_000_000)
+    return thanks, manage, f"/donate/{nonprofit.id}/manage/{gift_id}/{token}"
 
 
 def _pledge(client: TestClient, nonprofit: NonprofitRecord) -> str:

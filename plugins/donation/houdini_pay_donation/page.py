@@ -27,6 +27,7 @@ from typing import Any
 from houdini_pay import HoudiniPay, PageContent, PublicPage
 from houdini_pay.errors import ConfigurationError
 from houdini_pay.money import currency_exponent
+from houdini_pay_donation.self_service import RecurringSelfService
 
 __all__ = [
     "CONFIRM_MULTIPLE_ENV",
@@ -163,6 +164,8 @@ class DonationPage(PublicPage):
 
     def __init__(self, app: HoudiniPay) -> None:
         self.app = app
+        # The manage page of recurring gifts, which the core serves (docs/donor-pages.md).
+        self.self_service = RecurringSelfService(app)
 
     def load(self, name: str) -> PageContent:
         """The page of the nonprofit whose slug (or id) is ``name``."""

@@ -7,7 +7,17 @@ from pathlib import Path
 
 import click
 
-from houdini_pay import DemoStep, HoudiniPay, PaymentType, PublicPage, hookimpl
+from houdini_pay import (
+    DemoStep,
+    HoudiniPay,
+    NonprofitRecord,
+    PaymentRecord,
+    PaymentType,
+    PublicPage,
+    ReceiptLink,
+    hookimpl,
+)
+from houdini_pay_donation import manage_links
 from houdini_pay_donation.campaign_cli import campaigns
 from houdini_pay_donation.campaign_gift import CampaignGiftPaymentType
 from houdini_pay_donation.campaign_page import CampaignPage
@@ -16,8 +26,10 @@ from houdini_pay_donation.donation import DonationPaymentType
 from houdini_pay_donation.page import DonationPage
 from houdini_pay_donation.recurring import RecurringDonationPaymentType
 from houdini_pay_donation.recurring_cli import recurring
+from houdini_pay_donation.self_service import gift_of
 
 __all__ = [
+    "receipt_links",
     "register_commands",
     "register_demo_steps",
     "register_migrations",
@@ -64,3 +76,21 @@ def register_event_types() -> dict[str, str]:
         "recurring_charge_failed": "recurring_donation.charge_failed",
         "recurring_donation_cancelled": "recurring_donation.cancelled",
     }
+
+
+@hookimpl
+def receipt_links(
+    app: HoudiniPay, payment: PaymentRecord, nonprofit: NonprofitRecord
+) -> list[ReceiptLink]:
+    """A gift of a recurring donation (its first or a renewal): the link to manage it.
+
+    Only when links are signed and the pages' public address is known (see
+    :mod:`houdini_pay_donation.manage_links`).
+    """
+    if payment.payment_type != "recurring_donation":
+        return []
+    gift_id = gift_of(app, nonprofit.id, payment.id)
+    if gift_id is None:
+        return []
+    url = manage_links.manage_url(app.settings.environ, nonprofit.id, gift_id, app.clock())
+    return [ReceiptLink("Manage your recurring gift", url)] if url else []

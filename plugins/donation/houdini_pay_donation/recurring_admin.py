@@ -19,7 +19,8 @@ from houdini_pay import (
     signals,
     text,
 )
-from houdini_pay.errors import InvalidRequest, InvalidTransition
+from houdini_pay.errors import InvalidAmount, InvalidRequest, InvalidTransition
+from houdini_pay.money import MAX_AMOUNT
 from houdini_pay_donation import events
 from houdini_pay_donation.models import RecurringCharge, RecurringDonation
 from houdini_pay_donation.recurring import ChargeState, ScheduleStatus
@@ -32,10 +33,12 @@ __all__ = [
     "ScheduleRecord",
     "announce_cancelled",
     "cancel",
+    "change_amount",
     "get_schedule",
     "list_charges",
     "list_schedules",
     "pause",
+    "replace_source",
     "resume",
 ]
 
@@ -166,13 +169,16 @@ def cancel(
         return ScheduleRecord.from_model(row)
 
 
-def pause(app: HoudiniPay, schedule_id: str, *, nonprofit_id: Scope) -> ScheduleRecord:
+def pause(
+    app: HoudiniPay, schedule_id: str, *, reason: str | None = None, nonprofit_id: Scope
+) -> ScheduleRecord:
     """Stop charging until resumed; a retry waiting for its date is skipped."""
     with app.unit_of_work() as uow:
         row = _load(uow.session, schedule_id, nonprofit_id)
         if row.status not in _RUNNING:
             raise _refuse(row, "paused")
-        row.status, row.status_reason = ScheduleStatus.PAUSED.value, "paused by staff"
+        row.status = ScheduleStatus.PAUSED.value
+        row.status_reason = reason or "paused by staff"
         row.updated_at = app.clock()
         _close_scheduled(uow.session, row, ChargeState.SKIPPED)
         return ScheduleRecord.from_model(row)
@@ -183,6 +189,7 @@ def resume(
     schedule_id: str,
     *,
     today: dt.date | None = None,
+    reason: str | None = None,
     nonprofit_id: Scope,
 ) -> ScheduleRecord:
     """Reactivate a paused or cancelled schedule from the next period due from ``today``.
@@ -217,8 +224,43 @@ def resume(
         row.failure_count = 0
         ended = row.end_date is not None and row.next_charge_at > row.end_date
         row.status = (ScheduleStatus.ENDED if ended else ScheduleStatus.ACTIVE).value
-        row.status_reason = "resumed by staff"
+        row.status_reason = reason or "resumed by staff"
         row.updated_at = now
+        return ScheduleRecord.from_model(row)
+
+
+def change_amount(
+    app: HoudiniPay, schedule_id: str, amount: int, *, nonprofit_id: Scope
+) -> ScheduleRecord:
+    """Give ``amount`` (minor units) from the next period planned on.
+
+    A period already planned (due, or waiting for a retry) keeps the amount it was planned
+    with; an ended or cancelled schedule cannot be changed.
+    """
+    if not 0 < amount <= MAX_AMOUNT:
+        raise InvalidAmount(f"amount must be between 1 and {MAX_AMOUNT} minor units")
+    with app.unit_of_work() as uow:
+        row = _load(uow.session, schedule_id, nonprofit_id)
+        if row.status not in (*_RUNNING, ScheduleStatus.PAUSED):
+            raise _refuse(row, "changed")
+        row.amount = amount
+        row.updated_at = app.clock()
+        return ScheduleRecord.from_model(row)
+
+
+def replace_source(
+    app: HoudiniPay, schedule_id: str, source_id: str, *, nonprofit_id: Scope
+) -> ScheduleRecord:
+    """Charge ``source_id`` (a source of the same supporter and processor) from now on.
+
+    A period waiting for a retry is retried on the new source.
+    """
+    with app.unit_of_work() as uow:
+        row = _load(uow.session, schedule_id, nonprofit_id)
+        if row.status not in (*_RUNNING, ScheduleStatus.PAUSED):
+            raise _refuse(row, "given a new source")
+        row.source_id = source_id
+        row.updated_at = app.clock()
         return ScheduleRecord.from_model(row)
 
 

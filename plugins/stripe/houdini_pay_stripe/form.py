@@ -33,6 +33,7 @@ from houdini_pay import (
 )
 from houdini_pay.errors import ConfigurationError, InvalidRequest
 from houdini_pay_stripe.api import StripeApi
+from houdini_pay_stripe.card_setup import setup_card
 from houdini_pay_stripe.models import StripeAccount
 
 __all__ = [
@@ -146,6 +147,13 @@ class StripeForm(PaymentForm):
             "connect-src": [js_origin, api],
             "frame-src": list(_STRIPE_FRAMES),
         }
+
+    def setup_card(
+        self, nonprofit_id: str, supporter_id: str, *, setup: str | None = None
+    ) -> Mapping[str, Any]:
+        """Save a new card for a recurring gift's later charges (3-D Secure when the bank
+        asks): see :mod:`houdini_pay_stripe.card_setup`. Used by the manage page."""
+        return setup_card(self.app, self.api, nonprofit_id, supporter_id, setup=setup)
 
     def processing_object(
         self, submitted: Mapping[str, Any], submission: FormSubmission

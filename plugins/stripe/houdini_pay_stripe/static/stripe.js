@@ -69,5 +69,22 @@ export async function mount(root, config, checkout) {
       }
       return outcome;
     },
+
+    async save() {
+      // A new card for a recurring gift (its manage page), in Stripe's order: a SetupIntent
+      // from the server, confirmed here with the card (the bank's 3-D Secure, if it asks,
+      // comes here, once), then named to the server, which reads it back from Stripe.
+      const started = await checkout.saveCard({ start: true });
+      const { client_secret: secret, setup } = started.next_action;
+      const confirmed = await stripe.confirmCardSetup(secret, {
+        payment_method: { card, billing_details: { name: checkout.donor.name } },
+      });
+      if (!confirmed || confirmed.error) {
+        throw cardError(confirmed?.error?.message || checkout.text("card_not_saved"));
+      }
+      const outcome = await checkout.saveCard({ setup });
+      if (outcome.status !== "succeeded") throw cardError(checkout.text("card_not_saved"));
+      return outcome;
+    },
   };
 }
