@@ -43,15 +43,15 @@ from houdini_pay.web.catalog import Catalog
 from houdini_pay.web.guard import CSRF_COOKIE, csrf_token_for, same_origin, set_csrf_cookie
 from houdini_pay.web.i18n import N_, Gettext
 from houdini_pay.web.manage_card import card_form, card_section, save_card
-from houdini_pay.web.pages import _secure as secure
-from houdini_pay.web.pages import (
+from houdini_pay.web.rate_limits import RateLimitUnavailable
+from houdini_pay.web.rendering import (
     content_security_policy,
     error_page,
     gettext_for,
     page_locale,
     render,
+    secure,
 )
-from houdini_pay.web.rate_limits import RateLimitUnavailable
 
 __all__ = ["GiftLink", "ManagedGift", "SelfService", "add_manage_routes"]
 

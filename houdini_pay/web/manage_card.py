@@ -33,7 +33,7 @@ from houdini_pay.web.catalog import Catalog
 from houdini_pay.web.guard import check_csrf
 from houdini_pay.web.i18n import N_, Gettext, script_messages
 from houdini_pay.web.locales import PageLocale
-from houdini_pay.web.pages import _locale_dirs, _template_of, gettext_for
+from houdini_pay.web.rendering import gettext_for, locale_dirs, template_of
 
 __all__ = ["card_form", "card_section", "save_card"]
 
@@ -59,11 +59,11 @@ def card_section(
     except ConfigurationError:
         return None
     prefix = f"pf-{form.processor}-"
-    markup = _template_of(form.markup).render(
+    markup = template_of(form.markup).render(
         config=config,
         nonprofit=gift.nonprofit,
         prefix=prefix,
-        _=gettext_for(locale, _locale_dirs(form)),
+        _=gettext_for(locale, locale_dirs(form)),
     )
     supporter = app.get_supporter(gift.supporter_id, nonprofit_id=gift.nonprofit.id)
     script_config = {
