@@ -14,7 +14,10 @@
     An application with the installed plugins, on ``houdini_database_url``.
 ``houdini_nonprofit``, ``houdini_supporter``
     A nonprofit taking USD and a supporter of it, in the test's database: every application
-    ``houdini_make_app`` builds in the same test sees them.
+    ``houdini_make_app`` builds in the same test sees them. Both are written by one plain
+    application, built once per test.
+``houdini_clock``
+    A :class:`~houdini_pay.testing.ManualClock` at 2026-03-01 12:00 UTC, for ``app.clock``.
 ``fake_processor``
     A :class:`~houdini_pay.testing.FakeProcessor` (symbol ``fake``).
 
@@ -43,6 +46,7 @@ from houdini_pay.db.sharding import create_partitioned_schema
 from houdini_pay.settings import Settings
 from houdini_pay.store._models import Base
 from houdini_pay.store._records import NonprofitRecord, SupporterRecord
+from houdini_pay.testing.clock import ManualClock
 from houdini_pay.testing.databases import (
     database_prefix,
     require_postgres,
@@ -54,6 +58,7 @@ __all__ = [
     "PARTITIONED_ENV",
     "fake_processor",
     "houdini_app",
+    "houdini_clock",
     "houdini_database_url",
     "houdini_make_app",
     "houdini_nonprofit",
@@ -178,20 +183,33 @@ def houdini_app(houdini_make_app: MakeApp) -> HoudiniPay:
 
 
 @pytest.fixture
-def houdini_nonprofit(houdini_make_app: MakeApp) -> NonprofitRecord:
-    """A nonprofit taking USD, in the database every app of the test shares."""
+def _houdini_records_app(houdini_make_app: MakeApp) -> HoudiniPay:
+    """The one application ``houdini_nonprofit`` and ``houdini_supporter`` write with."""
     # Made through houdini_make_app, so the tables are emptied before it, never after.
-    app = houdini_make_app()
-    return app.create_nonprofit("Riverside Food Bank", "USD", country="US")
+    return houdini_make_app()
+
+
+@pytest.fixture
+def houdini_nonprofit(_houdini_records_app: HoudiniPay) -> NonprofitRecord:
+    """A nonprofit taking USD, in the database every app of the test shares."""
+    return _houdini_records_app.create_nonprofit("Riverside Food Bank", "USD", country="US")
 
 
 @pytest.fixture
 def houdini_supporter(
-    houdini_make_app: MakeApp, houdini_nonprofit: NonprofitRecord
+    _houdini_records_app: HoudiniPay, houdini_nonprofit: NonprofitRecord
 ) -> SupporterRecord:
     """A supporter of ``houdini_nonprofit``."""
-    app = houdini_make_app()
-    return app.create_supporter(houdini_nonprofit.id, "Ada Lovelace", email="ada@example.org")
+    return _houdini_records_app.create_supporter(
+        houdini_nonprofit.id, "Ada Lovelace", email="ada@example.org"
+    )
+
+
+@pytest.fixture
+def houdini_clock() -> ManualClock:
+    """A clock the test moves by hand, at 2026-03-01 12:00 UTC; give it to an app
+    (``app.clock = houdini_clock``), then ``houdini_clock.advance(hours=1)``."""
+    return ManualClock()
 
 
 @pytest.fixture

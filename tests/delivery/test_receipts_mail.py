@@ -24,8 +24,8 @@ from houdini_pay.delivery.receipts import request_receipt_email
 from houdini_pay.delivery.worker import Worker
 from houdini_pay.errors import Conflict, NotFound
 from houdini_pay.settings import Settings
+from houdini_pay.testing import ManualClock
 from tests.conftest import PayFunction
-from tests.delivery.conftest import Clock
 
 
 class Mailbox:
@@ -93,7 +93,11 @@ def _body(message: EmailMessage, subtype: str) -> str:
 
 
 def test_a_page_gift_is_receipted_once_after_a_refused_first_try(
-    app: HoudiniPay, pay: PayFunction, clock: Clock, mailbox: Mailbox, nonprofit: NonprofitRecord
+    app: HoudiniPay,
+    pay: PayFunction,
+    clock: ManualClock,
+    mailbox: Mailbox,
+    nonprofit: NonprofitRecord,
 ) -> None:
     assert mailer_configured(app.settings)
     link = ManageLink()
