@@ -1,7 +1,8 @@
-"""The documentation stays true: every hook documented, every relative link alive."""
+"""The documentation stays true: every hook and kit fixture documented, every link alive."""
 
 from __future__ import annotations
 
+import ast
 import inspect
 import re
 from pathlib import Path
@@ -18,7 +19,12 @@ from houdini_pay import (
     SourceType,
 )
 from houdini_pay.contract import _hookspecs as hookspecs
-from houdini_pay.testing import PaymentTypeHarness, ProcessorConformance, ProcessorHarness
+from houdini_pay.testing import (
+    PaymentTypeHarness,
+    ProcessorConformance,
+    ProcessorHarness,
+    pytest_plugin,
+)
 
 ROOT = Path(__file__).resolve().parent.parent
 PLUGIN_GUIDE = ROOT / "docs" / "plugin-authors.md"
@@ -144,3 +150,25 @@ def test_what_plugins_call_on_the_application_is_documented() -> None:
     for name in APP_INTERFACE:
         assert hasattr(HoudiniPay, name) or name in ("settings",), name
         assert f"`app.{name}" in section, f"app.{name} is not documented under 'The application'"
+
+
+def _kit_fixtures() -> list[str]:
+    """The public fixtures of the pytest plugin the core ships (``houdini_pay.testing``)."""
+    source = inspect.getsource(pytest_plugin)
+    found = []
+    for node in ast.parse(source).body:
+        if isinstance(node, ast.FunctionDef) and not node.name.startswith("_"):
+            marks = [ast.unparse(decorator) for decorator in node.decorator_list]
+            if any(mark.startswith("pytest.fixture") for mark in marks):
+                found.append(node.name)
+    return found
+
+
+def test_every_fixture_of_the_kit_is_documented() -> None:
+    fixtures = _kit_fixtures()
+    assert {"houdini_make_app", "houdini_clock", "fake_processor"} <= set(fixtures)
+    section = _section("### Fixtures")
+    missing = [
+        name for name in fixtures if f"`{name}`" not in section and f"`{name}(" not in section
+    ]
+    assert not missing, f"kit fixtures not documented under '### Fixtures': {missing}"

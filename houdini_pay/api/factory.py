@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any, cast
 
-from fastapi import APIRouter, Depends, FastAPI
+from fastapi import APIRouter, Depends, FastAPI, routing
 
 from houdini_pay import __version__
 from houdini_pay.api import (
@@ -109,13 +109,22 @@ def create_api(app: HoudiniPay, *, settings: ApiSettings | None = None) -> FastA
 
 
 def _operations(api: FastAPI) -> set[tuple[str, str]]:
-    """The (METHOD, path) pairs ``api`` serves, read from its OpenAPI schema.
+    """The (METHOD, path) pairs of ``api``'s routes that its OpenAPI schema lists.
 
-    The schema is the public view of every route, however deeply routers are nested.
+    Read from the routes as the schema reads them, without building the schema (which
+    cost more than the rest of ``create_api``). Recent FastAPI keeps included routers
+    nested and walks them with ``iter_route_contexts``, as its schema does; older releases
+    copied every route into ``api.routes``.
     """
-    paths = api.openapi()["paths"]
-    api.openapi_schema = None  # routes may still be added: build the schema again later
-    return {(method.upper(), path) for path, operations in paths.items() for method in operations}
+    walk = getattr(routing, "iter_route_contexts", None)
+    routes: Iterable[Any] = walk(api.routes) if walk is not None else api.routes
+    return {
+        (method, route.path_format)
+        for route in routes
+        if isinstance(getattr(route, "original_route", route), routing.APIRoute)
+        and route.include_in_schema
+        for method in route.methods
+    }
 
 
 def _include_plugin_routes(api: FastAPI, app: HoudiniPay) -> None:

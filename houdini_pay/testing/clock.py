@@ -1,4 +1,7 @@
-"""A clock a test moves by hand, for ``HoudiniPay(clock=...)`` or ``app.clock``."""
+"""A clock a test moves by hand, for ``HoudiniPay(clock=...)`` or ``app.clock``.
+
+The pytest plugin's ``houdini_clock`` fixture is one, new for each test.
+"""
 
 from __future__ import annotations
 
@@ -19,3 +22,7 @@ class ManualClock:
     def advance(self, **delta: float) -> None:
         """Move time forward by ``datetime.timedelta(**delta)``."""
         self.now += dt.timedelta(**delta)
+
+    def set_date(self, day: dt.date, at: dt.time = dt.time(9, 0)) -> None:
+        """Jump to ``at`` (UTC; 09:00 unless given) on ``day``, for jobs run by the date."""
+        self.now = dt.datetime.combine(day, at, dt.UTC)

@@ -12,13 +12,12 @@ import pytest
 from houdini_pay import HoudiniPay
 from houdini_pay.testing import ManualClock, TestPlugin
 
-Clock = ManualClock
-
 
 @pytest.fixture
-def clock() -> Clock:
-    """The application's clock."""
-    return ManualClock(dt.datetime(2026, 11, 27, 12, 0, tzinfo=dt.UTC))
+def clock(houdini_clock: ManualClock) -> ManualClock:
+    """The application's clock: the kit's, at 2026-11-27 12:00 UTC."""
+    houdini_clock.now = dt.datetime(2026, 11, 27, 12, 0, tzinfo=dt.UTC)
+    return houdini_clock
 
 
 @pytest.fixture
@@ -34,7 +33,7 @@ def delivery_env() -> dict[str, str]:
 def app(
     houdini_make_app: Callable[..., HoudiniPay],
     plugin: TestPlugin,
-    clock: Clock,
+    clock: ManualClock,
     delivery_env: dict[str, str],
 ) -> HoudiniPay:
     """The fake plugins, delivery settings from ``delivery_env``, the test's clock."""

@@ -32,9 +32,8 @@ from houdini_pay.delivery.receipts import request_receipt_email
 from houdini_pay.delivery.worker import Worker
 from houdini_pay.errors import Conflict, NotFound
 from houdini_pay.settings import Settings
-from houdini_pay.testing import TestPlugin
+from houdini_pay.testing import ManualClock, TestPlugin
 from tests.conftest import PayFunction
-from tests.delivery.conftest import Clock
 
 
 class Mailbox:
@@ -102,7 +101,11 @@ def _body(message: EmailMessage, subtype: str) -> str:
 
 
 def test_a_page_gift_is_receipted_once_after_a_refused_first_try(
-    app: HoudiniPay, pay: PayFunction, clock: Clock, mailbox: Mailbox, nonprofit: NonprofitRecord
+    app: HoudiniPay,
+    pay: PayFunction,
+    clock: ManualClock,
+    mailbox: Mailbox,
+    nonprofit: NonprofitRecord,
 ) -> None:
     assert mailer_configured(app.settings)
     link = ManageLink()
@@ -163,7 +166,7 @@ def test_without_smtp_settings_no_receipt_is_promised(
 def test_a_recurring_gift_s_receipt_carries_the_link_to_manage_it(
     houdini_make_app: Callable[..., HoudiniPay],
     plugin: TestPlugin,
-    clock: Clock,
+    clock: ManualClock,
     delivery_env: dict[str, str],
     mailbox: Mailbox,
 ) -> None:

@@ -7,8 +7,8 @@ import pytest
 from houdini_pay import HoudiniPay, NonprofitRecord, signals, webhooks_out
 from houdini_pay.delivery import endpoints
 from houdini_pay.delivery.worker import Worker
+from houdini_pay.testing import ManualClock
 from tests.conftest import PayFunction
-from tests.delivery.conftest import Clock
 from tests.delivery.receiver import Receiver, serve
 
 
@@ -17,7 +17,7 @@ def _worker(app: HoudiniPay) -> Worker:
 
 
 def test_flaky_endpoint_gets_every_event_once_in_order_and_the_gone_one_is_disabled(
-    app: HoudiniPay, nonprofit: NonprofitRecord, pay: PayFunction, clock: Clock
+    app: HoudiniPay, nonprofit: NonprofitRecord, pay: PayFunction, clock: ManualClock
 ) -> None:
     flaky = Receiver(script=[500, 500, "hang"])
     gone = Receiver(default=410)

@@ -9,8 +9,8 @@ from houdini_pay.delivery import endpoints
 from houdini_pay.delivery.history import list_deliveries, resend_event
 from houdini_pay.delivery.worker import Worker
 from houdini_pay.errors import Conflict
+from houdini_pay.testing import ManualClock
 from tests.conftest import PayFunction
-from tests.delivery.conftest import Clock
 from tests.delivery.receiver import Receiver, serve
 
 
@@ -25,7 +25,7 @@ def delivery_env() -> dict[str, str]:
 
 
 def test_an_endpoint_failing_for_the_whole_window_is_given_up_and_disabled(
-    app: HoudiniPay, nonprofit: NonprofitRecord, pay: PayFunction, clock: Clock
+    app: HoudiniPay, nonprofit: NonprofitRecord, pay: PayFunction, clock: ManualClock
 ) -> None:
     down = Receiver(default=503)
     with serve(down):

@@ -17,38 +17,21 @@ from houdini_pay import (
     PaymentRequest,
     SupporterRecord,
 )
-from houdini_pay.testing import FakeProcessor, FakeSourceType, TestPlugin
+from houdini_pay.testing import FakeProcessor, FakeSourceType, ManualClock, TestPlugin
 
 START = dt.date(2026, 3, 10)
 
 
-class Clock:
-    """A clock tests move by hand (``app.clock``)."""
-
-    def __init__(self) -> None:
-        self.now = dt.datetime.combine(START, dt.time(9, 0), dt.UTC)
-
-    def __call__(self) -> dt.datetime:
-        return self.now
-
-    def advance(self, **delta: float) -> None:
-        """Move time forward."""
-        self.now += dt.timedelta(**delta)
-
-    def set_date(self, day: dt.date) -> None:
-        """Jump to 09:00 on ``day``."""
-        self.now = dt.datetime.combine(day, dt.time(9, 0), dt.UTC)
-
-
 @pytest.fixture
-def clock() -> Clock:
-    """The time the app sees."""
-    return Clock()
+def clock(houdini_clock: ManualClock) -> ManualClock:
+    """The time the app sees: the kit's clock, at 09:00 on ``START``."""
+    houdini_clock.set_date(START)
+    return houdini_clock
 
 
 @pytest.fixture
 def app(
-    houdini_make_app: Callable[..., HoudiniPay], fake_processor: FakeProcessor, clock: Clock
+    houdini_make_app: Callable[..., HoudiniPay], fake_processor: FakeProcessor, clock: ManualClock
 ) -> HoudiniPay:
     """The installed plugins (donation, offsite, ...) and the fake card processor."""
     app = houdini_make_app(
@@ -105,7 +88,7 @@ RunFunction = Callable[..., RunReport]
 
 
 @pytest.fixture
-def run(app: HoudiniPay, clock: Clock) -> RunFunction:
+def run(app: HoudiniPay, clock: ManualClock) -> RunFunction:
     """Run the job on ``as_of`` (the clock moves there first)."""
 
     def go(as_of: dt.date, **options: Any) -> RunReport:

@@ -22,9 +22,9 @@ from sqlalchemy import func, select
 
 from houdini_pay import HoudiniPay, PaymentRequest, utcnow
 from houdini_pay.store._models import Payment
-from houdini_pay.testing import FakeProcessor
+from houdini_pay.testing import FakeProcessor, ManualClock
 
-from .conftest import FAST_RETRIES, Clock
+from .conftest import FAST_RETRIES
 
 WORKER = Path(__file__).with_name("recurring_worker.py")
 AS_OF = "2026-04-10"
@@ -84,7 +84,7 @@ def _renewal_payments(app: HoudiniPay) -> int:
 
 
 def test_a_worker_killed_between_claim_and_charge_is_completed_by_the_next_run(
-    app: HoudiniPay, fake_processor: FakeProcessor, clock: Clock
+    app: HoudiniPay, fake_processor: FakeProcessor, clock: ManualClock
 ) -> None:
     _start_schedules(app, SCHEDULES)
     code, _ = _finish(_worker(app, "4"))

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
 from collections.abc import Callable
 from typing import Any
 
@@ -10,39 +9,21 @@ import pytest
 from houdini_pay_tickets import LevelRecord, create_event, create_level
 
 from houdini_pay import HoudiniPay, NonprofitRecord, PaymentOutcome, PaymentRequest, SupporterRecord
-from houdini_pay.testing import FakeProcessor, FakeSourceType, TestPlugin
-
-
-class Clock:
-    """A clock tests move by hand (``app.clock``)."""
-
-    def __init__(self) -> None:
-        self.now = dt.datetime(2026, 3, 1, 12, 0, tzinfo=dt.UTC)
-
-    def __call__(self) -> dt.datetime:
-        return self.now
-
-    def advance(self, **delta: float) -> None:
-        """Move time forward."""
-        self.now += dt.timedelta(**delta)
-
-
-@pytest.fixture
-def clock() -> Clock:
-    """The time the app sees."""
-    return Clock()
+from houdini_pay.testing import FakeProcessor, FakeSourceType, ManualClock, TestPlugin
 
 
 @pytest.fixture
 def app(
-    houdini_make_app: Callable[..., HoudiniPay], fake_processor: FakeProcessor, clock: Clock
+    houdini_make_app: Callable[..., HoudiniPay],
+    fake_processor: FakeProcessor,
+    houdini_clock: ManualClock,
 ) -> HoudiniPay:
-    """The installed plugins (tickets, offsite, ...) and the fake card processor."""
+    """The installed plugins (tickets, offsite, ...), the fake card processor, the kit's clock."""
     app = houdini_make_app(
         TestPlugin(processors=[fake_processor], source_types=[FakeSourceType()]),
         entry_points=True,
     )
-    app.clock = clock
+    app.clock = houdini_clock
     return app
 
 

@@ -12,9 +12,9 @@ from sqlalchemy import select
 from houdini_pay import HoudiniPay, NonprofitRecord, OutcomeStatus, PaymentRequest, SupporterRecord
 from houdini_pay.contract._processors import ChargeStatus
 from houdini_pay.store._models import PaymentAttempt
-from houdini_pay.testing import FakeProcessor, find_row
+from houdini_pay.testing import FakeProcessor, ManualClock, find_row
 
-from .conftest import BuyFunction, Clock
+from .conftest import BuyFunction
 
 
 def _counts(app: HoudiniPay, level: LevelRecord) -> tuple[int, int, int | None]:
@@ -32,13 +32,13 @@ def test_a_late_approval_takes_the_seats_again_when_some_remain(
     buy: BuyFunction,
     level: LevelRecord,
     fake_processor: FakeProcessor,
-    clock: Clock,
+    houdini_clock: ManualClock,
 ) -> None:
     fake_processor.behaviour = "pending_approval"
     pending = buy(4)
     assert pending.status is OutcomeStatus.PENDING_APPROVAL
     assert pending.payment is not None
-    clock.advance(minutes=30)
+    houdini_clock.advance(minutes=30)
     assert _counts(app, level) == (0, 0, 10)
     approved = app.approve_payment(pending.payment.id, nonprofit_id=pending.payment.nonprofit_id)
     assert approved.status is OutcomeStatus.SUCCEEDED
@@ -51,12 +51,12 @@ def test_a_late_approval_after_the_seats_were_resold_is_refunded_with_sold_out(
     buy: BuyFunction,
     level: LevelRecord,
     fake_processor: FakeProcessor,
-    clock: Clock,
+    houdini_clock: ManualClock,
 ) -> None:
     fake_processor.behaviour = "pending_approval"
     pending = buy(2)
     assert pending.payment is not None
-    clock.advance(minutes=16)
+    houdini_clock.advance(minutes=16)
     _resell_everything(buy, fake_processor)
 
     late = app.approve_payment(pending.payment.id, nonprofit_id=pending.payment.nonprofit_id)
@@ -86,12 +86,12 @@ def test_a_late_3d_secure_success_after_a_resale_is_refunded(
     buy: BuyFunction,
     level: LevelRecord,
     fake_processor: FakeProcessor,
-    clock: Clock,
+    houdini_clock: ManualClock,
 ) -> None:
     fake_processor.behaviour = "requires_action"
     waiting = buy(1)
     assert waiting.status is OutcomeStatus.REQUIRES_ACTION
-    clock.advance(minutes=20)
+    houdini_clock.advance(minutes=20)
     _resell_everything(buy, fake_processor)
     fake_processor.complete(waiting.attempt_id)
     body = fake_processor.webhook("evt_late", waiting.attempt_id, ChargeStatus.SUCCEEDED)
@@ -112,7 +112,7 @@ def test_a_late_offsite_approval_after_a_resale_is_reversed(
     buy: BuyFunction,
     level: LevelRecord,
     fake_processor: FakeProcessor,
-    clock: Clock,
+    houdini_clock: ManualClock,
 ) -> None:
     pending = app.pay(
         PaymentRequest(
@@ -132,7 +132,7 @@ def test_a_late_offsite_approval_after_a_resale_is_reversed(
     )
     assert pending.status is OutcomeStatus.PENDING_APPROVAL
     assert pending.payment is not None
-    clock.advance(hours=2)
+    houdini_clock.advance(hours=2)
     _resell_everything(buy, fake_processor)
 
     late = app.approve_payment(pending.payment.id, nonprofit_id=pending.payment.nonprofit_id)
@@ -158,13 +158,13 @@ def test_an_approval_inside_the_hold_needs_no_seats_again(
     buy: BuyFunction,
     level: LevelRecord,
     fake_processor: FakeProcessor,
-    clock: Clock,
+    houdini_clock: ManualClock,
     minutes: int,
 ) -> None:
     fake_processor.behaviour = "pending_approval"
     pending = buy(10)
     assert pending.payment is not None
-    clock.advance(minutes=minutes)
+    houdini_clock.advance(minutes=minutes)
     assert (
         app.approve_payment(pending.payment.id, nonprofit_id=pending.payment.nonprofit_id).status
         is OutcomeStatus.SUCCEEDED

@@ -19,9 +19,9 @@ from sqlalchemy import func, select
 from houdini_pay import HoudiniPay, NonprofitRecord, OutcomeStatus
 from houdini_pay.errors import InvalidRequest, NotFound, SoldOut
 from houdini_pay.store._models import PaymentAttempt, Reservation
-from houdini_pay.testing import FakeProcessor
+from houdini_pay.testing import FakeProcessor, ManualClock
 
-from .conftest import BuyFunction, Clock
+from .conftest import BuyFunction
 
 
 def _level(app: HoudiniPay, level: LevelRecord) -> LevelRecord:
@@ -132,7 +132,7 @@ def test_a_level_of_another_nonprofit_is_not_found(
 
 
 def test_tickets_sell_only_inside_the_sale_window(
-    app: HoudiniPay, buy: BuyFunction, level: LevelRecord, clock: Clock
+    app: HoudiniPay, buy: BuyFunction, level: LevelRecord, houdini_clock: ManualClock
 ) -> None:
     window = create_level(
         app,
@@ -140,16 +140,16 @@ def test_tickets_sell_only_inside_the_sale_window(
         "Early bird",
         3000,
         limit=5,
-        sales_start=clock.now + dt.timedelta(days=1),
-        sales_end=clock.now + dt.timedelta(days=2),
+        sales_start=houdini_clock.now + dt.timedelta(days=1),
+        sales_end=houdini_clock.now + dt.timedelta(days=2),
     )
     request = {"amount": 3000, "type_object": {"ticket_level_id": window.id, "quantity": 1}}
     with pytest.raises(InvalidRequest) as raised:
         buy(**request)
     assert raised.value.code == "ticket_sales_not_open"
-    clock.advance(days=1, hours=1)
+    houdini_clock.advance(days=1, hours=1)
     assert buy(**request).status is OutcomeStatus.SUCCEEDED
-    clock.advance(days=1)
+    houdini_clock.advance(days=1)
     with pytest.raises(InvalidRequest) as raised:
         buy(**request)
     assert raised.value.code == "ticket_sales_closed"
@@ -191,7 +191,7 @@ def test_an_abandoned_hold_expires_and_is_swept(
     buy: BuyFunction,
     level: LevelRecord,
     fake_processor: FakeProcessor,
-    clock: Clock,
+    houdini_clock: ManualClock,
 ) -> None:
     fake_processor.behaviour = "requires_action"
     assert buy(10).status is OutcomeStatus.REQUIRES_ACTION
@@ -199,7 +199,7 @@ def test_an_abandoned_hold_expires_and_is_swept(
     fake_processor.behaviour = "succeed"
     with pytest.raises(SoldOut):
         buy(1)
-    clock.advance(minutes=16)
+    houdini_clock.advance(minutes=16)
     # Expired holds no longer count, and the next hold sweeps them lazily.
     assert _level(app, level).remaining == 10
     assert buy(1).status is OutcomeStatus.SUCCEEDED
