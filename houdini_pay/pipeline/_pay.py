@@ -24,7 +24,6 @@ from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import Connection, Row
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from houdini_pay import inventory, signals, text
@@ -48,22 +47,21 @@ from houdini_pay.contract._requests import (
     PaymentOutcome,
     PaymentRequest,
     check_channel,
-    fingerprint_of,
 )
 from houdini_pay.db import sql
 from houdini_pay.db.unit_of_work import UnitOfWork
 from houdini_pay.errors import (
     CurrencyMismatch,
-    IdempotencyConflict,
-    IdempotencyInFlight,
     InvalidRequest,
     NotEnabled,
     PluginError,
     SoldOut,
 )
 from houdini_pay.money import normalize_currency, validate_amount
+from houdini_pay.pipeline import _idempotency as idempotency
 from houdini_pay.pipeline import _settlement as settlement
 from houdini_pay.pipeline._attempts import reference_recorder
+from houdini_pay.pipeline._idempotency import OPERATION_CHARGE
 from houdini_pay.store._directory import load_scoped, load_scoped_row
 from houdini_pay.store._ids import new_id
 from houdini_pay.store._models import Address, Nonprofit, Payment, PaymentAttempt, Source, Supporter
@@ -77,8 +75,6 @@ if TYPE_CHECKING:
 __all__ = ["approve", "call_charge", "pay", "reject", "stored_charge_request"]
 
 log = logging.getLogger(__name__)
-
-OPERATION_CHARGE = "charge"
 
 
 @dataclass(frozen=True, slots=True)
@@ -96,24 +92,26 @@ def pay(app: HoudiniPay, request: PaymentRequest) -> PaymentOutcome:
     """Run one payment through the pipeline; see the module docstring."""
     request = _check_shape(request)
     stored = request.to_dict()
-    fingerprint = fingerprint_of(stored)
+    fingerprint = idempotency.payment_fingerprint(stored)
     payment_type = app.registry.payment_type(request.payment_type)
-    try:
+    attempt_id = new_id("att")
+
+    def record() -> PaymentOutcome | tuple[_Prepared, PaymentContext, ChargeRequest, bool]:
         with app.unit_of_work() as uow:
             replayed = _replay(uow.connection, request, fingerprint)
             if replayed is not None:
                 return replayed
-            attempt_id = new_id("att")
             prepared = _validate(app, uow, request, payment_type, attempt_id)
-            context, charge, held = _record_attempt(app, uow, prepared, stored, fingerprint)
-    except IntegrityError:
-        # Another run with the same key committed between our check and our insert.
-        with app.unit_of_work(write=False) as uow:
-            replayed = _replay(uow.connection, request, fingerprint)
-        if replayed is None:
-            raise
-        return replayed
+            return prepared, *_record_attempt(app, uow, prepared, stored, fingerprint)
 
+    def replay() -> PaymentOutcome | None:
+        with app.unit_of_work(write=False) as uow:
+            return _replay(uow.connection, request, fingerprint)
+
+    recorded = idempotency.replay_or_insert(record, replay)
+    if isinstance(recorded, PaymentOutcome):
+        return recorded
+    prepared, context, charge, held = recorded
     nonprofit_id = context.nonprofit.id
     overtaken = _mark_charging(app, nonprofit_id, attempt_id)
     if overtaken is not None:
@@ -294,28 +292,15 @@ def _replay(
     Raises ``IdempotencyConflict`` if that run had another request, and
     ``IdempotencyInFlight`` if it has not reached an outcome yet.
     """
-    key = request.idempotency_key
-    attempt = connection.execute(
-        sql.ATTEMPT_BY_KEY,
-        {
-            "nonprofit_id": request.nonprofit_id,
-            "idempotency_key": key,
-            "operation": OPERATION_CHARGE,
-        },
-    ).one_or_none()
-    if attempt is None:
-        return None
-    if attempt.fingerprint != fingerprint:
-        raise IdempotencyConflict(
-            f"idempotency key {key!r} was already used for a different request",
-            details={"attempt_id": attempt.id},
-        )
-    if AttemptState(attempt.state).is_in_flight:
-        raise IdempotencyInFlight(
-            f"the payment with idempotency key {key!r} is still being processed; retry in a moment",
-            details={"attempt_id": attempt.id},
-        )
-    return settlement.outcome_of(connection, attempt, replayed=True)
+    assert request.idempotency_key is not None  # _check_shape fills one in
+    attempt = idempotency.stored_attempt(
+        connection,
+        request.nonprofit_id,
+        OPERATION_CHARGE,
+        request.idempotency_key,
+        fingerprint,
+    )
+    return None if attempt is None else settlement.outcome_of(connection, attempt, replayed=True)
 
 
 # -- recording and charging --------------------------------------------------------------

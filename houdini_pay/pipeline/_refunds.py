@@ -16,14 +16,11 @@ A refund runs like a charge, as an attempt with its own idempotency key:
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
-import json
 import logging
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import func, select
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy import Row, func, select
 from sqlalchemy.orm import Session
 
 from houdini_pay import outbox, signals, text
@@ -36,13 +33,13 @@ from houdini_pay.contract._processors import (
 )
 from houdini_pay.contract._requests import Channel, ErrorInfo, check_channel
 from houdini_pay.errors import (
-    IdempotencyConflict,
-    IdempotencyInFlight,
     InvalidRequest,
     NotRefundable,
     RefundExceedsPayment,
 )
 from houdini_pay.money import validate_amount
+from houdini_pay.pipeline import _idempotency as idempotency
+from houdini_pay.pipeline._idempotency import OPERATION_REFUND
 from houdini_pay.pipeline._reversals import call_refund
 from houdini_pay.store._directory import load_scoped
 from houdini_pay.store._ids import new_id
@@ -73,8 +70,6 @@ __all__ = [
     "refundable_amount",
     "settle_refund",
 ]
-
-OPERATION_REFUND = "refund"
 
 _REFUNDABLE_KINDS = (PaymentKind.CHARGE.value, PaymentKind.OFFSITE.value)
 _REFUNDABLE_STATUSES = (PaymentStatus.SUCCEEDED.value, PaymentStatus.PARTIALLY_REFUNDED.value)
@@ -114,13 +109,6 @@ class RefundOutcome:
             "error": self.error.to_dict() if self.error else None,
             "replayed": self.replayed,
         }
-
-
-def _fingerprint(payment_id: str, amount: int | None, reason: str | None) -> str:
-    canonical = json.dumps(
-        {"payment_id": payment_id, "amount": amount, "reason": reason}, sort_keys=True
-    )
-    return hashlib.sha256(canonical.encode()).hexdigest()
 
 
 def _load_payment(
@@ -188,19 +176,17 @@ def refund(
     for field, value in (("reason", reason), ("idempotency_key", idempotency_key)):
         text.check_text(value, field)
     key = idempotency_key or new_id("auto")
-    fingerprint = _fingerprint(payment_id, amount, reason)
-    replayed = _replay(app, payment_id, nonprofit_id, key, fingerprint)
-    if replayed is not None:
-        return replayed
-    try:
-        recorded = _record_attempt(
+    fingerprint = idempotency.refund_fingerprint(payment_id, amount, reason)
+
+    def replay() -> RefundOutcome | None:
+        return _replay(app, payment_id, nonprofit_id, key, fingerprint)
+
+    def record() -> tuple[AttemptRecord, RefundRequest, str] | RefundOutcome:
+        return replay() or _record_attempt(
             app, payment_id, nonprofit_id, amount, reason, key, fingerprint, channel
         )
-    except IntegrityError:
-        replayed = _replay(app, payment_id, nonprofit_id, key, fingerprint)
-        if replayed is None:
-            raise
-        return replayed
+
+    recorded = idempotency.replay_or_insert(record, replay)
     if isinstance(recorded, RefundOutcome):
         return recorded
     attempt, request, processor = recorded
@@ -224,22 +210,10 @@ def _stored_outcome(
     Raises ``IdempotencyConflict`` if that refund had another request, and
     ``IdempotencyInFlight`` if it has not reached an outcome yet.
     """
-    attempt = session.scalar(
-        select(PaymentAttempt).where(
-            PaymentAttempt.nonprofit_id == nonprofit_id,
-            PaymentAttempt.idempotency_key == key,
-            PaymentAttempt.operation == OPERATION_REFUND,
-        )
+    attempt = idempotency.stored_attempt(
+        session.connection(), nonprofit_id, OPERATION_REFUND, key, fingerprint
     )
-    if attempt is None:
-        return None
-    if attempt.fingerprint != fingerprint:
-        raise IdempotencyConflict(
-            f"idempotency key {key!r} was already used for a different refund"
-        )
-    if AttemptState(attempt.state).is_in_flight:
-        raise IdempotencyInFlight(f"the refund with idempotency key {key!r} is in progress")
-    return _outcome_of(session, attempt, replayed=True)
+    return None if attempt is None else _outcome_of(session, attempt, replayed=True)
 
 
 def _record_attempt(
@@ -347,7 +321,7 @@ def new_refund_attempt(
 
 
 def _outcome_of(
-    session: Session, attempt: PaymentAttempt, *, replayed: bool = False
+    session: Session, attempt: PaymentAttempt | Row[Any], *, replayed: bool = False
 ) -> RefundOutcome:
     key = attempt.nonprofit_id
     parent = session.get_one(Payment, (key, attempt.parent_payment_id))
