@@ -24,6 +24,7 @@ from houdini_pay.pipeline._queries import lock_payment_by_reference
 from houdini_pay.pipeline._refunds import new_refund_attempt, record_refund
 from houdini_pay.pipeline._waiting_events import Waiting, awaiting
 from houdini_pay.store._models import Payment, PaymentAttempt
+from houdini_pay.store._rows import insert_attempt
 from houdini_pay.store._states import PaymentKind
 
 if TYPE_CHECKING:
@@ -68,7 +69,7 @@ def record_external_refund(
                 return awaiting(session, processor_symbol, observation.payment_reference) or False
             if _already_recorded(session, payment, key, reference):
                 return True
-            attempt = new_refund_attempt(
+            columns = new_refund_attempt(
                 payment,
                 key=key,
                 fingerprint=idempotency.external_refund_fingerprint(key),
@@ -79,8 +80,8 @@ def record_external_refund(
                 channel=payment.channel,
                 processor_reference=reference,
             )
-            session.add(attempt)
-            session.flush()
+            insert_attempt(session.connection(), columns)
+            attempt = session.get_one(PaymentAttempt, (columns["nonprofit_id"], columns["id"]))
             record_refund(app, uow, attempt, result)
         return True
 

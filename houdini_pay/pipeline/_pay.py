@@ -66,6 +66,7 @@ from houdini_pay.store._directory import load_scoped, load_scoped_row
 from houdini_pay.store._ids import new_id
 from houdini_pay.store._models import Address, Nonprofit, Payment, PaymentAttempt, Source, Supporter
 from houdini_pay.store._records import AttemptRecord, NonprofitRecord, SupporterRecord
+from houdini_pay.store._rows import attempt_columns, insert_attempt
 from houdini_pay.store._states import AttemptState
 from houdini_pay.tenancy import Scope
 
@@ -327,34 +328,27 @@ def _record_attempt(
     if processor_data:
         stored = {**stored, "processor_data": dict(processor_data)}
         charge = replace(charge, processor_data=processor_data)
-    values = {
-        "id": attempt_id,
-        "nonprofit_id": request.nonprofit_id,
-        "operation": OPERATION_CHARGE,
-        "idempotency_key": request.idempotency_key,
-        "fingerprint": fingerprint,
-        "state": AttemptState.STARTED.value,
-        "processor": prepared.processor.symbol,
-        "payment_type": prepared.payment_type.symbol,
-        "supporter_id": request.supporter_id,
-        "source_id": request.source_id,
-        "amount": request.amount,
-        "currency": request.currency,
-        "request": stored,
-        "processor_reference": None,
-        "next_action": None,
-        "error_code": None,
-        "error_message": None,
-        "payment_id": None,
-        "parent_payment_id": None,
-        "reconcile_count": 0,
-        "reversal_pending": False,
-        "channel": stored["channel"],
-        "created_at": now,
-        "updated_at": now,
-    }
+    key = request.idempotency_key
+    assert key is not None  # _check_shape fills one in
+    values = attempt_columns(
+        id=attempt_id,
+        nonprofit_id=request.nonprofit_id,
+        operation=OPERATION_CHARGE,
+        idempotency_key=key,
+        fingerprint=fingerprint,
+        state=AttemptState.STARTED.value,
+        processor=prepared.processor.symbol,
+        payment_type=prepared.payment_type.symbol,
+        supporter_id=request.supporter_id,
+        source_id=request.source_id,
+        amount=request.amount,
+        currency=request.currency,
+        request=stored,
+        channel=stored["channel"],
+        now=now,
+    )
     uow.flush()  # whatever the plugins added goes first
-    uow.connection.execute(sql.INSERT_ATTEMPT, values)
+    insert_attempt(uow.connection, values)
     if wanted:
         _hold(app, uow.session, prepared.payment_type, context, wanted, now)
     if signals.begin_payment.receivers:  # build the record only for someone to hear it

@@ -32,6 +32,7 @@ from houdini_pay.contract._processors import (
     require_capability,
 )
 from houdini_pay.contract._requests import Channel, ErrorInfo, check_channel
+from houdini_pay.db.unit_of_work import UnitOfWork
 from houdini_pay.errors import (
     InvalidRequest,
     NotRefundable,
@@ -45,6 +46,13 @@ from houdini_pay.store._directory import load_scoped
 from houdini_pay.store._ids import new_id
 from houdini_pay.store._models import Payment, PaymentAttempt
 from houdini_pay.store._records import AttemptRecord, PaymentRecord
+from houdini_pay.store._rows import (
+    AttemptColumns,
+    PaymentColumns,
+    attempt_columns,
+    insert_attempt,
+    insert_payment,
+)
 from houdini_pay.store._states import (
     ATTEMPT_TRANSITIONS,
     PAYMENT_TRANSITIONS,
@@ -267,10 +275,10 @@ def _record_attempt(
             now=now,
             channel=channel,
         )
-        session.add(attempt)
-        session.flush()
+        insert_attempt(session.connection(), attempt)
+        attempt_id = attempt["id"]
         request = RefundRequest(
-            attempt_id=attempt.id,
+            attempt_id=attempt_id,
             nonprofit_id=payment.nonprofit_id,
             payment_id=payment.id,
             payment_reference=payment.processor_reference,
@@ -279,9 +287,9 @@ def _record_attempt(
             currency=payment.currency,
             reason=reason,
             processor_data=charge_processor_data(session, payment),
-            metadata={"attempt_id": attempt.id, "payment_id": payment.id},
+            metadata={"attempt_id": attempt_id, "payment_id": payment.id},
         )
-        return AttemptRecord.from_model(attempt), request, processor.symbol
+        return AttemptRecord.from_mapping(attempt), request, processor.symbol
 
 
 def new_refund_attempt(
@@ -294,9 +302,12 @@ def new_refund_attempt(
     now: dt.datetime,
     channel: str,
     processor_reference: str | None = None,
-) -> PaymentAttempt:
-    """A refund attempt of ``amount`` against ``payment``, in state ``charging``."""
-    return PaymentAttempt(
+) -> AttemptColumns:
+    """The columns of a refund attempt of ``amount`` against ``payment``, in state ``charging``.
+
+    Add it with :func:`houdini_pay.store._rows.insert_attempt`.
+    """
+    return attempt_columns(
         id=new_id("att"),
         nonprofit_id=payment.nonprofit_id,
         operation=OPERATION_REFUND,
@@ -310,13 +321,10 @@ def new_refund_attempt(
         amount=amount,
         currency=payment.currency,
         request=request,
+        channel=channel,
+        now=now,
         processor_reference=processor_reference,
         parent_payment_id=payment.id,
-        reconcile_count=0,
-        reversal_pending=False,
-        channel=channel,
-        created_at=now,
-        updated_at=now,
     )
 
 
@@ -393,36 +401,38 @@ def settle_refund(
         return _outcome_of(session, attempt)
 
 
-def record_refund(app: HoudiniPay, uow: Any, attempt: PaymentAttempt, result: RefundResult) -> None:
+def record_refund(
+    app: HoudiniPay, uow: UnitOfWork, attempt: PaymentAttempt, result: RefundResult
+) -> None:
     """Record a successful refund: the negative payment, the parent's totals, the payment type."""
-    session: Session = uow.session
+    session = uow.session
     parent = _load_payment(session, attempt.parent_payment_id, attempt.nonprofit_id, lock=True)
     now = app.clock()
-    refund_row = Payment(
-        id=attempt.id.replace("att_", "pay_", 1),
-        nonprofit_id=attempt.nonprofit_id,
-        supporter_id=parent.supporter_id,
-        attempt_id=attempt.id,
-        kind=PaymentKind.REFUND.value,
-        status=PaymentStatus.SUCCEEDED.value,
-        amount=-attempt.amount,
-        currency=attempt.currency,
-        gross=-attempt.amount,
-        fee=-result.fee_refunded,
-        net=-attempt.amount + result.fee_refunded,
-        amount_refunded=0,
-        processor=parent.processor,
-        processor_reference=result.reference,
-        payment_type=parent.payment_type,
-        source_id=parent.source_id,
-        parent_id=parent.id,
-        description=attempt.request.get("reason"),
-        details={},
-        channel=attempt.channel,
-        created_at=now,
-        updated_at=now,
-    )
-    session.add(refund_row)
+    refund_row: PaymentColumns = {
+        "id": attempt.id.replace("att_", "pay_", 1),
+        "nonprofit_id": attempt.nonprofit_id,
+        "supporter_id": parent.supporter_id,
+        "attempt_id": attempt.id,
+        "kind": PaymentKind.REFUND.value,
+        "status": PaymentStatus.SUCCEEDED.value,
+        "amount": -attempt.amount,
+        "currency": attempt.currency,
+        "gross": -attempt.amount,
+        "fee": -result.fee_refunded,
+        "net": -attempt.amount + result.fee_refunded,
+        "amount_refunded": 0,
+        "processor": parent.processor,
+        "processor_reference": result.reference,
+        "payment_type": parent.payment_type,
+        "source_id": parent.source_id,
+        "parent_id": parent.id,
+        "description": attempt.request.get("reason"),
+        "details": {},
+        "channel": attempt.channel,
+        "created_at": now,
+        "updated_at": now,
+    }
+    insert_payment(session.connection(), refund_row)
     parent.amount_refunded += attempt.amount
     if parent.status in _REFUNDABLE_STATUSES:
         target = (
@@ -435,11 +445,11 @@ def record_refund(app: HoudiniPay, uow: Any, attempt: PaymentAttempt, result: Re
     attempt.state = transition(
         AttemptState(attempt.state), AttemptState.SUCCEEDED, ATTEMPT_TRANSITIONS
     ).value
-    attempt.payment_id = refund_row.id
+    attempt.payment_id = refund_row["id"]
     attempt.error_code = attempt.error_message = None
     session.flush()
     parent_record = PaymentRecord.from_model(parent)
-    refund_record = PaymentRecord.from_model(refund_row)
+    refund_record = PaymentRecord.from_mapping(refund_row)
     payment_type = app.registry.payment_types.get(parent.payment_type or "")
     if payment_type is not None:
         payment_type.on_refund(session, parent_record, refund_record)

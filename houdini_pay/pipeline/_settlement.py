@@ -36,9 +36,9 @@ from houdini_pay.pipeline._attempts import (
 )
 from houdini_pay.pipeline._reversals import REVERSAL_SUFFIX, REVERSED_ERROR, call_refund, reverse
 from houdini_pay.pipeline._waiting_events import has_waiting
-from houdini_pay.store._ids import new_id
 from houdini_pay.store._models import Payment, PaymentAttempt
 from houdini_pay.store._records import AttemptRecord, PaymentRecord
+from houdini_pay.store._rows import insert_payment
 from houdini_pay.store._states import ATTEMPT_TRANSITIONS, AttemptState, PaymentStatus, transition
 
 if TYPE_CHECKING:
@@ -214,7 +214,7 @@ def _record_success(
         values = payment_values(
             app, attempt, PaymentStatus.SUCCEEDED, result, payment_type.describe(context)
         )
-        uow.connection.execute(sql.INSERT_PAYMENT, values)
+        insert_payment(uow.connection, values)
         record = PaymentRecord.from_mapping(values)
     payment_type.process(session, context, record)
     if has_holds is not False:
@@ -239,16 +239,12 @@ def _record_success(
         sql.UPDATE_ATTEMPT,
         {"attempt_nonprofit_id": attempt.nonprofit_id, "attempt_id": attempt.id, **changes},
     )
-    uow.connection.execute(
-        sql.INSERT_OUTBOX,
-        {
-            "id": new_id("evt"),
-            "nonprofit_id": attempt.nonprofit_id,
-            "event": "payment_completed",
-            "payload": {"payment": record.to_dict()},
-            "created_at": now,
-            "published_at": None,
-        },
+    outbox.record_event(
+        uow.connection,
+        attempt.nonprofit_id,
+        "payment_completed",
+        {"payment": record.to_dict()},
+        now=now,
     )
     if signals.payment_completed.receivers:  # build the record only for someone to hear it
         attempt_record = AttemptRecord.from_mapping({**attempt._mapping, **changes})
@@ -315,14 +311,17 @@ def _record_pending_payment(
     status = PaymentStatus.PENDING_APPROVAL if result.approval_required else PaymentStatus.PENDING
     context = payment_context(app, session, attempt)
     description = app.registry.payment_type(attempt.payment_type or "").describe(context)
-    payment = Payment(**payment_values(app, attempt, status, result, description))
-    session.add(payment)
+    values = payment_values(app, attempt, status, result, description)
+    insert_payment(session.connection(), values)
+    attempt.payment_id = values["id"]
     session.flush()
-    attempt.payment_id = payment.id
-    record = PaymentRecord.from_model(payment)
+    record = PaymentRecord.from_mapping(values)
     attempt_record = AttemptRecord.from_model(attempt)
     outbox.record_event(
-        session, attempt.nonprofit_id, "payment_pending", {"payment": record.to_dict()}
+        session,
+        attempt.nonprofit_id,
+        "payment_pending",
+        {"payment": record.to_dict()},
     )
     uow.after_commit(
         lambda: signals.send(signals.payment_pending, app, payment=record, attempt=attempt_record)
