@@ -21,7 +21,8 @@ from houdini_pay.contract._processors import RefundObservation, RefundStatus
 from houdini_pay.pipeline import _idempotency as idempotency
 from houdini_pay.pipeline._idempotency import OPERATION_REFUND
 from houdini_pay.pipeline._queries import lock_payment_by_reference
-from houdini_pay.pipeline._refunds import new_refund_attempt, record_refund
+from houdini_pay.pipeline._refund_settlement import record_refund
+from houdini_pay.pipeline._refunds import new_refund_attempt
 from houdini_pay.pipeline._waiting_events import Waiting, awaiting
 from houdini_pay.store._models import Payment, PaymentAttempt
 from houdini_pay.store._rows import insert_attempt

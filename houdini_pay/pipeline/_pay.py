@@ -19,11 +19,11 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, replace
+from collections.abc import Sequence
+from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import Connection, Row
+from sqlalchemy import Connection
 from sqlalchemy.orm import Session
 
 from houdini_pay import inventory, signals, text
@@ -34,38 +34,31 @@ from houdini_pay.contract._payment_types import (
     refused_hold,
 )
 from houdini_pay.contract._processors import (
-    Capability,
     ChargeRequest,
     ChargeResult,
     ChargeStatus,
     Processor,
     SourceInfo,
-    require_capability,
-    require_configured,
 )
 from houdini_pay.contract._requests import (
     PaymentOutcome,
     PaymentRequest,
-    check_channel,
 )
 from houdini_pay.db import sql
 from houdini_pay.db.unit_of_work import UnitOfWork
 from houdini_pay.errors import (
-    CurrencyMismatch,
     InvalidRequest,
-    NotEnabled,
     PluginError,
     SoldOut,
 )
-from houdini_pay.money import normalize_currency, validate_amount
 from houdini_pay.pipeline import _idempotency as idempotency
 from houdini_pay.pipeline import _settlement as settlement
-from houdini_pay.pipeline._attempts import reference_recorder
 from houdini_pay.pipeline._idempotency import OPERATION_CHARGE
-from houdini_pay.store._directory import load_scoped, load_scoped_row
+from houdini_pay.pipeline._validation import Prepared, check_shape, validate
+from houdini_pay.store._directory import load_scoped
 from houdini_pay.store._ids import new_id
-from houdini_pay.store._models import Address, Nonprofit, Payment, PaymentAttempt, Source, Supporter
-from houdini_pay.store._records import AttemptRecord, NonprofitRecord, SupporterRecord
+from houdini_pay.store._models import Payment, PaymentAttempt, Source, Supporter
+from houdini_pay.store._records import AttemptRecord
 from houdini_pay.store._rows import attempt_columns, insert_attempt
 from houdini_pay.store._states import AttemptState
 from houdini_pay.tenancy import Scope
@@ -78,31 +71,20 @@ __all__ = ["approve", "call_charge", "pay", "reject", "stored_charge_request"]
 log = logging.getLogger(__name__)
 
 
-@dataclass(frozen=True, slots=True)
-class _Prepared:
-    """A validated request and the plugins that will serve it."""
-
-    request: PaymentRequest
-    context: PaymentContext
-    processor: Processor
-    payment_type: PaymentType
-    charge: ChargeRequest
-
-
 def pay(app: HoudiniPay, request: PaymentRequest) -> PaymentOutcome:
     """Run one payment through the pipeline; see the module docstring."""
-    request = _check_shape(request)
+    request = check_shape(request)
     stored = request.to_dict()
     fingerprint = idempotency.payment_fingerprint(stored)
     payment_type = app.registry.payment_type(request.payment_type)
     attempt_id = new_id("att")
 
-    def record() -> PaymentOutcome | tuple[_Prepared, PaymentContext, ChargeRequest, bool]:
+    def record() -> PaymentOutcome | tuple[Prepared, PaymentContext, ChargeRequest, bool]:
         with app.unit_of_work() as uow:
             replayed = _replay(uow.connection, request, fingerprint)
             if replayed is not None:
                 return replayed
-            prepared = _validate(app, uow, request, payment_type, attempt_id)
+            prepared = validate(app, uow, request, payment_type, attempt_id)
             return prepared, *_record_attempt(app, uow, prepared, stored, fingerprint)
 
     def replay() -> PaymentOutcome | None:
@@ -121,165 +103,6 @@ def pay(app: HoudiniPay, request: PaymentRequest) -> PaymentOutcome:
     return settlement.settle(
         app, attempt_id, result, nonprofit_id=nonprofit_id, context=context, has_holds=held
     )
-
-
-# -- validation ------------------------------------------------------------------------
-
-
-_TEXT_FIELDS = (
-    "nonprofit_id",
-    "supporter_id",
-    "currency",
-    "payment_type",
-    "processor",
-    "source_id",
-    "address_id",
-    "idempotency_key",
-)
-
-
-def _check_shape(request: PaymentRequest) -> PaymentRequest:
-    """Refuse wrong types and unstorable text before touching the database; fill in a key."""
-    check_channel(request.channel)
-    validate_amount(request.amount)
-    for name in _TEXT_FIELDS:
-        text.check_text(getattr(request, name), name)
-    currency = normalize_currency(request.currency)
-    for name in ("nonprofit_id", "supporter_id", "payment_type"):
-        if not isinstance(getattr(request, name), str) or not getattr(request, name):
-            raise InvalidRequest(f"{name} is required", details={"field": name})
-    for name in ("type_object", "processing_object"):
-        if not isinstance(getattr(request, name), Mapping):
-            raise InvalidRequest(f"{name} must be a JSON object", details={"field": name})
-        text.check_storable(getattr(request, name), name)
-    key = request.idempotency_key
-    if key is not None and (not isinstance(key, str) or not 1 <= len(key) <= 255):
-        raise InvalidRequest(
-            "idempotency key must be 1 to 255 characters", code="invalid_idempotency_key"
-        )
-    if currency == request.currency and key:
-        return request
-    return replace(request, currency=currency, idempotency_key=key or new_id("auto"))
-
-
-def _validate(
-    app: HoudiniPay,
-    uow: UnitOfWork,
-    request: PaymentRequest,
-    payment_type: PaymentType,
-    attempt_id: str,
-) -> _Prepared:
-    """Check every rule of the request against the records; raise before anything is written."""
-    connection = uow.connection
-    nonprofit = NonprofitRecord.from_model(
-        load_scoped_row(connection, Nonprofit, request.nonprofit_id, request.nonprofit_id)
-    )
-    supporter = SupporterRecord.from_model(
-        load_scoped_row(connection, Supporter, request.supporter_id, nonprofit.id)
-    )
-    source = None
-    if request.source_id is not None:
-        source = load_scoped_row(connection, Source, request.source_id, nonprofit.id)
-        if source.supporter_id != supporter.id:
-            raise InvalidRequest(
-                f"source {source.id!r} belongs to another supporter",
-                code="source_supporter_mismatch",
-            )
-    if request.address_id is not None:
-        address = load_scoped_row(connection, Address, request.address_id, nonprofit.id)
-        if address.supporter_id != supporter.id:
-            raise InvalidRequest(
-                f"address {address.id!r} belongs to another supporter",
-                code="address_supporter_mismatch",
-            )
-    processor = app.registry.processor(_processor_symbol(request, source))
-    _check_processor(processor, request, nonprofit, source)
-    disabled = set(connection.execute(sql.DISABLED_PLUGINS, {"nonprofit_id": nonprofit.id}))
-    for kind, symbol in (("processor", processor.symbol), ("payment_type", payment_type.symbol)):
-        if (kind, symbol) in disabled:
-            raise NotEnabled(
-                f"{kind.replace('_', ' ')} {symbol!r} is disabled for this nonprofit",
-                code=f"{kind}_disabled",
-            )
-    require_configured(processor)
-    context = PaymentContext(
-        request=request,
-        nonprofit=nonprofit,
-        supporter=supporter,
-        processor=processor.symbol,
-        processor_capabilities=processor.capabilities,
-        attempt_id=None,
-        now=app.clock(),
-    )
-    # The payment type checks its object first: describe() and the processor's own checks
-    # may then rely on it.
-    payment_type.validate(uow.session, context)
-    charge = ChargeRequest(
-        attempt_id=attempt_id,
-        nonprofit_id=nonprofit.id,
-        supporter_id=supporter.id,
-        amount=request.amount,
-        currency=request.currency,
-        payment_type=payment_type.symbol,
-        source=SourceInfo(source.id, source.source_type, source.processor_reference, source.name)
-        if source
-        else None,
-        processing_object=dict(request.processing_object),
-        off_session=request.off_session,
-        description=payment_type.describe(context),
-        supporter_email=supporter.email,
-        metadata={"nonprofit_id": nonprofit.id},
-        record_reference=reference_recorder(app, attempt_id, nonprofit_id=nonprofit.id),
-    )
-    processor.validate_request(charge)
-    return _Prepared(request, context, processor, payment_type, charge)
-
-
-def _processor_symbol(request: PaymentRequest, source: Row[Any] | None) -> str:
-    if (
-        request.processor is not None
-        and source is not None
-        and (request.processor != source.processor)
-    ):
-        raise InvalidRequest(
-            f"source {source.id!r} is charged by {source.processor!r}, not {request.processor!r}",
-            code="processor_mismatch",
-        )
-    symbol = request.processor or (source.processor if source else None)
-    if symbol is None:
-        raise InvalidRequest(
-            "a processor is required when no source is given", code="processor_required"
-        )
-    return str(symbol)
-
-
-def _check_processor(
-    processor: Processor,
-    request: PaymentRequest,
-    nonprofit: NonprofitRecord,
-    source: Row[Any] | None,
-) -> None:
-    if request.currency != nonprofit.currency:
-        raise CurrencyMismatch(
-            f"this nonprofit takes {nonprofit.currency}, not {request.currency}",
-            details={"expected": nonprofit.currency, "got": request.currency},
-        )
-    if processor.currencies is not None and request.currency not in processor.currencies:
-        raise InvalidRequest(
-            f"processor {processor.symbol!r} does not charge {request.currency}",
-            code="currency_not_supported",
-        )
-    if processor.requires_source and source is None:
-        raise InvalidRequest(
-            f"processor {processor.symbol!r} needs a source", code="source_required"
-        )
-    if source is not None and source.source_type not in processor.source_types:
-        raise InvalidRequest(
-            f"processor {processor.symbol!r} cannot charge a {source.source_type!r} source",
-            code="source_type_mismatch",
-        )
-    if request.off_session:
-        require_capability(processor, Capability.OFF_SESSION)
 
 
 # -- idempotency -----------------------------------------------------------------------
@@ -310,7 +133,7 @@ def _replay(
 def _record_attempt(
     app: HoudiniPay,
     uow: UnitOfWork,
-    prepared: _Prepared,
+    prepared: Prepared,
     stored: dict[str, Any],
     fingerprint: str,
 ) -> tuple[PaymentContext, ChargeRequest, bool]:
