@@ -17,9 +17,6 @@ MAX_FUNCTION_LINES = 60
 LONG_MODULES = {
     "houdini_pay/contract/_plugins.py",
     "houdini_pay/contract/_processors.py",
-    "houdini_pay/pipeline/_pay.py",
-    "houdini_pay/pipeline/_refunds.py",
-    "houdini_pay/pipeline/_webhooks.py",
     "houdini_pay/store/_models.py",
     "houdini_pay/testing/fakes.py",
     "plugins/donation/houdini_pay_donation/recurring_job.py",
@@ -29,11 +26,6 @@ LONG_MODULES = {
 
 LONG_FUNCTIONS = {
     "houdini_pay/contract/_plugins.py:inspect_installed_plugins",
-    "houdini_pay/pipeline/_attempts.py:fail",
-    "houdini_pay/pipeline/_pay.py:_validate",
-    "houdini_pay/pipeline/_refunds.py:_record_attempt",
-    "houdini_pay/pipeline/_refunds.py:record_refund",
-    "houdini_pay/pipeline/_settlement.py:_record_success",
     "houdini_pay/testing/conformance/processor_checks.py:check_declarations",
     "houdini_pay/testing/conformance/retry_checks.py:check_idempotency",
     "houdini_pay/web/pages.py:_checkout_page",

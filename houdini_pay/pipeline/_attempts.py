@@ -292,25 +292,8 @@ def fail(
         attempt.next_action = None
         if result is not None and result.reference:
             attempt.processor_reference = result.reference
-        payment_record = None
-        if attempt.payment_id:
-            payment = session.get_one(
-                Payment, (attempt.nonprofit_id, attempt.payment_id), with_for_update=True
-            )
-            target = (
-                PaymentStatus.CANCELLED
-                if error.code == "payment_rejected"
-                else PaymentStatus.FAILED
-            )
-            move_payment(app, payment, target)
-            session.flush()
-            payment_record = PaymentRecord.from_model(payment)
-        released = inventory.release(session, attempt.nonprofit_id, attempt.id)
-        payment_type = app.registry.payment_types.get(attempt.payment_type or "")
-        if released and payment_type is not None:
-            payment_type.release_limited_items(
-                session, payment_context(app, session, attempt), released
-            )
+        payment_record = _fail_payment(app, session, attempt, error)
+        _release_holds(app, session, attempt)
         session.flush()
         attempt_record = AttemptRecord.from_model(attempt)
         outbox.record_event(
@@ -330,4 +313,29 @@ def fail(
         )
         return PaymentOutcome(
             status=OutcomeStatus.FAILED, attempt_id=attempt.id, payment=payment_record, error=error
+        )
+
+
+def _fail_payment(
+    app: HoudiniPay, session: Session, attempt: PaymentAttempt, error: ErrorInfo
+) -> PaymentRecord | None:
+    """Fail (or, when staff rejected it, cancel) the attempt's payment, if it recorded one."""
+    if not attempt.payment_id:
+        return None
+    payment = session.get_one(
+        Payment, (attempt.nonprofit_id, attempt.payment_id), with_for_update=True
+    )
+    target = PaymentStatus.CANCELLED if error.code == "payment_rejected" else PaymentStatus.FAILED
+    move_payment(app, payment, target)
+    session.flush()
+    return PaymentRecord.from_model(payment)
+
+
+def _release_holds(app: HoudiniPay, session: Session, attempt: PaymentAttempt) -> None:
+    """Release the attempt's holds and tell its payment type which items were freed."""
+    released = inventory.release(session, attempt.nonprofit_id, attempt.id)
+    payment_type = app.registry.payment_types.get(attempt.payment_type or "")
+    if released and payment_type is not None:
+        payment_type.release_limited_items(
+            session, payment_context(app, session, attempt), released
         )

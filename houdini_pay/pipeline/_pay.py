@@ -116,7 +116,7 @@ def _replay(
     Raises ``IdempotencyConflict`` if that run had another request, and
     ``IdempotencyInFlight`` if it has not reached an outcome yet.
     """
-    assert request.idempotency_key is not None  # _check_shape fills one in
+    assert request.idempotency_key is not None  # check_shape fills one in
     attempt = idempotency.stored_attempt(
         connection,
         request.nonprofit_id,
@@ -152,7 +152,7 @@ def _record_attempt(
         stored = {**stored, "processor_data": dict(processor_data)}
         charge = replace(charge, processor_data=processor_data)
     key = request.idempotency_key
-    assert key is not None  # _check_shape fills one in
+    assert key is not None  # check_shape fills one in
     values = attempt_columns(
         id=attempt_id,
         nonprofit_id=request.nonprofit_id,
