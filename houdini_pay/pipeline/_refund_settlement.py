@@ -16,7 +16,6 @@ import logging
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import Row
 from sqlalchemy.orm import Session
 
 from houdini_pay import outbox, signals
@@ -26,7 +25,7 @@ from houdini_pay.db.unit_of_work import UnitOfWork
 from houdini_pay.store._directory import load_scoped
 from houdini_pay.store._models import Payment, PaymentAttempt
 from houdini_pay.store._records import AttemptRecord, PaymentRecord
-from houdini_pay.store._rows import PaymentColumns, insert_payment
+from houdini_pay.store._rows import AttemptRow, PaymentColumns, insert_payment
 from houdini_pay.store._states import (
     ATTEMPT_TRANSITIONS,
     PAYMENT_TRANSITIONS,
@@ -84,7 +83,7 @@ class RefundOutcome:
 
 
 def refund_outcome(
-    session: Session, attempt: PaymentAttempt | Row[Any], *, replayed: bool = False
+    session: Session, attempt: AttemptRow, *, replayed: bool = False
 ) -> RefundOutcome:
     """The outcome a refund attempt stands at, as ``refund`` reports it."""
     key = attempt.nonprofit_id

@@ -39,7 +39,7 @@ from houdini_pay.pipeline._reversals import REVERSAL_SUFFIX, REVERSED_ERROR, cal
 from houdini_pay.pipeline._waiting_events import has_waiting
 from houdini_pay.store._models import Payment, PaymentAttempt
 from houdini_pay.store._records import AttemptRecord, PaymentRecord
-from houdini_pay.store._rows import insert_payment
+from houdini_pay.store._rows import AttemptRow, insert_payment
 from houdini_pay.store._states import ATTEMPT_TRANSITIONS, AttemptState, PaymentStatus, transition
 
 if TYPE_CHECKING:
@@ -217,7 +217,7 @@ def _record_success(
 def _save_payment(
     app: HoudiniPay,
     uow: UnitOfWork,
-    attempt: Row[Any],
+    attempt: AttemptRow,
     result: ChargeResult,
     payment_type: PaymentType,
     context: PaymentContext,
@@ -242,7 +242,7 @@ def _save_payment(
 
 
 def _finalize_holds(
-    session: Session, attempt: Row[Any], payment_type: PaymentType, context: PaymentContext
+    session: Session, attempt: AttemptRow, payment_type: PaymentType, context: PaymentContext
 ) -> None:
     """Turn the attempt's holds into issued items and tell the payment type which."""
     try:
@@ -336,9 +336,9 @@ def _wait(
 
 
 def _record_pending_payment(
-    app: HoudiniPay, uow: Any, attempt: PaymentAttempt, result: ChargeResult
+    app: HoudiniPay, uow: UnitOfWork, attempt: PaymentAttempt, result: ChargeResult
 ) -> None:
-    session: Session = uow.session
+    session = uow.session
     status = PaymentStatus.PENDING_APPROVAL if result.approval_required else PaymentStatus.PENDING
     context = payment_context(app, session, attempt)
     description = app.registry.payment_type(attempt.payment_type or "").describe(context)
