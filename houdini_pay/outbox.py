@@ -11,21 +11,40 @@ import datetime as dt
 from collections.abc import Mapping
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import Connection, select, update
 from sqlalchemy.orm import Session
 
 from houdini_pay.store._ids import new_id
-from houdini_pay.store._models import OutboxEvent
+from houdini_pay.store._models import OutboxEvent, utcnow
+from houdini_pay.store._rows import insert_outbox
 
 __all__ = ["mark_published", "record_event", "unpublished"]
 
 
 def record_event(
-    session: Session, nonprofit_id: str, event: str, payload: Mapping[str, Any]
+    session: Session | Connection,
+    nonprofit_id: str,
+    event: str,
+    payload: Mapping[str, Any],
+    *,
+    now: dt.datetime | None = None,
 ) -> None:
-    """Add an event to the outbox in the caller's transaction."""
-    session.add(
-        OutboxEvent(id=new_id("evt"), nonprofit_id=nonprofit_id, event=event, payload=dict(payload))
+    """Add an event to the outbox in the caller's transaction.
+
+    ``now`` is when it happened (the app's clock); it defaults to the time of the call.
+    """
+    connection = session.connection() if isinstance(session, Session) else session
+    insert_outbox(
+        connection,
+        {
+            "id": new_id("evt"),
+            "nonprofit_id": nonprofit_id,
+            "event": event,
+            "payload": dict(payload),
+            "created_at": utcnow() if now is None else now,
+            "published_at": None,
+            "dispatched_at": None,
+        },
     )
 
 

@@ -132,12 +132,13 @@ def test_the_pipeline_package_reads_as_the_seed_pseudo_code() -> None:
     ):
         assert step in doc, step
     pipeline = importlib.import_module("houdini_pay.pipeline._pay")
+    validation = importlib.import_module("houdini_pay.pipeline._validation")
     settlement = importlib.import_module("houdini_pay.pipeline._settlement")
     # Every step the docstring points at exists where it says.
     for module, name in (
-        (pipeline, "_check_shape"),
-        (pipeline, "_validate"),
-        (pipeline, "_check_processor"),
+        (validation, "check_shape"),
+        (validation, "validate"),
+        (validation, "check_processor"),
         (pipeline, "_replay"),
         (pipeline, "_record_attempt"),
         (pipeline, "_hold"),
@@ -146,6 +147,9 @@ def test_the_pipeline_package_reads_as_the_seed_pseudo_code() -> None:
         (settlement, "settle"),
         (settlement, "_finalize"),
         (settlement, "_record_success"),
+        (settlement, "_save_payment"),
+        (settlement, "_finalize_holds"),
+        (settlement, "_close_attempt"),
     ):
         assert callable(getattr(module, name)), name
         assert name in doc, name

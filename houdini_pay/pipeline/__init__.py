@@ -3,15 +3,16 @@
 A payment is the seed's pseudo-code, step by step, each step pointing at the code that runs it::
 
     def payment(input):
-        validate the request (nothing written)    _pay._check_shape, _pay._validate
+        validate the request (nothing written)    _validation.check_shape, _validation.validate
           verify_supporter_belongs_to_nonprofit   store._directory.load_scoped_row
-          verify_currency_is_valid_for_nonprofit  _pay._check_processor
-        same idempotency key seen before?         _pay._replay (stored outcome, or conflict)
+          verify_currency_is_valid_for_nonprofit  _validation.check_processor
+        same idempotency key seen before?         _pay._replay (stored outcome, or conflict;
+                                                  _idempotency.stored_attempt)
         start_transaction (committed at once):    _pay._record_attempt
           item_request =
             payment_type.reserve_limited_items    _pay._record_attempt → _pay._hold
                                                   (inventory.hold)
-          record the attempt
+          record the attempt                      store._rows.insert_attempt
         fire_event(:begin_payment)                after that commit (signals.begin_payment)
         mark it charging                          _pay._mark_charging (committed before charging)
         payment_result = processor.process        _pay.call_charge → Processor.charge
@@ -19,9 +20,11 @@ A payment is the seed's pseudo-code, step by step, each step pointing at the cod
         settle the result                         _settlement.settle
           start_transaction:                      _settlement._finalize
             payment_type_plugin.process           _settlement._record_success
-            save_payment                          _settlement._record_success
-            finalized_limited_items               inventory.finalize, then
-                                                  PaymentType.finalize_limited_items
+            save_payment                          _settlement._save_payment
+                                                  (store._rows.insert_payment)
+            finalized_limited_items               _settlement._finalize_holds: inventory.finalize,
+                                                  then PaymentType.finalize_limited_items
+            mark the attempt, write the outbox    _settlement._close_attempt
           fire_event(:payment_completed)          after the commit (signals.payment_completed)
         rescue: fire_event(:payment_failed)       _attempts.fail (holds released)
           the money moved but cannot be recorded  _reversals.reverse (gives it back)
@@ -30,13 +33,21 @@ A payment is the seed's pseudo-code, step by step, each step pointing at the cod
 The entry point is :func:`pay` (:mod:`houdini_pay.pipeline._pay`); step names above are relative
 to this package. The same attempt-and-settle shape serves the rest of the money's life:
 
-- refunds: :mod:`houdini_pay.pipeline._refunds` (``refund``); refunds made in the processor's
+- idempotency keys (fingerprints, stored outcomes, replay-or-insert) for charges and refunds
+  alike: :mod:`houdini_pay.pipeline._idempotency`;
+- refunds: :mod:`houdini_pay.pipeline._refunds` (``refund``), settled and recorded by
+  :mod:`houdini_pay.pipeline._refund_settlement`; refunds made in the processor's
   dashboard: :mod:`houdini_pay.pipeline._external_refunds`;
-- processor webhooks: :mod:`houdini_pay.pipeline._webhooks` (``handle_webhook``), with events that
-  arrive before their payment kept by :mod:`houdini_pay.pipeline._waiting_events`;
+- processor webhooks: :mod:`houdini_pay.pipeline._webhooks` (``handle_webhook``), which hands
+  charges and refunds to :mod:`houdini_pay.pipeline._appliers`, with events that arrive before
+  their payment kept by :mod:`houdini_pay.pipeline._waiting_events` (stored as JSON by
+  :mod:`houdini_pay.pipeline._waiting_codec`);
 - disputes: :mod:`houdini_pay.pipeline._disputes` (``apply_dispute``);
 - reading outcomes and pages of payments: :mod:`houdini_pay.pipeline._queries`;
 - moving an attempt's state: :mod:`houdini_pay.pipeline._attempts`.
+
+Every attempt, payment and outbox row is added through the one writer of its table in
+:mod:`houdini_pay.store._rows`, from a typed column set.
 
 The modules are private; import the names below from ``houdini_pay.pipeline`` (or the public
 ones from ``houdini_pay``).
@@ -68,6 +79,7 @@ from houdini_pay.pipeline._external_refunds import (
     EXTERNAL_KEY_PREFIX,
     record_external_refund,
 )
+from houdini_pay.pipeline._idempotency import OPERATION_REFUND
 from houdini_pay.pipeline._pay import (
     approve,
     call_charge,
@@ -93,15 +105,16 @@ from houdini_pay.pipeline._reconcile import (
     ReconcileReport,
     reconcile,
 )
-from houdini_pay.pipeline._refunds import (
-    OPERATION_REFUND,
+from houdini_pay.pipeline._refund_settlement import (
     RefundOutcome,
+    record_refund,
+    settle_refund,
+)
+from houdini_pay.pipeline._refunds import (
     charge_processor_data,
     new_refund_attempt,
-    record_refund,
     refund,
     refundable_amount,
-    settle_refund,
 )
 from houdini_pay.pipeline._reversals import (
     REVERSAL_SUFFIX,

@@ -9,7 +9,7 @@ and failing it, which releases its holds and announces ``payment_failed`` after 
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from sqlalchemy import Connection, and_, bindparam, or_, update
 from sqlalchemy.orm import Session
@@ -27,6 +27,7 @@ from houdini_pay.store._records import (
     PaymentRecord,
     SupporterRecord,
 )
+from houdini_pay.store._rows import AttemptRow, PaymentColumns
 from houdini_pay.store._states import (
     ATTEMPT_TRANSITIONS,
     PAYMENT_TRANSITIONS,
@@ -65,7 +66,9 @@ EXPIRED = ErrorInfo(
 """The error of a ``requires_action`` attempt abandoned past ``requires_action_expiry``."""
 
 
-def outcome_of(connection: Connection, attempt: Any, *, replayed: bool = False) -> PaymentOutcome:
+def outcome_of(
+    connection: Connection, attempt: AttemptRow, *, replayed: bool = False
+) -> PaymentOutcome:
     """The outcome an attempt (an ORM object or a row) stands at, as ``pay`` reports it."""
     payment = (
         connection.execute(
@@ -114,7 +117,7 @@ def not_pending_approval(payment: Payment) -> InvalidTransition:
     )
 
 
-def expect_pending_approval(session: Session, attempt: Any, payment_id: str) -> None:
+def expect_pending_approval(session: Session, attempt: AttemptRow, payment_id: str) -> None:
     """Raise ``payment_not_pending_approval`` unless the payment still awaits approval."""
     payment = session.get_one(Payment, (attempt.nonprofit_id, payment_id), populate_existing=True)
     if payment.status != PaymentStatus.PENDING_APPROVAL:
@@ -206,7 +209,7 @@ def move_payment(app: HoudiniPay, payment: Payment, target: PaymentStatus) -> No
     payment.updated_at = app.clock()
 
 
-def payment_context(app: HoudiniPay, session: Session, attempt: Any) -> PaymentContext:
+def payment_context(app: HoudiniPay, session: Session, attempt: AttemptRow) -> PaymentContext:
     stored = dict(attempt.request)
     stored.pop("processor_data", None)
     # The column is the record (requests stored before it existed do not name a channel).
@@ -227,11 +230,11 @@ def payment_context(app: HoudiniPay, session: Session, attempt: Any) -> PaymentC
 
 def payment_values(
     app: HoudiniPay,
-    attempt: Any,
+    attempt: AttemptRow,
     status: PaymentStatus,
     result: ChargeResult,
     description: str | None,
-) -> dict[str, Any]:
+) -> PaymentColumns:
     """The columns of the payment an attempt records (its id derives from the attempt's,
     so an attempt can never record two payments)."""
     processor = app.registry.processor(attempt.processor)
@@ -289,25 +292,8 @@ def fail(
         attempt.next_action = None
         if result is not None and result.reference:
             attempt.processor_reference = result.reference
-        payment_record = None
-        if attempt.payment_id:
-            payment = session.get_one(
-                Payment, (attempt.nonprofit_id, attempt.payment_id), with_for_update=True
-            )
-            target = (
-                PaymentStatus.CANCELLED
-                if error.code == "payment_rejected"
-                else PaymentStatus.FAILED
-            )
-            move_payment(app, payment, target)
-            session.flush()
-            payment_record = PaymentRecord.from_model(payment)
-        released = inventory.release(session, attempt.nonprofit_id, attempt.id)
-        payment_type = app.registry.payment_types.get(attempt.payment_type or "")
-        if released and payment_type is not None:
-            payment_type.release_limited_items(
-                session, payment_context(app, session, attempt), released
-            )
+        payment_record = _fail_payment(app, session, attempt, error)
+        _release_holds(app, session, attempt)
         session.flush()
         attempt_record = AttemptRecord.from_model(attempt)
         outbox.record_event(
@@ -327,4 +313,29 @@ def fail(
         )
         return PaymentOutcome(
             status=OutcomeStatus.FAILED, attempt_id=attempt.id, payment=payment_record, error=error
+        )
+
+
+def _fail_payment(
+    app: HoudiniPay, session: Session, attempt: PaymentAttempt, error: ErrorInfo
+) -> PaymentRecord | None:
+    """Fail (or, when staff rejected it, cancel) the attempt's payment, if it recorded one."""
+    if not attempt.payment_id:
+        return None
+    payment = session.get_one(
+        Payment, (attempt.nonprofit_id, attempt.payment_id), with_for_update=True
+    )
+    target = PaymentStatus.CANCELLED if error.code == "payment_rejected" else PaymentStatus.FAILED
+    move_payment(app, payment, target)
+    session.flush()
+    return PaymentRecord.from_model(payment)
+
+
+def _release_holds(app: HoudiniPay, session: Session, attempt: PaymentAttempt) -> None:
+    """Release the attempt's holds and tell its payment type which items were freed."""
+    released = inventory.release(session, attempt.nonprofit_id, attempt.id)
+    payment_type = app.registry.payment_types.get(attempt.payment_type or "")
+    if released and payment_type is not None:
+        payment_type.release_limited_items(
+            session, payment_context(app, session, attempt), released
         )

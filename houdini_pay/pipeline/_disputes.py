@@ -40,6 +40,7 @@ from houdini_pay.pipeline._waiting_events import Waiting, awaiting
 from houdini_pay.store._ids import new_id
 from houdini_pay.store._models import Dispute, Payment
 from houdini_pay.store._records import PaymentRecord, _Record
+from houdini_pay.store._rows import PaymentColumns, insert_payment
 from houdini_pay.store._states import PAYMENT_TRANSITIONS, PaymentKind, PaymentStatus, transition
 
 if TYPE_CHECKING:
@@ -263,31 +264,31 @@ def _record_movement(
         return False
     withdrawn = movement.amount < 0
     now = changes.app.clock()
-    row = Payment(
-        id=new_id("pay"),
-        nonprofit_id=parent.nonprofit_id,
-        supporter_id=parent.supporter_id,
-        attempt_id=None,
-        kind=(PaymentKind.DISPUTE if withdrawn else PaymentKind.DISPUTE_REVERSAL).value,
-        status=PaymentStatus.SUCCEEDED.value,
-        amount=movement.amount,
-        currency=parent.currency,
-        gross=movement.amount,
-        fee=movement.fee,
-        net=movement.amount - movement.fee,
-        amount_refunded=0,
-        processor=parent.processor,
-        processor_reference=movement.reference,
-        payment_type=parent.payment_type,
-        source_id=parent.source_id,
-        parent_id=parent.id,
-        description=_describe(withdrawn, observation.reason),
-        details={"dispute_id": dispute.id, "dispute_reference": dispute.processor_reference},
-        channel=parent.channel,
-        created_at=now,
-        updated_at=now,
-    )
-    session.add(row)
+    row: PaymentColumns = {
+        "id": new_id("pay"),
+        "nonprofit_id": parent.nonprofit_id,
+        "supporter_id": parent.supporter_id,
+        "attempt_id": None,
+        "kind": (PaymentKind.DISPUTE if withdrawn else PaymentKind.DISPUTE_REVERSAL).value,
+        "status": PaymentStatus.SUCCEEDED.value,
+        "amount": movement.amount,
+        "currency": parent.currency,
+        "gross": movement.amount,
+        "fee": movement.fee,
+        "net": movement.amount - movement.fee,
+        "amount_refunded": 0,
+        "processor": parent.processor,
+        "processor_reference": movement.reference,
+        "payment_type": parent.payment_type,
+        "source_id": parent.source_id,
+        "parent_id": parent.id,
+        "description": _describe(withdrawn, observation.reason),
+        "details": {"dispute_id": dispute.id, "dispute_reference": dispute.processor_reference},
+        "channel": parent.channel,
+        "created_at": now,
+        "updated_at": now,
+    }
+    insert_payment(session.connection(), row)
     dispute.updated_at = now
     session.flush()
     changes.announce(
@@ -295,7 +296,7 @@ def _record_movement(
         signals.dispute_funds_withdrawn if withdrawn else signals.dispute_funds_reinstated,
         dispute=DisputeRecord.from_model(dispute),
         payment=PaymentRecord.from_model(parent),
-        movement=PaymentRecord.from_model(row),
+        movement=PaymentRecord.from_mapping(row),
     )
     return True
 

@@ -12,18 +12,20 @@ refund houdini-pay started is found by its attempt first (see
 
 from __future__ import annotations
 
-import hashlib
 from typing import TYPE_CHECKING
 
 from sqlalchemy import func, or_, select
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from houdini_pay.contract._processors import RefundObservation, RefundStatus
+from houdini_pay.pipeline import _idempotency as idempotency
+from houdini_pay.pipeline._idempotency import OPERATION_REFUND
 from houdini_pay.pipeline._queries import lock_payment_by_reference
-from houdini_pay.pipeline._refunds import OPERATION_REFUND, new_refund_attempt, record_refund
+from houdini_pay.pipeline._refund_settlement import record_refund
+from houdini_pay.pipeline._refunds import new_refund_attempt
 from houdini_pay.pipeline._waiting_events import Waiting, awaiting
 from houdini_pay.store._models import Payment, PaymentAttempt
+from houdini_pay.store._rows import insert_attempt
 from houdini_pay.store._states import PaymentKind
 
 if TYPE_CHECKING:
@@ -56,7 +58,9 @@ def record_external_refund(
     if not isinstance(amount, int) or isinstance(amount, bool) or amount <= 0:
         return False
     key = f"{EXTERNAL_KEY_PREFIX}{result.reference}"
-    try:
+    reference = result.reference
+
+    def record() -> bool | Waiting:
         with app.unit_of_work() as uow:
             session = uow.session
             payment = lock_payment_by_reference(
@@ -64,26 +68,27 @@ def record_external_refund(
             )
             if payment is None:
                 return awaiting(session, processor_symbol, observation.payment_reference) or False
-            if _already_recorded(session, payment, key, result.reference):
+            if _already_recorded(session, payment, key, reference):
                 return True
-            attempt = new_refund_attempt(
+            columns = new_refund_attempt(
                 payment,
                 key=key,
-                fingerprint=hashlib.sha256(key.encode()).hexdigest(),
+                fingerprint=idempotency.external_refund_fingerprint(key),
                 amount=amount,
                 request={"payment_id": payment.id, "reason": _EXTERNAL_REASON, "external": True},
                 now=app.clock(),
                 # No entry point of ours asked: it belongs where the refunded payment came from.
                 channel=payment.channel,
-                processor_reference=result.reference,
+                processor_reference=reference,
             )
-            session.add(attempt)
-            session.flush()
+            insert_attempt(session.connection(), columns)
+            attempt = session.get_one(PaymentAttempt, (columns["nonprofit_id"], columns["id"]))
             record_refund(app, uow, attempt, result)
-    except IntegrityError:
-        # A delivery racing this one recorded the same refund first (same idempotency key).
         return True
-    return True
+
+    # A delivery racing this one that recorded the same refund first (same idempotency key)
+    # has done the work.
+    return idempotency.replay_or_insert(record, lambda: True)
 
 
 def _already_recorded(session: Session, payment: Payment, key: str, reference: str) -> bool:

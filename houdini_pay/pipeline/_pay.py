@@ -19,12 +19,11 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, replace
+from collections.abc import Sequence
+from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import Connection, Row
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy import Connection
 from sqlalchemy.orm import Session
 
 from houdini_pay import inventory, signals, text
@@ -35,39 +34,32 @@ from houdini_pay.contract._payment_types import (
     refused_hold,
 )
 from houdini_pay.contract._processors import (
-    Capability,
     ChargeRequest,
     ChargeResult,
     ChargeStatus,
     Processor,
     SourceInfo,
-    require_capability,
-    require_configured,
 )
 from houdini_pay.contract._requests import (
     PaymentOutcome,
     PaymentRequest,
-    check_channel,
-    fingerprint_of,
 )
 from houdini_pay.db import sql
 from houdini_pay.db.unit_of_work import UnitOfWork
 from houdini_pay.errors import (
-    CurrencyMismatch,
-    IdempotencyConflict,
-    IdempotencyInFlight,
     InvalidRequest,
-    NotEnabled,
     PluginError,
     SoldOut,
 )
-from houdini_pay.money import normalize_currency, validate_amount
+from houdini_pay.pipeline import _idempotency as idempotency
 from houdini_pay.pipeline import _settlement as settlement
-from houdini_pay.pipeline._attempts import reference_recorder
-from houdini_pay.store._directory import load_scoped, load_scoped_row
+from houdini_pay.pipeline._idempotency import OPERATION_CHARGE
+from houdini_pay.pipeline._validation import Prepared, check_shape, validate
+from houdini_pay.store._directory import load_scoped
 from houdini_pay.store._ids import new_id
-from houdini_pay.store._models import Address, Nonprofit, Payment, PaymentAttempt, Source, Supporter
-from houdini_pay.store._records import AttemptRecord, NonprofitRecord, SupporterRecord
+from houdini_pay.store._models import Payment, PaymentAttempt, Source, Supporter
+from houdini_pay.store._records import AttemptRecord
+from houdini_pay.store._rows import attempt_columns, insert_attempt
 from houdini_pay.store._states import AttemptState
 from houdini_pay.tenancy import Scope
 
@@ -78,42 +70,31 @@ __all__ = ["approve", "call_charge", "pay", "reject", "stored_charge_request"]
 
 log = logging.getLogger(__name__)
 
-OPERATION_CHARGE = "charge"
-
-
-@dataclass(frozen=True, slots=True)
-class _Prepared:
-    """A validated request and the plugins that will serve it."""
-
-    request: PaymentRequest
-    context: PaymentContext
-    processor: Processor
-    payment_type: PaymentType
-    charge: ChargeRequest
-
 
 def pay(app: HoudiniPay, request: PaymentRequest) -> PaymentOutcome:
     """Run one payment through the pipeline; see the module docstring."""
-    request = _check_shape(request)
+    request = check_shape(request)
     stored = request.to_dict()
-    fingerprint = fingerprint_of(stored)
+    fingerprint = idempotency.payment_fingerprint(stored)
     payment_type = app.registry.payment_type(request.payment_type)
-    try:
+    attempt_id = new_id("att")
+
+    def record() -> PaymentOutcome | tuple[Prepared, PaymentContext, ChargeRequest, bool]:
         with app.unit_of_work() as uow:
             replayed = _replay(uow.connection, request, fingerprint)
             if replayed is not None:
                 return replayed
-            attempt_id = new_id("att")
-            prepared = _validate(app, uow, request, payment_type, attempt_id)
-            context, charge, held = _record_attempt(app, uow, prepared, stored, fingerprint)
-    except IntegrityError:
-        # Another run with the same key committed between our check and our insert.
-        with app.unit_of_work(write=False) as uow:
-            replayed = _replay(uow.connection, request, fingerprint)
-        if replayed is None:
-            raise
-        return replayed
+            prepared = validate(app, uow, request, payment_type, attempt_id)
+            return prepared, *_record_attempt(app, uow, prepared, stored, fingerprint)
 
+    def replay() -> PaymentOutcome | None:
+        with app.unit_of_work(write=False) as uow:
+            return _replay(uow.connection, request, fingerprint)
+
+    recorded = idempotency.replay_or_insert(record, replay)
+    if isinstance(recorded, PaymentOutcome):
+        return recorded
+    prepared, context, charge, held = recorded
     nonprofit_id = context.nonprofit.id
     overtaken = _mark_charging(app, nonprofit_id, attempt_id)
     if overtaken is not None:
@@ -122,165 +103,6 @@ def pay(app: HoudiniPay, request: PaymentRequest) -> PaymentOutcome:
     return settlement.settle(
         app, attempt_id, result, nonprofit_id=nonprofit_id, context=context, has_holds=held
     )
-
-
-# -- validation ------------------------------------------------------------------------
-
-
-_TEXT_FIELDS = (
-    "nonprofit_id",
-    "supporter_id",
-    "currency",
-    "payment_type",
-    "processor",
-    "source_id",
-    "address_id",
-    "idempotency_key",
-)
-
-
-def _check_shape(request: PaymentRequest) -> PaymentRequest:
-    """Refuse wrong types and unstorable text before touching the database; fill in a key."""
-    check_channel(request.channel)
-    validate_amount(request.amount)
-    for name in _TEXT_FIELDS:
-        text.check_text(getattr(request, name), name)
-    currency = normalize_currency(request.currency)
-    for name in ("nonprofit_id", "supporter_id", "payment_type"):
-        if not isinstance(getattr(request, name), str) or not getattr(request, name):
-            raise InvalidRequest(f"{name} is required", details={"field": name})
-    for name in ("type_object", "processing_object"):
-        if not isinstance(getattr(request, name), Mapping):
-            raise InvalidRequest(f"{name} must be a JSON object", details={"field": name})
-        text.check_storable(getattr(request, name), name)
-    key = request.idempotency_key
-    if key is not None and (not isinstance(key, str) or not 1 <= len(key) <= 255):
-        raise InvalidRequest(
-            "idempotency key must be 1 to 255 characters", code="invalid_idempotency_key"
-        )
-    if currency == request.currency and key:
-        return request
-    return replace(request, currency=currency, idempotency_key=key or new_id("auto"))
-
-
-def _validate(
-    app: HoudiniPay,
-    uow: UnitOfWork,
-    request: PaymentRequest,
-    payment_type: PaymentType,
-    attempt_id: str,
-) -> _Prepared:
-    """Check every rule of the request against the records; raise before anything is written."""
-    connection = uow.connection
-    nonprofit = NonprofitRecord.from_model(
-        load_scoped_row(connection, Nonprofit, request.nonprofit_id, request.nonprofit_id)
-    )
-    supporter = SupporterRecord.from_model(
-        load_scoped_row(connection, Supporter, request.supporter_id, nonprofit.id)
-    )
-    source = None
-    if request.source_id is not None:
-        source = load_scoped_row(connection, Source, request.source_id, nonprofit.id)
-        if source.supporter_id != supporter.id:
-            raise InvalidRequest(
-                f"source {source.id!r} belongs to another supporter",
-                code="source_supporter_mismatch",
-            )
-    if request.address_id is not None:
-        address = load_scoped_row(connection, Address, request.address_id, nonprofit.id)
-        if address.supporter_id != supporter.id:
-            raise InvalidRequest(
-                f"address {address.id!r} belongs to another supporter",
-                code="address_supporter_mismatch",
-            )
-    processor = app.registry.processor(_processor_symbol(request, source))
-    _check_processor(processor, request, nonprofit, source)
-    disabled = set(connection.execute(sql.DISABLED_PLUGINS, {"nonprofit_id": nonprofit.id}))
-    for kind, symbol in (("processor", processor.symbol), ("payment_type", payment_type.symbol)):
-        if (kind, symbol) in disabled:
-            raise NotEnabled(
-                f"{kind.replace('_', ' ')} {symbol!r} is disabled for this nonprofit",
-                code=f"{kind}_disabled",
-            )
-    require_configured(processor)
-    context = PaymentContext(
-        request=request,
-        nonprofit=nonprofit,
-        supporter=supporter,
-        processor=processor.symbol,
-        processor_capabilities=processor.capabilities,
-        attempt_id=None,
-        now=app.clock(),
-    )
-    # The payment type checks its object first: describe() and the processor's own checks
-    # may then rely on it.
-    payment_type.validate(uow.session, context)
-    charge = ChargeRequest(
-        attempt_id=attempt_id,
-        nonprofit_id=nonprofit.id,
-        supporter_id=supporter.id,
-        amount=request.amount,
-        currency=request.currency,
-        payment_type=payment_type.symbol,
-        source=SourceInfo(source.id, source.source_type, source.processor_reference, source.name)
-        if source
-        else None,
-        processing_object=dict(request.processing_object),
-        off_session=request.off_session,
-        description=payment_type.describe(context),
-        supporter_email=supporter.email,
-        metadata={"nonprofit_id": nonprofit.id},
-        record_reference=reference_recorder(app, attempt_id, nonprofit_id=nonprofit.id),
-    )
-    processor.validate_request(charge)
-    return _Prepared(request, context, processor, payment_type, charge)
-
-
-def _processor_symbol(request: PaymentRequest, source: Row[Any] | None) -> str:
-    if (
-        request.processor is not None
-        and source is not None
-        and (request.processor != source.processor)
-    ):
-        raise InvalidRequest(
-            f"source {source.id!r} is charged by {source.processor!r}, not {request.processor!r}",
-            code="processor_mismatch",
-        )
-    symbol = request.processor or (source.processor if source else None)
-    if symbol is None:
-        raise InvalidRequest(
-            "a processor is required when no source is given", code="processor_required"
-        )
-    return str(symbol)
-
-
-def _check_processor(
-    processor: Processor,
-    request: PaymentRequest,
-    nonprofit: NonprofitRecord,
-    source: Row[Any] | None,
-) -> None:
-    if request.currency != nonprofit.currency:
-        raise CurrencyMismatch(
-            f"this nonprofit takes {nonprofit.currency}, not {request.currency}",
-            details={"expected": nonprofit.currency, "got": request.currency},
-        )
-    if processor.currencies is not None and request.currency not in processor.currencies:
-        raise InvalidRequest(
-            f"processor {processor.symbol!r} does not charge {request.currency}",
-            code="currency_not_supported",
-        )
-    if processor.requires_source and source is None:
-        raise InvalidRequest(
-            f"processor {processor.symbol!r} needs a source", code="source_required"
-        )
-    if source is not None and source.source_type not in processor.source_types:
-        raise InvalidRequest(
-            f"processor {processor.symbol!r} cannot charge a {source.source_type!r} source",
-            code="source_type_mismatch",
-        )
-    if request.off_session:
-        require_capability(processor, Capability.OFF_SESSION)
 
 
 # -- idempotency -----------------------------------------------------------------------
@@ -294,28 +116,15 @@ def _replay(
     Raises ``IdempotencyConflict`` if that run had another request, and
     ``IdempotencyInFlight`` if it has not reached an outcome yet.
     """
-    key = request.idempotency_key
-    attempt = connection.execute(
-        sql.ATTEMPT_BY_KEY,
-        {
-            "nonprofit_id": request.nonprofit_id,
-            "idempotency_key": key,
-            "operation": OPERATION_CHARGE,
-        },
-    ).one_or_none()
-    if attempt is None:
-        return None
-    if attempt.fingerprint != fingerprint:
-        raise IdempotencyConflict(
-            f"idempotency key {key!r} was already used for a different request",
-            details={"attempt_id": attempt.id},
-        )
-    if AttemptState(attempt.state).is_in_flight:
-        raise IdempotencyInFlight(
-            f"the payment with idempotency key {key!r} is still being processed; retry in a moment",
-            details={"attempt_id": attempt.id},
-        )
-    return settlement.outcome_of(connection, attempt, replayed=True)
+    assert request.idempotency_key is not None  # check_shape fills one in
+    attempt = idempotency.stored_attempt(
+        connection,
+        request.nonprofit_id,
+        OPERATION_CHARGE,
+        request.idempotency_key,
+        fingerprint,
+    )
+    return None if attempt is None else settlement.outcome_of(connection, attempt, replayed=True)
 
 
 # -- recording and charging --------------------------------------------------------------
@@ -324,7 +133,7 @@ def _replay(
 def _record_attempt(
     app: HoudiniPay,
     uow: UnitOfWork,
-    prepared: _Prepared,
+    prepared: Prepared,
     stored: dict[str, Any],
     fingerprint: str,
 ) -> tuple[PaymentContext, ChargeRequest, bool]:
@@ -342,34 +151,27 @@ def _record_attempt(
     if processor_data:
         stored = {**stored, "processor_data": dict(processor_data)}
         charge = replace(charge, processor_data=processor_data)
-    values = {
-        "id": attempt_id,
-        "nonprofit_id": request.nonprofit_id,
-        "operation": OPERATION_CHARGE,
-        "idempotency_key": request.idempotency_key,
-        "fingerprint": fingerprint,
-        "state": AttemptState.STARTED.value,
-        "processor": prepared.processor.symbol,
-        "payment_type": prepared.payment_type.symbol,
-        "supporter_id": request.supporter_id,
-        "source_id": request.source_id,
-        "amount": request.amount,
-        "currency": request.currency,
-        "request": stored,
-        "processor_reference": None,
-        "next_action": None,
-        "error_code": None,
-        "error_message": None,
-        "payment_id": None,
-        "parent_payment_id": None,
-        "reconcile_count": 0,
-        "reversal_pending": False,
-        "channel": stored["channel"],
-        "created_at": now,
-        "updated_at": now,
-    }
+    key = request.idempotency_key
+    assert key is not None  # check_shape fills one in
+    values = attempt_columns(
+        id=attempt_id,
+        nonprofit_id=request.nonprofit_id,
+        operation=OPERATION_CHARGE,
+        idempotency_key=key,
+        fingerprint=fingerprint,
+        state=AttemptState.STARTED.value,
+        processor=prepared.processor.symbol,
+        payment_type=prepared.payment_type.symbol,
+        supporter_id=request.supporter_id,
+        source_id=request.source_id,
+        amount=request.amount,
+        currency=request.currency,
+        request=stored,
+        channel=stored["channel"],
+        now=now,
+    )
     uow.flush()  # whatever the plugins added goes first
-    uow.connection.execute(sql.INSERT_ATTEMPT, values)
+    insert_attempt(uow.connection, values)
     if wanted:
         _hold(app, uow.session, prepared.payment_type, context, wanted, now)
     if signals.begin_payment.receivers:  # build the record only for someone to hear it

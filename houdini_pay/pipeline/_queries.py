@@ -20,7 +20,7 @@ from sqlalchemy.orm import Session
 from houdini_pay.contract._requests import PaymentOutcome
 from houdini_pay.errors import InvalidRequest, NotFound
 from houdini_pay.pipeline._attempts import outcome_of
-from houdini_pay.pipeline._pay import OPERATION_CHARGE
+from houdini_pay.pipeline._idempotency import OPERATION_CHARGE
 from houdini_pay.store._directory import load_scoped
 from houdini_pay.store._models import Nonprofit, Payment, PaymentAttempt, Supporter
 from houdini_pay.store._records import NonprofitRecord, PaymentRecord, SupporterRecord

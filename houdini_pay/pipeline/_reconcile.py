@@ -39,8 +39,9 @@ from houdini_pay.contract._requests import ErrorInfo
 from houdini_pay.pipeline import _settlement as settlement
 from houdini_pay.pipeline import _webhooks as webhooks
 from houdini_pay.pipeline._attempts import EXPIRED, fail, mark_expiring
+from houdini_pay.pipeline._idempotency import OPERATION_REFUND
 from houdini_pay.pipeline._pay import stored_charge_request
-from houdini_pay.pipeline._refunds import OPERATION_REFUND, settle_refund
+from houdini_pay.pipeline._refund_settlement import settle_refund
 from houdini_pay.store._models import Payment, PaymentAttempt
 from houdini_pay.store._records import AttemptRecord
 from houdini_pay.store._states import AttemptState

@@ -16,52 +16,52 @@ A refund runs like a charge, as an attempt with its own idempotency key:
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
-import json
-import logging
-from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import func, select
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from houdini_pay import outbox, signals, text
+from houdini_pay import text
 from houdini_pay.contract._processors import (
     Capability,
+    Processor,
     RefundRequest,
-    RefundResult,
-    RefundStatus,
     require_capability,
 )
-from houdini_pay.contract._requests import Channel, ErrorInfo, check_channel
+from houdini_pay.contract._requests import Channel, check_channel
 from houdini_pay.errors import (
-    IdempotencyConflict,
-    IdempotencyInFlight,
     InvalidRequest,
     NotRefundable,
     RefundExceedsPayment,
 )
 from houdini_pay.money import validate_amount
+from houdini_pay.pipeline import _idempotency as idempotency
+from houdini_pay.pipeline._idempotency import OPERATION_REFUND
+from houdini_pay.pipeline._refund_settlement import (
+    REFUNDABLE_STATUSES,
+    RefundOutcome,
+    record_refund,
+    refund_outcome,
+    settle_refund,
+)
 from houdini_pay.pipeline._reversals import call_refund
 from houdini_pay.store._directory import load_scoped
 from houdini_pay.store._ids import new_id
 from houdini_pay.store._models import Payment, PaymentAttempt
-from houdini_pay.store._records import AttemptRecord, PaymentRecord
+from houdini_pay.store._records import AttemptRecord
+from houdini_pay.store._rows import (
+    AttemptColumns,
+    attempt_columns,
+    insert_attempt,
+)
 from houdini_pay.store._states import (
-    ATTEMPT_TRANSITIONS,
-    PAYMENT_TRANSITIONS,
     AttemptState,
     PaymentKind,
-    PaymentStatus,
-    transition,
 )
 from houdini_pay.tenancy import Scope, check_scope
 
 if TYPE_CHECKING:
     from houdini_pay.app import HoudiniPay
-
-log = logging.getLogger(__name__)
 
 __all__ = [
     "OPERATION_REFUND",
@@ -73,54 +73,16 @@ __all__ = [
     "refundable_amount",
     "settle_refund",
 ]
-
-OPERATION_REFUND = "refund"
+"""``RefundOutcome``, ``record_refund`` and ``settle_refund`` live in
+:mod:`houdini_pay.pipeline._refund_settlement`; they are named here too, where they were."""
 
 _REFUNDABLE_KINDS = (PaymentKind.CHARGE.value, PaymentKind.OFFSITE.value)
-_REFUNDABLE_STATUSES = (PaymentStatus.SUCCEEDED.value, PaymentStatus.PARTIALLY_REFUNDED.value)
 _IN_FLIGHT = (
     AttemptState.STARTED.value,
     AttemptState.CHARGING.value,
     AttemptState.PENDING.value,
     AttemptState.UNKNOWN.value,
 )
-
-
-@dataclass(frozen=True, slots=True, kw_only=True)
-class RefundOutcome:
-    """The result of :meth:`HoudiniPay.refund`.
-
-    Attributes:
-        status: ``succeeded``, ``pending``, ``failed`` or ``unknown``.
-        refund: the negative payment recorded (None unless succeeded).
-        payment: the refunded payment as it stands now.
-        error: why it failed or is unknown.
-    """
-
-    status: str
-    attempt_id: str
-    payment: PaymentRecord
-    refund: PaymentRecord | None = None
-    error: ErrorInfo | None = None
-    replayed: bool = False
-
-    def to_dict(self) -> dict[str, Any]:
-        """The outcome as ``refund --json`` prints it."""
-        return {
-            "status": self.status,
-            "attempt_id": self.attempt_id,
-            "refund": self.refund.to_dict() if self.refund else None,
-            "payment": self.payment.to_dict(),
-            "error": self.error.to_dict() if self.error else None,
-            "replayed": self.replayed,
-        }
-
-
-def _fingerprint(payment_id: str, amount: int | None, reason: str | None) -> str:
-    canonical = json.dumps(
-        {"payment_id": payment_id, "amount": amount, "reason": reason}, sort_keys=True
-    )
-    return hashlib.sha256(canonical.encode()).hexdigest()
 
 
 def _load_payment(
@@ -188,19 +150,17 @@ def refund(
     for field, value in (("reason", reason), ("idempotency_key", idempotency_key)):
         text.check_text(value, field)
     key = idempotency_key or new_id("auto")
-    fingerprint = _fingerprint(payment_id, amount, reason)
-    replayed = _replay(app, payment_id, nonprofit_id, key, fingerprint)
-    if replayed is not None:
-        return replayed
-    try:
-        recorded = _record_attempt(
+    fingerprint = idempotency.refund_fingerprint(payment_id, amount, reason)
+
+    def replay() -> RefundOutcome | None:
+        return _replay(app, payment_id, nonprofit_id, key, fingerprint)
+
+    def record() -> tuple[AttemptRecord, RefundRequest, str] | RefundOutcome:
+        return replay() or _record_attempt(
             app, payment_id, nonprofit_id, amount, reason, key, fingerprint, channel
         )
-    except IntegrityError:
-        replayed = _replay(app, payment_id, nonprofit_id, key, fingerprint)
-        if replayed is None:
-            raise
-        return replayed
+
+    recorded = idempotency.replay_or_insert(record, replay)
     if isinstance(recorded, RefundOutcome):
         return recorded
     attempt, request, processor = recorded
@@ -224,22 +184,10 @@ def _stored_outcome(
     Raises ``IdempotencyConflict`` if that refund had another request, and
     ``IdempotencyInFlight`` if it has not reached an outcome yet.
     """
-    attempt = session.scalar(
-        select(PaymentAttempt).where(
-            PaymentAttempt.nonprofit_id == nonprofit_id,
-            PaymentAttempt.idempotency_key == key,
-            PaymentAttempt.operation == OPERATION_REFUND,
-        )
+    attempt = idempotency.stored_attempt(
+        session.connection(), nonprofit_id, OPERATION_REFUND, key, fingerprint
     )
-    if attempt is None:
-        return None
-    if attempt.fingerprint != fingerprint:
-        raise IdempotencyConflict(
-            f"idempotency key {key!r} was already used for a different refund"
-        )
-    if AttemptState(attempt.state).is_in_flight:
-        raise IdempotencyInFlight(f"the refund with idempotency key {key!r} is in progress")
-    return _outcome_of(session, attempt, replayed=True)
+    return None if attempt is None else refund_outcome(session, attempt, replayed=True)
 
 
 def _record_attempt(
@@ -263,26 +211,7 @@ def _record_attempt(
         stored = _stored_outcome(session, payment.nonprofit_id, key, fingerprint)
         if stored is not None:
             return stored
-        if payment.kind not in _REFUNDABLE_KINDS or payment.status not in _REFUNDABLE_STATUSES:
-            raise NotRefundable(
-                f"payment {payment.id!r} is a {payment.status} {payment.kind} and cannot be "
-                "refunded"
-            )
-        processor = app.registry.processor(payment.processor)
-        require_capability(processor, Capability.REFUNDS)
-        remaining = refundable_amount(session, payment)
-        if remaining <= 0:
-            raise NotRefundable(
-                f"payment {payment.id!r} is already fully refunded (or its refunds are in progress)"
-            )
-        amount = remaining if amount is None else amount
-        if amount > remaining:
-            raise RefundExceedsPayment(
-                f"cannot refund {amount}: only {remaining} of {payment.amount} remains refundable",
-                details={"remaining": remaining},
-            )
-        if amount < payment.amount:
-            require_capability(processor, Capability.PARTIAL_REFUNDS)
+        processor, amount = _refund_amount(app, session, payment, amount)
         now = app.clock()
         attempt = new_refund_attempt(
             payment,
@@ -293,21 +222,54 @@ def _record_attempt(
             now=now,
             channel=channel,
         )
-        session.add(attempt)
-        session.flush()
-        request = RefundRequest(
-            attempt_id=attempt.id,
-            nonprofit_id=payment.nonprofit_id,
-            payment_id=payment.id,
-            payment_reference=payment.processor_reference,
-            amount=amount,
-            payment_amount=payment.amount,
-            currency=payment.currency,
-            reason=reason,
-            processor_data=charge_processor_data(session, payment),
-            metadata={"attempt_id": attempt.id, "payment_id": payment.id},
+        insert_attempt(session.connection(), attempt)
+        attempt_id = attempt["id"]
+        request = _refund_request(session, payment, attempt_id, amount, reason)
+        return AttemptRecord.from_mapping(attempt), request, processor.symbol
+
+
+def _refund_amount(
+    app: HoudiniPay, session: Session, payment: Payment, amount: int | None
+) -> tuple[Processor, int]:
+    """The processor and the amount to refund (all that remains when None), if allowed."""
+    if payment.kind not in _REFUNDABLE_KINDS or payment.status not in REFUNDABLE_STATUSES:
+        raise NotRefundable(
+            f"payment {payment.id!r} is a {payment.status} {payment.kind} and cannot be refunded"
         )
-        return AttemptRecord.from_model(attempt), request, processor.symbol
+    processor = app.registry.processor(payment.processor)
+    require_capability(processor, Capability.REFUNDS)
+    remaining = refundable_amount(session, payment)
+    if remaining <= 0:
+        raise NotRefundable(
+            f"payment {payment.id!r} is already fully refunded (or its refunds are in progress)"
+        )
+    amount = remaining if amount is None else amount
+    if amount > remaining:
+        raise RefundExceedsPayment(
+            f"cannot refund {amount}: only {remaining} of {payment.amount} remains refundable",
+            details={"remaining": remaining},
+        )
+    if amount < payment.amount:
+        require_capability(processor, Capability.PARTIAL_REFUNDS)
+    return processor, amount
+
+
+def _refund_request(
+    session: Session, payment: Payment, attempt_id: str, amount: int, reason: str | None
+) -> RefundRequest:
+    """What the processor is asked to refund, with what its charge was made with."""
+    return RefundRequest(
+        attempt_id=attempt_id,
+        nonprofit_id=payment.nonprofit_id,
+        payment_id=payment.id,
+        payment_reference=payment.processor_reference,
+        amount=amount,
+        payment_amount=payment.amount,
+        currency=payment.currency,
+        reason=reason,
+        processor_data=charge_processor_data(session, payment),
+        metadata={"attempt_id": attempt_id, "payment_id": payment.id},
+    )
 
 
 def new_refund_attempt(
@@ -320,9 +282,12 @@ def new_refund_attempt(
     now: dt.datetime,
     channel: str,
     processor_reference: str | None = None,
-) -> PaymentAttempt:
-    """A refund attempt of ``amount`` against ``payment``, in state ``charging``."""
-    return PaymentAttempt(
+) -> AttemptColumns:
+    """The columns of a refund attempt of ``amount`` against ``payment``, in state ``charging``.
+
+    Add it with :func:`houdini_pay.store._rows.insert_attempt`.
+    """
+    return attempt_columns(
         id=new_id("att"),
         nonprofit_id=payment.nonprofit_id,
         operation=OPERATION_REFUND,
@@ -336,153 +301,8 @@ def new_refund_attempt(
         amount=amount,
         currency=payment.currency,
         request=request,
+        channel=channel,
+        now=now,
         processor_reference=processor_reference,
         parent_payment_id=payment.id,
-        reconcile_count=0,
-        reversal_pending=False,
-        channel=channel,
-        created_at=now,
-        updated_at=now,
-    )
-
-
-def _outcome_of(
-    session: Session, attempt: PaymentAttempt, *, replayed: bool = False
-) -> RefundOutcome:
-    key = attempt.nonprofit_id
-    parent = session.get_one(Payment, (key, attempt.parent_payment_id))
-    refund_row = session.get(Payment, (key, attempt.payment_id)) if attempt.payment_id else None
-    state = AttemptState(attempt.state)
-    status = {
-        AttemptState.SUCCEEDED: "succeeded",
-        AttemptState.PENDING: "pending",
-        AttemptState.FAILED: "failed",
-    }.get(state, "unknown")
-    error = (
-        ErrorInfo(attempt.error_code, attempt.error_message or "") if attempt.error_code else None
-    )
-    return RefundOutcome(
-        status=status,
-        attempt_id=attempt.id,
-        payment=PaymentRecord.from_model(parent),
-        refund=PaymentRecord.from_model(refund_row) if refund_row else None,
-        error=error,
-        replayed=replayed,
-    )
-
-
-def settle_refund(
-    app: HoudiniPay, attempt_id: str, result: RefundResult, *, nonprofit_id: str
-) -> RefundOutcome:
-    """Apply the processor's answer to a refund attempt (pipeline, webhook or reconcile)."""
-    with app.unit_of_work() as uow:
-        session = uow.session
-        attempt = session.get_one(
-            PaymentAttempt,
-            (nonprofit_id, attempt_id),
-            with_for_update=True,
-            populate_existing=True,
-        )
-        if AttemptState(attempt.state).is_terminal:
-            return _outcome_of(session, attempt, replayed=True)
-        now = app.clock()
-        if result.status is RefundStatus.SUCCEEDED:
-            record_refund(app, uow, attempt, result)
-        elif result.status is RefundStatus.FAILED:
-            attempt.state = transition(
-                AttemptState(attempt.state), AttemptState.FAILED, ATTEMPT_TRANSITIONS
-            ).value
-            attempt.error_code = "refund_failed"
-            attempt.error_message = result.message or "the processor refused the refund"
-            error = ErrorInfo(attempt.error_code, attempt.error_message)
-            record = AttemptRecord.from_model(attempt)
-            uow.after_commit(
-                lambda: signals.send(signals.refund_failed, app, attempt=record, error=error)
-            )
-        else:
-            target = (
-                AttemptState.PENDING
-                if result.status is RefundStatus.PENDING
-                else AttemptState.UNKNOWN
-            )
-            attempt.state = transition(
-                AttemptState(attempt.state), target, ATTEMPT_TRANSITIONS
-            ).value
-            if target is AttemptState.UNKNOWN:
-                attempt.error_code = "processor_outcome_unknown"
-                attempt.error_message = (
-                    result.message or "the processor did not answer"
-                ) + "; `houdini-pay reconcile` will settle it"
-        attempt.processor_reference = result.reference or attempt.processor_reference
-        attempt.updated_at = now
-        session.flush()
-        return _outcome_of(session, attempt)
-
-
-def record_refund(app: HoudiniPay, uow: Any, attempt: PaymentAttempt, result: RefundResult) -> None:
-    """Record a successful refund: the negative payment, the parent's totals, the payment type."""
-    session: Session = uow.session
-    parent = _load_payment(session, attempt.parent_payment_id, attempt.nonprofit_id, lock=True)
-    now = app.clock()
-    refund_row = Payment(
-        id=attempt.id.replace("att_", "pay_", 1),
-        nonprofit_id=attempt.nonprofit_id,
-        supporter_id=parent.supporter_id,
-        attempt_id=attempt.id,
-        kind=PaymentKind.REFUND.value,
-        status=PaymentStatus.SUCCEEDED.value,
-        amount=-attempt.amount,
-        currency=attempt.currency,
-        gross=-attempt.amount,
-        fee=-result.fee_refunded,
-        net=-attempt.amount + result.fee_refunded,
-        amount_refunded=0,
-        processor=parent.processor,
-        processor_reference=result.reference,
-        payment_type=parent.payment_type,
-        source_id=parent.source_id,
-        parent_id=parent.id,
-        description=attempt.request.get("reason"),
-        details={},
-        channel=attempt.channel,
-        created_at=now,
-        updated_at=now,
-    )
-    session.add(refund_row)
-    parent.amount_refunded += attempt.amount
-    if parent.status in _REFUNDABLE_STATUSES:
-        target = (
-            PaymentStatus.REFUNDED
-            if parent.amount_refunded >= parent.amount
-            else PaymentStatus.PARTIALLY_REFUNDED
-        )
-        parent.status = transition(PaymentStatus(parent.status), target, PAYMENT_TRANSITIONS).value
-    parent.updated_at = now
-    attempt.state = transition(
-        AttemptState(attempt.state), AttemptState.SUCCEEDED, ATTEMPT_TRANSITIONS
-    ).value
-    attempt.payment_id = refund_row.id
-    attempt.error_code = attempt.error_message = None
-    session.flush()
-    parent_record = PaymentRecord.from_model(parent)
-    refund_record = PaymentRecord.from_model(refund_row)
-    payment_type = app.registry.payment_types.get(parent.payment_type or "")
-    if payment_type is not None:
-        payment_type.on_refund(session, parent_record, refund_record)
-    elif parent.payment_type:
-        log.warning(
-            "payment type %r is not installed; it was not told of refund %s",
-            parent.payment_type,
-            refund_record.id,
-        )
-    outbox.record_event(
-        session,
-        attempt.nonprofit_id,
-        "refund_completed",
-        {"refund": refund_record.to_dict(), "payment": parent_record.to_dict()},
-    )
-    uow.after_commit(
-        lambda: signals.send(
-            signals.refund_completed, app, refund=refund_record, payment=parent_record
-        )
     )

@@ -9,6 +9,7 @@ except a success reported for a failed attempt, whose money is given back.
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
 from typing import TYPE_CHECKING, Any
 
@@ -16,7 +17,7 @@ from sqlalchemy import Row
 from sqlalchemy.orm import Session
 
 from houdini_pay import inventory, outbox, signals
-from houdini_pay.contract._payment_types import PaymentContext, refused_hold
+from houdini_pay.contract._payment_types import PaymentContext, PaymentType, refused_hold
 from houdini_pay.contract._processors import ChargeResult, ChargeStatus
 from houdini_pay.contract._requests import ErrorInfo, OutcomeStatus, PaymentOutcome
 from houdini_pay.db import sql
@@ -36,9 +37,9 @@ from houdini_pay.pipeline._attempts import (
 )
 from houdini_pay.pipeline._reversals import REVERSAL_SUFFIX, REVERSED_ERROR, call_refund, reverse
 from houdini_pay.pipeline._waiting_events import has_waiting
-from houdini_pay.store._ids import new_id
 from houdini_pay.store._models import Payment, PaymentAttempt
 from houdini_pay.store._records import AttemptRecord, PaymentRecord
+from houdini_pay.store._rows import AttemptRow, insert_payment
 from houdini_pay.store._states import ATTEMPT_TRANSITIONS, AttemptState, PaymentStatus, transition
 
 if TYPE_CHECKING:
@@ -198,33 +199,71 @@ def _record_success(
     context = context or payment_context(app, session, attempt)
     payment_type = app.registry.payment_type(attempt.payment_type or "")
     now = app.clock()
-    if attempt.payment_id:  # a pending payment now succeeds
-        payment = session.get_one(
-            Payment, (attempt.nonprofit_id, attempt.payment_id), with_for_update=True
-        )
-        move_payment(app, payment, PaymentStatus.SUCCEEDED)
-        payment.details = {**payment.details, **result.details}
-        if result.reference:
-            payment.processor_reference = result.reference
-        if result.fee is not None:
-            payment.fee, payment.net = result.fee, payment.gross - result.fee
-        session.flush()
-        record = PaymentRecord.from_model(payment)
-    else:
-        values = payment_values(
-            app, attempt, PaymentStatus.SUCCEEDED, result, payment_type.describe(context)
-        )
-        uow.connection.execute(sql.INSERT_PAYMENT, values)
-        record = PaymentRecord.from_mapping(values)
+    record = _save_payment(app, uow, attempt, result, payment_type, context)
     payment_type.process(session, context, record)
     if has_holds is not False:
-        try:
-            issued = inventory.finalize(session, attempt.nonprofit_id, attempt.id)
-        except SoldOut as refusal:
-            # A hold that expired was resold meanwhile: the money goes back (see _finalize).
-            raise refused_hold(payment_type, session, context, refusal) from None
-        if issued:
-            payment_type.finalize_limited_items(session, context, issued)
+        _finalize_holds(session, attempt, payment_type, context)
+    _close_attempt(app, uow, attempt, result, record, now)
+    reference = record.processor_reference
+    if has_waiting(uow.connection, attempt.processor, reference):
+        # A refund or dispute reported before this success: apply it now (after the
+        # payment_completed it follows). The attempt's row lock makes this see any event
+        # held for it; see houdini_pay.pipeline._waiting_events.
+        processor = attempt.processor
+        uow.after_commit(lambda: _apply_waiting(app, processor, reference))
+    return PaymentOutcome(status=OutcomeStatus.SUCCEEDED, attempt_id=attempt.id, payment=record)
+
+
+def _save_payment(
+    app: HoudiniPay,
+    uow: UnitOfWork,
+    attempt: AttemptRow,
+    result: ChargeResult,
+    payment_type: PaymentType,
+    context: PaymentContext,
+) -> PaymentRecord:
+    """Insert the attempt's payment, or move the pending one it recorded to succeeded."""
+    if not attempt.payment_id:
+        description = payment_type.describe(context)
+        values = payment_values(app, attempt, PaymentStatus.SUCCEEDED, result, description)
+        insert_payment(uow.connection, values)
+        return PaymentRecord.from_mapping(values)
+    payment = uow.session.get_one(
+        Payment, (attempt.nonprofit_id, attempt.payment_id), with_for_update=True
+    )
+    move_payment(app, payment, PaymentStatus.SUCCEEDED)
+    payment.details = {**payment.details, **result.details}
+    if result.reference:
+        payment.processor_reference = result.reference
+    if result.fee is not None:
+        payment.fee, payment.net = result.fee, payment.gross - result.fee
+    uow.session.flush()
+    return PaymentRecord.from_model(payment)
+
+
+def _finalize_holds(
+    session: Session, attempt: AttemptRow, payment_type: PaymentType, context: PaymentContext
+) -> None:
+    """Turn the attempt's holds into issued items and tell the payment type which."""
+    try:
+        issued = inventory.finalize(session, attempt.nonprofit_id, attempt.id)
+    except SoldOut as refusal:
+        # A hold that expired was resold meanwhile: the money goes back (see _finalize).
+        raise refused_hold(payment_type, session, context, refusal) from None
+    if issued:
+        payment_type.finalize_limited_items(session, context, issued)
+
+
+def _close_attempt(
+    app: HoudiniPay,
+    uow: UnitOfWork,
+    attempt: Row[Any],
+    result: ChargeResult,
+    record: PaymentRecord,
+    now: dt.datetime,
+) -> None:
+    """Mark the attempt succeeded, write ``payment_completed`` to the outbox, and send it
+    after the commit."""
     transition(AttemptState(attempt.state), AttemptState.SUCCEEDED, ATTEMPT_TRANSITIONS)
     changes = {
         "state": AttemptState.SUCCEEDED.value,
@@ -239,16 +278,12 @@ def _record_success(
         sql.UPDATE_ATTEMPT,
         {"attempt_nonprofit_id": attempt.nonprofit_id, "attempt_id": attempt.id, **changes},
     )
-    uow.connection.execute(
-        sql.INSERT_OUTBOX,
-        {
-            "id": new_id("evt"),
-            "nonprofit_id": attempt.nonprofit_id,
-            "event": "payment_completed",
-            "payload": {"payment": record.to_dict()},
-            "created_at": now,
-            "published_at": None,
-        },
+    outbox.record_event(
+        uow.connection,
+        attempt.nonprofit_id,
+        "payment_completed",
+        {"payment": record.to_dict()},
+        now=now,
     )
     if signals.payment_completed.receivers:  # build the record only for someone to hear it
         attempt_record = AttemptRecord.from_mapping({**attempt._mapping, **changes})
@@ -257,14 +292,6 @@ def _record_success(
                 signals.payment_completed, app, payment=record, attempt=attempt_record
             )
         )
-    reference = record.processor_reference
-    if has_waiting(uow.connection, attempt.processor, reference):
-        # A refund or dispute reported before this success: apply it now (after the
-        # payment_completed it follows). The attempt's row lock makes this see any event
-        # held for it; see houdini_pay.pipeline._waiting_events.
-        processor = attempt.processor
-        uow.after_commit(lambda: _apply_waiting(app, processor, reference))
-    return PaymentOutcome(status=OutcomeStatus.SUCCEEDED, attempt_id=attempt.id, payment=record)
 
 
 def _apply_waiting(app: HoudiniPay, processor: str, reference: str | None) -> None:
@@ -309,20 +336,23 @@ def _wait(
 
 
 def _record_pending_payment(
-    app: HoudiniPay, uow: Any, attempt: PaymentAttempt, result: ChargeResult
+    app: HoudiniPay, uow: UnitOfWork, attempt: PaymentAttempt, result: ChargeResult
 ) -> None:
-    session: Session = uow.session
+    session = uow.session
     status = PaymentStatus.PENDING_APPROVAL if result.approval_required else PaymentStatus.PENDING
     context = payment_context(app, session, attempt)
     description = app.registry.payment_type(attempt.payment_type or "").describe(context)
-    payment = Payment(**payment_values(app, attempt, status, result, description))
-    session.add(payment)
+    values = payment_values(app, attempt, status, result, description)
+    insert_payment(session.connection(), values)
+    attempt.payment_id = values["id"]
     session.flush()
-    attempt.payment_id = payment.id
-    record = PaymentRecord.from_model(payment)
+    record = PaymentRecord.from_mapping(values)
     attempt_record = AttemptRecord.from_model(attempt)
     outbox.record_event(
-        session, attempt.nonprofit_id, "payment_pending", {"payment": record.to_dict()}
+        session,
+        attempt.nonprofit_id,
+        "payment_pending",
+        {"payment": record.to_dict()},
     )
     uow.after_commit(
         lambda: signals.send(signals.payment_pending, app, payment=record, attempt=attempt_record)

@@ -26,6 +26,7 @@ from dataclasses import dataclass
 from sqlalchemy import Connection, Select, bindparam, exists, select
 from sqlalchemy.orm import Session
 
+from houdini_pay.pipeline._idempotency import OPERATION_CHARGE
 from houdini_pay.store._models import PaymentAttempt, WebhookEvent
 from houdini_pay.store._states import AttemptState
 
@@ -40,8 +41,6 @@ __all__ = [
 OPEN_STATES = tuple(state.value for state in AttemptState if not state.is_terminal)
 """States of a charge attempt that may still record a payment."""
 
-_OPERATION_CHARGE = "charge"
-
 
 @dataclass(frozen=True, slots=True)
 class Waiting:
@@ -55,7 +54,7 @@ def _open_attempt(processor: str, reference: str) -> Select[PaymentAttempt]:
     return select(PaymentAttempt).where(
         PaymentAttempt.processor == processor,
         PaymentAttempt.processor_reference == reference,
-        PaymentAttempt.operation == _OPERATION_CHARGE,
+        PaymentAttempt.operation == OPERATION_CHARGE,
         PaymentAttempt.state.in_(OPEN_STATES),
     )
 

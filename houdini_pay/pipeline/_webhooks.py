@@ -39,24 +39,18 @@ from houdini_pay.contract._processors import (
     ChargeObservation,
     ProcessorEvent,
     RefundObservation,
-    RefundResult,
-    RefundStatus,
 )
-from houdini_pay.db.sharding import CROSS_TENANT
 from houdini_pay.errors import HoudiniPayError, NotFound, WebhookVerificationError
-from houdini_pay.pipeline import _settlement as settlement
 from houdini_pay.pipeline import _waiting_events as waiting_events
+from houdini_pay.pipeline._appliers import apply_charge, apply_refund
 from houdini_pay.pipeline._disputes import (
     DisputeObservation,
-    DisputeStatus,
-    FundsMovement,
     apply_dispute,
 )
-from houdini_pay.pipeline._external_refunds import record_external_refund
-from houdini_pay.pipeline._refunds import OPERATION_REFUND, settle_refund
+from houdini_pay.pipeline._waiting_codec import decode_waiting, encode_waiting
 from houdini_pay.pipeline._waiting_events import Waiting
 from houdini_pay.store._ids import new_id
-from houdini_pay.store._models import PaymentAttempt, WebhookEvent
+from houdini_pay.store._models import WebhookEvent
 
 if TYPE_CHECKING:
     from houdini_pay.app import HoudiniPay
@@ -219,7 +213,7 @@ def _hold(
             .where(WebhookEvent.id == row_id)
             .values(
                 waiting_for=reference,
-                waiting_observations=_encode(o for o, _ in waiting),
+                waiting_observations=encode_waiting(o for o, _ in waiting),
                 claimed_at=None,
             )
         )
@@ -281,7 +275,7 @@ def _take_waiting(app: HoudiniPay, row_id: str) -> list[object] | None:
             .values(claimed_at=now)
             .returning(WebhookEvent.waiting_observations)
         ).one_or_none()
-    return None if data is None else _decode(data[0])
+    return None if data is None else decode_waiting(data[0])
 
 
 def _claim(app: HoudiniPay, processor_symbol: str, event: ProcessorEvent) -> str | None:
@@ -338,134 +332,6 @@ def _release(app: HoudiniPay, row_id: str) -> None:
         log.exception("could not release the claim on webhook event %s", row_id)
 
 
-# -- observations kept while they wait ---------------------------------------------------
-
-
-def _encode(observations: Iterable[object]) -> dict[str, Any]:
-    """The observations as JSON (``waiting_observations``); only refunds and disputes."""
-    return {"observations": [_encode_one(o) for o in observations]}
-
-
-def _decode(data: dict[str, Any] | None) -> list[object]:
-    """The observations :func:`_encode` stored."""
-    return [_decode_one(item) for item in (data or {}).get("observations", [])]
-
-
-def _encode_one(observation: object) -> dict[str, Any]:
-    if isinstance(observation, RefundObservation):
-        result = observation.result
-        return {
-            "kind": "refund",
-            "payment_reference": observation.payment_reference,
-            "amount": observation.amount,
-            "attempt_id": observation.attempt_id,
-            "status": result.status.value,
-            "reference": result.reference,
-            "fee_refunded": result.fee_refunded,
-            "message": result.message,
-        }
-    if isinstance(observation, DisputeObservation):
-        return {
-            "kind": "dispute",
-            "reference": observation.reference,
-            "payment_reference": observation.payment_reference,
-            "status": observation.status.value,
-            "amount": observation.amount,
-            "currency": observation.currency,
-            "reason": observation.reason,
-            "movements": [
-                {"reference": m.reference, "amount": m.amount, "fee": m.fee}
-                for m in observation.movements
-            ],
-        }
-    raise TypeError(f"a {type(observation).__name__} cannot wait for its payment")
-
-
-def _decode_one(item: dict[str, Any]) -> object:
-    if item["kind"] == "refund":
-        return RefundObservation(
-            result=RefundResult(
-                status=RefundStatus(item["status"]),
-                reference=item["reference"],
-                fee_refunded=item["fee_refunded"],
-                message=item["message"],
-            ),
-            payment_reference=item["payment_reference"],
-            amount=item["amount"],
-            attempt_id=item["attempt_id"],
-        )
-    return DisputeObservation(
-        reference=item["reference"],
-        payment_reference=item["payment_reference"],
-        status=DisputeStatus(item["status"]),
-        amount=item["amount"],
-        currency=item["currency"],
-        reason=item["reason"],
-        movements=[FundsMovement(**movement) for movement in item["movements"]],
-    )
-
-
-def _find_attempt(
-    app: HoudiniPay,
-    processor_symbol: str,
-    operation: str,
-    attempt_id: str | None,
-    reference: str | None,
-) -> tuple[str, str] | None:
-    """The key (nonprofit, attempt id) of the attempt an event is about, or None.
-
-    A processor's event names no nonprofit, so this is the one lookup of a webhook that
-    searches every nonprofit (every shard, on a distributed database: see
-    docs/operations.md); everything after it goes by the key it finds.
-    """
-    with app.session() as session:
-        statement = (
-            select(PaymentAttempt.nonprofit_id, PaymentAttempt.id)
-            .where(
-                PaymentAttempt.processor == processor_symbol, PaymentAttempt.operation == operation
-            )
-            .execution_options(**{CROSS_TENANT: True})
-        )
-        if attempt_id:
-            found = session.execute(statement.where(PaymentAttempt.id == attempt_id)).first()
-            if found:
-                return found.nonprofit_id, found.id
-        if reference:
-            found = session.execute(
-                statement.where(PaymentAttempt.processor_reference == reference)
-            ).first()
-            if found:
-                return found.nonprofit_id, found.id
-        return None
-
-
-def _apply_charge(app: HoudiniPay, processor_symbol: str, observation: ChargeObservation) -> bool:
-    key = _find_attempt(
-        app, processor_symbol, "charge", observation.attempt_id, observation.reference
-    )
-    if key is None:
-        return False
-    settlement.settle(app, key[1], observation.result, nonprofit_id=key[0])
-    return True
-
-
-def _apply_refund(
-    app: HoudiniPay, processor_symbol: str, observation: RefundObservation
-) -> bool | Waiting:
-    key = _find_attempt(
-        app,
-        processor_symbol,
-        OPERATION_REFUND,
-        observation.attempt_id,
-        observation.result.reference,
-    )
-    if key is None:
-        # Not a refund houdini-pay started: one made in the processor's dashboard.
-        return record_external_refund(app, processor_symbol, observation)
-    settle_refund(app, key[1], observation.result, nonprofit_id=key[0])
-    return True
-
-
-register_applier(ChargeObservation, _apply_charge)
-register_applier(RefundObservation, _apply_refund)
+register_applier(ChargeObservation, apply_charge)
+register_applier(RefundObservation, apply_refund)
 register_applier(DisputeObservation, apply_dispute)

@@ -20,7 +20,7 @@ from sqlalchemy.exc import IntegrityError
 from houdini_pay.contract._payment_forms import FormSubmission, PaymentForm
 from houdini_pay.contract._requests import Channel, OutcomeStatus, PaymentOutcome, PaymentRequest
 from houdini_pay.errors import Conflict, InvalidRequest, NotFound
-from houdini_pay.pipeline._pay import OPERATION_CHARGE
+from houdini_pay.pipeline._idempotency import OPERATION_CHARGE
 from houdini_pay.pipeline._settlement import outcome_of
 from houdini_pay.store._ids import new_id
 from houdini_pay.store._models import PaymentAttempt, PublicSubmission
