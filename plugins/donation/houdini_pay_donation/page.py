@@ -73,10 +73,16 @@ MARKUP = """\
   <p class="hint" id="frequency-hint" hidden>{{ _("Monthly and yearly gifts need a card.") }}</p>
   {% endif %}
   <div class="choice-grid" role="radiogroup" aria-label="{{ _("Amount") }}">
-    {% for amount in presets %}
+    {# The nonprofit's own presets (houdini-pay pages configure), with their impact. #}
+    {% set labels = branding.labels if branding and branding.presets else {} %}
+    {% set amounts = branding.presets | map(attribute="amount") | list
+       if branding and branding.presets else presets %}
+    {% for amount in amounts %}
     <input type="radio" class="visually-hidden" name="preset" id="preset-{{ amount }}"
            value="{{ amount }}" {% if loop.index == 2 %}checked{% endif %}>
-    <label for="preset-{{ amount }}">{{ format_whole(amount) }}</label>
+    <label for="preset-{{ amount }}">{{ format_whole(amount) }}
+      {%- if labels.get(amount) %}
+      <span class="impact">{{ labels.get(amount) }}</span>{% endif %}</label>
     {% endfor %}
   </div>
   <div class="field">
