@@ -22,7 +22,8 @@ _ORIGINS = "Origins allowed to frame the donor pages (https://example.org, https
 class PresetBody(ApiModel):
     """A preset amount and what it does."""
 
-    amount: int = Field(description="Whole units of the nonprofit's currency (50 is $50).")
+    # A string is read too, so that "12.50" is refused as a preset (invalid_preset).
+    amount: int | str = Field(description="Whole units of the nonprofit's currency (50 is $50).")
     label: str | None = Field(None, description="Its impact: 'feeds a family for a week'.")
 
 
