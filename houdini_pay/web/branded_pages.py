@@ -31,6 +31,7 @@ from houdini_pay.app import HoudiniPay
 from houdini_pay.contract._payment_forms import PageContent, PublicPage
 from houdini_pay.errors import NotFound
 from houdini_pay.web.branding import PageBranding, load_branding, soft_tint
+from houdini_pay.web.guard import CSRF_COOKIE
 
 __all__ = ["BRAND_CSS_PREFIX", "BrandedPage", "branded_route", "framed_by", "router"]
 
@@ -119,6 +120,26 @@ def _apply(response: Response, branding: PageBranding | None, *, images: bool = 
     return response
 
 
+def _cookie_for_frames(request: Request, response: Response, branding: PageBranding) -> None:
+    """Let the page's CSRF cookie reach this server from a frame on another site.
+
+    A ``SameSite=Strict`` cookie is not sent from a page framed by another site, so a
+    donation in the overlay would be refused. Over HTTPS the cookie of a page its nonprofit
+    lets be framed is ``SameSite=None; Secure; Partitioned`` (kept apart per top-level
+    site). It still guards: another site can neither read it nor send the header that
+    must repeat it, and requests whose ``Origin`` is another site are refused.
+    """
+    if not branding.frame_ancestors or request.url.scheme != "https":
+        return
+    prefix = f"{CSRF_COOKIE}=".encode()
+    headers = []
+    for name, value in response.raw_headers:
+        if name == b"set-cookie" and value.startswith(prefix):
+            value = value.replace(b"SameSite=strict", b"SameSite=none; Partitioned")
+        headers.append((name, value))
+    response.raw_headers[:] = headers
+
+
 def branded_route(
     app: HoudiniPay, page: PublicPage, make_show: Callable[[PublicPage], Show]
 ) -> Show:
@@ -127,6 +148,8 @@ def branded_route(
     async def show(request: Request, name: str) -> Response:
         branded = BrandedPage(page, app)
         response = await make_show(branded)(request, name)
+        if branded.branding is not None:
+            _cookie_for_frames(request, response, branded.branding)
         return _apply(response, branded.branding)
 
     return show

@@ -13,6 +13,7 @@ from click.testing import CliRunner
 from fastapi.testclient import TestClient
 
 from houdini_pay import HoudiniPay, NonprofitRecord
+from houdini_pay.api import ApiSettings, create_api
 from houdini_pay.api_keys import create_api_key
 from houdini_pay.cli import cli
 from houdini_pay.web.branding import contrast_ratio, load_branding, save_branding
@@ -174,7 +175,8 @@ def test_the_api_sets_and_shows_the_settings(
     url = f"/api/v1/nonprofits/{nonprofit.id}/page-settings"
     empty = client.get(url, headers=headers)
     assert empty.status_code == 200
-    assert empty.json()["presets"] == [] and empty.json()["accent"] is None
+    assert empty.json()["presets"] == []
+    assert empty.json()["accent"] is None
     answer = client.put(url, json=_body(GOOD), headers=headers)
     assert answer.status_code == 200, answer.text
     shown = client.get(url, headers=headers).json()
@@ -224,7 +226,8 @@ def test_an_unbranded_page_may_not_be_framed_and_uses_the_default_look(
 ) -> None:
     page = client.get(f"/donate/{nonprofit.slug}")
     assert _policy(page)["frame-ancestors"] == ["'none'"]
-    assert "brand-logo" not in page.text and "/brand/" not in page.text
+    assert "brand-logo" not in page.text
+    assert "/brand/" not in page.text
     assert 'id="preset-2500"' in page.text  # the donation page's own presets
 
 
@@ -265,3 +268,17 @@ def test_the_embed_script_is_served_to_other_sites(client: TestClient) -> None:
     framed = client.get("/static/houdini-pay/framed.js")
     assert framed.headers["content-type"].startswith("text/javascript")
     assert client.head("/embed.js").status_code == 200
+
+
+def test_over_https_a_framable_pages_cookie_reaches_it_in_a_frame_on_another_site(
+    app: HoudiniPay, nonprofit: NonprofitRecord
+) -> None:
+    secure = TestClient(create_api(app, settings=ApiSettings()), base_url="https://testserver")
+    with secure:
+        strict = secure.get(f"/donate/{nonprofit.slug}").headers["set-cookie"]
+        assert "SameSite=strict" in strict
+        save_branding(app, nonprofit.id, {"frame_ancestors": ["https://riverside.example"]})
+        framed = secure.get(f"/donate/{nonprofit.slug}").headers["set-cookie"]
+    assert "SameSite=none; Partitioned" in framed
+    assert "Secure" in framed
+    assert "HttpOnly" in framed
