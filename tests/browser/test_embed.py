@@ -17,7 +17,7 @@ from playwright.sync_api import Page, expect
 from houdini_pay.store._models import Payment
 from houdini_pay.web.branding import save_branding
 from tests.browser.conftest import Site, screenshot
-from tests.browser.donor import assert_accessible, open_donate_page
+from tests.browser.donor import assert_accessible, fill_donor, open_donate_page
 
 HOST_PAGE = """<!doctype html>
 <html lang="en">
@@ -85,6 +85,13 @@ def test_the_overlay_opens_the_branded_page_from_another_site(
     expect(page.get_by_role("heading", name="Feed a neighbour tonight")).to_be_visible()
     assert_accessible(page)
     screenshot(page, "donate-branded")
+    # The question about a large gift follows the presets shown: 4 x $50.
+    page.get_by_text("Bank transfer or check", exact=True).click()
+    page.get_by_text("Check", exact=True).click()
+    page.get_by_label("Other amount").fill("300")
+    fill_donor(page, "Ada Lovelace", "ada@example.org")
+    page.get_by_role("button", name="Donate $300.00").click()
+    expect(page.get_by_text("$300.00 is much more than most gifts")).to_be_visible()
 
     pages["/"] = HOST_PAGE.format(slug=nonprofit.slug, server=site.base_url)
     page.goto(origin + "/")

@@ -35,6 +35,7 @@ __all__ = [
     "PRESETS_ENV",
     "DonationPage",
     "confirm_above",
+    "confirm_multiple",
     "presets_for",
 ]
 
@@ -146,14 +147,19 @@ def presets_for(environ: Mapping[str, str], currency: str) -> list[int]:
     return amounts
 
 
-def confirm_above(environ: Mapping[str, str], presets: Sequence[int]) -> int | None:
-    """The typed amount (minor units) above which the donor is asked once; None: never."""
+def confirm_multiple(environ: Mapping[str, str]) -> int:
+    """How many times the largest preset a typed amount may be before the donor is asked."""
     raw = environ.get(CONFIRM_MULTIPLE_ENV, "").strip() or str(_DEFAULT_CONFIRM_MULTIPLE)
     if not raw.isdigit():
         raise ConfigurationError(
             f"{CONFIRM_MULTIPLE_ENV} must be a whole number (0: never ask), not {raw!r}"
         )
-    multiple = int(raw)
+    return int(raw)
+
+
+def confirm_above(environ: Mapping[str, str], presets: Sequence[int]) -> int | None:
+    """The typed amount (minor units) above which the donor is asked once; None: never."""
+    multiple = confirm_multiple(environ)
     return multiple * max(presets) if multiple else None
 
 
@@ -195,6 +201,9 @@ class DonationPage(PublicPage):
             config={
                 "recurring": recurring,
                 "confirm_above": confirm_above(environ, presets),
+                # The page may show the nonprofit's own presets instead (its branding):
+                # the script scales the question to the presets it shows.
+                "confirm_multiple": confirm_multiple(environ),
                 # Translated by the page's catalog before the script gets them.
                 "messages": {
                     "per_month": "{amount} / month",
