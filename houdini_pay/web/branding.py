@@ -182,7 +182,10 @@ def _logo_url(value: object) -> str | None:
     raw = _text(value, "logo_url", MAX_URL)
     if raw is None:
         return None
-    parts = urlsplit(raw)
+    try:
+        parts = urlsplit(raw)
+    except ValueError:  # an unclosed [IPv6] address
+        parts = urlsplit("")
     if (
         parts.scheme != "https"
         or not parts.hostname
@@ -202,12 +205,11 @@ def _logo_url(value: object) -> str | None:
 def _origin(value: object, position: int) -> str:
     where = f"frame_ancestors[{position}]"
     raw = _text(value, where, 300) or ""
-    parts = urlsplit(raw.lower())
-    host = parts.hostname or ""
     try:
-        port = parts.port
-    except ValueError:
-        port, host = None, ""
+        parts = urlsplit(raw.lower())
+        host, port = parts.hostname or "", parts.port
+    except ValueError:  # an unclosed [IPv6] address, a port that is no number
+        parts, host, port = urlsplit(""), "", None
     secure = parts.scheme == "https" or (parts.scheme == "http" and host in _LOOPBACK)
     if (
         not secure

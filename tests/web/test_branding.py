@@ -38,6 +38,7 @@ BAD_OPTIONS = [
     (["--accent", "#777777"], "accent_contrast_too_low"),
     (["--logo-url", "http://riverside.example/logo.png"], "invalid_logo_url"),
     (["--logo-url", "javascript:alert(1)"], "invalid_logo_url"),
+    (["--logo-url", "https://[::1/logo.png"], "invalid_logo_url"),
     (["--logo-url", 'https://x.example/a"onerror=1'], "invalid_logo_url"),
     (["--headline", "x" * 121], "text_too_long"),
     (["--headline", "two\u0007bells"], "invalid_text"),
@@ -54,6 +55,8 @@ BAD_OPTIONS = [
     (["--frame-ancestor", "https://riverside.example/donate"], "invalid_frame_ancestor"),
     (["--frame-ancestor", "https://a.example; script-src *"], "invalid_frame_ancestor"),
     (["--frame-ancestor", "*"], "invalid_frame_ancestor"),
+    (["--frame-ancestor", "https://[::1"], "invalid_frame_ancestor"),
+    (["--frame-ancestor", "https://a.example:99999"], "invalid_frame_ancestor"),
 ]
 
 
