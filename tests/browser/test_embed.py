@@ -104,6 +104,14 @@ def test_the_overlay_opens_the_branded_page_from_another_site(
     assert _active(page) == "houdini-pay-close"
     assert_accessible(page)
     screenshot(page, "embed-overlay")
+    # The rest of the site is inert: Tab and Shift+Tab stay in the dialog and its frame.
+    focused = "document.activeElement"
+    inside = f"!!{focused}.closest('dialog') || {focused} === document.body"
+    for key in ["Tab"] * 30 + ["Shift+Tab"] * 30:
+        page.keyboard.press(key)
+        assert page.evaluate(inside), key
+        assert page.evaluate("document.activeElement.dataset.houdiniPay") is None
+    page.get_by_role("button", name="Close").focus()
 
     page.keyboard.press("Escape")  # focus on the close button, in the host page
     expect(dialog).to_have_count(0)
