@@ -187,6 +187,7 @@ async def brand_stylesheet(request: Request, nonprofit_id: str) -> Response:
         return Response("", media_type="text/css", status_code=404)
     body = accent_css(branding.accent) if branding.accent else ""
     response = Response(body, media_type="text/css")
-    response.headers["Cache-Control"] = "public, max-age=300"
+    # The thank-you page links it unversioned: a changed colour shows at once.
+    response.headers["Cache-Control"] = "no-cache"
     response.headers["X-Content-Type-Options"] = "nosniff"
     return response

@@ -245,6 +245,7 @@ def test_the_confirmation_page_may_be_framed_where_the_page_may(
     thanks = client.get(paid.json()["confirmation_url"])
     assert thanks.status_code == 200
     assert _policy(thanks)["frame-ancestors"] == ["'self'", "http://127.0.0.1:8765"]
+    assert f'href="/static/houdini-pay/brand/{donor.nonprofit.id}.css"' in thanks.text
     other = app.create_nonprofit("Hillside Shelter", "USD", country="US")
     assert _policy(client.get(f"/donate/{other.slug}"))["frame-ancestors"] == ["'none'"]
 
