@@ -5,12 +5,14 @@ Every kind of bad input is refused with its own code by both doors, and nothing 
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 from typing import Any
 
 import pytest
 from click.testing import CliRunner
 from fastapi.testclient import TestClient
+from houdini_pay_tickets import create_event, create_level
 
 from houdini_pay import HoudiniPay, NonprofitRecord
 from houdini_pay.api import ApiSettings, create_api
@@ -261,6 +263,23 @@ def test_presets_are_whole_units_of_the_nonprofits_currency(
     page = client.get(f"/donate/{nonprofit.slug}?lang=en").text
     assert 'id="preset-3000"' in page
     assert '<span class="impact">一食分</span>' in page
+
+
+def test_an_event_page_keeps_its_title_and_takes_the_logo_and_colour(
+    client: TestClient, app: HoudiniPay, nonprofit: NonprofitRecord
+) -> None:
+    event = create_event(
+        app, nonprofit.id, "Harvest Gala", starts_at=dt.datetime(2027, 10, 2, tzinfo=dt.UTC)
+    )
+    create_level(app, event.id, "General admission", 4_500, limit=40)
+    save_branding(app, nonprofit.id, _body(GOOD))
+    page = client.get(f"/events/{event.id}")
+    assert page.status_code == 200
+    assert "Feed a neighbour tonight" not in page.text
+    assert "We cook every day." not in page.text
+    assert "Harvest Gala" in page.text
+    assert 'class="brand-logo"' in page.text
+    assert "/static/houdini-pay/brand/" in page.text
 
 
 def test_the_embed_script_is_served_to_other_sites(client: TestClient) -> None:

@@ -197,6 +197,8 @@ class DonationPage(PublicPage):
                 "frequencies": [("once", "One time"), *_FREQUENCIES.items()],
                 "designations": designations,
                 "button_label": "Donate",
+                # The nonprofit's headline and story (its page settings) head this page.
+                "branded_heading": True,
             },
             config={
                 "recurring": recurring,
