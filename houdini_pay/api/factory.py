@@ -11,6 +11,7 @@ from houdini_pay import __version__
 from houdini_pay.api import (
     health,
     nonprofits,
+    page_settings,
     payments,
     statements,
     supporters,
@@ -89,7 +90,7 @@ def create_api(app: HoudiniPay, *, settings: ApiSettings | None = None) -> FastA
     install_error_handlers(api)
 
     v1 = APIRouter(prefix=API_PREFIX, dependencies=[Depends(authenticate)])
-    for module in (nonprofits, supporters, statements, payments, webhook_endpoints):
+    for module in (nonprofits, page_settings, supporters, statements, payments, webhook_endpoints):
         v1.include_router(module.router)
     api.include_router(v1)
     api.include_router(webhooks.router)

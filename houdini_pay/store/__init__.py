@@ -54,6 +54,7 @@ from houdini_pay.store._models import (
     tenant_primary_key,
     utcnow,
 )
+from houdini_pay.store._page_settings import PageSettings
 from houdini_pay.store._records import (
     AddressRecord,
     AttemptRecord,
@@ -90,6 +91,7 @@ __all__ = [
     "Nonprofit",
     "NonprofitRecord",
     "OutboxEvent",
+    "PageSettings",
     "Payment",
     "PaymentAttempt",
     "PaymentKind",

@@ -20,6 +20,7 @@ from __future__ import annotations
 from fastapi import FastAPI
 
 from houdini_pay.app import HoudiniPay
+from houdini_pay.web import branded_pages
 from houdini_pay.web.browser_errors import install_browser_errors
 from houdini_pay.web.catalog import Catalog, build_catalog
 from houdini_pay.web.endpoints import router, status_router
@@ -48,6 +49,7 @@ def install_public_pages(api: FastAPI, app: HoudiniPay) -> Catalog:
     api.state.public_catalog = catalog
     api.include_router(router)
     api.include_router(status_router)
+    api.include_router(branded_pages.router)
     add_page_routes(api, app, catalog)
     add_manage_routes(api, app, catalog)
     install_browser_errors(api)

@@ -27,6 +27,7 @@ from houdini_pay.errors import ConfigurationError, NotFound
 from houdini_pay.money import MAX_AMOUNT
 from houdini_pay.store._records import NonprofitRecord
 from houdini_pay.web.amounts import AmountFormat, amount_format, format_whole
+from houdini_pay.web.branded_pages import branded_route, framed_by
 from houdini_pay.web.catalog import Catalog, OfferedForm
 from houdini_pay.web.endpoints import PUBLIC_PREFIX
 from houdini_pay.web.guard import csrf_token_for, set_csrf_cookie
@@ -66,6 +67,7 @@ _CORE_FILES = {
     "amounts.js": "text/javascript",
     "thanks.js": "text/javascript",
     "manage.js": "text/javascript",
+    "framed.js": "text/javascript",
     "style.css": "text/css",
     "favicon.svg": "image/svg+xml",
 }
@@ -217,7 +219,8 @@ def add_page_routes(api: FastAPI, app: HoudiniPay, catalog: Catalog) -> None:
 
     for page in catalog.pages.values():
         path = f"/{page.route}/{{name}}"
-        router.add_api_route(path, _page_route(app, catalog, page), methods=read)
+        show = branded_route(app, page, lambda branded: _page_route(app, catalog, branded))
+        router.add_api_route(path, show, methods=read)
         # A form submitted without its script (it cannot be: every field is disabled until
         # the script runs) is answered with the page that says why; its body is not read.
         router.add_api_route(path, _no_script, methods=["POST"])
@@ -225,7 +228,8 @@ def add_page_routes(api: FastAPI, app: HoudiniPay, catalog: Catalog) -> None:
     @router.api_route("/thanks/{nonprofit_id}/{key}", methods=read)
     async def thanks(request: Request, nonprofit_id: str, key: str) -> Response:
         try:
-            return await run_in_threadpool(thanks_page, request, app, catalog, nonprofit_id, key)
+            page = await run_in_threadpool(thanks_page, request, app, catalog, nonprofit_id, key)
+            return await framed_by(app, nonprofit_id, page)
         except NotFound as error:
             return not_found(request, error.message)
 

@@ -183,6 +183,13 @@ def cross_tenant_requests(a: TenantRecords, b: TenantRecords) -> list[CrossReque
         CrossRequest(
             ("GET", f"{base}/payment-methods/available"), "GET", f"{np_b}/payment-methods/available"
         ),
+        CrossRequest(("GET", f"{base}/page-settings"), "GET", f"{np_b}/page-settings"),
+        CrossRequest(
+            ("PUT", f"{base}/page-settings"),
+            "PUT",
+            f"{np_b}/page-settings",
+            {"headline": "Eve's appeal", "frame_ancestors": ["https://eve.example"]},
+        ),
         CrossRequest(("POST", f"{base}/supporters"), "POST", f"{np_b}/supporters", {"name": "Eve"}),
         CrossRequest(("GET", f"{base}/supporters"), "GET", f"{np_b}/supporters"),
         CrossRequest(

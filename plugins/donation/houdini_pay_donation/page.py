@@ -36,6 +36,7 @@ __all__ = [
     "PRESETS_ENV",
     "DonationPage",
     "confirm_above",
+    "confirm_multiple",
     "presets_for",
 ]
 
@@ -74,10 +75,16 @@ MARKUP = """\
   <p class="hint" id="frequency-hint" hidden>{{ _("Monthly and yearly gifts need a card.") }}</p>
   {% endif %}
   <div class="choice-grid" role="radiogroup" aria-label="{{ _("Amount") }}">
-    {% for amount in presets %}
+    {# The nonprofit's own presets (houdini-pay pages configure), with their impact. #}
+    {% set labels = branding.labels if branding and branding.presets else {} %}
+    {% set amounts = branding.presets | map(attribute="amount") | list
+       if branding and branding.presets else presets %}
+    {% for amount in amounts %}
     <input type="radio" class="visually-hidden" name="preset" id="preset-{{ amount }}"
            value="{{ amount }}" {% if loop.index == 2 %}checked{% endif %}>
-    <label for="preset-{{ amount }}">{{ format_whole(amount) }}</label>
+    <label for="preset-{{ amount }}">{{ format_whole(amount) }}
+      {%- if labels.get(amount) %}
+      <span class="impact">{{ labels.get(amount) }}</span>{% endif %}</label>
     {% endfor %}
   </div>
   <div class="field">
@@ -141,14 +148,19 @@ def presets_for(environ: Mapping[str, str], currency: str) -> list[int]:
     return amounts
 
 
-def confirm_above(environ: Mapping[str, str], presets: Sequence[int]) -> int | None:
-    """The typed amount (minor units) above which the donor is asked once; None: never."""
+def confirm_multiple(environ: Mapping[str, str]) -> int:
+    """How many times the largest preset a typed amount may be before the donor is asked."""
     raw = environ.get(CONFIRM_MULTIPLE_ENV, "").strip() or str(_DEFAULT_CONFIRM_MULTIPLE)
     if not raw.isdigit():
         raise ConfigurationError(
             f"{CONFIRM_MULTIPLE_ENV} must be a whole number (0: never ask), not {raw!r}"
         )
-    multiple = int(raw)
+    return int(raw)
+
+
+def confirm_above(environ: Mapping[str, str], presets: Sequence[int]) -> int | None:
+    """The typed amount (minor units) above which the donor is asked once; None: never."""
+    multiple = confirm_multiple(environ)
     return multiple * max(presets) if multiple else None
 
 
@@ -188,10 +200,15 @@ class DonationPage(PublicPage):
                 "frequencies": [("once", "One time"), *_FREQUENCIES.items()],
                 "designations": designations,
                 "button_label": "Donate",
+                # The nonprofit's headline and story (its page settings) head this page.
+                "branded_heading": True,
             },
             config={
                 "recurring": recurring,
                 "confirm_above": confirm_above(environ, presets),
+                # The page may show the nonprofit's own presets instead (its branding):
+                # the script scales the question to the presets it shows.
+                "confirm_multiple": confirm_multiple(environ),
                 # Translated by the page's catalog before the script gets them.
                 "messages": {
                     "per_month": "{amount} / month",

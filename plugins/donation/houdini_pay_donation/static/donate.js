@@ -11,8 +11,13 @@ export function setup(form, config, checkout) {
   const designation = form.querySelector("#designation");
 
   const frequency = () => frequencies.find((f) => f.checked)?.value || "once";
-  // A typed amount far above the presets is asked about once before it is paid.
+  // A typed amount far above the presets is asked about once before it is paid; the
+  // presets shown may be the nonprofit's own, so the threshold follows them.
   let confirmedAmount = null;
+  const largestPreset = Math.max(0, ...presets.map((p) => Number(p.value)));
+  const confirmAbove = config.confirm_multiple && largestPreset
+    ? config.confirm_multiple * largestPreset
+    : config.confirm_above;
 
   function amount() {
     if (custom.value.trim()) return checkout.parseAmount(custom.value);
@@ -65,7 +70,7 @@ export function setup(form, config, checkout) {
           if (!(error instanceof checkout.AmountError)) throw error;
           throw checkout.fieldError(custom, error.message);
         }
-        if (config.confirm_above && value > config.confirm_above && value !== confirmedAmount) {
+        if (confirmAbove && value > confirmAbove && value !== confirmedAmount) {
           confirmedAmount = value;
           throw checkout.fieldError(
             custom, checkout.text("amount_confirm", { amount: checkout.formatAmount(value) }),
