@@ -128,3 +128,55 @@ def test_core_channel_keeps_old_rows_with_a_default_channel(houdini_database_url
             columns = {c["name"] for c in inspect(connection).get_columns("payments")}
             assert "channel" not in columns
             assert connection.scalar(text("SELECT count(*) FROM payments")) == 3
+
+
+def test_core_payment_links_fills_in_old_invoice_payments_and_failures(
+    houdini_database_url: str,
+) -> None:
+    with _empty_database(houdini_database_url) as app:
+        config = alembic_config(app)
+        command.upgrade(config, "core_page_settings")
+        now = dt.datetime(2026, 3, 1, tzinfo=dt.UTC)
+        with app.engine.begin() as connection:
+            _fill_at_core_0005(connection)  # the same rows still fit
+            for attempt_id, state, request, error in (
+                ("att_inv", "succeeded", {"type_object": {"invoice_id": "inv_1"}}, None),
+                ("att_bad", "failed", {}, "the check bounced"),
+            ):
+                connection.execute(
+                    insert(PaymentAttempt.__table__),
+                    {"id": attempt_id, "nonprofit_id": "np_1", "operation": "charge",
+                     "idempotency_key": attempt_id, "fingerprint": "f" * 64, "state": state,
+                     "processor": "offsite", "supporter_id": "sup_1", "amount": 5000,
+                     "payment_type": "invoice" if attempt_id == "att_inv" else "donation",
+                     "currency": "USD", "request": request, "reconcile_count": 0,
+                     "reversal_pending": False, "error_message": error,
+                     "payment_id": attempt_id.replace("att", "pay"), "created_at": now,
+                     "updated_at": now},
+                )  # fmt: skip
+            connection.execute(insert(Payment.__table__), _payment("pay_inv", "att_inv"))
+            connection.execute(
+                insert(Payment.__table__),
+                {**_payment("pay_bad", "att_bad"), "status": "failed"},
+            )
+            connection.execute(
+                insert(Payment.__table__),
+                {**_payment("pay_ref", None), "parent_id": "pay_inv", "amount": -1000},
+            )
+        command.upgrade(config, "core_payment_links")
+        with app.engine.connect() as connection:
+            rows = connection.execute(
+                text("SELECT id, invoice_id, failure_reason FROM payments ORDER BY id")
+            )
+            assert {row.id: (row.invoice_id, row.failure_reason) for row in rows} == {
+                "pay_api": (None, None),
+                "pay_bad": (None, "the check bounced"),
+                "pay_inv": ("inv_1", None),
+                "pay_page": (None, None),
+                "pay_ref": ("inv_1", None),  # a refund names its payment's invoice
+            }
+        command.downgrade(config, "core_page_settings")
+        with app.engine.connect() as connection:
+            columns = {c["name"] for c in inspect(connection).get_columns("payments")}
+            assert not {"invoice_id", "failure_reason"} & columns
+            assert connection.scalar(text("SELECT count(*) FROM payments")) == 5

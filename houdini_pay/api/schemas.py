@@ -81,6 +81,13 @@ class Payment(BaseModel):
         description="Where it came from: api, cli, page (a donor page), recurring (the "
         "recurring job) or staff."
     )
+    invoice_id: str | None = Field(
+        default=None,
+        description="The invoice the payment is for (a refund or dispute: its payment's).",
+    )
+    failure_reason: str | None = Field(
+        default=None, description="Why a failed or cancelled payment failed; null otherwise."
+    )
     details: JsonObject
     created_at: AwareDatetime
     updated_at: AwareDatetime

@@ -8,8 +8,8 @@ and failing it, which releases its holds and announces ``payment_failed`` after 
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from typing import TYPE_CHECKING
+from collections.abc import Callable, Mapping
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import Connection, and_, bindparam, or_, update
 from sqlalchemy.orm import Session
@@ -228,6 +228,12 @@ def payment_context(app: HoudiniPay, session: Session, attempt: AttemptRow) -> P
     )
 
 
+def invoice_of(request: Mapping[str, Any]) -> str | None:
+    """The invoice a payment request pays (its type object's ``invoice_id``), if any."""
+    invoice_id = (request.get("type_object") or {}).get("invoice_id")
+    return invoice_id if isinstance(invoice_id, str) else None
+
+
 def payment_values(
     app: HoudiniPay,
     attempt: AttemptRow,
@@ -260,6 +266,8 @@ def payment_values(
         "parent_id": None,
         "description": description,
         "channel": attempt.channel,
+        "invoice_id": invoice_of(attempt.request),
+        "failure_reason": None,
         "details": dict(result.details),
         "created_at": now,
         "updated_at": now,
@@ -327,6 +335,7 @@ def _fail_payment(
     )
     target = PaymentStatus.CANCELLED if error.code == "payment_rejected" else PaymentStatus.FAILED
     move_payment(app, payment, target)
+    payment.failure_reason = error.message
     session.flush()
     return PaymentRecord.from_model(payment)
 

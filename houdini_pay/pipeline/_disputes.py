@@ -285,6 +285,8 @@ def _record_movement(
         "description": _describe(withdrawn, observation.reason),
         "details": {"dispute_id": dispute.id, "dispute_reference": dispute.processor_reference},
         "channel": parent.channel,
+        "invoice_id": parent.invoice_id,
+        "failure_reason": None,
         "created_at": now,
         "updated_at": now,
     }

@@ -215,6 +215,8 @@ def _refund_columns(
         "description": attempt.request.get("reason"),
         "details": {},
         "channel": attempt.channel,
+        "invoice_id": parent.invoice_id,
+        "failure_reason": None,
         "created_at": now,
         "updated_at": now,
     }

@@ -58,11 +58,13 @@ EXPORT_COLUMNS = (
     "source_id",
     "parent_id",
     "attempt_id",
-    # Last, so readers of the columns that came before it by position still read them.
+    # Last, so readers of the columns that came before them by position still read them.
     "channel",
+    "invoice_id",
+    "failure_reason",
 )
 MONEY_COLUMNS = frozenset({"amount", "gross", "fee", "net", "amount_refunded"})
-FREE_TEXT_COLUMNS = frozenset({"description", "processor_reference"})
+FREE_TEXT_COLUMNS = frozenset({"description", "processor_reference", "failure_reason"})
 EXPORT_FORMATS = ("csv", "jsonl")
 BATCH_SIZE = 1000
 

@@ -108,6 +108,11 @@ class Payment(Base):
     channel: Mapped[str] = mapped_column(String(20), server_default=CHANNEL_DEFAULT)
     """Where it came from: its attempt's channel (a dispute or a refund the processor
     reports takes the channel of the payment it belongs to)."""
+    invoice_id: Mapped[str | None] = mapped_column(ID)
+    """The invoice it pays (``invoice_id`` of its type object); a refund or a dispute
+    takes its parent's."""
+    failure_reason: Mapped[str | None] = mapped_column(Text)
+    """Why it failed or was cancelled (a decline, a staff rejection); None otherwise."""
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
 

@@ -119,7 +119,9 @@ class PaymentRecord(_Record):
     """A payment as the nonprofit sees it (signed amount in minor units).
 
     ``channel`` says where it came from: ``api``, ``cli``, ``page``, ``recurring`` or
-    ``staff`` (see :class:`houdini_pay.Channel`).
+    ``staff`` (see :class:`houdini_pay.Channel`). ``invoice_id`` is the invoice it pays (a
+    refund's or dispute's: its payment's); ``failure_reason`` why a failed or cancelled
+    payment failed.
     """
 
     id: str
@@ -141,6 +143,8 @@ class PaymentRecord(_Record):
     parent_id: str | None
     description: str | None
     channel: str
+    invoice_id: str | None = None
+    failure_reason: str | None = None
     details: Mapping[str, Any] = field(default_factory=dict)
     created_at: dt.datetime = field(default_factory=models.utcnow)
     updated_at: dt.datetime = field(default_factory=models.utcnow)

@@ -87,6 +87,8 @@ class PaymentColumns(TypedDict):
     description: str | None
     details: dict[str, Any]
     channel: str
+    invoice_id: str | None
+    failure_reason: str | None
     created_at: dt.datetime
     updated_at: dt.datetime
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import subprocess
 import sys
@@ -209,3 +210,47 @@ def test_a_command_line_line_may_sell_a_limited_item(
         )  # fmt: skip
         assert says in refused.stderr.lower(), refused.stderr
     assert len(run(app, "invoices", "list", "--nonprofit", nonprofit.id, "--json")) == 1
+
+
+def test_payment_json_names_the_invoice_and_why_a_payment_failed(
+    app: HoudiniPay,
+    nonprofit: NonprofitRecord,
+    invoice: dict[str, Any],
+    pay: PayFunction,
+    client: TestClient,
+    headers: dict[str, str],
+) -> None:
+    base = f"/api/v1/nonprofits/{nonprofit.id}"
+    paid = pay(invoice["id"], 4000)
+    assert paid.payment is not None
+    assert paid.payment.invoice_id == invoice["id"]
+    refund = app.refund(paid.payment.id, amount=1000, nonprofit_id=nonprofit.id)
+    assert refund.payment is not None
+    assert refund.payment.invoice_id == invoice["id"]  # a refund names its payment's invoice
+    report = {"payment_method": "check", "transaction_reference": "CHK-1", "amount": 2000}
+    answer = client.post(
+        f"{base}/invoices/{invoice['id']}/manual-payments",
+        json=report, headers={**headers, "Idempotency-Key": "bounced"},
+    )  # fmt: skip
+    pending_id = answer.json()["payment"]["id"]
+    app.reject_payment(pending_id, reason="the check bounced", nonprofit_id=nonprofit.id)
+
+    shown = client.get(f"{base}/payments/{pending_id}", headers=headers).json()
+    assert (shown["status"], shown["invoice_id"]) == ("cancelled", invoice["id"])
+    assert shown["failure_reason"] == "the check bounced"
+    page = client.get(f"{base}/payments", headers=headers).json()
+    listed = {p["id"]: p for p in page["payments"]}
+    assert listed[paid.payment.id]["invoice_id"] == invoice["id"]
+    assert listed[paid.payment.id]["failure_reason"] is None
+    printed = run(app, "payments", "show", pending_id, "--json")
+    assert printed["invoice_id"] == invoice["id"]
+    assert printed["failure_reason"] == "the check bounced"
+    today = app.clock().date()
+    exported = run(
+        app, "payments", "export", "--nonprofit", nonprofit.id,
+        "--from", str(today - dt.timedelta(days=1)), "--to", str(today + dt.timedelta(days=1)),
+        "--format", "jsonl", "--output", "-",
+    ).stdout.splitlines()  # fmt: skip
+    rows = {row["id"]: row for row in map(json.loads, exported)}
+    assert rows[pending_id]["failure_reason"] == "the check bounced"
+    assert rows[refund.payment.id]["invoice_id"] == invoice["id"]
