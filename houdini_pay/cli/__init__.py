@@ -13,7 +13,16 @@ import click
 from sqlalchemy.exc import SQLAlchemyError
 
 from houdini_pay.app import HoudiniPay
-from houdini_pay.cli import admin, api_keys, delivery, payments, records, server, statements
+from houdini_pay.cli import (
+    admin,
+    api_keys,
+    delivery,
+    payments,
+    records,
+    server,
+    staff,
+    statements,
+)
 from houdini_pay.cli_support import CliState, check_arguments
 from houdini_pay.contract._plugins import PluginManager, build_plugin_manager
 from houdini_pay.errors import HoudiniPayError
@@ -104,7 +113,7 @@ def cli(ctx: click.Context, database_url: str | None) -> None:
     ctx.obj = CliState(database_url, make_app)
 
 
-for module in (admin, records, payments, statements, api_keys, server, delivery):
+for module in (admin, records, payments, statements, api_keys, server, delivery, staff):
     for command in module.COMMANDS:
         cli.add_command(command)
 payments.payments.add_command(statements.export)
