@@ -6,8 +6,9 @@ from fastapi import FastAPI
 
 from houdini_pay.admin import access_pages, payment_pages
 from houdini_pay.admin.login import add_login_routes
+from houdini_pay.admin.plugin_pages import plugin_pages, plugin_routes
 from houdini_pay.admin.sessions import SessionSettings
-from houdini_pay.admin.web import ADMIN_PREFIX, Handler, admin_page, environment
+from houdini_pay.admin.web import ADMIN_PREFIX, Handler, admin_page
 from houdini_pay.app import HoudiniPay
 
 __all__ = ["NAV_LINKS", "install_admin"]
@@ -28,13 +29,20 @@ def install_admin(api: FastAPI, app: HoudiniPay) -> None:
 
     Raises:
         ConfigurationError: a dashboard limit in the environment is not a positive number.
+        PluginError: a plugin's dashboard page breaks the rules (see ``plugin_pages``).
     """
     settings = SessionSettings.from_env(app.settings.environ)
     add_login_routes(api, app, settings)
     links = list(NAV_LINKS)
-    pages: list[tuple[str, str, Handler]] = [*payment_pages.PAGES, *access_pages.PAGES]
+    extra = plugin_pages(app)
+    links += [(f"/plugins/{p.symbol}", p.title, p.role) for p in extra.values()]
+    pages: list[tuple[str, str, Handler]] = [
+        *payment_pages.PAGES,
+        *access_pages.PAGES,
+        *plugin_routes(extra),
+    ]
     for method, path, handler in pages:
-        route = admin_page(app, settings, post=method == "POST")(handler)
+        route = admin_page(app, settings, links, post=method == "POST")(handler)
         api.add_api_route(
             ADMIN_PREFIX + path,
             route,
@@ -42,4 +50,3 @@ def install_admin(api: FastAPI, app: HoudiniPay) -> None:
             include_in_schema=False,
             name=f"admin_{handler.__name__}",
         )
-    environment.globals["nav_links"] = links

@@ -79,6 +79,10 @@ class Form:
         values = self._values.get(name)
         return values[0].strip() if values else default
 
+    def items(self) -> list[tuple[str, str]]:
+        """Every field's first value, stripped, in the order sent."""
+        return [(name, values[0].strip()) for name, values in self._values.items() if values]
+
     def raw(self, name: str) -> str:
         """The first value of ``name`` as sent (passwords keep their spaces)."""
         values = self._values.get(name)
@@ -94,6 +98,7 @@ class Context:
     staff: StaffRecord
     form: Form
     csrf: str
+    links: list[tuple[str, str, str]]
 
     @property
     def nonprofit_id(self) -> str:
@@ -127,7 +132,7 @@ class Context:
 
     def page(self, template: str, http_status: int = 200, **values: Any) -> Response:
         """``template`` rendered for this member."""
-        values.update(staff=self.staff, csrf=self.csrf)
+        values.update(staff=self.staff, csrf=self.csrf, nav_links=self.links)
         return render(self.request, template, http_status, **values)
 
     def redirect(self, path: str) -> Response:
@@ -167,9 +172,15 @@ Handler = Callable[..., Response]
 
 
 def admin_page(
-    app: HoudiniPay, settings: SessionSettings, *, post: bool = False
+    app: HoudiniPay,
+    settings: SessionSettings,
+    links: list[tuple[str, str, str]],
+    *,
+    post: bool = False,
 ) -> Callable[[Handler], Callable[..., Awaitable[Response]]]:
     """Make ``handler(ctx, **path_values)`` a route: signed in, CSRF-checked if ``post``.
+
+    ``links`` are the bar's links (path, label, least role).
 
     A visitor without a live session is sent to the sign-in page (a POST is refused with
     401); an error of the application becomes its styled page (404 for another
@@ -192,7 +203,7 @@ def admin_page(
             try:
                 if post:
                     check_csrf(request, form.get("csrf_token"))
-                ctx = Context(request, app, staff, form, csrf_token_for(request))
+                ctx = Context(request, app, staff, form, csrf_token_for(request), links)
                 return await run_in_threadpool(handler, ctx, **request.path_params)
             except HoudiniPayError as exc:
                 return error(request, exc)

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import click
 
-from houdini_pay import DemoStep, HoudiniPay, PaymentType, PublicPage, hookimpl
+from houdini_pay import AdminPage, DemoStep, HoudiniPay, PaymentType, PublicPage, hookimpl
 from houdini_pay_donation.campaign_cli import campaigns
 from houdini_pay_donation.campaign_gift import CampaignGiftPaymentType
 from houdini_pay_donation.campaign_page import CampaignPage
@@ -16,8 +16,10 @@ from houdini_pay_donation.donation import DonationPaymentType
 from houdini_pay_donation.page import DonationPage
 from houdini_pay_donation.recurring import RecurringDonationPaymentType
 from houdini_pay_donation.recurring_cli import recurring
+from houdini_pay_donation.recurring_page import RecurringGiftsPage
 
 __all__ = [
+    "register_admin_pages",
     "register_commands",
     "register_demo_steps",
     "register_migrations",
@@ -64,3 +66,9 @@ def register_event_types() -> dict[str, str]:
         "recurring_charge_failed": "recurring_donation.charge_failed",
         "recurring_donation_cancelled": "recurring_donation.cancelled",
     }
+
+
+@hookimpl
+def register_admin_pages(app: HoudiniPay) -> Iterable[AdminPage]:
+    """The dashboard's page of recurring gifts (pause, resume, cancel)."""
+    return [RecurringGiftsPage(app)]
