@@ -73,10 +73,22 @@ def _digest(secret: str) -> str:
 
 
 def start_session(app: HoudiniPay, staff: StaffRecord, settings: SessionSettings) -> str:
-    """Open a session for ``staff``; returns the cookie's value (shown to no one else)."""
+    """Open a session for ``staff``; returns the cookie's value (shown to no one else).
+
+    The member's sessions that have ended meanwhile are deleted (a browser that never came
+    back leaves its row until then).
+    """
     secret = secrets.token_urlsafe(32)
     now = app.clock()
     with app.unit_of_work() as uow:
+        uow.session.execute(
+            delete(StaffSession).where(
+                StaffSession.nonprofit_id == staff.nonprofit_id,
+                StaffSession.staff_id == staff.id,
+                (StaffSession.expires_at <= now)
+                | (StaffSession.last_seen_at <= now - settings.idle),
+            )
+        )
         uow.session.add(
             StaffSession(
                 id=_digest(secret),

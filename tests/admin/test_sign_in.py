@@ -185,3 +185,55 @@ def test_idle_session_expires(
     later = dt.datetime.now(dt.UTC) + dt.timedelta(minutes=31)
     app.clock = lambda: later  # type: ignore[method-assign]
     assert staff.get("/").status_code == 303
+
+
+def test_a_session_ends_after_its_lifetime_however_busy(
+    houdini_make_app: Callable[..., HoudiniPay], plugin: object, nonprofit: NonprofitRecord
+) -> None:
+    from houdini_pay.api import create_api
+
+    short = houdini_make_app(
+        plugin, entry_points=True, environ={"HOUDINI_PAY_ADMIN_SESSION_HOURS": "1"}
+    )
+    staff = Staff(TestClient(create_api(short)), nonprofit, add_staff(short, nonprofit, "viewer"))
+    assert staff.sign_in().status_code == 303
+    start = dt.datetime.now(dt.UTC)
+    for minutes in (20, 40, 59):
+        short.clock = lambda m=minutes: start + dt.timedelta(minutes=m)  # type: ignore[method-assign]
+        assert staff.get("/").status_code == 200
+    short.clock = lambda: start + dt.timedelta(minutes=61)  # type: ignore[method-assign]
+    assert staff.get("/").status_code == 303
+
+
+def test_ended_sessions_are_deleted_at_the_next_sign_in(
+    app: HoudiniPay, nonprofit: NonprofitRecord, client: TestClient
+) -> None:
+    from sqlalchemy import func, select
+
+    from houdini_pay.admin.models import StaffSession
+
+    staff = Staff(client, nonprofit, add_staff(app, nonprofit, "viewer"))
+    staff.sign_in()
+    later = dt.datetime.now(dt.UTC) + dt.timedelta(hours=13)
+    app.clock = lambda: later  # type: ignore[method-assign]
+    staff.sign_in()
+    with app.session() as session:
+        assert session.scalar(select(func.count()).select_from(StaffSession)) == 1
+
+
+@pytest.mark.parametrize(
+    "target", ["https://evil.example/", "//evil.example/admin/", "/elsewhere", "/admin\\@evil"]
+)
+def test_sign_in_goes_only_to_dashboard_pages(
+    app: HoudiniPay, nonprofit: NonprofitRecord, client: TestClient, target: str
+) -> None:
+    email = add_staff(app, nonprofit, "viewer")
+    page = client.get("/admin/login", params={"next": target})
+    form = {"organization": nonprofit.id, "email": email, "password": PASSWORD}
+    answer = client.post(
+        "/admin/login",
+        data={**form, "next": target, "csrf_token": token_of(page)},
+        follow_redirects=False,
+    )
+    assert answer.status_code == 303
+    assert answer.headers["location"] == "/admin/"
