@@ -25,6 +25,8 @@ if TYPE_CHECKING:
     from houdini_pay.app import HoudiniPay
 
 __all__ = [
+    "COUNTED_KINDS",
+    "COUNTED_STATUSES",
     "Overview",
     "PaymentDetail",
     "PaymentFilter",
@@ -35,7 +37,14 @@ __all__ = [
 ]
 
 PAGE_SIZE = 50
-_COUNTED = (PaymentStatus.SUCCEEDED, PaymentStatus.PARTIALLY_REFUNDED, PaymentStatus.REFUNDED)
+COUNTED_STATUSES = (
+    PaymentStatus.SUCCEEDED,
+    PaymentStatus.PARTIALLY_REFUNDED,
+    PaymentStatus.REFUNDED,
+)
+"""The statuses of a gift that arrived (refunds are counted apart)."""
+COUNTED_KINDS = (PaymentKind.CHARGE, PaymentKind.OFFSITE)
+"""The kinds of payment that are gifts."""
 
 
 def _date(value: str, field: str) -> dt.datetime | None:
@@ -166,8 +175,8 @@ def _sum(session: Any, nonprofit_id: str, since: dt.datetime, *where: Any) -> in
         select(func.coalesce(func.sum(Payment.amount), 0)).where(
             Payment.nonprofit_id == nonprofit_id,
             Payment.created_at >= since,
-            Payment.kind.in_((PaymentKind.CHARGE, PaymentKind.OFFSITE)),
-            Payment.status.in_(_COUNTED),
+            Payment.kind.in_(COUNTED_KINDS),
+            Payment.status.in_(COUNTED_STATUSES),
             *where,
         )
     )

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from fastapi import FastAPI
 
-from houdini_pay.admin import access_pages, payment_pages
+from houdini_pay.admin import access_pages, payment_pages, supporter_pages
 from houdini_pay.admin.login import add_login_routes
 from houdini_pay.admin.plugin_pages import plugin_pages, plugin_routes
 from houdini_pay.admin.sessions import SessionSettings
@@ -17,6 +17,7 @@ NAV_LINKS: list[tuple[str, str, str]] = [
     ("/", "Overview", "viewer"),
     ("/payments", "Payments", "viewer"),
     ("/approvals", "Approvals", "viewer"),
+    ("/supporters", "Supporters", "viewer"),
     ("/audit", "Audit log", "viewer"),
     ("/api-keys", "API keys", "owner"),
     ("/staff", "Staff", "owner"),
@@ -38,6 +39,7 @@ def install_admin(api: FastAPI, app: HoudiniPay) -> None:
     links += [(f"/plugins/{p.symbol}", p.title, p.role) for p in extra.values()]
     pages: list[tuple[str, str, Handler]] = [
         *payment_pages.PAGES,
+        *supporter_pages.PAGES,
         *access_pages.PAGES,
         *plugin_routes(extra),
     ]

@@ -12,7 +12,7 @@ from houdini_pay import HoudiniPay, NonprofitRecord, api_keys
 from houdini_pay.admin import accounts
 from tests.admin.conftest import Staff, bank_transfer, gift
 
-PAGES = ["/", "/payments", "/approvals", "/audit", "/api-keys", "/staff"]
+PAGES = ["/", "/payments", "/approvals", "/supporters", "/audit", "/api-keys", "/staff"]
 
 
 @pytest.mark.parametrize("role", ["owner", "staff", "viewer"])
@@ -187,3 +187,20 @@ def test_owner_makes_and_revokes_keys_and_adds_staff(
     staff = as_role("staff")
     assert staff.post("/api-keys", "/", name="sneaky").status_code == 403
     assert staff.post("/staff", "/", email="x@example.org", role="owner").status_code == 403
+
+
+def test_supporters_and_their_giving(
+    app: HoudiniPay,
+    nonprofit: NonprofitRecord,
+    other: NonprofitRecord,
+    as_role: Callable[[str], Staff],
+) -> None:
+    gift(app, nonprofit, amount=1500)
+    gift(app, other, amount=9900)
+    viewer = as_role("viewer")
+    page = viewer.get("/supporters").text
+    assert "Ada Lovelace" in page
+    assert "$15.00" in page
+    assert "$99.00" not in page
+    assert "Ada Lovelace" not in viewer.get("/supporters", email="nobody@example.org").text
+    assert "$15.00" in viewer.get("/supporters", email="ADA@example.org").text
