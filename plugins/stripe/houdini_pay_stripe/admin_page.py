@@ -28,7 +28,7 @@ from houdini_pay_stripe.models import StripeAccount
 from houdini_pay_stripe.processor import StripeProcessor
 from houdini_pay_stripe.results import options_for
 
-__all__ = ["StripePage", "payout_rows"]
+__all__ = ["StripePage", "payout_rows", "payout_schedule"]
 
 PAYOUTS_SHOWN = 20
 
@@ -60,6 +60,22 @@ def payout_rows(payouts: Iterable[Mapping[str, Any]]) -> list[AdminRow]:
         )
         for payout in payouts
     ]
+
+
+def payout_schedule(account: Mapping[str, Any]) -> str:
+    """How often Stripe pays the account out, from a Stripe account object's settings."""
+    schedule = account.get("settings", {}).get("payouts", {}).get("schedule") or {}
+    interval = str(schedule.get("interval") or "")
+    if not interval:
+        return "unknown"
+    text = {"manual": "manual (only when asked)"}.get(interval, interval)
+    if interval == "weekly" and schedule.get("weekly_anchor"):
+        text += f" on {str(schedule['weekly_anchor']).capitalize()}"
+    if interval == "monthly" and schedule.get("monthly_anchor"):
+        text += f" on day {schedule['monthly_anchor']}"
+    if schedule.get("delay_days") is not None and interval != "manual":
+        text += f", {schedule['delay_days']} days after the charge"
+    return text
 
 
 class StripePage(AdminPage):
@@ -101,6 +117,15 @@ class StripePage(AdminPage):
                 ),
             )
             payouts = payout_rows(payout.to_dict() for payout in listed.data)
+            found_account = stripe_errors(
+                "the payout schedule could not be read",
+                lambda: (
+                    client.v1.accounts.retrieve(account)
+                    if account
+                    else client.v1.accounts.retrieve_current()
+                ),
+            ).to_dict()
+            facts.append(("Payout schedule", payout_schedule(found_account)))
         except HoudiniPayError as exc:
             problems.append(str(exc))
         table = AdminTable(

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from houdini_pay_stripe.admin_page import StripePage, payout_rows
+from houdini_pay_stripe.admin_page import StripePage, payout_rows, payout_schedule
 from houdini_pay_stripe.testing import LocalStripe
 
 from houdini_pay import HoudiniPay, NonprofitRecord
@@ -37,6 +37,9 @@ def test_the_balance_and_payouts_are_read_from_stripe(
         "Available (EUR)": "€20.00",
         "Pending (EUR)": "€0.00",
     }
+    # localstripe has no accounts: the page says the schedule could not be read.
+    assert view.summary is not None
+    assert "the payout schedule could not be read" in view.summary
     (row,) = view.tables[0].rows
     assert list(row.cells)[:3] == [made.id, "€15.00", "pending"]
     assert row.cells[4] == "standard"
@@ -61,3 +64,22 @@ def test_without_keys_the_page_says_what_is_missing(
     view = StripePage(bare).view(nonprofit)
     assert view.summary is not None
     assert "HOUDINI_PAY_STRIPE_SECRET_KEY" in view.summary
+
+
+RECORDED_SCHEDULES = [
+    ({"interval": "daily", "delay_days": 2}, "daily, 2 days after the charge"),
+    ({"interval": "weekly", "weekly_anchor": "friday", "delay_days": 7},
+     "weekly on Friday, 7 days after the charge"),
+    ({"interval": "monthly", "monthly_anchor": 15, "delay_days": 7},
+     "monthly on day 15, 7 days after the charge"),
+    ({"interval": "manual", "delay_days": 2}, "manual (only when asked)"),
+]  # fmt: skip
+"""``settings.payouts.schedule`` of account objects as Stripe's API reference records them."""
+
+
+def test_payout_schedules_in_stripes_recorded_shape() -> None:
+    for schedule, shown in RECORDED_SCHEDULES:
+        account = {"id": "acct_1Nv0FGQ9RKHgCVdK", "object": "account",
+                   "settings": {"payouts": {"schedule": schedule}}}  # fmt: skip
+        assert payout_schedule(account) == shown
+    assert payout_schedule({"id": "acct_1", "object": "account"}) == "unknown"
