@@ -24,7 +24,13 @@ from houdini_pay.admin.accounts import StaffRecord, check_role
 from houdini_pay.admin.audit import record_action
 from houdini_pay.admin.sessions import COOKIE, SessionSettings, find_session
 from houdini_pay.app import HoudiniPay
-from houdini_pay.errors import HoudiniPayError, InvalidRequest, NotFound, Unauthenticated
+from houdini_pay.errors import (
+    Forbidden,
+    HoudiniPayError,
+    InvalidRequest,
+    NotFound,
+    Unauthenticated,
+)
 from houdini_pay.money import format_amount, to_minor_units
 from houdini_pay.web.guard import check_csrf, csrf_token_for, set_csrf_cookie
 from houdini_pay.web.pages import STATIC_PREFIX, gettext_for, page_locale
@@ -184,7 +190,8 @@ def admin_page(
 
     A visitor without a live session is sent to the sign-in page (a POST is refused with
     401); an error of the application becomes its styled page (404 for another
-    nonprofit's ids, 403 for a missing role).
+    nonprofit's ids, 403 for a missing role). A change refused with 403 is written to the
+    audit log as ``refused``.
     """
 
     def decorate(handler: Handler) -> Callable[..., Awaitable[Response]]:
@@ -206,11 +213,28 @@ def admin_page(
                 ctx = Context(request, app, staff, form, csrf_token_for(request), links)
                 return await run_in_threadpool(handler, ctx, **request.path_params)
             except HoudiniPayError as exc:
+                if post and isinstance(exc, Forbidden):
+                    # A change refused for the role or the token: who tried is worth keeping.
+                    await run_in_threadpool(_audit_refusal, app, request, staff, exc)
                 return error(request, exc)
 
         return route
 
     return decorate
+
+
+def _audit_refusal(
+    app: HoudiniPay, request: Request, staff: StaffRecord, exc: HoudiniPayError
+) -> None:
+    record_action(
+        app,
+        staff.nonprofit_id,
+        staff,
+        "refused",
+        target=request.url.path[:100],
+        detail=str(exc),
+        client=request.client.host if request.client else None,
+    )
 
 
 def _signed_out() -> HoudiniPayError:

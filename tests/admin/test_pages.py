@@ -53,6 +53,9 @@ def test_viewer_cannot_refund_or_approve(
     )
     assert refused.status_code == 403
     assert viewer.post(f"/approvals/{pending.id}/approve", "/approvals").status_code == 403
+    log = viewer.get("/audit").text
+    assert f"/admin/approvals/{pending.id}/approve" in log
+    assert "refused" in log
     assert app.get_payment(paid.id, nonprofit_id=nonprofit.id).amount_refunded == 0
     assert app.get_payment(pending.id, nonprofit_id=nonprofit.id).status == "pending_approval"
 
