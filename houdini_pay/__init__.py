@@ -30,6 +30,13 @@ from houdini_pay.cli_support import (
     print_json,
 )
 from houdini_pay.contract import (
+    AdminButton,
+    AdminField,
+    AdminForm,
+    AdminPage,
+    AdminRow,
+    AdminTable,
+    AdminView,
     Capability,
     Channel,
     ChargeObservation,
@@ -104,6 +111,13 @@ __version__ = "0.1.0"
 __all__ = [
     "ALL_NONPROFITS",
     "AddressRecord",
+    "AdminButton",
+    "AdminField",
+    "AdminForm",
+    "AdminPage",
+    "AdminRow",
+    "AdminTable",
+    "AdminView",
     "AllNonprofits",
     "AttemptRecord",
     "AttemptState",

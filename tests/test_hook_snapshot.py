@@ -14,6 +14,7 @@ from houdini_pay.contract import _hookspecs as hookspecs
 
 HOOKS: dict[str, tuple[str, ...]] = {
     "receipt_links": ("app", "payment", "nonprofit"),
+    "register_admin_pages": ("app",),
     "register_commands": ("cli",),
     "register_demo_steps": (),
     "register_event_types": (),

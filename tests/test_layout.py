@@ -17,6 +17,13 @@ from houdini_pay import _moved
 PUBLIC_FACE = [
     "ALL_NONPROFITS",
     "AddressRecord",
+    "AdminButton",
+    "AdminField",
+    "AdminForm",
+    "AdminPage",
+    "AdminRow",
+    "AdminTable",
+    "AdminView",
     "AllNonprofits",
     "AttemptRecord",
     "AttemptState",

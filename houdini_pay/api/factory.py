@@ -101,6 +101,9 @@ def create_api(app: HoudiniPay, *, settings: ApiSettings | None = None) -> FastA
     from houdini_pay.web import install_public_pages
 
     install_public_pages(api, app)
+    from houdini_pay.admin.routes import install_admin
+
+    install_admin(api, app)
 
     # The last added runs first: the log sees every answer, including the guard's.
     api.add_middleware(MethodsAllowed)

@@ -21,6 +21,7 @@ from houdini_pay.cli import (
     payments,
     records,
     server,
+    staff,
     statements,
 )
 from houdini_pay.cli_support import CliState, check_arguments
@@ -113,7 +114,7 @@ def cli(ctx: click.Context, database_url: str | None) -> None:
     ctx.obj = CliState(database_url, make_app)
 
 
-for module in (admin, records, payments, statements, api_keys, server, delivery, pages):
+for module in (admin, records, payments, statements, api_keys, server, delivery, pages, staff):
     for command in module.COMMANDS:
         cli.add_command(command)
 payments.payments.add_command(statements.export)

@@ -10,11 +10,21 @@
 - :mod:`~houdini_pay.contract._source_types`: how a way of paying becomes a stored source;
 - :mod:`~houdini_pay.contract._payment_forms`: payment forms and checkout pages;
 - :mod:`~houdini_pay.contract._payment_methods`: the methods a nonprofit can offer;
-- :mod:`~houdini_pay.contract._requests`: the payment request and the outcome it gets back.
+- :mod:`~houdini_pay.contract._requests`: the payment request and the outcome it gets back;
+- :mod:`~houdini_pay.contract._admin_pages`: pages a plugin adds to the staff dashboard.
 
 The modules are private; plugins import the public names from ``houdini_pay``.
 """
 
+from houdini_pay.contract._admin_pages import (
+    AdminButton,
+    AdminField,
+    AdminForm,
+    AdminPage,
+    AdminRow,
+    AdminTable,
+    AdminView,
+)
 from houdini_pay.contract._hookspecs import (
     PROJECT_NAME,
     hookimpl,
@@ -91,6 +101,13 @@ __all__ = [
     "BLOCK_ENV",
     "PROJECT_NAME",
     "TRACE_ENV",
+    "AdminButton",
+    "AdminField",
+    "AdminForm",
+    "AdminPage",
+    "AdminRow",
+    "AdminTable",
+    "AdminView",
     "Capability",
     "Channel",
     "ChargeObservation",

@@ -24,6 +24,7 @@ if TYPE_CHECKING:
     from fastapi import APIRouter
 
     from houdini_pay.app import HoudiniPay
+    from houdini_pay.contract._admin_pages import AdminPage
     from houdini_pay.contract._payment_forms import PaymentForm, PublicPage
     from houdini_pay.contract._payment_types import PaymentType
     from houdini_pay.contract._processors import Processor
@@ -291,4 +292,27 @@ def receipt_links(
             if payment.payment_type == "recurring_donation":
                 return [ReceiptLink("Manage your monthly gift", manage_url(payment))]
             return []
+    """
+
+
+@hookspec
+def register_admin_pages(app: HoudiniPay) -> Iterable[AdminPage]:
+    """Return pages to add to the nonprofit staff dashboard (``/admin/plugins/{symbol}``).
+
+    A processor shows its balance and payouts, a payment type the records it keeps (recurring
+    gifts with pause, resume and cancel). A page describes what to show as data
+    (:class:`houdini_pay.AdminView`); the core renders it, checks the member's session, role
+    and CSRF token, and writes every action to the audit log.
+
+    Args:
+        app: the application, which the page reads and changes its records through.
+
+    Returns:
+        Instances of :class:`houdini_pay.AdminPage` subclasses with unique symbols.
+
+    Example::
+
+        @hookimpl
+        def register_admin_pages(app):
+            return [PayoutsPage(app)]     # /admin/plugins/payouts
     """

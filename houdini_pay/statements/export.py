@@ -20,7 +20,7 @@ import json
 from collections.abc import Iterator, Sequence
 from typing import TYPE_CHECKING, Any, TextIO
 
-from sqlalchemy import Row, select
+from sqlalchemy import Row, Select, select
 
 from houdini_pay.errors import InvalidRequest
 from houdini_pay.money import currency_exponent
@@ -37,6 +37,8 @@ __all__ = [
     "MONEY_COLUMNS",
     "check_format",
     "export_payments",
+    "export_select",
+    "write_csv",
 ]
 
 EXPORT_COLUMNS = (
@@ -69,10 +71,15 @@ EXPORT_FORMATS = ("csv", "jsonl")
 BATCH_SIZE = 1000
 
 
+def export_select() -> Select[Any]:
+    """The ``SELECT`` of the exported columns of ``payments``, for a caller to filter."""
+    return select(*(getattr(Payment, name) for name in EXPORT_COLUMNS))
+
+
 def _rows(app: HoudiniPay, nonprofit_id: str, period: Period) -> Iterator[Row[Any]]:
     start, end = period.bounds()
     statement = (
-        select(*(getattr(Payment, name) for name in EXPORT_COLUMNS))
+        export_select()
         .where(
             Payment.nonprofit_id == nonprofit_id,
             Payment.created_at >= start,
@@ -89,7 +96,8 @@ def _timestamp(row: Row[Any]) -> str:
     return str(row.created_at.isoformat().replace("+00:00", "Z"))
 
 
-def _write_csv(rows: Iterator[Row[Any]], stream: TextIO) -> int:
+def write_csv(rows: Iterator[Row[Any]], stream: TextIO) -> int:
+    """Write rows of :func:`export_select` to ``stream`` as CSV; returns how many."""
     writer = csv.writer(stream)
     writer.writerow(EXPORT_COLUMNS)
     exponents: dict[str, int] = {}
@@ -148,6 +156,6 @@ def export_payments(
         NotFound: ``nonprofit_not_found``, before anything is written.
         InvalidRequest: ``invalid_format``.
     """
-    writer = _write_csv if check_format(file_format) == "csv" else _write_jsonl
+    writer = write_csv if check_format(file_format) == "csv" else _write_jsonl
     app.get_nonprofit(nonprofit_id)
     return writer(_rows(app, nonprofit_id, period), stream)

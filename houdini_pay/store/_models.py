@@ -6,7 +6,8 @@
 - :mod:`~houdini_pay.store._payment_tables`: attempts, payments, disputes, receipts;
 - :mod:`~houdini_pay.store._inventory_tables`: limited items and reservations;
 - :mod:`~houdini_pay.store._event_tables`: webhook events in, the outbox out;
-- :mod:`~houdini_pay.store._access_tables`: API keys, public submissions, rate limits.
+- :mod:`~houdini_pay.store._access_tables`: API keys, public submissions, rate limits;
+- :mod:`~houdini_pay.admin.models`: the staff dashboard's members, sessions and audit log.
 
 This module stays so that ``houdini_pay.store._models`` (and the deprecated
 ``houdini_pay.models``) keep importing every table; importing it registers them all on
@@ -15,6 +16,7 @@ This module stays so that ``houdini_pay.store._models`` (and the deprecated
 
 from __future__ import annotations
 
+from houdini_pay.admin.models import AuditEntry, StaffMember, StaffSession
 from houdini_pay.store._access_tables import ApiKey, PublicSubmission, RateLimitWindow
 from houdini_pay.store._base import (
     ID,
@@ -50,6 +52,7 @@ __all__ = [
     "REFERENCE_TABLES",
     "Address",
     "ApiKey",
+    "AuditEntry",
     "Base",
     "Dispute",
     "LimitedItem",
@@ -63,6 +66,8 @@ __all__ = [
     "Receipt",
     "Reservation",
     "Source",
+    "StaffMember",
+    "StaffSession",
     "Supporter",
     "UTCDateTime",
     "WebhookEvent",

@@ -86,13 +86,18 @@ def set_csrf_cookie(request: Request, response: Response, token: str) -> None:
     )
 
 
-def check_csrf(request: Request) -> None:
-    """``Forbidden`` unless the request comes from a page of this server, with its token."""
+def check_csrf(request: Request, sent: str | None = None) -> None:
+    """``Forbidden`` unless the request comes from a page of this server, with its token.
+
+    The token is read from the ``X-CSRF-Token`` header, or is ``sent`` (a plain HTML form's
+    hidden field, as the staff dashboard's forms send it).
+    """
     origin = request.headers.get("origin")
     if origin is not None and not same_origin(origin, request):
         raise Forbidden("requests from other sites are refused", code="cross_origin")
     cookie = request.cookies.get(CSRF_COOKIE, "")
-    sent = request.headers.get(CSRF_HEADER, "")
+    if sent is None:
+        sent = request.headers.get(CSRF_HEADER, "")
     if not cookie or not sent or not hmac.compare_digest(cookie.encode(), sent.encode()):
         raise Forbidden(
             "the page's security token is missing or stale; reload the page and try again",

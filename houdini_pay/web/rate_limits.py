@@ -242,9 +242,15 @@ class RedisRateLimiter:
             ) from None
 
 
-def rate_limiter_for(app: HoudiniPay, limit: int, environ: Mapping[str, str]) -> RateLimiter:
-    """Redis if ``HOUDINI_PAY_REDIS_URL`` is set in ``environ``, else the database."""
+def rate_limiter_for(
+    app: HoudiniPay, limit: int, environ: Mapping[str, str], scope: str = "public"
+) -> RateLimiter:
+    """Redis if ``HOUDINI_PAY_REDIS_URL`` is set in ``environ``, else the database.
+
+    ``scope`` keeps separate counts for separate limits (the public pages, the staff
+    dashboard's sign-in form).
+    """
     url = environ.get(REDIS_URL_ENV)
     if url:
-        return RedisRateLimiter(url, limit)
-    return DatabaseRateLimiter(app, limit)
+        return RedisRateLimiter(url, limit, scope)
+    return DatabaseRateLimiter(app, limit, scope)

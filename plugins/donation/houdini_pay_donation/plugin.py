@@ -8,6 +8,7 @@ from pathlib import Path
 import click
 
 from houdini_pay import (
+    AdminPage,
     DemoStep,
     HoudiniPay,
     NonprofitRecord,
@@ -26,10 +27,12 @@ from houdini_pay_donation.donation import DonationPaymentType
 from houdini_pay_donation.page import DonationPage
 from houdini_pay_donation.recurring import RecurringDonationPaymentType
 from houdini_pay_donation.recurring_cli import recurring
+from houdini_pay_donation.recurring_page import RecurringGiftsPage
 from houdini_pay_donation.self_service import gift_of
 
 __all__ = [
     "receipt_links",
+    "register_admin_pages",
     "register_commands",
     "register_demo_steps",
     "register_migrations",
@@ -94,3 +97,9 @@ def receipt_links(
         return []
     url = manage_links.manage_url(app.settings.environ, nonprofit.id, gift_id, app.clock())
     return [ReceiptLink("Manage your recurring gift", url)] if url else []
+
+
+@hookimpl
+def register_admin_pages(app: HoudiniPay) -> Iterable[AdminPage]:
+    """The dashboard's page of recurring gifts (pause, resume, cancel)."""
+    return [RecurringGiftsPage(app)]

@@ -4,12 +4,22 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from houdini_pay import DemoStep, HoudiniPay, PaymentForm, Processor, SourceType, hookimpl
+from houdini_pay import (
+    AdminPage,
+    DemoStep,
+    HoudiniPay,
+    PaymentForm,
+    Processor,
+    SourceType,
+    hookimpl,
+)
+from houdini_pay_offsite.admin_page import OffsitePage
 from houdini_pay_offsite.demo import DEMO_STEPS
 from houdini_pay_offsite.form import OffsiteForm
 from houdini_pay_offsite.processor import OffsiteProcessor, OffsiteSourceType
 
 __all__ = [
+    "register_admin_pages",
     "register_demo_steps",
     "register_payment_forms",
     "register_processors",
@@ -39,3 +49,9 @@ def register_demo_steps() -> Iterable[DemoStep]:
 def register_payment_forms(app: HoudiniPay) -> Iterable[PaymentForm]:
     """ "I will pay by bank transfer or check", recorded pending approval."""
     return [OffsiteForm(app.settings.environ)]
+
+
+@hookimpl
+def register_admin_pages(app: HoudiniPay) -> Iterable[AdminPage]:
+    """The dashboard's page of the bank-transfer instructions donors see."""
+    return [OffsitePage(app.settings.environ)]

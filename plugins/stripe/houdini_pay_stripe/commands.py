@@ -17,7 +17,7 @@ from houdini_pay_stripe.models import StripeAccount
 from houdini_pay_stripe.processor import StripeProcessor
 from houdini_pay_stripe.results import options_for
 
-__all__ = ["stripe_group"]
+__all__ = ["balance_amounts", "stripe_group"]
 
 _ACCOUNT_ID = re.compile(r"acct_[A-Za-z0-9]{1,250}")
 
@@ -145,8 +145,8 @@ def balance(app: HoudiniPay, nonprofit_id: str, as_json: bool) -> None:
     shown: dict[str, Any] = {
         "nonprofit_id": nonprofit.id,
         "account_id": account,
-        "available": _amounts(found.get("available")),
-        "pending": _amounts(found.get("pending")),
+        "available": balance_amounts(found.get("available")),
+        "pending": balance_amounts(found.get("pending")),
     }
     if as_json:
         print_json(shown)
@@ -158,7 +158,7 @@ def balance(app: HoudiniPay, nonprofit_id: str, as_json: bool) -> None:
             click.echo(f"  {label:<9} {amount:>14}")
 
 
-def _amounts(value: Any) -> list[dict[str, Any]]:
+def balance_amounts(value: Any) -> list[dict[str, Any]]:
     """Balance amounts per currency; Stripe sends a list, some test servers one object."""
     if value is None:
         return []

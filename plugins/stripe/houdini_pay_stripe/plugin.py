@@ -7,7 +7,8 @@ from pathlib import Path
 
 import click
 
-from houdini_pay import HoudiniPay, PaymentForm, Processor, SourceType, hookimpl
+from houdini_pay import AdminPage, HoudiniPay, PaymentForm, Processor, SourceType, hookimpl
+from houdini_pay_stripe.admin_page import StripePage
 from houdini_pay_stripe.api import StripeApi
 from houdini_pay_stripe.commands import stripe_group
 from houdini_pay_stripe.form import StripeForm
@@ -15,6 +16,7 @@ from houdini_pay_stripe.processor import StripeProcessor
 from houdini_pay_stripe.source_type import StripePaymentMethodSourceType
 
 __all__ = [
+    "register_admin_pages",
     "register_commands",
     "register_migrations",
     "register_payment_forms",
@@ -51,3 +53,9 @@ def register_migrations() -> str:
 def register_payment_forms(app: HoudiniPay) -> Iterable[PaymentForm]:
     """The card form: Stripe.js, a SetupIntent, 3-D Secure in the page."""
     return [StripeForm(app, StripeApi(app.settings))]
+
+
+@hookimpl
+def register_admin_pages(app: HoudiniPay) -> Iterable[AdminPage]:
+    """The dashboard's Stripe page: balance and payouts."""
+    return [StripePage(app)]

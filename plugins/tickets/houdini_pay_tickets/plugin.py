@@ -7,13 +7,15 @@ from pathlib import Path
 
 import click
 
-from houdini_pay import DemoStep, HoudiniPay, PaymentType, PublicPage, hookimpl
+from houdini_pay import AdminPage, DemoStep, HoudiniPay, PaymentType, PublicPage, hookimpl
+from houdini_pay_tickets.admin_page import TicketSalesPage
 from houdini_pay_tickets.cli import tickets
 from houdini_pay_tickets.demo import DEMO_STEPS
 from houdini_pay_tickets.page import EventPage
 from houdini_pay_tickets.payment_type import TicketPaymentType
 
 __all__ = [
+    "register_admin_pages",
     "register_commands",
     "register_demo_steps",
     "register_migrations",
@@ -50,3 +52,9 @@ def register_demo_steps() -> Iterable[DemoStep]:
 def register_public_pages(app: HoudiniPay) -> Iterable[PublicPage]:
     """The event page, ``/events/{event}``."""
     return [EventPage(app)]
+
+
+@hookimpl
+def register_admin_pages(app: HoudiniPay) -> Iterable[AdminPage]:
+    """The dashboard's page of events and ticket sales."""
+    return [TicketSalesPage(app)]

@@ -64,7 +64,8 @@ def upgrade() -> None:
 def _fill_invoice_ids(connection: sa.Connection) -> None:
     """Copy each invoice payment's invoice id from its request, then onto its refunds."""
     rows = connection.execute(
-        sa.select(_payments.c.nonprofit_id, _payments.c.id, _attempts.c.request).join(
+        sa.select(_payments.c.nonprofit_id, _payments.c.id, _attempts.c.request)
+        .join(
             _attempts,
             sa.and_(
                 _attempts.c.nonprofit_id == _payments.c.nonprofit_id,

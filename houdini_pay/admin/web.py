@@ -1,0 +1,255 @@
+"""What every dashboard page shares: templates, the signed-in member, forms and CSRF.
+
+Pages are rendered with their own Jinja2 environment (autoescaped, the dashboard's templates
+first, then the donor pages' for the error page) through the core's gettext catalogs, so
+words the donor pages translate are translated here too; the dashboard's own words are
+English until they are added to the catalogs (docs/dashboard.md).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+from urllib.parse import parse_qs, quote
+
+from fastapi import Request, Response
+from fastapi.responses import HTMLResponse, RedirectResponse
+from jinja2 import ChoiceLoader, Environment, PackageLoader, select_autoescape
+from starlette.concurrency import run_in_threadpool
+
+from houdini_pay.admin.accounts import StaffRecord, check_role
+from houdini_pay.admin.audit import record_action
+from houdini_pay.admin.sessions import COOKIE, SessionSettings, find_session
+from houdini_pay.app import HoudiniPay
+from houdini_pay.errors import (
+    Forbidden,
+    HoudiniPayError,
+    InvalidRequest,
+    NotFound,
+    Unauthenticated,
+)
+from houdini_pay.money import format_amount, to_minor_units
+from houdini_pay.web.guard import check_csrf, csrf_token_for, set_csrf_cookie
+from houdini_pay.web.pages import STATIC_PREFIX, gettext_for, page_locale
+
+__all__ = [
+    "ADMIN_PREFIX",
+    "ADMIN_STATIC",
+    "Context",
+    "Form",
+    "Handler",
+    "admin_page",
+    "amount_from",
+    "error",
+    "render",
+    "secure",
+]
+
+ADMIN_PREFIX = "/admin"
+ADMIN_STATIC = Path(__file__).parent / "static"
+_POLICY = (
+    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+    "frame-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
+)
+
+environment = Environment(
+    loader=ChoiceLoader(
+        [PackageLoader("houdini_pay.admin", "templates"), PackageLoader("houdini_pay.web")]
+    ),
+    autoescape=select_autoescape(default=True, default_for_string=True),
+    trim_blocks=True,
+    lstrip_blocks=True,
+)
+
+
+def secure(response: Response) -> Response:
+    """The headers every dashboard answer carries: nothing cached, nothing from elsewhere."""
+    response.headers["Content-Security-Policy"] = _POLICY
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    response.headers["Referrer-Policy"] = "same-origin"
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+class Form:
+    """An ``application/x-www-form-urlencoded`` body, read without extra packages."""
+
+    def __init__(self, body: bytes) -> None:
+        self._values = parse_qs(body.decode("utf-8", "replace"), keep_blank_values=True)
+
+    def get(self, name: str, default: str = "") -> str:
+        """The first value of ``name``, stripped of surrounding spaces."""
+        values = self._values.get(name)
+        return values[0].strip() if values else default
+
+    def items(self) -> list[tuple[str, str]]:
+        """Every field's first value, stripped, in the order sent."""
+        return [(name, values[0].strip()) for name, values in self._values.items() if values]
+
+    def raw(self, name: str) -> str:
+        """The first value of ``name`` as sent (passwords keep their spaces)."""
+        values = self._values.get(name)
+        return values[0] if values else ""
+
+
+@dataclass
+class Context:
+    """One request to a dashboard page: the app, the member, the form, the CSRF token."""
+
+    request: Request
+    app: HoudiniPay
+    staff: StaffRecord
+    form: Form
+    csrf: str
+    links: list[tuple[str, str, str]]
+
+    @property
+    def nonprofit_id(self) -> str:
+        """The nonprofit every query of this request is scoped to."""
+        return self.staff.nonprofit_id
+
+    @property
+    def client(self) -> str | None:
+        """The address the request came from."""
+        return self.request.client.host if self.request.client else None
+
+    def require(self, role: str) -> None:
+        """``Forbidden`` (403) unless the member's role is ``role`` or more powerful."""
+        check_role(self.staff, role)
+
+    def audit(self, action: str, target: str | None = None, detail: str | None = None) -> None:
+        """Write what the member just did to the audit log."""
+        record_action(
+            self.app,
+            self.nonprofit_id,
+            self.staff,
+            action,
+            target=target,
+            detail=detail,
+            client=self.client,
+        )
+
+    def money(self, amount: int, currency: str) -> str:
+        """``amount`` minor units of ``currency``, formatted for the page's language."""
+        return format_amount(amount, currency, page_locale(self.request).format_locale)
+
+    def page(self, template: str, http_status: int = 200, **values: Any) -> Response:
+        """``template`` rendered for this member."""
+        values.update(staff=self.staff, csrf=self.csrf, nav_links=self.links)
+        return render(self.request, template, http_status, **values)
+
+    def redirect(self, path: str) -> Response:
+        """See other: the page to show after a change (POST, then GET)."""
+        return secure(RedirectResponse(ADMIN_PREFIX + path, status_code=303))
+
+
+def render(request: Request, template: str, http_status: int = 200, **values: Any) -> Response:
+    """A dashboard template with the page's language, the static prefixes and a CSRF token."""
+    locale = page_locale(request)
+    csrf = values.pop("csrf", None) or csrf_token_for(request)
+    html = environment.get_template(template).render(
+        lang=locale.language,
+        static=STATIC_PREFIX,
+        admin=ADMIN_PREFIX,
+        _=gettext_for(locale),
+        csrf=csrf,
+        when=_when,
+        **values,
+    )
+    response = HTMLResponse(html, http_status)
+    set_csrf_cookie(request, response, csrf)
+    return secure(response)
+
+
+def _when(value: dt.datetime | None) -> str:
+    return "" if value is None else value.strftime("%Y-%m-%d %H:%M UTC")
+
+
+def error(request: Request, exc: HoudiniPayError) -> Response:
+    """The styled error page for ``exc``, with its HTTP status."""
+    message = None if isinstance(exc, NotFound) else str(exc)
+    return render(request, "error.html", exc.http_status, status=exc.http_status, message=message)
+
+
+Handler = Callable[..., Response]
+
+
+def admin_page(
+    app: HoudiniPay,
+    settings: SessionSettings,
+    links: list[tuple[str, str, str]],
+    *,
+    post: bool = False,
+) -> Callable[[Handler], Callable[..., Awaitable[Response]]]:
+    """Make ``handler(ctx, **path_values)`` a route: signed in, CSRF-checked if ``post``.
+
+    ``links`` are the bar's links (path, label, least role).
+
+    A visitor without a live session is sent to the sign-in page (a POST is refused with
+    401); an error of the application becomes its styled page (404 for another
+    nonprofit's ids, 403 for a missing role). A change refused with 403 is written to the
+    audit log as ``refused``.
+    """
+
+    def decorate(handler: Handler) -> Callable[..., Awaitable[Response]]:
+        async def route(request: Request) -> Response:
+            body = await request.body() if post else b""
+            cookie = request.cookies.get(COOKIE, "")
+            staff = await run_in_threadpool(find_session, app, cookie, settings)
+            if staff is None:
+                if post:
+                    return error(request, _signed_out())
+                target = quote(
+                    request.url.path + ("?" + request.url.query if request.url.query else "")
+                )
+                return secure(RedirectResponse(f"{ADMIN_PREFIX}/login?next={target}", 303))
+            form = Form(body)
+            try:
+                if post:
+                    check_csrf(request, form.get("csrf_token"))
+                ctx = Context(request, app, staff, form, csrf_token_for(request), links)
+                return await run_in_threadpool(handler, ctx, **request.path_params)
+            except HoudiniPayError as exc:
+                if post and isinstance(exc, Forbidden):
+                    # A change refused for the role or the token: who tried is worth keeping.
+                    await run_in_threadpool(_audit_refusal, app, request, staff, exc)
+                return error(request, exc)
+
+        return route
+
+    return decorate
+
+
+def _audit_refusal(
+    app: HoudiniPay, request: Request, staff: StaffRecord, exc: HoudiniPayError
+) -> None:
+    record_action(
+        app,
+        staff.nonprofit_id,
+        staff,
+        "refused",
+        target=request.url.path[:100],
+        detail=str(exc),
+        client=request.client.host if request.client else None,
+    )
+
+
+def _signed_out() -> HoudiniPayError:
+    return Unauthenticated("your session has ended; sign in again", code="signed_out")
+
+
+def amount_from(text: str, currency: str, field: str) -> int:
+    """Minor units from an amount typed by a person (``12.50``), or ``InvalidRequest``."""
+    cleaned = text.replace(",", "").strip()
+    try:
+        value = to_minor_units(cleaned, currency)
+    except (ArithmeticError, ValueError):
+        raise InvalidRequest(
+            f"{field} must be an amount such as 12.50", details={"field": field}
+        ) from None
+    if value <= 0:
+        raise InvalidRequest(f"{field} must be more than zero", details={"field": field})
+    return value

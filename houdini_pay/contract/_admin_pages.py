@@ -1,0 +1,114 @@
+"""Pages a plugin adds to the staff dashboard (hook ``register_admin_pages``).
+
+A plugin page describes what to show (facts, tables, forms) as plain data; the core renders
+it in the dashboard's look, escapes every text, checks the session, the role and the CSRF
+token, and writes each action to the audit log. A page never writes HTML, so it cannot break
+the dashboard's accessibility or its Content-Security-Policy.
+"""
+
+from __future__ import annotations
+
+import abc
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+from houdini_pay.errors import InvalidRequest
+
+if TYPE_CHECKING:
+    from houdini_pay.store._records import NonprofitRecord
+
+__all__ = [
+    "AdminButton",
+    "AdminField",
+    "AdminForm",
+    "AdminPage",
+    "AdminRow",
+    "AdminTable",
+    "AdminView",
+]
+
+
+@dataclass(frozen=True)
+class AdminButton:
+    """A button that posts ``action`` with ``values`` (hidden fields) to the page's ``act``."""
+
+    action: str
+    label: str
+    values: Mapping[str, str] = field(default_factory=dict)
+    danger: bool = False
+
+
+@dataclass(frozen=True)
+class AdminRow:
+    """One row of a table: its cells (text) and the buttons shown at its end."""
+
+    cells: Sequence[str]
+    buttons: Sequence[AdminButton] = ()
+
+
+@dataclass(frozen=True)
+class AdminTable:
+    """A table with a caption (read by screen readers) and column headings."""
+
+    caption: str
+    columns: Sequence[str]
+    rows: Sequence[AdminRow]
+    empty: str = "Nothing here."
+
+
+@dataclass(frozen=True)
+class AdminField:
+    """A field of a form: ``kind`` is ``text``, ``textarea`` or ``number``."""
+
+    name: str
+    label: str
+    value: str = ""
+    kind: str = "text"
+    hint: str | None = None
+
+
+@dataclass(frozen=True)
+class AdminForm:
+    """A form posting ``action`` to the page's ``act`` with its fields' values."""
+
+    action: str
+    title: str
+    fields: Sequence[AdminField]
+    submit: str = "Save"
+
+
+@dataclass(frozen=True)
+class AdminView:
+    """What a plugin page shows, top to bottom: a summary, facts, tables, forms."""
+
+    summary: str | None = None
+    facts: Sequence[tuple[str, str]] = ()
+    tables: Sequence[AdminTable] = ()
+    forms: Sequence[AdminForm] = ()
+
+
+class AdminPage(abc.ABC):
+    """A page of the dashboard at ``/admin/plugins/{symbol}``, listed in its bar of links.
+
+    Subclasses set ``symbol`` (letters, digits, ``-``; unique), ``title`` and the least role
+    that sees it (``viewer``, ``staff`` or ``owner``; actions need ``action_role``), and
+    implement :meth:`view`; a page with buttons or forms implements :meth:`act`.
+    """
+
+    symbol: str = ""
+    title: str = ""
+    role: str = "viewer"
+    action_role: str = "staff"
+
+    @abc.abstractmethod
+    def view(self, nonprofit: NonprofitRecord) -> AdminView:
+        """What the page shows to staff of ``nonprofit``."""
+
+    def act(self, nonprofit: NonprofitRecord, action: str, values: Mapping[str, str]) -> str:
+        """Do ``action`` for ``nonprofit`` with the form's ``values``; return what to tell
+        the member (``"Gift paused."``). Raise a ``HoudiniPayError`` to refuse (its message is
+        shown); ``NotFound`` for an id of another nonprofit. By default a page has no
+        actions and refuses every one.
+        """
+        raise InvalidRequest(f"this page has no action {action!r}", code="unknown_action")

@@ -1,0 +1,94 @@
+"""The dashboard's page of recurring gifts: each schedule, why it is past due, and buttons to
+pause, resume and cancel it (the same functions as ``houdini-pay recurring ...``)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+from houdini_pay import (
+    AdminButton,
+    AdminPage,
+    AdminRow,
+    AdminTable,
+    AdminView,
+    HoudiniPay,
+    NonprofitRecord,
+    money,
+)
+from houdini_pay.errors import InvalidRequest
+from houdini_pay_donation import recurring_admin
+from houdini_pay_donation.recurring_admin import ScheduleRecord
+
+__all__ = ["RecurringGiftsPage"]
+
+_BUTTONS = {
+    "active": (("pause", "Pause", False), ("cancel", "Cancel", True)),
+    "past_due": (("pause", "Pause", False), ("cancel", "Cancel", True)),
+    "paused": (("resume", "Resume", False), ("cancel", "Cancel", True)),
+    "cancelled": (("resume", "Resume", False),),
+}
+
+
+class RecurringGiftsPage(AdminPage):
+    """``/admin/plugins/recurring``: the nonprofit's recurring gifts."""
+
+    symbol = "recurring"
+    title = "Recurring gifts"
+
+    def __init__(self, app: HoudiniPay) -> None:
+        self.app = app
+
+    def _row(self, schedule: ScheduleRecord) -> AdminRow:
+        every = f"every {schedule.interval_count} {schedule.interval}"
+        status = schedule.status
+        if schedule.status_reason and status != "active":
+            status = f"{status}: {schedule.status_reason}"
+        buttons = [
+            AdminButton(action, label, {"id": schedule.id}, danger=danger)
+            for action, label, danger in _BUTTONS.get(schedule.status, ())
+        ]
+        cells = [
+            schedule.id,
+            money.format_amount(schedule.amount, schedule.currency),
+            every,
+            status,
+            schedule.next_charge_at.isoformat(),
+            str(schedule.failure_count),
+            schedule.supporter_id,
+        ]
+        return AdminRow(cells, buttons)
+
+    def view(self, nonprofit: NonprofitRecord) -> AdminView:
+        """Every schedule, oldest first."""
+        schedules = recurring_admin.list_schedules(self.app, nonprofit.id)
+        running = [s for s in schedules if s.status in ("active", "past_due")]
+        monthly = sum(s.amount for s in running if s.interval == "month" and s.interval_count == 1)
+        table = AdminTable(
+            "Recurring gifts, oldest first",
+            ["Gift", "Amount", "How often", "Status", "Next charge", "Failures", "Supporter"],
+            [self._row(s) for s in schedules],
+            empty="No recurring gift yet.",
+        )
+        facts = [
+            ("Running", str(len(running))),
+            ("Past due", str(sum(1 for s in schedules if s.status == "past_due"))),
+            ("Monthly gifts, per month", money.format_amount(monthly, nonprofit.currency)),
+        ]
+        return AdminView(facts=facts, tables=[table])
+
+    def act(self, nonprofit: NonprofitRecord, action: str, values: Mapping[str, str]) -> str:
+        """Pause, resume or cancel the schedule ``values["id"]`` of ``nonprofit``."""
+        schedule_id = values.get("id", "")
+        scope = nonprofit.id
+        if action == "pause":
+            recurring_admin.pause(self.app, schedule_id, nonprofit_id=scope)
+            return f"Recurring gift {schedule_id} paused."
+        if action == "resume":
+            recurring_admin.resume(self.app, schedule_id, nonprofit_id=scope)
+            return f"Recurring gift {schedule_id} resumed."
+        if action == "cancel":
+            recurring_admin.cancel(
+                self.app, schedule_id, reason="cancelled in the dashboard", nonprofit_id=scope
+            )
+            return f"Recurring gift {schedule_id} cancelled."
+        raise InvalidRequest(f"unknown action {action!r}", code="unknown_action")

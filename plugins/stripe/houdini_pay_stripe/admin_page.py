@@ -1,0 +1,145 @@
+"""The dashboard's Stripe page: the account's available and pending balance and its payouts.
+
+The account is the nonprofit's Connect account (``houdini-pay stripe connect``), or the
+platform's own when it has none. Both are read from Stripe at each view, through the same
+client as charges; when Stripe cannot be reached, or the processor has no keys, the page
+says so instead of failing.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+from houdini_pay import (
+    AdminPage,
+    AdminRow,
+    AdminTable,
+    AdminView,
+    HoudiniPay,
+    NonprofitRecord,
+    money,
+)
+from houdini_pay.errors import HoudiniPayError
+from houdini_pay_stripe.api import stripe_errors
+from houdini_pay_stripe.commands import balance_amounts
+from houdini_pay_stripe.models import StripeAccount
+from houdini_pay_stripe.processor import StripeProcessor
+from houdini_pay_stripe.results import options_for
+
+__all__ = ["StripePage", "payout_rows", "payout_schedule"]
+
+PAYOUTS_SHOWN = 20
+
+
+def _date(timestamp: Any) -> str:
+    if not isinstance(timestamp, int):
+        return ""
+    return dt.datetime.fromtimestamp(timestamp, dt.UTC).date().isoformat()
+
+
+def _money(entry: Mapping[str, Any]) -> str:
+    return money.format_amount(
+        int(entry.get("amount") or 0), str(entry.get("currency", "")).upper()
+    )
+
+
+def payout_rows(payouts: Iterable[Mapping[str, Any]]) -> list[AdminRow]:
+    """One row per Stripe payout object: id, amount, status, arrival date, method."""
+    return [
+        AdminRow(
+            [
+                str(payout.get("id", "")),
+                _money(payout),
+                str(payout.get("status", "")),
+                _date(payout.get("arrival_date")),
+                str(payout.get("method", "")),
+                str(payout.get("description") or ""),
+            ]
+        )
+        for payout in payouts
+    ]
+
+
+def payout_schedule(account: Mapping[str, Any]) -> str:
+    """How often Stripe pays the account out, from a Stripe account object's settings."""
+    schedule = account.get("settings", {}).get("payouts", {}).get("schedule") or {}
+    interval = str(schedule.get("interval") or "")
+    if not interval:
+        return "unknown"
+    text = {"manual": "manual (only when asked)"}.get(interval, interval)
+    if interval == "weekly" and schedule.get("weekly_anchor"):
+        text += f" on {str(schedule['weekly_anchor']).capitalize()}"
+    if interval == "monthly" and schedule.get("monthly_anchor"):
+        text += f" on day {schedule['monthly_anchor']}"
+    if schedule.get("delay_days") is not None and interval != "manual":
+        text += f", {schedule['delay_days']} days after the charge"
+    return text
+
+
+class StripePage(AdminPage):
+    """``/admin/plugins/stripe``: balance and payouts of the nonprofit's Stripe account."""
+
+    symbol = "stripe"
+    title = "Stripe balance"
+
+    def __init__(self, app: HoudiniPay) -> None:
+        self.app = app
+
+    def _account(self, nonprofit: NonprofitRecord) -> str | None:
+        with self.app.session() as session:
+            row = session.get(StripeAccount, nonprofit.id)
+            return row.account_id if row else None
+
+    def view(self, nonprofit: NonprofitRecord) -> AdminView:
+        """The balance (available, pending) and the latest payouts, read from Stripe now."""
+        account = self._account(nonprofit)
+        where = f"Stripe account {account}" if account else "the platform's Stripe account"
+        problems: list[str] = []
+        facts: list[tuple[str, str]] = [("Account", where)]
+        payouts: list[AdminRow] = []
+        try:
+            client = self._processor().api.client
+            found = stripe_errors(
+                "the balance could not be read",
+                lambda: client.v1.balance.retrieve(options=options_for(account)),
+            ).to_dict()
+            for label in ("available", "pending"):
+                for entry in balance_amounts(found.get(label)):
+                    facts.append(
+                        (f"{label.capitalize()} ({entry['currency'].upper()})", _money(entry))
+                    )
+            listed = stripe_errors(
+                "the payouts could not be read",
+                lambda: client.v1.payouts.list(
+                    params={"limit": PAYOUTS_SHOWN}, options=options_for(account)
+                ),
+            )
+            payouts = payout_rows(payout.to_dict() for payout in listed.data)
+            found_account = stripe_errors(
+                "the payout schedule could not be read",
+                lambda: (
+                    client.v1.accounts.retrieve(account)
+                    if account
+                    else client.v1.accounts.retrieve_current()
+                ),
+            ).to_dict()
+            facts.append(("Payout schedule", payout_schedule(found_account)))
+        except HoudiniPayError as exc:
+            problems.append(str(exc))
+        table = AdminTable(
+            "Payouts to the bank account, newest first",
+            ["Payout", "Amount", "Status", "Arrives", "Method", "Description"],
+            payouts,
+            empty="No payout to show.",
+        )
+        summary = f"Balance and payouts of {where}, as Stripe reports them now."
+        if problems:
+            summary += " " + " ".join(problems)
+        return AdminView(summary=summary, facts=facts, tables=[table])
+
+    def _processor(self) -> StripeProcessor:
+        processor = self.app.registry.processor("stripe")
+        assert isinstance(processor, StripeProcessor)
+        return processor

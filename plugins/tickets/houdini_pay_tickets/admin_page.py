@@ -1,0 +1,57 @@
+"""The dashboard's page of events and ticket sales: each event's levels, seats sold, held and
+left, and what they brought in."""
+
+from __future__ import annotations
+
+from houdini_pay import (
+    AdminPage,
+    AdminRow,
+    AdminTable,
+    AdminView,
+    HoudiniPay,
+    NonprofitRecord,
+    money,
+)
+from houdini_pay_tickets.catalog import EventRecord, list_events, list_levels
+
+__all__ = ["TicketSalesPage"]
+
+
+class TicketSalesPage(AdminPage):
+    """``/admin/plugins/tickets``: the nonprofit's events and their ticket sales."""
+
+    symbol = "tickets"
+    title = "Events and tickets"
+
+    def __init__(self, app: HoudiniPay) -> None:
+        self.app = app
+
+    def _table(self, event: EventRecord) -> AdminTable:
+        rows = []
+        for level in list_levels(self.app, event.id):
+            remaining = "unlimited" if level.remaining is None else str(level.remaining)
+            rows.append(
+                AdminRow(
+                    [
+                        level.name,
+                        money.format_amount(level.amount, level.currency),
+                        str(level.sold),
+                        str(level.held),
+                        remaining,
+                        money.format_amount(level.sold * level.amount, level.currency),
+                    ]
+                )
+            )
+        when = f", {event.starts_at:%Y-%m-%d %H:%M} UTC" if event.starts_at else ""
+        return AdminTable(
+            f"{event.name}{when} ({event.id})",
+            ["Level", "Price", "Sold", "Held", "Left", "Sales"],
+            rows,
+            empty="No ticket level yet.",
+        )
+
+    def view(self, nonprofit: NonprofitRecord) -> AdminView:
+        """Every event, oldest first, with its levels."""
+        events = list_events(self.app, nonprofit.id)
+        summary = None if events else "No event yet: create one with `houdini-pay tickets`."
+        return AdminView(summary=summary, tables=[self._table(event) for event in events])
