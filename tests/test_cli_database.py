@@ -180,6 +180,7 @@ SKIPPED = {
 
 VALUES = {
     "currency": "USD",
+    "email": "staff@example.org",
     "amount": "100",
     "goal": "100",
     "year": "2025",
