@@ -33,6 +33,7 @@ PUBLIC_FACE = [
     "DisputeRecord",
     "DisputeStatus",
     "ErrorInfo",
+    "FeeRule",
     "FormSubmission",
     "FundsMovement",
     "HeldItem",
