@@ -67,6 +67,10 @@ def test_a_covered_gift_is_paid_in_full_and_the_fee_recorded(
         payment = session.query(Payment).one()
     assert (donation.amount, donation.fee_covered) == (2606, 106)
     assert payment.amount == 2606
+    # The receipt's "For" line.
+    assert payment.description == (
+        "Donation to Winter meals, including $1.06 to cover the processing fee"
+    )
     thanks = donor.client.get(answer.json()["confirmation_url"])
     assert "Processing fee covered" in thanks.text
     assert "$1.06" in thanks.text

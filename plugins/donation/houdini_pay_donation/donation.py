@@ -23,6 +23,7 @@ from sqlalchemy.orm import Session
 
 from houdini_pay import HoudiniPay, PaymentContext, PaymentRecord, PaymentType
 from houdini_pay.errors import InvalidRequest
+from houdini_pay.money import format_amount
 from houdini_pay_donation.fee_cover import (
     COVER_FIELDS,
     checked_fee_covered,
@@ -160,6 +161,13 @@ class DonationPaymentType(PaymentType):
         record_donation(session, context, payment, gift, fee_covered=fee)
 
     def describe(self, context: PaymentContext) -> str:
-        """``Donation`` or ``Donation to <designation>``."""
-        designation = context.request.type_object.get("designation")
-        return f"Donation to {designation}" if designation else "Donation"
+        """``Donation`` or ``Donation to <designation>``, and the fee covered, if any (the
+        receipt's "For" line: ``Donation, including $1.06 to cover the processing fee``)."""
+        request = context.request
+        designation = request.type_object.get("designation")
+        described = f"Donation to {designation}" if designation else "Donation"
+        fee = requested_fee_covered(request.type_object)
+        if fee:
+            covered = format_amount(fee, request.currency)
+            described += f", including {covered} to cover the processing fee"
+        return described
