@@ -40,6 +40,7 @@ PUBLIC_FACE = [
     "DisputeRecord",
     "DisputeStatus",
     "ErrorInfo",
+    "FeeRule",
     "FormSubmission",
     "FundsMovement",
     "HeldItem",

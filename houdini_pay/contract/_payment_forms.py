@@ -174,10 +174,12 @@ class PublicPage(abc.ABC):
     def load(self, name: str) -> PageContent:
         """The content of ``/{route}/{name}``; raise ``NotFound`` when there is none."""
 
-    def confirmation_lines(self, type_object: Mapping[str, Any]) -> Sequence[tuple[str, str]]:
+    def confirmation_lines(self, type_object: Mapping[str, Any]) -> Sequence[tuple[str, str | int]]:
         """Label and value pairs describing what was bought, for the confirmation page.
 
         ``type_object`` is the one the payment was made with, e.g.
-        ``[("Frequency", "Every month"), ("Designation", "Winter meals")]``.
+        ``[("Frequency", "Every month"), ("Designation", "Winter meals")]``. A value that is
+        an ``int`` is an amount in minor units of the payment's currency, shown formatted in
+        the donor's language (``("Processing fee covered", 106)`` shows ``$1.06``).
         """
         return ()

@@ -26,6 +26,7 @@ from typing import Any, ClassVar
 
 from sqlalchemy.orm import Session
 
+from houdini_pay.contract._fees import FeeRule
 from houdini_pay.contract._processor_requests import (
     ChargeRequest,
     LookupRequest,
@@ -49,6 +50,7 @@ from houdini_pay.contract._processor_settings import (
     require_configured,
 )
 from houdini_pay.errors import CapabilityNotSupported, PluginError
+from houdini_pay.store._records import NonprofitRecord
 
 __all__ = [
     "Capability",
@@ -56,6 +58,7 @@ __all__ = [
     "ChargeRequest",
     "ChargeResult",
     "ChargeStatus",
+    "FeeRule",
     "LookupRequest",
     "MissingSetting",
     "NeededFor",
@@ -142,6 +145,16 @@ class Processor(abc.ABC):
         often: read the settings, never call the network.
         """
         return ()
+
+    def fee_rule(self, nonprofit: NonprofitRecord, currency: str) -> FeeRule | None:
+        """The fee this processor is expected to take on a charge to ``nonprofit``.
+
+        The donor pages offer to cover it ("Add $1.04 to cover the processing fee") and the
+        donation payment type checks the covered fee against it. ``None`` (the default):
+        no fee, or it cannot be estimated; the offer is not made. Read settings only, never
+        call the network.
+        """
+        return None
 
     def validate_request(self, request: ChargeRequest) -> None:
         """Check the processing object before anything is written; raise ``InvalidRequest``."""

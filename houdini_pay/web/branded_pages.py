@@ -88,7 +88,7 @@ class BrandedPage(PublicPage):
         }
         return dataclasses.replace(content, context=context)
 
-    def confirmation_lines(self, type_object: Mapping[str, Any]) -> Sequence[tuple[str, str]]:
+    def confirmation_lines(self, type_object: Mapping[str, Any]) -> Sequence[tuple[str, str | int]]:
         """The page's own lines."""
         return self._page.confirmation_lines(type_object)
 

@@ -71,7 +71,11 @@ def thanks_page(
         extra = template_of(form.confirmation_markup).render(
             payment=outcome.payment, config=config, nonprofit=nonprofit, reference=reference, _=_
         )
-    lines: Sequence[tuple[str, str]] = page.confirmation_lines(type_object)
+    lines: Sequence[tuple[str, str | int]] = page.confirmation_lines(type_object)
+
+    def amount_in(minor_units: int) -> str:
+        return format_amount(minor_units, attempt.currency, locale.format_locale)
+
     view = public_outcome(outcome, confirmation_path(submission))
     response = render(
         "thanks.html",
@@ -83,7 +87,10 @@ def thanks_page(
         amount=format_amount(attempt.amount, attempt.currency, locale.format_locale),
         date=format_date(paid_at, "long", locale=locale.format_locale),
         reference=reference or submission.id,
-        lines=[(_(label), _(value)) for label, value in lines],
+        lines=[
+            (_(label), _(value) if isinstance(value, str) else amount_in(value))
+            for label, value in lines
+        ],
         form_label=_(form.label) if form else processor,
         extra=extra,
         receipt_mailed=receipts_are_mailed(app.settings),

@@ -5,7 +5,11 @@ Type object (every field optional)::
     {"designation": "Winter meals",
      "dedication": {"type": "honor" | "memory", "name": "Grace Hopper", "note": "..."},
      "comment": "Keep it up!",
-     "anonymous": false}
+     "anonymous": false,
+     "cover_fee": true, "fee_covered": 106}
+
+``cover_fee`` and ``fee_covered``: the donor added the processor's estimated fee to the gift
+(the amount includes it); see :mod:`houdini_pay_donation.fee_cover`.
 """
 
 from __future__ import annotations
@@ -17,8 +21,14 @@ from typing import Any, cast
 from sqlalchemy import Table, insert
 from sqlalchemy.orm import Session
 
-from houdini_pay import PaymentContext, PaymentRecord, PaymentType
+from houdini_pay import HoudiniPay, PaymentContext, PaymentRecord, PaymentType
 from houdini_pay.errors import InvalidRequest
+from houdini_pay.money import format_amount
+from houdini_pay_donation.fee_cover import (
+    COVER_FIELDS,
+    checked_fee_covered,
+    requested_fee_covered,
+)
 from houdini_pay_donation.models import Donation
 
 __all__ = [
@@ -97,6 +107,7 @@ def record_donation(
     *,
     recurring_donation_id: str | None = None,
     period: int | None = None,
+    fee_covered: int | None = None,
 ) -> str:
     """Write the donation row of a payment; return its id.
 
@@ -120,6 +131,7 @@ def record_donation(
             "anonymous": gift.anonymous,
             "recurring_donation_id": recurring_donation_id,
             "period": period,
+            "fee_covered": fee_covered,
             "created_at": context.now,
         },
     )
@@ -127,20 +139,35 @@ def record_donation(
 
 
 class DonationPaymentType(PaymentType):
-    """A one-time gift with optional designation, dedication and comment."""
+    """A one-time gift with optional designation, dedication, comment and covered fee."""
 
     symbol = "donation"
     display_name = "Donation"
 
+    def __init__(self, app: HoudiniPay) -> None:
+        self.app = app
+
     def validate(self, session: Session, context: PaymentContext) -> None:
-        """Check the gift fields."""
-        parse_gift_fields(context.request.type_object)
+        """Check the gift fields and the covered fee (against the processor's estimate)."""
+        parse_gift_fields(context.request.type_object, extra=COVER_FIELDS)
+        checked_fee_covered(self.app, context)
 
     def process(self, session: Session, context: PaymentContext, payment: PaymentRecord) -> None:
         """Record the donation."""
-        record_donation(session, context, payment, parse_gift_fields(context.request.type_object))
+        type_object = context.request.type_object
+        gift = parse_gift_fields(type_object, extra=COVER_FIELDS)
+        # Checked against the processor's estimate by validate(), before the charge.
+        fee = requested_fee_covered(type_object)
+        record_donation(session, context, payment, gift, fee_covered=fee)
 
     def describe(self, context: PaymentContext) -> str:
-        """``Donation`` or ``Donation to <designation>``."""
-        designation = context.request.type_object.get("designation")
-        return f"Donation to {designation}" if designation else "Donation"
+        """``Donation`` or ``Donation to <designation>``, and the fee covered, if any (the
+        receipt's "For" line: ``Donation, including $1.06 to cover the processing fee``)."""
+        request = context.request
+        designation = request.type_object.get("designation")
+        described = f"Donation to {designation}" if designation else "Donation"
+        fee = requested_fee_covered(request.type_object)
+        if fee:
+            covered = format_amount(fee, request.currency)
+            described += f", including {covered} to cover the processing fee"
+        return described

@@ -24,7 +24,8 @@ class Donation(Base):
     """A gift: what a donation payment was given for.
 
     A gift made by a recurring schedule names the schedule and its period; the unique pair
-    means a period can never be recorded as given twice.
+    means a period can never be recorded as given twice. ``fee_covered`` is what the donor
+    added to ``amount`` to cover the processor's fee (``amount`` includes it), or ``None``.
     """
 
     __tablename__ = "donations"
@@ -54,6 +55,7 @@ class Donation(Base):
     anonymous: Mapped[bool] = mapped_column(default=False)
     recurring_donation_id: Mapped[str | None] = mapped_column(String(40))
     period: Mapped[int | None]
+    fee_covered: Mapped[int | None]
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
 
 

@@ -27,6 +27,7 @@ from typing import Any
 from houdini_pay import HoudiniPay, PageContent, PublicPage
 from houdini_pay.errors import ConfigurationError
 from houdini_pay.money import currency_exponent
+from houdini_pay_donation.fee_cover import fee_rules
 from houdini_pay_donation.self_service import RecurringSelfService
 
 __all__ = [
@@ -95,6 +96,11 @@ MARKUP = """\
              aria-describedby="amount-custom-error">
     </div>
     <p class="field-error" id="amount-custom-error" hidden></p>
+  </div>
+  {# Shown by the script when the chosen processor's fee can be covered (config.fees). #}
+  <div class="field check" id="cover-fee-field" hidden>
+    <input type="checkbox" id="cover-fee" name="cover_fee">
+    <label for="cover-fee" id="cover-fee-label">{{ _("Cover the processing fee") }}</label>
   </div>
   <details class="more">
     <summary>{{ _("Designate or dedicate this gift") }}</summary>
@@ -209,10 +215,13 @@ class DonationPage(PublicPage):
                 # The page may show the nonprofit's own presets instead (its branding):
                 # the script scales the question to the presets it shows.
                 "confirm_multiple": confirm_multiple(environ),
+                # Each processor's fee rule, so the script shows what covering it adds.
+                "fees": fee_rules(self.app, nonprofit),
                 # Translated by the page's catalog before the script gets them.
                 "messages": {
                     "per_month": "{amount} / month",
                     "per_year": "{amount} / year",
+                    "cover_fee": "Add {fee} to cover the processing fee",
                     "dedication_name_required": (
                         "Enter the name of the person you dedicate this gift to."
                     ),
@@ -220,13 +229,18 @@ class DonationPage(PublicPage):
             },
         )
 
-    def confirmation_lines(self, type_object: Mapping[str, Any]) -> Sequence[tuple[str, str]]:
-        """The frequency, the designation and the dedication of the gift."""
-        lines = [("Frequency", _FREQUENCIES.get(str(type_object.get("interval")), "One time"))]
+    def confirmation_lines(self, type_object: Mapping[str, Any]) -> Sequence[tuple[str, str | int]]:
+        """The frequency, the designation, the dedication and the fee covered of the gift."""
+        lines: list[tuple[str, str | int]] = [
+            ("Frequency", _FREQUENCIES.get(str(type_object.get("interval")), "One time"))
+        ]
         if type_object.get("designation"):
             lines.append(("Designation", str(type_object["designation"])))
         dedication = type_object.get("dedication")
         if isinstance(dedication, Mapping) and dedication.get("name"):
             label = _DEDICATIONS.get(str(dedication.get("type")), "Dedicated to")
             lines.append((label, str(dedication["name"])))
+        fee = type_object.get("fee_covered")
+        if type_object.get("cover_fee") is True and isinstance(fee, int) and fee > 0:
+            lines.append(("Processing fee covered", fee))
         return lines

@@ -42,9 +42,9 @@ __all__ = [
 
 
 @hookimpl
-def register_payment_types() -> Iterable[PaymentType]:
+def register_payment_types(app: HoudiniPay) -> Iterable[PaymentType]:
     """The ``donation``, ``recurring_donation`` and ``campaign_gift`` payment types."""
-    return [DonationPaymentType(), RecurringDonationPaymentType(), CampaignGiftPaymentType()]
+    return [DonationPaymentType(app), RecurringDonationPaymentType(), CampaignGiftPaymentType()]
 
 
 @hookimpl

@@ -36,8 +36,10 @@ from houdini_pay import (
     Capability,
     ChargeRequest,
     ChargeResult,
+    FeeRule,
     LookupRequest,
     MissingSetting,
+    NonprofitRecord,
     Processor,
     ProcessorEvent,
     RefundRequest,
@@ -46,6 +48,7 @@ from houdini_pay import (
 from houdini_pay.errors import ConfigurationError, InvalidRequest
 from houdini_pay_stripe.api import SECRET_KEY_ENV, StripeApi
 from houdini_pay_stripe.events import StripeEvents
+from houdini_pay_stripe.fees import FeeSettingError, fee_problems, fee_rule_for
 from houdini_pay_stripe.form import SETUP_FUTURE_USAGE, page_problems
 from houdini_pay_stripe.lookups import RECORDED_BEFORE_CONFIRMING, StripeLookups
 from houdini_pay_stripe.models import PLATFORM, StripeAccount, StripePaymentMethod
@@ -98,7 +101,19 @@ class StripeProcessor(Processor):
     def missing_settings(self) -> Sequence[MissingSetting]:
         """The secret key and webhook secret (for charges), the publishable key and
         Stripe.js's address (for the donor pages' card form), when unset or malformed."""
-        return [*self.api.missing_settings(), *page_problems(self.api.settings)]
+        return [
+            *self.api.missing_settings(),
+            *page_problems(self.api.settings),
+            *fee_problems(self.api.settings.environ),
+        ]
+
+    def fee_rule(self, nonprofit: NonprofitRecord, currency: str) -> FeeRule | None:
+        """Stripe's expected fee in ``currency``, from the settings (see
+        :mod:`houdini_pay_stripe.fees`); None when a fee setting is malformed."""
+        try:
+            return fee_rule_for(self.api.settings.environ, currency)
+        except FeeSettingError:
+            return None  # missing_settings() reports it
 
     # -- charges ------------------------------------------------------------------------
 

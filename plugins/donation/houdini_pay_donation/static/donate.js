@@ -9,6 +9,10 @@ export function setup(form, config, checkout) {
   const dedicationType = form.querySelector("#dedication-type");
   const dedicationName = form.querySelector("#dedication-name");
   const designation = form.querySelector("#designation");
+  const coverField = form.querySelector("#cover-fee-field");
+  const coverBox = form.querySelector("#cover-fee");
+  const coverLabel = form.querySelector("#cover-fee-label");
+  let method = null;
 
   const frequency = () => frequencies.find((f) => f.checked)?.value || "once";
   // A typed amount far above the presets is asked about once before it is paid; the
@@ -25,9 +29,27 @@ export function setup(form, config, checkout) {
     return preset ? Number(preset.value) : null;
   }
 
+  // What covering the chosen processor's fee adds to a one-time gift, or null: the same
+  // integer arithmetic as FeeRule.cover on the server, which checks it.
+  function coveredFee(gift) {
+    const rule = (config.fees || {})[method && method.processor];
+    if (!rule || !gift || gift <= 0 || frequency() !== "once") return null;
+    const whole = 10000n;
+    const numerator = BigInt(gift + rule.fixed) * whole;
+    const denominator = whole - BigInt(rule.basis_points);
+    const total = (numerator + denominator - 1n) / denominator;
+    const fee = Number(total) - gift;
+    return fee > 0 ? fee : null;
+  }
+
   function update() {
     const value = amount();
-    checkout.setTotal(value);
+    const fee = coveredFee(value);
+    coverField.hidden = fee === null;
+    if (fee !== null) {
+      coverLabel.textContent = checkout.text("cover_fee", { fee: checkout.formatAmount(fee) });
+    }
+    checkout.setTotal(value && fee !== null && coverBox.checked ? value + fee : value);
     const key = { month: "per_month", year: "per_year" }[frequency()];
     if (value && key) {
       const total = form.querySelector("[data-total]");
@@ -46,11 +68,16 @@ export function setup(form, config, checkout) {
     update();
   }));
   frequencies.forEach((f) => f.addEventListener("change", update));
+  coverBox.addEventListener("change", update);
 
   // A processor that cannot charge without the donor (a bank transfer) takes one-time gifts.
-  checkout.onMethodChange((method) => {
-    if (!frequencies.length) return;
-    const repeats = Boolean(method && method.off_session);
+  checkout.onMethodChange((chosen) => {
+    method = chosen;
+    if (!frequencies.length) {
+      update();
+      return;
+    }
+    const repeats = Boolean(chosen && chosen.off_session);
     for (const f of frequencies) {
       if (f.value !== "once") f.disabled = !repeats;
     }
@@ -92,6 +119,12 @@ export function setup(form, config, checkout) {
         typeObject.dedication = { type: dedicationType.value, name: dedicationName.value.trim() };
       }
       if (frequency() === "once") {
+        const fee = coveredFee(value);
+        if (fee !== null && coverBox.checked) {
+          typeObject.cover_fee = true;
+          typeObject.fee_covered = fee;
+          return { amount: value + fee, payment_type: "donation", type_object: typeObject };
+        }
         return { amount: value, payment_type: "donation", type_object: typeObject };
       }
       return {
