@@ -149,6 +149,17 @@ class PaymentType(abc.ABC):
         ``refund.amount`` is negative; ``payment.amount_refunded`` already includes it.
         """
 
+    def refund_limit(self, session: Session, payment: PaymentRecord) -> int | None:
+        """The most of ``payment`` that may still be refunded, as far as this type knows.
+
+        Asked, with the payment's row locked, before a refund reaches the processor: money
+        the type has passed on elsewhere (an invoice overpayment's credit note already
+        applied to another invoice) must not also go back to the supporter. Count refunds in
+        flight as not yet refunded (the core subtracts them); ``None`` (the default): no limit
+        beyond the core's own.
+        """
+        return None
+
     def on_dispute(self, session: Session, payment: PaymentRecord, dispute: DisputeRecord) -> None:
         """React to a dispute of one of this type's payments (a disputed gift is flagged).
 

@@ -48,7 +48,7 @@ from houdini_pay.pipeline._reversals import call_refund
 from houdini_pay.store._directory import load_scoped
 from houdini_pay.store._ids import new_id
 from houdini_pay.store._models import Payment, PaymentAttempt
-from houdini_pay.store._records import AttemptRecord
+from houdini_pay.store._records import AttemptRecord, PaymentRecord
 from houdini_pay.store._rows import (
     AttemptColumns,
     attempt_columns,
@@ -243,15 +243,34 @@ def _refund_amount(
         raise NotRefundable(
             f"payment {payment.id!r} is already fully refunded (or its refunds are in progress)"
         )
-    amount = remaining if amount is None else amount
-    if amount > remaining:
+    limited = _payment_type_limit(app, session, payment, remaining)
+    if limited <= 0:
+        raise NotRefundable(
+            f"payment {payment.id!r} cannot be refunded: its {payment.payment_type} has passed "
+            "the money on (e.g. applied it to another invoice)"
+        )
+    amount = limited if amount is None else amount
+    if amount > limited:
+        why = "" if limited == remaining else f"; its {payment.payment_type} has passed on the rest"
         raise RefundExceedsPayment(
-            f"cannot refund {amount}: only {remaining} of {payment.amount} remains refundable",
-            details={"remaining": remaining},
+            f"cannot refund {amount}: only {limited} of {payment.amount} remains refundable{why}",
+            details={"remaining": limited},
         )
     if amount < payment.amount:
         require_capability(processor, Capability.PARTIAL_REFUNDS)
     return processor, amount
+
+
+def _payment_type_limit(app: HoudiniPay, session: Session, payment: Payment, remaining: int) -> int:
+    """``remaining``, lowered to what the payment's type still lets be refunded."""
+    payment_type = app.registry.payment_types.get(payment.payment_type or "")
+    if payment_type is None:
+        return remaining
+    limit = payment_type.refund_limit(session, PaymentRecord.from_model(payment))
+    if limit is None:
+        return remaining
+    in_flight = payment.amount - payment.amount_refunded - remaining
+    return max(0, min(remaining, limit - in_flight))
 
 
 def _refund_request(

@@ -28,7 +28,7 @@ from houdini_pay import (
     inventory,
 )
 from houdini_pay.errors import InvalidRequest, NotFound, SoldOut
-from houdini_pay_invoices import ledger
+from houdini_pay_invoices import ledger, refund_limits
 from houdini_pay_invoices.models import Invoice
 
 __all__ = ["InvoicePaymentType", "parse_type_object"]
@@ -150,6 +150,11 @@ class InvoicePaymentType(PaymentType):
     def on_refund(self, session: Session, payment: PaymentRecord, refund: PaymentRecord) -> None:
         """Take the refund off the invoice (it may be due again) or its credit notes."""
         ledger.record_refund(session, self.app, payment, refund)
+
+    def refund_limit(self, session: Session, payment: PaymentRecord) -> int | None:
+        """The invoice's share plus what the credit notes it fed still hold (see
+        :mod:`houdini_pay_invoices.refund_limits`)."""
+        return refund_limits.refund_limit(session, payment)
 
     def describe(self, context: PaymentContext) -> str:
         """``Invoice inv_...``."""

@@ -277,3 +277,34 @@ def test_items_are_held_while_open_issued_when_paid_and_released_on_void_and_ref
     assert get_invoice(app, None, refunded["id"])["lines"][0]["item_state"] == "released"
     assert seats() == (2, 0)
     assert verify(app) == []
+
+
+def test_money_a_credit_note_applied_elsewhere_is_never_also_refunded(
+    app: HoudiniPay,
+    nonprofit: NonprofitRecord,
+    supporter: SupporterRecord,
+    invoice: dict[str, Any],
+    pay: PayFunction,
+    fake_processor: FakeProcessor,
+) -> None:
+    over = pay(invoice["id"], 13000, allow_overpayment=True)  # 100.00 due: 30.00 on a note
+    assert over.payment is not None
+    (note,) = get_invoice(app, None, invoice["id"])["credit_notes"]
+    other = create_invoice(app, nonprofit.id, supporter.id, [LineInput("Dinner", 2000)])
+    apply_credit_note(app, nonprofit.id, note, other["id"])  # 20.00 of the note pays it
+    # Of 130.00, 100.00 is on the invoice and 10.00 still on the note: 110.00 may go back.
+    with pytest.raises(HoudiniPayError) as refused:
+        app.refund(over.payment.id, amount=11001, nonprofit_id=nonprofit.id)
+    assert refused.value.code == "refund_exceeds_payment"
+    assert refused.value.details["remaining"] == 11000
+    assert "passed on the rest" in refused.value.message
+    assert [c for c in fake_processor.calls if c.method == "refund"] == []
+    refund = app.refund(over.payment.id, nonprofit_id=nonprofit.id)  # all that may go back
+    assert refund.refund is not None
+    assert refund.refund.amount == -11000
+    assert get_credit_note(app, nonprofit.id, note)["remaining"] == 0
+    with pytest.raises(HoudiniPayError) as nothing_left:
+        app.refund(over.payment.id, amount=1, nonprofit_id=nonprofit.id)
+    assert nothing_left.value.code == "payment_not_refundable"
+    assert get_invoice(app, None, other["id"])["status"] == "paid"  # the applied credit stays
+    assert verify(app) == []
