@@ -11,9 +11,9 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
-from sqlalchemy import Connection, Row
+from sqlalchemy import Connection, Row, Table, and_, bindparam, select
 
 from houdini_pay import text
 from houdini_pay.contract._payment_types import PaymentContext, PaymentType
@@ -171,12 +171,7 @@ def _load_parties(
     connection: Connection, request: PaymentRequest
 ) -> tuple[NonprofitRecord, SupporterRecord, Row[Any] | None]:
     """The nonprofit, the supporter and the source; the supporter's own source and address."""
-    nonprofit = NonprofitRecord.from_model(
-        load_scoped_row(connection, Nonprofit, request.nonprofit_id, request.nonprofit_id)
-    )
-    supporter = SupporterRecord.from_model(
-        load_scoped_row(connection, Supporter, request.supporter_id, nonprofit.id)
-    )
+    nonprofit, supporter = _nonprofit_and_supporter(connection, request)
     source = None
     if request.source_id is not None:
         source = load_scoped_row(connection, Source, request.source_id, nonprofit.id)
@@ -193,6 +188,40 @@ def _load_parties(
                 code="address_supporter_mismatch",
             )
     return nonprofit, supporter, source
+
+
+_NONPROFITS = cast(Table, Nonprofit.__table__)
+_SUPPORTERS = cast(Table, Supporter.__table__)
+_PARTIES = (
+    select(_NONPROFITS, *(c.label(f"supporter_{c.name}") for c in _SUPPORTERS.c))
+    .select_from(
+        _NONPROFITS.outerjoin(
+            _SUPPORTERS,
+            and_(
+                _SUPPORTERS.c.nonprofit_id == bindparam("nonprofit_id"),
+                _SUPPORTERS.c.id == bindparam("supporter_id"),
+            ),
+        )
+    )
+    .where(_NONPROFITS.c.id == bindparam("nonprofit_id"))
+)
+"""The nonprofit and, if it is the nonprofit's, the supporter: one round trip."""
+
+
+def _nonprofit_and_supporter(
+    connection: Connection, request: PaymentRequest
+) -> tuple[NonprofitRecord, SupporterRecord]:
+    """Both records from one query; a missing one is refused as ``load_scoped_row`` does."""
+    nonprofit_id, supporter_id = request.nonprofit_id, request.supporter_id
+    row = connection.execute(
+        _PARTIES, {"nonprofit_id": nonprofit_id, "supporter_id": supporter_id}
+    ).one_or_none()
+    if row is None or row.supporter_id is None:  # refused as every other look-up refuses
+        nonprofit_row = load_scoped_row(connection, Nonprofit, nonprofit_id, nonprofit_id)
+        supporter_row = load_scoped_row(connection, Supporter, supporter_id, nonprofit_row.id)
+        return NonprofitRecord.from_model(nonprofit_row), SupporterRecord.from_model(supporter_row)
+    values = {c.name: row._mapping[f"supporter_{c.name}"] for c in _SUPPORTERS.c}
+    return NonprofitRecord.from_model(row), SupporterRecord.from_mapping(values)
 
 
 def _check_enabled(
