@@ -155,10 +155,8 @@ def unrouted(statement: str) -> list[str]:
     where = rows_picked.rfind("WHERE")
     if where != -1 and "NONPROFIT_ID" in rows_picked[where:]:
         return []
-    # An outer-joined table is routed by its ON clause.
-    return sorted(
-        t for t in tables if f" JOIN {t.upper()} ON {t.upper()}.NONPROFIT_ID = " not in rows_picked
-    )
+    # A joined table, or one a subquery reads, is routed by a condition on its own key.
+    return sorted(t for t in tables if f" {t.upper()}.NONPROFIT_ID = " not in rows_picked)
 
 
 def _tenant_names() -> set[str]:
@@ -204,6 +202,14 @@ def test_the_audit_tells_a_routed_statement_from_an_unrouted_one() -> None:
     returning = "UPDATE payments SET status=? WHERE payments.nonprofit_id = ? AND payments.id = ?"
     assert unrouted(returning + " RETURNING (SELECT 1 FROM disputes WHERE disputes.id = ?)") == []
     assert unrouted("UPDATE payments SET status=? RETURNING payments.nonprofit_id") == ["payments"]
+    settings = "EXISTS (SELECT * FROM plugin_settings WHERE plugin_settings."
+    assert (
+        unrouted(f"SELECT {settings}nonprofit_id = ?) FROM nonprofits WHERE nonprofits.id = ?")
+        == []
+    )
+    assert unrouted(f"SELECT {settings}id = ?) FROM nonprofits WHERE nonprofits.id = ?") == [
+        "plugin_settings"
+    ]
 
 
 def test_a_payment_a_refund_and_a_webhook_route_every_statement_by_nonprofit(
