@@ -151,10 +151,12 @@ def unrouted(statement: str) -> list[str]:
     tables = {name for name in _TABLE.findall(statement) if name in _tenant_names() and name != ""}
     if not tables or statement.lstrip().upper().startswith("INSERT"):
         return []  # an insert writes nonprofit_id itself: the row goes to its shard
-    where = statement.upper().rfind("WHERE")
-    if where != -1 and "NONPROFIT_ID" in statement[where:].upper():
+    rows_picked = statement.upper().split(" RETURNING ")[0]  # what is returned picks no row
+    where = rows_picked.rfind("WHERE")
+    if where != -1 and "NONPROFIT_ID" in rows_picked[where:]:
         return []
-    return sorted(tables)
+    # A joined table, or one a subquery reads, is routed by a condition on its own key.
+    return sorted(t for t in tables if f" {t.upper()}.NONPROFIT_ID = " not in rows_picked)
 
 
 def _tenant_names() -> set[str]:
@@ -194,6 +196,20 @@ def test_the_audit_tells_a_routed_statement_from_an_unrouted_one() -> None:
     assert unrouted("UPDATE outbox SET published_at=? WHERE outbox.id = ?") == ["outbox"]
     assert unrouted("INSERT INTO payments (id, nonprofit_id) VALUES (?, ?)") == []
     assert unrouted("SELECT nonprofits.id FROM nonprofits WHERE nonprofits.id = ?") == []
+    joined = "SELECT nonprofits.id, supporters.id FROM nonprofits LEFT OUTER JOIN supporters ON "
+    assert unrouted(joined + "supporters.nonprofit_id = ? AND supporters.id = ?") == []
+    assert unrouted(joined + "supporters.id = ? WHERE nonprofits.id = ?") == ["supporters"]
+    returning = "UPDATE payments SET status=? WHERE payments.nonprofit_id = ? AND payments.id = ?"
+    assert unrouted(returning + " RETURNING (SELECT 1 FROM disputes WHERE disputes.id = ?)") == []
+    assert unrouted("UPDATE payments SET status=? RETURNING payments.nonprofit_id") == ["payments"]
+    settings = "EXISTS (SELECT * FROM plugin_settings WHERE plugin_settings."
+    assert (
+        unrouted(f"SELECT {settings}nonprofit_id = ?) FROM nonprofits WHERE nonprofits.id = ?")
+        == []
+    )
+    assert unrouted(f"SELECT {settings}id = ?) FROM nonprofits WHERE nonprofits.id = ?") == [
+        "plugin_settings"
+    ]
 
 
 def test_a_payment_a_refund_and_a_webhook_route_every_statement_by_nonprofit(

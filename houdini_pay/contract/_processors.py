@@ -123,6 +123,15 @@ class Processor(abc.ABC):
         processing_object_schema: a JSON Schema of the ``payment_processing_object`` the
             front end sends, shown to it by ``payment-methods/available``; ``None`` says
             nothing about it.
+        charges_found_by_key: True when ``lookup_charge`` (capability ``lookup``, required)
+            finds every charge ``charge`` made under the attempt's idempotency key and
+            answers None only for one never made: a charge that is local (offsite) or that
+            the processor files under the key at once. The pipeline then records the
+            attempt as ``charging`` in the transaction that validates it, one commit fewer
+            per payment: an attempt interrupted before the charge is settled by
+            ``houdini-pay reconcile`` asking the processor, instead of failed unasked.
+            Leave it False when the processor's lookup may miss a charge just made (a
+            search index that lags).
     """
 
     symbol: ClassVar[str]
@@ -134,6 +143,7 @@ class Processor(abc.ABC):
     requires_source: ClassVar[bool] = False
     countries: ClassVar[frozenset[str] | None] = None
     processing_object_schema: ClassVar[Mapping[str, Any] | None] = None
+    charges_found_by_key: ClassVar[bool] = False
 
     def missing_settings(self) -> Sequence[MissingSetting]:
         """The settings this processor lacks, read now; empty when it is configured (default).
@@ -227,6 +237,10 @@ class Processor(abc.ABC):
             Capability.REFUNDS not in self.capabilities
         ):
             raise PluginError(f"processor {self.symbol!r} declares partial_refunds without refunds")
+        if self.charges_found_by_key and Capability.LOOKUP not in self.capabilities:
+            raise PluginError(
+                f"processor {self.symbol!r} sets charges_found_by_key without the lookup capability"
+            )
 
 
 def require_capability(processor: Processor, capability: Capability) -> None:

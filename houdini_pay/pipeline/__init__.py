@@ -15,6 +15,7 @@ A payment is the seed's pseudo-code, step by step, each step pointing at the cod
           record the attempt                      store._rows.insert_attempt
         fire_event(:begin_payment)                after that commit (signals.begin_payment)
         mark it charging                          _pay._mark_charging (committed before charging)
+                                                  (skipped: Processor.charges_found_by_key)
         payment_result = processor.process        _pay.call_charge → Processor.charge
                                                   (no database transaction open)
         settle the result                         _settlement.settle

@@ -5,7 +5,9 @@ Read :func:`pay` top to bottom; it is the seed's pseudo-code made exact::
     validate the request                      (nothing written on failure)
     same idempotency key seen before?         (replay the stored outcome, or conflict)
     record the attempt and hold its items     (one committed transaction) → begin_payment
-    mark it charging                          (committed before the processor is asked)
+    mark it charging                          (committed before the processor is asked;
+                                               recorded so at once if its charges are found
+                                               by key, Processor.charges_found_by_key)
     charge through the processor              (no database transaction open)
     settle the result                         (see houdini_pay.pipeline._settlement)
 
@@ -96,9 +98,10 @@ def pay(app: HoudiniPay, request: PaymentRequest) -> PaymentOutcome:
         return recorded
     prepared, context, charge, held = recorded
     nonprofit_id = context.nonprofit.id
-    overtaken = _mark_charging(app, nonprofit_id, attempt_id)
-    if overtaken is not None:
-        return overtaken
+    if not prepared.processor.charges_found_by_key:  # else it was recorded charging
+        overtaken = _mark_charging(app, nonprofit_id, attempt_id)
+        if overtaken is not None:
+            return overtaken
     result = call_charge(prepared.processor, charge, idempotency_key=attempt_id)
     return settlement.settle(
         app, attempt_id, result, nonprofit_id=nonprofit_id, context=context, has_holds=held
@@ -159,7 +162,7 @@ def _record_attempt(
         operation=OPERATION_CHARGE,
         idempotency_key=key,
         fingerprint=fingerprint,
-        state=AttemptState.STARTED.value,
+        state=_first_state(prepared.processor).value,
         processor=prepared.processor.symbol,
         payment_type=prepared.payment_type.symbol,
         supporter_id=request.supporter_id,
@@ -180,6 +183,13 @@ def _record_attempt(
             lambda: signals.send(signals.begin_payment, app, attempt=record, request=request)
         )
     return context, charge, bool(wanted)
+
+
+def _first_state(processor: Processor) -> AttemptState:
+    """``charging`` at once for a processor whose charges are found by key (reconcile can ask
+    it about an attempt interrupted before the charge); else ``started``, then
+    ``_mark_charging`` commits ``charging`` before the processor is asked."""
+    return AttemptState.CHARGING if processor.charges_found_by_key else AttemptState.STARTED
 
 
 def _hold(

@@ -36,7 +36,7 @@ from houdini_pay.pipeline._attempts import (
     payment_values,
 )
 from houdini_pay.pipeline._reversals import REVERSAL_SUFFIX, REVERSED_ERROR, call_refund, reverse
-from houdini_pay.pipeline._waiting_events import has_waiting
+from houdini_pay.pipeline._waiting_events import WAITING_FOR
 from houdini_pay.store._models import Payment, PaymentAttempt
 from houdini_pay.store._records import AttemptRecord, PaymentRecord
 from houdini_pay.store._rows import AttemptRow, insert_payment
@@ -59,6 +59,10 @@ __all__ = [
 ]
 
 log = logging.getLogger(__name__)
+
+_CLOSE_ATTEMPT = sql.UPDATE_ATTEMPT.returning(WAITING_FOR.label("waiting"))
+"""Close a succeeded attempt and learn, in the same round trip, whether events wait for its
+payment."""
 
 FAILURE_CODES = {
     "rejected": "payment_rejected",
@@ -203,9 +207,9 @@ def _record_success(
     payment_type.process(session, context, record)
     if has_holds is not False:
         _finalize_holds(session, attempt, payment_type, context)
-    _close_attempt(app, uow, attempt, result, record, now)
+    waiting = _close_attempt(app, uow, attempt, result, record, now)
     reference = record.processor_reference
-    if has_waiting(uow.connection, attempt.processor, reference):
+    if waiting:
         # A refund or dispute reported before this success: apply it now (after the
         # payment_completed it follows). The attempt's row lock makes this see any event
         # held for it; see houdini_pay.pipeline._waiting_events.
@@ -261,9 +265,9 @@ def _close_attempt(
     result: ChargeResult,
     record: PaymentRecord,
     now: dt.datetime,
-) -> None:
+) -> bool:
     """Mark the attempt succeeded, write ``payment_completed`` to the outbox, and send it
-    after the commit."""
+    after the commit; whether processor events wait for the payment (see WAITING_FOR)."""
     transition(AttemptState(attempt.state), AttemptState.SUCCEEDED, ATTEMPT_TRANSITIONS)
     changes = {
         "state": AttemptState.SUCCEEDED.value,
@@ -274,10 +278,16 @@ def _close_attempt(
         "next_action": None,
         "updated_at": now,
     }
-    uow.connection.execute(
-        sql.UPDATE_ATTEMPT,
-        {"attempt_nonprofit_id": attempt.nonprofit_id, "attempt_id": attempt.id, **changes},
-    )
+    waiting = uow.connection.execute(
+        _CLOSE_ATTEMPT,
+        {
+            "attempt_nonprofit_id": attempt.nonprofit_id,
+            "attempt_id": attempt.id,
+            "waiting_processor": attempt.processor,
+            "waiting_reference": record.processor_reference,
+            **changes,
+        },
+    ).scalar_one()
     outbox.record_event(
         uow.connection,
         attempt.nonprofit_id,
@@ -292,6 +302,7 @@ def _close_attempt(
                 signals.payment_completed, app, payment=record, attempt=attempt_record
             )
         )
+    return bool(waiting)
 
 
 def _apply_waiting(app: HoudiniPay, processor: str, reference: str | None) -> None:

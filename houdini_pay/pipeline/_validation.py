@@ -11,9 +11,9 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
-from sqlalchemy import Connection, Row
+from sqlalchemy import Connection, Row, Table, and_, bindparam, exists, select
 
 from houdini_pay import text
 from houdini_pay.contract._payment_types import PaymentContext, PaymentType
@@ -33,7 +33,7 @@ from houdini_pay.money import normalize_currency, validate_amount
 from houdini_pay.pipeline._attempts import reference_recorder
 from houdini_pay.store._directory import load_scoped_row
 from houdini_pay.store._ids import new_id
-from houdini_pay.store._models import Address, Nonprofit, Source, Supporter
+from houdini_pay.store._models import Address, Nonprofit, PluginSetting, Source, Supporter
 from houdini_pay.store._records import NonprofitRecord, SupporterRecord
 
 if TYPE_CHECKING:
@@ -98,10 +98,11 @@ def validate(
 ) -> Prepared:
     """Check every rule of the request against the records; raise before anything is written."""
     connection = uow.connection
-    nonprofit, supporter, source = _load_parties(connection, request)
+    nonprofit, supporter, source, disables = _load_parties(connection, request)
     processor = app.registry.processor(_processor_symbol(request, source))
     check_processor(processor, request, nonprofit, source)
-    _check_enabled(connection, nonprofit.id, processor, payment_type)
+    if disables:  # the nonprofit turned some plugin off: which?
+        _check_enabled(connection, nonprofit.id, processor, payment_type)
     require_configured(processor)
     context = PaymentContext(
         request=request,
@@ -169,14 +170,10 @@ def check_processor(
 
 def _load_parties(
     connection: Connection, request: PaymentRequest
-) -> tuple[NonprofitRecord, SupporterRecord, Row[Any] | None]:
-    """The nonprofit, the supporter and the source; the supporter's own source and address."""
-    nonprofit = NonprofitRecord.from_model(
-        load_scoped_row(connection, Nonprofit, request.nonprofit_id, request.nonprofit_id)
-    )
-    supporter = SupporterRecord.from_model(
-        load_scoped_row(connection, Supporter, request.supporter_id, nonprofit.id)
-    )
+) -> tuple[NonprofitRecord, SupporterRecord, Row[Any] | None, bool]:
+    """The nonprofit, the supporter and the source (the supporter's own source and address),
+    and whether the nonprofit disabled any plugin."""
+    nonprofit, supporter, disables = _nonprofit_and_supporter(connection, request)
     source = None
     if request.source_id is not None:
         source = load_scoped_row(connection, Source, request.source_id, nonprofit.id)
@@ -192,7 +189,55 @@ def _load_parties(
                 f"address {address.id!r} belongs to another supporter",
                 code="address_supporter_mismatch",
             )
-    return nonprofit, supporter, source
+    return nonprofit, supporter, source, disables
+
+
+_NONPROFITS = cast(Table, Nonprofit.__table__)
+_SUPPORTERS = cast(Table, Supporter.__table__)
+_SETTINGS = cast(Table, PluginSetting.__table__)
+_DISABLES = exists().where(
+    _SETTINGS.c.nonprofit_id == bindparam("nonprofit_id"), _SETTINGS.c.enabled.is_(False)
+)
+_PARTIES = (
+    select(
+        _NONPROFITS,
+        *(c.label(f"supporter_{c.name}") for c in _SUPPORTERS.c),
+        _DISABLES.label("disables_plugins"),
+    )
+    .select_from(
+        _NONPROFITS.outerjoin(
+            _SUPPORTERS,
+            and_(
+                _SUPPORTERS.c.nonprofit_id == bindparam("nonprofit_id"),
+                _SUPPORTERS.c.id == bindparam("supporter_id"),
+            ),
+        )
+    )
+    .where(_NONPROFITS.c.id == bindparam("nonprofit_id"))
+)
+"""The nonprofit, the supporter if it is the nonprofit's, and whether the nonprofit disabled
+any plugin (then ``_check_enabled`` asks which): one round trip."""
+
+
+def _nonprofit_and_supporter(
+    connection: Connection, request: PaymentRequest
+) -> tuple[NonprofitRecord, SupporterRecord, bool]:
+    """Both records from one query; a missing one is refused as ``load_scoped_row`` does."""
+    nonprofit_id, supporter_id = request.nonprofit_id, request.supporter_id
+    row = connection.execute(
+        _PARTIES, {"nonprofit_id": nonprofit_id, "supporter_id": supporter_id}
+    ).one_or_none()
+    if row is None or row.supporter_id is None:  # refused as every other look-up refuses
+        nonprofit_row = load_scoped_row(connection, Nonprofit, nonprofit_id, nonprofit_id)
+        supporter_row = load_scoped_row(connection, Supporter, supporter_id, nonprofit_row.id)
+        nonprofit = NonprofitRecord.from_model(nonprofit_row)
+        return nonprofit, SupporterRecord.from_model(supporter_row), True
+    values = {c.name: row._mapping[f"supporter_{c.name}"] for c in _SUPPORTERS.c}
+    return (
+        NonprofitRecord.from_model(row),
+        SupporterRecord.from_mapping(values),
+        bool(row.disables_plugins),
+    )
 
 
 def _check_enabled(

@@ -32,6 +32,7 @@ from houdini_pay.store._states import AttemptState
 
 __all__ = [
     "OPEN_STATES",
+    "WAITING_FOR",
     "Waiting",
     "awaiting",
     "has_waiting",
@@ -83,6 +84,17 @@ _WAITING = select(
         WebhookEvent.applied_at.is_(None),
     )
 )
+
+
+WAITING_FOR = exists().where(
+    WebhookEvent.processor == bindparam("waiting_processor"),
+    WebhookEvent.waiting_for == bindparam("waiting_reference"),
+    WebhookEvent.applied_at.is_(None),
+)
+"""Whether any event waits for a payment, as a column of the statement that closes its
+attempt (``RETURNING``): run once the attempt's row is locked, it sees what
+:func:`has_waiting` would, without a round trip of its own. Bind ``waiting_processor`` and
+``waiting_reference`` (None: nothing waits)."""
 
 
 def has_waiting(connection: Connection, processor: str, reference: str | None) -> bool:

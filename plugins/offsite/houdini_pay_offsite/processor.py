@@ -158,6 +158,7 @@ class OffsiteProcessor(Processor):
     moves_money = False
     source_types = ("offsite",)
     processing_object_schema = PROCESSING_OBJECT_SCHEMA
+    charges_found_by_key = True  # lookup_charge re-derives the answer: nothing is missed
 
     def validate_request(self, request: ChargeRequest) -> None:
         """Check the processing object (method, check number, reference)."""

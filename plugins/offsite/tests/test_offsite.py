@@ -161,6 +161,32 @@ def test_an_interrupted_recording_is_finished_by_reconcile(
     assert [(p.processor_reference, p.status) for p in payments] == [("77", "succeeded")]
 
 
+def test_an_attempt_interrupted_before_recording_the_payment_is_recorded_by_reconcile(
+    app: HoudiniPay, supporter: SupporterRecord, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Offsite charges are found by key: the attempt is committed ``charging`` with its
+    validation (no commit of its own marks it), and a crash before the charge leaves
+    reconcile to record the payment exactly as the charge would have."""
+    from houdini_pay.pipeline import _pay as pipeline
+
+    class ProcessDied(BaseException):
+        """Stands in for the process being killed before the charge (a fake fault)."""
+
+    def die(*args: object, **kwargs: object) -> None:
+        raise ProcessDied
+
+    monkeypatch.setattr(pipeline, "call_charge", die)
+    with pytest.raises(ProcessDied):
+        _pay(app, supporter, {"method": "cash"})
+    monkeypatch.undo()
+    later = app.clock() + app.settings.reconcile_after + dt.timedelta(minutes=1)
+    app.clock = lambda: later
+    report = app.reconcile()
+    assert [(e["from"], e["to"]) for e in report.settled] == [("charging", "succeeded")]
+    payments = app.list_payments(supporter.nonprofit_id).payments
+    assert [(p.details["method"], p.status) for p in payments] == [("cash", "succeeded")]
+
+
 def test_pending_approvals_are_left_alone_by_reconcile(
     app: HoudiniPay, supporter: SupporterRecord
 ) -> None:
