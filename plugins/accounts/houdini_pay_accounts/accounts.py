@@ -1,0 +1,167 @@
+"""Finding and opening accounts, and what a supporter's account shows.
+
+A supporter's account in a currency is opened by its first transfer; until then the
+supporter's balance reads as zero. Each nonprofit has system accounts per currency: money
+comes in through ``top_ups`` (debited by every top-up), leaves into ``spent`` (credited by
+every payment from a balance). Transfers between supporters move money between their own
+accounts.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from houdini_pay import new_id, tables, utcnow
+from houdini_pay.errors import NotFound
+from houdini_pay_accounts.ledger import available_of
+from houdini_pay_accounts.models import AutoTopUp, accounts_table
+
+__all__ = [
+    "SPENT",
+    "TOP_UPS",
+    "account_view",
+    "find_account",
+    "nonprofit_currency",
+    "supporter_account",
+    "supporter_key",
+    "system_account",
+]
+
+TOP_UPS, SPENT = "top_ups", "spent"
+_accounts = accounts_table
+
+
+def supporter_key(supporter_id: str, currency: str) -> str:
+    """The key of a supporter's account in ``currency``."""
+    return f"supporter:{supporter_id}:{currency}"
+
+
+def nonprofit_currency(session: Session, nonprofit_id: str) -> str:
+    """The nonprofit's currency; NotFound for an unknown nonprofit."""
+    nonprofits = tables.nonprofits
+    currency = session.execute(
+        select(nonprofits.c.currency).where(nonprofits.c.id == nonprofit_id)
+    ).scalar_one_or_none()
+    if currency is None:
+        raise NotFound(f"no nonprofit {nonprofit_id}", code="nonprofit_not_found")
+    return str(currency)
+
+
+def check_supporter(session: Session, nonprofit_id: str, supporter_id: str) -> None:
+    """NotFound unless the supporter belongs to the nonprofit."""
+    supporters = tables.supporters
+    found = session.execute(
+        select(supporters.c.id).where(
+            supporters.c.nonprofit_id == nonprofit_id, supporters.c.id == supporter_id
+        )
+    ).first()
+    if found is None:
+        raise NotFound(f"no supporter {supporter_id}", code="supporter_not_found")
+
+
+def find_account(session: Session, nonprofit_id: str, key: str) -> Any:
+    """The account named ``key`` (a row), or None."""
+    return session.execute(
+        select(_accounts).where(_accounts.c.nonprofit_id == nonprofit_id, _accounts.c.key == key)
+    ).one_or_none()
+
+
+def _open(
+    session: Session,
+    nonprofit_id: str,
+    key: str,
+    *,
+    kind: str,
+    supporter_id: str | None,
+    currency: str,
+) -> str:
+    """The id of the account ``key``, opened now if it does not exist."""
+    found = find_account(session, nonprofit_id, key)
+    if found is not None:
+        return str(found.id)
+    values = {
+        "nonprofit_id": nonprofit_id,
+        "id": new_id("acct"),
+        "key": key,
+        "kind": kind,
+        "supporter_id": supporter_id,
+        "currency": currency,
+        "must_not_overdraw": supporter_id is not None,
+        "debits_pending": 0,
+        "debits_posted": 0,
+        "credits_pending": 0,
+        "credits_posted": 0,
+        "created_at": utcnow(),
+    }
+    session.flush()
+    try:
+        with session.begin_nested():
+            session.connection().execute(_accounts.insert().values(values))
+    except IntegrityError:  # opened meanwhile by a concurrent transaction
+        found = find_account(session, nonprofit_id, key)
+        if found is None:
+            raise
+        return str(found.id)
+    return str(values["id"])
+
+
+def supporter_account(session: Session, nonprofit_id: str, supporter_id: str, currency: str) -> str:
+    """The id of the supporter's account in ``currency`` (opened if needed)."""
+    key = supporter_key(supporter_id, currency)
+    return _open(
+        session, nonprofit_id, key, kind="supporter", supporter_id=supporter_id, currency=currency
+    )
+
+
+def system_account(session: Session, nonprofit_id: str, kind: str, currency: str) -> str:
+    """The id of the nonprofit's system account ``kind`` in ``currency`` (opened if needed)."""
+    key = f"system:{kind}:{currency}"
+    return _open(session, nonprofit_id, key, kind=kind, supporter_id=None, currency=currency)
+
+
+def pending_top_ups(session: Session, nonprofit_id: str, supporter_id: str) -> int:
+    """What the supporter's top-ups still waiting (for a bank, for approval) will bring."""
+    payments = tables.payments
+    total = session.execute(
+        select(func.coalesce(func.sum(payments.c.amount), 0)).where(
+            payments.c.nonprofit_id == nonprofit_id,
+            payments.c.supporter_id == supporter_id,
+            payments.c.payment_type == "account_top_up",
+            payments.c.status.in_(("pending", "pending_approval", "processing")),
+        )
+    ).scalar_one()
+    return int(total)
+
+
+def account_view(session: Session, nonprofit_id: str, supporter_id: str) -> dict[str, Any]:
+    """What ``accounts show`` prints: balance (posted), available, held, pending, auto top-up.
+
+    A supporter with no account yet has zeros; a top-up still waiting shows under
+    ``pending`` only.
+    """
+    check_supporter(session, nonprofit_id, supporter_id)
+    currency = nonprofit_currency(session, nonprofit_id)
+    account = find_account(session, nonprofit_id, supporter_key(supporter_id, currency))
+    balance = int(account.credits_posted - account.debits_posted) if account else 0
+    auto = session.get(AutoTopUp, (nonprofit_id, supporter_id))
+    return {
+        "supporter_id": supporter_id,
+        "currency": currency,
+        "account_id": account.id if account else None,
+        "balance": balance,
+        "available": available_of(account) if account else 0,
+        "held": int(account.debits_pending) if account else 0,
+        "pending": pending_top_ups(session, nonprofit_id, supporter_id),
+        "auto_top_up": None
+        if auto is None
+        else {
+            "threshold": auto.threshold,
+            "amount": auto.amount,
+            "source_id": auto.source_id,
+            "status": auto.status,
+        },
+    }

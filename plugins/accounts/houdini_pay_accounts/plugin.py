@@ -1,0 +1,30 @@
+"""Hook implementations of the accounts plugin."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from pathlib import Path
+
+from houdini_pay import HoudiniPay, PaymentType, Processor, hookimpl
+from houdini_pay_accounts.payment_type import TopUpPaymentType
+from houdini_pay_accounts.processor import BalanceProcessor
+
+__all__ = ["register_migrations", "register_payment_types", "register_processors"]
+
+
+@hookimpl
+def register_processors(app: HoudiniPay) -> Iterable[Processor]:
+    """The ``balance`` processor."""
+    return [BalanceProcessor(app)]
+
+
+@hookimpl
+def register_payment_types(app: HoudiniPay) -> Iterable[PaymentType]:
+    """The ``account_top_up`` payment type."""
+    return [TopUpPaymentType(app)]
+
+
+@hookimpl
+def register_migrations() -> str:
+    """The accounts plugin's Alembic branch."""
+    return str(Path(__file__).parent / "migrations")
