@@ -44,7 +44,15 @@ POSTED, PENDING, POST, VOID = "posted", "pending", "post", "void"
 
 _accounts = accounts_table
 _transfers = transfers_table
-_COMPARED = ("debit_account_id", "credit_account_id", "amount", "kind", "flags", "pending_id")
+_COMPARED = (
+    "debit_account_id",
+    "credit_account_id",
+    "amount",
+    "kind",
+    "flags",
+    "pending_id",
+    "note",
+)
 
 
 class InsufficientFunds(HoudiniPayError):

@@ -74,7 +74,7 @@ class BalanceProcessor(Processor):
             amount=request.amount,
             kind="payment",
             pending=True,
-            timeout=self.app.settings.hold_for,
+            timeout=self.app.settings.reconcile_after + self.app.settings.hold_for,
             reference=request.attempt_id,
         )
         ledger.create_transfer(session, nonprofit_id, spec, self.app.clock())
