@@ -11,6 +11,11 @@
   finalizes and posts it), a voided one as failed, and none as never made.
 
 Refunds credit the balance back (a new transfer from ``spent``; never an edit).
+
+The processor declares ``moves_money = False``: the money came in when the balance was
+topped up (a charge, through a card or offsite processor); paying from the balance moves it
+inside the nonprofit's books, so its payments are recorded as kind ``offsite`` and the
+money is never counted twice.
 """
 
 from __future__ import annotations
@@ -46,6 +51,7 @@ class BalanceProcessor(Processor):
     symbol = "balance"
     display_name = "Account balance"
     capabilities = frozenset({Capability.REFUNDS, Capability.PARTIAL_REFUNDS, Capability.LOOKUP})
+    moves_money = False
 
     def __init__(self, app: HoudiniPay) -> None:
         self.app = app

@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 import pytest
-from houdini_pay_accounts import account_view
+from houdini_pay_accounts import BalanceProcessor, account_view, transfers
 from houdini_pay_accounts.models import Transfer
 from sqlalchemy import func, select
 
 from houdini_pay import HoudiniPay, NonprofitRecord, OutcomeStatus, PaymentRequest, SupporterRecord
 from houdini_pay.errors import HoudiniPayError
-from houdini_pay.testing import FakeProcessor
 
 from .conftest import PayFunction
 
@@ -55,17 +54,30 @@ def test_too_little_available_is_insufficient_funds_and_writes_nothing(
     assert _show(app, supporter)["available"] == 1000
 
 
-def test_a_pending_top_up_shows_as_pending_and_cannot_be_spent(
-    app: HoudiniPay, supporter: SupporterRecord, top_up: PayFunction, pay_from_balance: PayFunction
+def test_a_top_up_awaiting_approval_is_pending_and_cannot_be_spent(
+    app: HoudiniPay, supporter: SupporterRecord, pay_from_balance: PayFunction
 ) -> None:
-    outcome = top_up(supporter, 2500, processor="offsite")
+    waiting = transfers.top_up(
+        app,
+        supporter.nonprofit_id,
+        supporter.id,
+        2500,
+        processor="offsite",
+        processing_object={
+            "method": "bank_transfer",
+            "reference": "TX-1",
+            "pending_approval": True,
+        },
+    )
+    assert waiting.status is OutcomeStatus.PENDING_APPROVAL
     shown = _show(app, supporter)
-    if outcome.status is OutcomeStatus.PENDING:
-        assert (shown["balance"], shown["available"], shown["pending"]) == (0, 0, 2500)
-        with pytest.raises(HoudiniPayError, match="insufficient_funds"):
-            pay_from_balance(supporter, 100)
-    else:
-        assert shown["balance"] == 2500
+    assert (shown["balance"], shown["available"], shown["pending"]) == (0, 0, 2500)
+    with pytest.raises(HoudiniPayError, match="insufficient_funds"):
+        pay_from_balance(supporter, 100)
+    assert waiting.payment is not None
+    app.approve_payment(waiting.payment.id, nonprofit_id=supporter.nonprofit_id)
+    shown = _show(app, supporter)
+    assert (shown["balance"], shown["available"], shown["pending"]) == (2500, 2500, 0)
 
 
 def test_a_refund_credits_the_balance_back(
@@ -78,14 +90,11 @@ def test_a_refund_credits_the_balance_back(
     assert _show(app, supporter)["balance"] == 1500
 
 
-def test_a_failed_finalize_releases_the_hold(
-    app: HoudiniPay,
-    nonprofit: NonprofitRecord,
-    supporter: SupporterRecord,
-    top_up: PayFunction,
+def test_a_top_up_cannot_be_paid_from_the_balance(
+    app: HoudiniPay, nonprofit: NonprofitRecord, supporter: SupporterRecord, top_up: PayFunction
 ) -> None:
     top_up(supporter, 3000)
-    with pytest.raises(HoudiniPayError):
+    with pytest.raises(HoudiniPayError, match="invalid_processor"):
         app.pay(
             PaymentRequest(
                 nonprofit_id=nonprofit.id,
@@ -99,5 +108,43 @@ def test_a_failed_finalize_releases_the_hold(
     assert _show(app, supporter)["available"] == 3000
 
 
-def test_the_fake_card_is_the_top_up_processor(fake_processor: FakeProcessor) -> None:
-    assert fake_processor.symbol == "fake"
+def test_a_payment_that_cannot_be_recorded_releases_the_hold(
+    app: HoudiniPay,
+    supporter: SupporterRecord,
+    top_up: PayFunction,
+    pay_from_balance: PayFunction,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    top_up(supporter, 3000)
+
+    def broken(*args: object) -> None:
+        raise RuntimeError("the donation could not be written")
+
+    monkeypatch.setattr(type(app.registry.payment_type("donation")), "process", broken)
+    outcome = pay_from_balance(supporter, 1000)
+    assert outcome.status is OutcomeStatus.FAILED
+    shown = _show(app, supporter)
+    assert (shown["balance"], shown["available"], shown["held"]) == (3000, 3000, 0)
+
+
+def test_reconcile_posts_a_hold_whose_payment_was_never_finalized(
+    app: HoudiniPay,
+    supporter: SupporterRecord,
+    top_up: PayFunction,
+    pay_from_balance: PayFunction,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    top_up(supporter, 3000)
+
+    def crashed(*args: object, **kwargs: object) -> None:
+        raise ConnectionError("the process died")
+
+    monkeypatch.setattr(BalanceProcessor, "charge", crashed)
+    outcome = pay_from_balance(supporter, 1000)
+    assert outcome.status is OutcomeStatus.UNKNOWN
+    assert _show(app, supporter)["held"] == 1000
+    monkeypatch.undo()
+    report = app.reconcile()
+    assert [s["to"] for s in report.settled] == ["succeeded"]
+    shown = _show(app, supporter)
+    assert (shown["balance"], shown["available"], shown["held"]) == (2000, 2000, 0)
