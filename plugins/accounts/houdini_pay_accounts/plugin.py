@@ -5,11 +5,22 @@ from __future__ import annotations
 from collections.abc import Iterable
 from pathlib import Path
 
+import click
+from fastapi import APIRouter
+
 from houdini_pay import HoudiniPay, PaymentType, Processor, hookimpl
+from houdini_pay_accounts.api import router
+from houdini_pay_accounts.cli import accounts
 from houdini_pay_accounts.payment_type import TopUpPaymentType
 from houdini_pay_accounts.processor import BalanceProcessor
 
-__all__ = ["register_migrations", "register_payment_types", "register_processors"]
+__all__ = [
+    "register_commands",
+    "register_migrations",
+    "register_payment_types",
+    "register_processors",
+    "register_routes",
+]
 
 
 @hookimpl
@@ -28,3 +39,15 @@ def register_payment_types(app: HoudiniPay) -> Iterable[PaymentType]:
 def register_migrations() -> str:
     """The accounts plugin's Alembic branch."""
     return str(Path(__file__).parent / "migrations")
+
+
+@hookimpl
+def register_commands(cli: click.Group) -> None:
+    """``houdini-pay accounts ...``."""
+    cli.add_command(accounts)
+
+
+@hookimpl
+def register_routes() -> Iterable[APIRouter]:
+    """The account routes under ``/api/v1/nonprofits/{id}/supporters/{sid}/account``."""
+    return [router]

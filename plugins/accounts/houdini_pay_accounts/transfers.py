@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from houdini_pay import HoudiniPay, PaymentOutcome, PaymentRequest, text
+from houdini_pay import Channel, HoudiniPay, PaymentOutcome, PaymentRequest, text
 from houdini_pay.errors import InvalidRequest
 from houdini_pay_accounts import ledger
 from houdini_pay_accounts.accounts import check_supporter, nonprofit_currency, supporter_account
@@ -81,6 +81,7 @@ def top_up(
     processing_object: dict[str, Any] | None = None,
     idempotency_key: str | None = None,
     off_session: bool = False,
+    channel: str = Channel.API.value,
 ) -> PaymentOutcome:
     """Pay ``amount`` onto the supporter's balance through ``processor`` (the pipeline)."""
     with app.session() as session:
@@ -97,5 +98,6 @@ def top_up(
             processing_object=processing_object or {},
             idempotency_key=idempotency_key,
             off_session=off_session,
+            channel=channel,
         )
     )
