@@ -36,6 +36,7 @@ __all__ = [
     "available_of",
     "create_transfer",
     "find_transfer",
+    "lock_account",
     "resolution_of",
     "resolve_pending",
 ]
@@ -117,6 +118,12 @@ def _lock(connection: Connection, nonprofit_id: str, *ids: str) -> dict[str, Any
         if account_id not in found:
             raise NotFound(f"no account {account_id}", code="account_not_found")
     return found
+
+
+def lock_account(session: Session, nonprofit_id: str, account_id: str) -> Any:
+    """Lock one account's row (for reading what it has available) and return it."""
+    session.flush()
+    return _lock(session.connection(), nonprofit_id, account_id)[account_id]
 
 
 def _add(connection: Connection, nonprofit_id: str, changes: dict[str, dict[str, int]]) -> None:

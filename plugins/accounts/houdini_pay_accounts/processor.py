@@ -5,6 +5,9 @@
   attempt's id holds the amount; too little available is ``insufficient_funds`` and
   nothing is written. An attempt id is used once, so a retry never holds twice.
 - charge: the hold is the charge; it succeeds at once with the transfer's id as reference.
+  When the supporter's auto top-up is due (see ``auto_top_up``), ``prepare_charge`` holds
+  nothing; ``charge`` (no transaction open) tops up through the pipeline first, then makes
+  the hold, or fails the payment if the top-up did not go through.
 - finalize (``settle_charge`` in the pipeline's finalize transaction) posts the hold;
   failure (``settle_charge`` in the failing transaction, or a reversal's refund) voids it.
 - reconcile: ``lookup_charge`` reports a held or posted transfer as succeeded (the core then
@@ -31,12 +34,13 @@ from houdini_pay import (
     ChargeResult,
     HoudiniPay,
     LookupRequest,
+    OutcomeStatus,
     Processor,
     RefundRequest,
     RefundResult,
 )
 from houdini_pay.errors import InvalidRequest
-from houdini_pay_accounts import ledger
+from houdini_pay_accounts import auto_top_up, ledger, transfers
 from houdini_pay_accounts.accounts import SPENT, supporter_account, system_account
 from houdini_pay_accounts.ledger import PENDING, POST, VOID, TransferSpec
 
@@ -71,7 +75,20 @@ class BalanceProcessor(Processor):
         """Hold the amount: a pending transfer under the attempt's id."""
         self.validate_request(request)
         nonprofit_id = request.nonprofit_id
-        spec = TransferSpec(
+        spec = self._spec(session, request)
+        account = ledger.lock_account(session, nonprofit_id, spec.debit_account_id)
+        due = auto_top_up.due_top_up(
+            session, nonprofit_id, request.supporter_id, ledger.available_of(account) - spec.amount
+        )
+        if due is not None:  # topped up first, in charge(); the hold is made there
+            return {"auto_top_up": {"amount": due.amount, "source_id": due.source_id}}
+        ledger.create_transfer(session, nonprofit_id, spec, self.app.clock())
+        return {"transfer_id": request.attempt_id}
+
+    def _spec(self, session: Session, request: ChargeRequest) -> TransferSpec:
+        """The pending transfer that holds the payment's amount."""
+        nonprofit_id = request.nonprofit_id
+        return TransferSpec(
             id=request.attempt_id,
             debit_account_id=supporter_account(
                 session, nonprofit_id, request.supporter_id, request.currency
@@ -83,13 +100,40 @@ class BalanceProcessor(Processor):
             timeout=self.app.settings.reconcile_after + self.app.settings.hold_for,
             reference=request.attempt_id,
         )
-        ledger.create_transfer(session, nonprofit_id, spec, self.app.clock())
-        return {"transfer_id": request.attempt_id}
 
     def charge(self, request: ChargeRequest, *, idempotency_key: str) -> ChargeResult:
-        """The hold made in ``prepare_charge`` is the charge."""
-        transfer_id = str(request.processor_data.get("transfer_id") or request.attempt_id)
-        return ChargeResult.succeeded(transfer_id, fee=0)
+        """The hold made in ``prepare_charge`` is the charge; after an auto top-up, it is
+        made here."""
+        wanted = request.processor_data.get("auto_top_up")
+        if not wanted:
+            return ChargeResult.succeeded(request.attempt_id, fee=0)
+        topped = transfers.top_up(
+            self.app,
+            request.nonprofit_id,
+            request.supporter_id,
+            int(wanted["amount"]),
+            processor=None,
+            source_id=str(wanted["source_id"]),
+            idempotency_key=f"auto-top-up:{request.attempt_id}",
+            off_session=True,
+        )
+        ok = topped.status is OutcomeStatus.SUCCEEDED
+        auto_top_up.record_result(self.app, request.nonprofit_id, request.supporter_id, ok=ok)
+        if not ok:
+            code = topped.error.code if topped.error else topped.status.value
+            return ChargeResult.failed(
+                f"the auto top-up did not go through ({code}); nothing was held",
+                decline_code="authentication_required"
+                if code == "authentication_required"
+                else "auto_top_up_failed",
+            )
+        try:
+            with self.app.unit_of_work() as uow:
+                spec = self._spec(uow.session, request)
+                ledger.create_transfer(uow.session, request.nonprofit_id, spec, self.app.clock())
+        except ledger.InsufficientFunds as short:
+            return ChargeResult.failed(short.message, decline_code="insufficient_funds")
+        return ChargeResult.succeeded(request.attempt_id, fee=0)
 
     def settle_charge(
         self, session: Session, *, nonprofit_id: str, attempt_id: str, succeeded: bool

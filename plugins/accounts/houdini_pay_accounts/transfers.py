@@ -76,7 +76,7 @@ def top_up(
     supporter_id: str,
     amount: int,
     *,
-    processor: str,
+    processor: str | None,
     source_id: str | None = None,
     processing_object: dict[str, Any] | None = None,
     idempotency_key: str | None = None,
