@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import bindparam, func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -40,12 +40,19 @@ def supporter_key(supporter_id: str, currency: str) -> str:
     return f"supporter:{supporter_id}:{currency}"
 
 
+_CURRENCY = select(tables.nonprofits.c.currency).where(tables.nonprofits.c.id == bindparam("np"))
+_SUPPORTER = select(tables.supporters.c.id).where(
+    tables.supporters.c.nonprofit_id == bindparam("np"),
+    tables.supporters.c.id == bindparam("supporter"),
+)
+_ACCOUNT = select(_accounts).where(
+    _accounts.c.nonprofit_id == bindparam("np"), _accounts.c.key == bindparam("key")
+)
+
+
 def nonprofit_currency(session: Session, nonprofit_id: str) -> str:
     """The nonprofit's currency; NotFound for an unknown nonprofit."""
-    nonprofits = tables.nonprofits
-    currency = session.execute(
-        select(nonprofits.c.currency).where(nonprofits.c.id == nonprofit_id)
-    ).scalar_one_or_none()
+    currency = session.execute(_CURRENCY, {"np": nonprofit_id}).scalar_one_or_none()
     if currency is None:
         raise NotFound(f"no nonprofit {nonprofit_id}", code="nonprofit_not_found")
     return str(currency)
@@ -53,21 +60,14 @@ def nonprofit_currency(session: Session, nonprofit_id: str) -> str:
 
 def check_supporter(session: Session, nonprofit_id: str, supporter_id: str) -> None:
     """NotFound unless the supporter belongs to the nonprofit."""
-    supporters = tables.supporters
-    found = session.execute(
-        select(supporters.c.id).where(
-            supporters.c.nonprofit_id == nonprofit_id, supporters.c.id == supporter_id
-        )
-    ).first()
+    found = session.execute(_SUPPORTER, {"np": nonprofit_id, "supporter": supporter_id}).first()
     if found is None:
         raise NotFound(f"no supporter {supporter_id}", code="supporter_not_found")
 
 
 def find_account(session: Session, nonprofit_id: str, key: str) -> Any:
     """The account named ``key`` (a row), or None."""
-    return session.execute(
-        select(_accounts).where(_accounts.c.nonprofit_id == nonprofit_id, _accounts.c.key == key)
-    ).one_or_none()
+    return session.execute(_ACCOUNT, {"np": nonprofit_id, "key": key}).one_or_none()
 
 
 def _open(

@@ -15,9 +15,10 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
+from types import SimpleNamespace
 from typing import Any
 
-from sqlalchemy import Connection, select, update
+from sqlalchemy import Connection, bindparam, select, update
 from sqlalchemy.orm import Session
 
 from houdini_pay.errors import (
@@ -45,6 +46,7 @@ POSTED, PENDING, POST, VOID = "posted", "pending", "post", "void"
 
 _accounts = accounts_table
 _transfers = transfers_table
+_COUNTERS = ("debits_pending", "debits_posted", "credits_pending", "credits_posted")
 _COMPARED = (
     "debit_account_id",
     "credit_account_id",
@@ -87,32 +89,44 @@ def available_of(account: Any) -> int:
     return int(account.credits_posted - account.debits_posted - account.debits_pending)
 
 
+_FIND = select(_transfers).where(
+    _transfers.c.nonprofit_id == bindparam("np"), _transfers.c.id == bindparam("transfer")
+)
+_RESOLUTION = select(_transfers).where(
+    _transfers.c.nonprofit_id == bindparam("np"), _transfers.c.pending_id == bindparam("pending")
+)
+_LOCK = (
+    select(_accounts)
+    .where(
+        _accounts.c.nonprofit_id == bindparam("np"),
+        _accounts.c.id.in_(bindparam("ids", expanding=True)),
+    )
+    .order_by(_accounts.c.id)
+    .with_for_update()
+)
+_INSERT = _transfers.insert()
+_ADD = (
+    update(_accounts)
+    .where(_accounts.c.nonprofit_id == bindparam("np"), _accounts.c.id == bindparam("account"))
+    .values({name: getattr(_accounts.c, name) + bindparam(f"add_{name}") for name in _COUNTERS})
+)
+"""Statements built once (every transfer runs them; building them costs more than running)."""
+
+
 def find_transfer(connection: Connection, nonprofit_id: str, transfer_id: str) -> Any:
     """The transfer ``transfer_id`` (a row), or None."""
-    return connection.execute(
-        select(_transfers).where(
-            _transfers.c.nonprofit_id == nonprofit_id, _transfers.c.id == transfer_id
-        )
-    ).one_or_none()
+    return connection.execute(_FIND, {"np": nonprofit_id, "transfer": transfer_id}).one_or_none()
 
 
 def resolution_of(connection: Connection, nonprofit_id: str, pending_id: str) -> Any:
     """The transfer that posted or voided ``pending_id`` (a row), or None."""
-    return connection.execute(
-        select(_transfers).where(
-            _transfers.c.nonprofit_id == nonprofit_id, _transfers.c.pending_id == pending_id
-        )
-    ).one_or_none()
+    found = connection.execute(_RESOLUTION, {"np": nonprofit_id, "pending": pending_id})
+    return found.one_or_none()
 
 
 def _lock(connection: Connection, nonprofit_id: str, *ids: str) -> dict[str, Any]:
     """Lock the accounts ``ids`` in the order of their ids; NotFound if one is missing."""
-    rows = connection.execute(
-        select(_accounts)
-        .where(_accounts.c.nonprofit_id == nonprofit_id, _accounts.c.id.in_(ids))
-        .order_by(_accounts.c.id)
-        .with_for_update()
-    ).all()
+    rows = connection.execute(_LOCK, {"np": nonprofit_id, "ids": list(ids)}).all()
     found = {row.id: row for row in rows}
     for account_id in ids:
         if account_id not in found:
@@ -129,14 +143,8 @@ def lock_account(session: Session, nonprofit_id: str, account_id: str) -> Any:
 def _add(connection: Connection, nonprofit_id: str, changes: dict[str, dict[str, int]]) -> None:
     """Add to the counters of each account, in the order of their ids."""
     for account_id in sorted(changes):
-        values = {
-            name: getattr(_accounts.c, name) + delta for name, delta in changes[account_id].items()
-        }
-        connection.execute(
-            update(_accounts)
-            .where(_accounts.c.nonprofit_id == nonprofit_id, _accounts.c.id == account_id)
-            .values(values)
-        )
+        deltas = {f"add_{name}": changes[account_id].get(name, 0) for name in _COUNTERS}
+        connection.execute(_ADD, {"np": nonprofit_id, "account": account_id, **deltas})
 
 
 def _replayed(existing: Any, wanted: dict[str, Any]) -> Any:
@@ -198,8 +206,8 @@ def create_transfer(
         nonprofit_id,
         {debit.id: {f"debits_{side}": spec.amount}, credit.id: {f"credits_{side}": spec.amount}},
     )
-    connection.execute(_transfers.insert().values(wanted))
-    return find_transfer(connection, nonprofit_id, spec.id)
+    connection.execute(_INSERT, wanted)
+    return SimpleNamespace(**wanted)
 
 
 def resolve_pending(
@@ -248,5 +256,5 @@ def resolve_pending(
         "note": None,
         "created_at": now,
     }
-    connection.execute(_transfers.insert().values(values))
-    return find_transfer(connection, nonprofit_id, values["id"])
+    connection.execute(_INSERT, values)
+    return SimpleNamespace(**values)
