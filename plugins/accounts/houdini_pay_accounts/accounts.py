@@ -27,6 +27,7 @@ __all__ = [
     "find_account",
     "nonprofit_currency",
     "supporter_account",
+    "supporter_accounts",
     "supporter_key",
     "system_account",
 ]
@@ -115,6 +116,29 @@ def supporter_account(session: Session, nonprofit_id: str, supporter_id: str, cu
     return _open(
         session, nonprofit_id, key, kind="supporter", supporter_id=supporter_id, currency=currency
     )
+
+
+_ACCOUNTS_BY_KEY = select(_accounts.c.key, _accounts.c.id).where(
+    _accounts.c.nonprofit_id == bindparam("np"),
+    _accounts.c.key.in_(bindparam("keys", expanding=True)),
+)
+
+
+def supporter_accounts(
+    session: Session, nonprofit_id: str, supporter_ids: list[str], currency: str
+) -> list[str]:
+    """The ids of the supporters' accounts in ``currency``, in order; NotFound for one who
+    is not the nonprofit's supporter. Accounts that exist prove their supporter (one query);
+    the others are checked and opened."""
+    keys = [supporter_key(supporter_id, currency) for supporter_id in supporter_ids]
+    found = dict(session.execute(_ACCOUNTS_BY_KEY, {"np": nonprofit_id, "keys": keys}).all())
+    ids = []
+    for supporter_id, key in zip(supporter_ids, keys, strict=True):
+        if key not in found:
+            check_supporter(session, nonprofit_id, supporter_id)
+            found[key] = supporter_account(session, nonprofit_id, supporter_id, currency)
+        ids.append(str(found[key]))
+    return ids
 
 
 def system_account(session: Session, nonprofit_id: str, kind: str, currency: str) -> str:

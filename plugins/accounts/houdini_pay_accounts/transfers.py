@@ -13,7 +13,7 @@ from typing import Any
 from houdini_pay import Channel, HoudiniPay, PaymentOutcome, PaymentRequest, text
 from houdini_pay.errors import InvalidRequest
 from houdini_pay_accounts import ledger
-from houdini_pay_accounts.accounts import check_supporter, nonprofit_currency, supporter_account
+from houdini_pay_accounts.accounts import nonprofit_currency, supporter_accounts
 from houdini_pay_accounts.ledger import TransferSpec
 
 __all__ = ["top_up", "transfer", "transfer_view"]
@@ -56,13 +56,14 @@ def transfer(
         raise InvalidRequest("a supporter cannot transfer to themselves", code="same_account")
     with app.unit_of_work() as uow:
         session = uow.session
-        check_supporter(session, nonprofit_id, from_supporter)
-        check_supporter(session, nonprofit_id, to_supporter)
         currency = nonprofit_currency(session, nonprofit_id)
+        debit, credit = supporter_accounts(
+            session, nonprofit_id, [from_supporter, to_supporter], currency
+        )
         spec = TransferSpec(
             id=f"transfer:{idempotency_key}",
-            debit_account_id=supporter_account(session, nonprofit_id, from_supporter, currency),
-            credit_account_id=supporter_account(session, nonprofit_id, to_supporter, currency),
+            debit_account_id=debit,
+            credit_account_id=credit,
             amount=amount,
             kind="transfer",
             note=note,
