@@ -37,7 +37,7 @@ __all__ = [
     "available_of",
     "create_transfer",
     "find_transfer",
-    "lock_account",
+    "lock_accounts",
     "resolution_of",
     "resolve_pending",
 ]
@@ -134,10 +134,11 @@ def _lock(connection: Connection, nonprofit_id: str, *ids: str) -> dict[str, Any
     return found
 
 
-def lock_account(session: Session, nonprofit_id: str, account_id: str) -> Any:
-    """Lock one account's row (for reading what it has available) and return it."""
+def lock_accounts(session: Session, nonprofit_id: str, *ids: str) -> dict[str, Any]:
+    """Lock the accounts' rows in the order of their ids (as every transfer does, so no two
+    transactions wait for each other in a circle) and return them by id."""
     session.flush()
-    return _lock(session.connection(), nonprofit_id, account_id)[account_id]
+    return _lock(session.connection(), nonprofit_id, *ids)
 
 
 def _add(connection: Connection, nonprofit_id: str, changes: dict[str, dict[str, int]]) -> None:

@@ -76,7 +76,10 @@ class BalanceProcessor(Processor):
         self.validate_request(request)
         nonprofit_id = request.nonprofit_id
         spec = self._spec(session, request)
-        account = ledger.lock_account(session, nonprofit_id, spec.debit_account_id)
+        locked = ledger.lock_accounts(
+            session, nonprofit_id, spec.debit_account_id, spec.credit_account_id
+        )
+        account = locked[spec.debit_account_id]
         due = auto_top_up.due_top_up(
             session, nonprofit_id, request.supporter_id, ledger.available_of(account) - spec.amount
         )

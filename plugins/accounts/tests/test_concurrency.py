@@ -99,3 +99,21 @@ def test_transfers_both_ways_at_once_never_deadlock_or_overdraw(
             account_view(session, s.nonprofit_id, s.id)["balance"] for s in (supporter, other)
         )
     assert total == 6000
+
+
+def test_payments_and_refunds_at_once_never_deadlock(
+    app: HoudiniPay, supporter: SupporterRecord, top_up: PayFunction, pay_from_balance: PayFunction
+) -> None:
+    top_up(supporter, 10000)
+    paid = [pay_from_balance(supporter, 1000).payment for _ in range(5)]
+
+    def work(number: int) -> str:
+        if number % 2:
+            payment = paid[number // 2]
+            assert payment is not None
+            return app.refund(payment.id, nonprofit_id=payment.nonprofit_id).status
+        return pay_from_balance(supporter, 1000, idempotency_key=f"more-{number}").status.value
+
+    assert _run(10, work) == Counter({"succeeded": 10})
+    with app.session() as session:
+        assert account_view(session, supporter.nonprofit_id, supporter.id)["balance"] == 5000
