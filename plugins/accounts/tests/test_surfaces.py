@@ -12,6 +12,8 @@ from typing import Any
 import pytest
 from click.testing import CliRunner
 from fastapi.testclient import TestClient
+from houdini_pay_accounts.models import accounts_table
+from sqlalchemy import update
 
 from houdini_pay import HoudiniPay, NonprofitRecord, SupporterRecord
 from houdini_pay.api import ApiSettings, create_api
@@ -128,3 +130,20 @@ def test_the_http_routes_show_top_up_transfer_and_state(
     their_headers = {"Authorization": f"Bearer {create_api_key(app, stranger.id).key}"}
     theirs = f"/api/v1/nonprofits/{stranger.id}/supporters/{supporter.id}/account"
     assert client.get(theirs, headers=their_headers).status_code == 404
+
+
+def test_verify_names_a_counter_that_disagrees_with_the_transfers(
+    app: HoudiniPay, supporter: SupporterRecord, top_up: PayFunction
+) -> None:
+    top_up(supporter, 2000)
+    accounts = accounts_table
+    change = accounts.c.credits_posted + 1
+    with app.unit_of_work() as uow:
+        uow.connection.execute(update(accounts).values(credits_posted=change))
+    found = run(app, "accounts", "verify", "--json", status=1)
+    assert '"counter_mismatch"' in found.stdout
+    assert '"unbalanced"' in found.stdout
+    with app.unit_of_work() as uow:  # put it right for the check after the test
+        uow.connection.execute(
+            update(accounts).values(credits_posted=accounts.c.credits_posted - 1)
+        )
