@@ -46,6 +46,9 @@ from houdini_pay.testing import FakeProcessor, assert_shardable
 from tests.conftest import PayFunction
 
 SHIPPED_PLUGIN_TABLES = {
+    "ledger_accounts",
+    "ledger_transfers",
+    "account_auto_top_ups",
     "donations",
     "recurring_donations",
     "recurring_charges",

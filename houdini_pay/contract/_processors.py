@@ -177,6 +177,19 @@ class Processor(abc.ABC):
         """
         return {}
 
+    def settle_charge(
+        self, session: Session, *, nonprofit_id: str, attempt_id: str, succeeded: bool
+    ) -> None:
+        """The pipeline recorded the attempt's outcome: finalized (``succeeded``) or failed.
+
+        Called inside the transaction that finalizes the payment or fails the attempt, so
+        what the processor writes to its own tables here commits or rolls back with it. A
+        processor whose ``prepare_charge`` holds money in its own tables (a balance) posts
+        the hold on success and releases it on failure. It may be called for an attempt it
+        never held anything for, and more than once for one attempt after a crash: do it
+        at most once. The default does nothing.
+        """
+
     @abc.abstractmethod
     def charge(self, request: ChargeRequest, *, idempotency_key: str) -> ChargeResult:
         """Move ``request.amount`` from the supporter to the nonprofit, once.

@@ -341,8 +341,13 @@ def _fail_payment(
 
 
 def _release_holds(app: HoudiniPay, session: Session, attempt: PaymentAttempt) -> None:
-    """Release the attempt's holds and tell its payment type which items were freed."""
+    """Release the attempt's holds (the processor's too) and tell its payment type which items
+    were freed."""
     released = inventory.release(session, attempt.nonprofit_id, attempt.id)
+    if processor := app.registry.processors.get(attempt.processor or ""):
+        processor.settle_charge(
+            session, nonprofit_id=attempt.nonprofit_id, attempt_id=attempt.id, succeeded=False
+        )
     payment_type = app.registry.payment_types.get(attempt.payment_type or "")
     if released and payment_type is not None:
         payment_type.release_limited_items(

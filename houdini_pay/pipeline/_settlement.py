@@ -205,6 +205,10 @@ def _record_success(
     now = app.clock()
     record = _save_payment(app, uow, attempt, result, payment_type, context)
     payment_type.process(session, context, record)
+    if processor := app.registry.processors.get(attempt.processor or ""):
+        processor.settle_charge(
+            session, nonprofit_id=attempt.nonprofit_id, attempt_id=attempt.id, succeeded=True
+        )
     if has_holds is not False:
         _finalize_holds(session, attempt, payment_type, context)
     waiting = _close_attempt(app, uow, attempt, result, record, now)

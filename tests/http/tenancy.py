@@ -50,6 +50,7 @@ class TenantRecords:
     event_id: str
     invoice_id: str = ""
     credit_note_id: str = ""
+    accounts: bool = False
 
     @property
     def headers(self) -> dict[str, str]:
@@ -96,6 +97,7 @@ def make_tenant(app: HoudiniPay, name: str) -> TenantRecords:
         event_id,
         invoice_id,
         credit_note_id,
+        "account_top_up" in app.registry.payment_types,
     )
 
 
@@ -146,6 +148,44 @@ def _invoice_requests(a: TenantRecords, b: TenantRecords) -> list[CrossRequest]:
             CrossRequest(
                 ("POST", apply[0]), "POST", f"{note_url}/{b.credit_note_id}/apply", apply[1]
             ),
+        ]
+    return requests
+
+
+def _account_requests(a: TenantRecords, b: TenantRecords) -> list[CrossRequest]:
+    """The accounts plugin's routes with B's ids (none when the plugin is not loaded)."""
+    if not b.accounts:
+        return []
+    account = "/api/v1/nonprofits/{nonprofit_id}/supporters/{supporter_id}/account"
+    top_up = {"amount": 100, "processor": "offsite", "processing_object": {"method": "cash"}}
+    requests = [
+        CrossRequest(
+            ("POST", f"{account}/transfers"),
+            "POST",
+            f"/api/v1/nonprofits/{a.nonprofit_id}/supporters/{a.supporter_id}/account/transfers",
+            {"to_supporter_id": b.supporter_id, "amount": 100},
+        ),
+        CrossRequest(
+            ("PUT", f"{account}/auto-top-up"),
+            "PUT",
+            f"/api/v1/nonprofits/{a.nonprofit_id}/supporters/{a.supporter_id}/account/auto-top-up",
+            {"threshold": 100, "amount": 500, "source_id": b.source_id},
+        ),
+    ]
+    for np in (a.nonprofit_id, b.nonprofit_id):
+        url = f"/api/v1/nonprofits/{np}/supporters/{b.supporter_id}/account"
+        auto = {"threshold": 100, "amount": 500, "source_id": b.source_id}
+        requests += [
+            CrossRequest(("GET", account), "GET", url),
+            CrossRequest(("POST", f"{account}/top-ups"), "POST", f"{url}/top-ups", top_up),
+            CrossRequest(
+                ("POST", f"{account}/transfers"),
+                "POST",
+                f"{url}/transfers",
+                {"to_supporter_id": a.supporter_id, "amount": 100},
+            ),
+            CrossRequest(("PUT", f"{account}/auto-top-up"), "PUT", f"{url}/auto-top-up", auto),
+            CrossRequest(("GET", f"{account}/statement"), "GET", f"{url}/statement"),
         ]
     return requests
 
@@ -277,7 +317,7 @@ def cross_tenant_requests(a: TenantRecords, b: TenantRecords) -> list[CrossReque
             CrossRequest(("POST", f"{payment}/approve"), "POST", f"{url}/approve"),
             CrossRequest(("POST", f"{payment}/reject"), "POST", f"{url}/reject", {}),
         ]
-    return requests + _invoice_requests(a, b)
+    return requests + _invoice_requests(a, b) + _account_requests(a, b)
 
 
 def row_counts(app: HoudiniPay) -> dict[str, int]:

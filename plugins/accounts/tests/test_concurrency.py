@@ -1,0 +1,119 @@
+"""Under concurrency a balance never goes below zero and transfers never deadlock."""
+
+from __future__ import annotations
+
+import threading
+from collections import Counter
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+
+from houdini_pay_accounts import account_view
+from houdini_pay_accounts.transfers import transfer
+
+from houdini_pay import HoudiniPay, SupporterRecord
+from houdini_pay.errors import HoudiniPayError
+
+from .conftest import PayFunction
+
+
+def _watch(
+    app: HoudiniPay, supporters: list[SupporterRecord]
+) -> tuple[threading.Event, list[int], threading.Thread]:
+    """Read the balances in a loop until told to stop; the lowest seen lands in ``lows``."""
+    stop, lows = threading.Event(), []
+
+    def watch() -> None:
+        while not stop.is_set():
+            with app.session() as session:
+                for supporter in supporters:
+                    shown = account_view(session, supporter.nonprofit_id, supporter.id)
+                    lows.append(min(shown["balance"], shown["available"]))
+
+    watcher = threading.Thread(target=watch)
+    watcher.start()
+    return stop, lows, watcher
+
+
+def _run(count: int, work: Callable[[int], str]) -> Counter[str]:
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        return Counter(pool.map(work, range(count)))
+
+
+def test_fifty_payments_of_ten_from_seventy_make_exactly_seven(
+    app: HoudiniPay, supporter: SupporterRecord, top_up: PayFunction, pay_from_balance: PayFunction
+) -> None:
+    top_up(supporter, 7000)
+    stop, lows, watcher = _watch(app, [supporter])
+
+    def pay(number: int) -> str:
+        try:
+            return pay_from_balance(supporter, 1000, idempotency_key=f"pay-{number}").status.value
+        except HoudiniPayError as error:
+            return error.code
+
+    try:
+        outcomes = _run(50, pay)
+    finally:
+        stop.set()
+        watcher.join()
+    assert outcomes == Counter({"succeeded": 7, "insufficient_funds": 43})
+    assert lows
+    assert min(lows) >= 0
+    with app.session() as session:
+        shown = account_view(session, supporter.nonprofit_id, supporter.id)
+    assert (shown["balance"], shown["available"], shown["held"]) == (0, 0, 0)
+
+
+def test_transfers_both_ways_at_once_never_deadlock_or_overdraw(
+    app: HoudiniPay, supporter: SupporterRecord, other: SupporterRecord, top_up: PayFunction
+) -> None:
+    top_up(supporter, 3000)
+    top_up(other, 3000)
+    stop, lows, watcher = _watch(app, [supporter, other])
+
+    def move(number: int) -> str:
+        sender, receiver = (supporter, other) if number % 2 else (other, supporter)
+        try:
+            transfer(
+                app,
+                supporter.nonprofit_id,
+                from_supporter=sender.id,
+                to_supporter=receiver.id,
+                amount=700,
+                idempotency_key=f"move-{number}",
+            )
+        except HoudiniPayError as error:
+            return error.code
+        return "moved"
+
+    try:
+        outcomes = _run(40, move)
+    finally:
+        stop.set()
+        watcher.join()
+    assert set(outcomes) <= {"moved", "insufficient_funds"}
+    assert outcomes["moved"] >= 8
+    assert min(lows) >= 0
+    with app.session() as session:
+        total = sum(
+            account_view(session, s.nonprofit_id, s.id)["balance"] for s in (supporter, other)
+        )
+    assert total == 6000
+
+
+def test_payments_and_refunds_at_once_never_deadlock(
+    app: HoudiniPay, supporter: SupporterRecord, top_up: PayFunction, pay_from_balance: PayFunction
+) -> None:
+    top_up(supporter, 10000)
+    paid = [pay_from_balance(supporter, 1000).payment for _ in range(5)]
+
+    def work(number: int) -> str:
+        if number % 2:
+            payment = paid[number // 2]
+            assert payment is not None
+            return app.refund(payment.id, nonprofit_id=payment.nonprofit_id).status
+        return pay_from_balance(supporter, 1000, idempotency_key=f"more-{number}").status.value
+
+    assert _run(10, work) == Counter({"succeeded": 10})
+    with app.session() as session:
+        assert account_view(session, supporter.nonprofit_id, supporter.id)["balance"] == 5000
