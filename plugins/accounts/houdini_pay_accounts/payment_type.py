@@ -3,7 +3,8 @@
 Type object: ``{}`` (or ``{"note": "..."}``). The balance is credited in the finalize
 transaction (``process``), never before: a top-up still pending (a bank debit, a check
 awaiting approval) shows under the account's ``pending`` and cannot be spent. A refund of a
-top-up takes its amount back off the balance, and is refused if it was already spent.
+top-up takes its amount back off the balance; what was already spent is refused before the
+processor is asked (``refund_limit``).
 """
 
 from __future__ import annotations
@@ -13,8 +14,14 @@ from sqlalchemy.orm import Session
 from houdini_pay import HoudiniPay, PaymentContext, PaymentRecord, PaymentType
 from houdini_pay.errors import InvalidRequest
 from houdini_pay_accounts import ledger
-from houdini_pay_accounts.accounts import TOP_UPS, supporter_account, system_account
-from houdini_pay_accounts.ledger import TransferSpec
+from houdini_pay_accounts.accounts import (
+    TOP_UPS,
+    find_account,
+    supporter_account,
+    supporter_key,
+    system_account,
+)
+from houdini_pay_accounts.ledger import TransferSpec, available_of
 
 __all__ = ["TopUpPaymentType"]
 
@@ -58,6 +65,19 @@ class TopUpPaymentType(PaymentType):
             note=str(context.request.type_object.get("note") or "") or None,
         )
         ledger.create_transfer(session, nonprofit_id, spec, self.app.clock())
+
+    def refund_limit(self, session: Session, payment: PaymentRecord) -> int | None:
+        """What of the top-up is still on the balance: spent money is never refunded.
+
+        Asked before the processor gives anything back, so a refund of money already spent
+        is refused with ``refund_exceeds_payment`` instead of reaching the card.
+        """
+        if not payment.supporter_id:
+            return None
+        key = supporter_key(payment.supporter_id, payment.currency)
+        account = find_account(session, payment.nonprofit_id, key)
+        available = available_of(account) if account is not None else 0
+        return max(0, min(available, payment.amount - payment.amount_refunded))
 
     def on_refund(self, session: Session, payment: PaymentRecord, refund: PaymentRecord) -> None:
         """Take the refunded amount back off the balance (``insufficient_funds`` if spent)."""

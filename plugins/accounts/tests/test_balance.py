@@ -9,6 +9,7 @@ from sqlalchemy import func, select
 
 from houdini_pay import HoudiniPay, NonprofitRecord, OutcomeStatus, PaymentRequest, SupporterRecord
 from houdini_pay.errors import HoudiniPayError
+from houdini_pay.testing import FakeProcessor
 
 from .conftest import PayFunction
 
@@ -148,3 +149,27 @@ def test_reconcile_posts_a_hold_whose_payment_was_never_finalized(
     assert [s["to"] for s in report.settled] == ["succeeded"]
     shown = _show(app, supporter)
     assert (shown["balance"], shown["available"], shown["held"]) == (2000, 2000, 0)
+
+
+def test_a_refund_of_a_top_up_gives_back_only_what_was_not_spent(
+    app: HoudiniPay,
+    supporter: SupporterRecord,
+    top_up: PayFunction,
+    pay_from_balance: PayFunction,
+    fake_processor: FakeProcessor,
+) -> None:
+    topped = top_up(supporter, 5000).payment
+    assert topped is not None
+    pay_from_balance(supporter, 4000)
+    with pytest.raises(HoudiniPayError) as refused:
+        app.refund(topped.id, amount=5000, nonprofit_id=topped.nonprofit_id)  # 40.00 is spent
+    assert refused.value.code == "refund_exceeds_payment"
+    assert refused.value.details["remaining"] == 1000
+    assert [c for c in fake_processor.calls if c.method == "refund"] == []  # card untouched
+    given = app.refund(topped.id, nonprofit_id=topped.nonprofit_id)  # all that may go back
+    assert given.refund is not None
+    assert given.refund.amount == -1000
+    assert _show(app, supporter)["balance"] == 0
+    with pytest.raises(HoudiniPayError) as spent:
+        app.refund(topped.id, amount=1, nonprofit_id=topped.nonprofit_id)
+    assert spent.value.code == "payment_not_refundable"
