@@ -70,7 +70,7 @@ def run(
         app = HoudiniPay.from_env(
             {"HOUDINI_PAY_WEBHOOKS_ALLOW_LOOPBACK_HTTP": "1"}, database_url=url
         )
-        app.create_schema()
+        app.upgrade_database()  # the worker refuses a database whose migrations are not recorded
         nonprofit = app.create_nonprofit("Bench", "USD")
         endpoints.create_endpoint(
             app, nonprofit.id, f"http://127.0.0.1:{server.server_address[1]}/hooks"
@@ -91,7 +91,9 @@ def run(
         ]
         for process in processes:
             assert process.stderr is not None
-            process.stderr.readline()  # "worker ... started": start-up is not measured
+            line = process.stderr.readline()  # "worker ... started": start-up is not measured
+            if "started" not in line:
+                raise RuntimeError(f"the worker did not start: {line}{process.stderr.read()}")
         now = utcnow()
         rows = [
             {
