@@ -17,11 +17,12 @@ from typing import Any
 from houdini_pay import HoudiniPay, PageContent, PublicPage
 from houdini_pay.errors import HoudiniPayError
 from houdini_pay_donation.campaigns import GiftOptionRecord, get_campaign
-from houdini_pay_donation.page import presets_for
+from houdini_pay_donation.page import OTHER_AMOUNT_MARKUP, presets_for
 
 __all__ = ["CampaignPage"]
 
-MARKUP = """\
+MARKUP = (
+    """\
 <section class="section campaign-progress" aria-labelledby="campaign-raised">
   <p class="lead" id="campaign-raised">
     {{ _("{raised} raised of {goal}", raised=format_amount(raised), goal=format_amount(goal)) }}
@@ -48,16 +49,9 @@ MARKUP = """\
     <label for="preset-{{ amount }}">{{ format_whole(amount) }}</label>
     {% endfor %}
   </div>
-  <div class="field">
-    <label for="amount-custom">{{ _("Other amount") }}</label>
-    <div class="money-input">
-      <span class="currency" aria-hidden="true">{{ currency_symbol }}</span>
-      <input id="amount-custom" name="amount" type="text" inputmode="decimal" autocomplete="off"
-             aria-describedby="amount-custom-error">
-    </div>
-    <p class="field-error" id="amount-custom-error" hidden></p>
-  </div>
-</fieldset>
+"""
+    + OTHER_AMOUNT_MARKUP
+    + """</fieldset>
 {% if options %}
 <fieldset class="section" id="gift-options">
   <legend>{{ _("A thank-you gift") }}</legend>
@@ -87,6 +81,7 @@ MARKUP = """\
 </fieldset>
 {% endif %}
 """
+)
 
 
 def _option_view(option: GiftOptionRecord) -> dict[str, Any]:

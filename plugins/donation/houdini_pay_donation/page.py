@@ -62,7 +62,22 @@ _RECURRING = "recurring_donation"
 _FREQUENCIES = {"month": "Every month", "year": "Every year"}
 _DEDICATIONS = {"honor": "In honor of", "memory": "In memory of"}
 
-MARKUP = """\
+OTHER_AMOUNT_MARKUP = """\
+  <div class="field">
+    <label for="amount-custom">{{ _("Other amount") }}</label>
+    <div class="money-input">
+      <span class="currency" aria-hidden="true">{{ currency_symbol }}</span>
+      <input id="amount-custom" name="amount" type="text" inputmode="decimal" autocomplete="off"
+             aria-describedby="amount-custom-error">
+    </div>
+    <p class="field-error" id="amount-custom-error" hidden></p>
+  </div>
+"""
+"""The "Other amount" field, shared by the donation and campaign pages (the scripts read
+``#amount-custom``)."""
+
+MARKUP = (
+    """\
 <fieldset class="section" id="gift">
   <legend>{{ _("Your gift") }}</legend>
   {% if recurring %}
@@ -88,16 +103,9 @@ MARKUP = """\
       <span class="impact">{{ labels.get(amount) }}</span>{% endif %}</label>
     {% endfor %}
   </div>
-  <div class="field">
-    <label for="amount-custom">{{ _("Other amount") }}</label>
-    <div class="money-input">
-      <span class="currency" aria-hidden="true">{{ currency_symbol }}</span>
-      <input id="amount-custom" name="amount" type="text" inputmode="decimal" autocomplete="off"
-             aria-describedby="amount-custom-error">
-    </div>
-    <p class="field-error" id="amount-custom-error" hidden></p>
-  </div>
-  {# Shown by the script when the chosen processor's fee can be covered (config.fees). #}
+"""
+    + OTHER_AMOUNT_MARKUP
+    + """  {# Shown by the script when the chosen processor's fee can be covered (config.fees). #}
   <div class="field check" id="cover-fee-field" hidden>
     <input type="checkbox" id="cover-fee" name="cover_fee">
     <label for="cover-fee" id="cover-fee-label">{{ _("Cover the processing fee") }}</label>
@@ -133,6 +141,7 @@ MARKUP = """\
   </details>
 </fieldset>
 """
+)
 
 
 def presets_for(environ: Mapping[str, str], currency: str) -> list[int]:
