@@ -43,7 +43,7 @@ def test_3ds_requires_action_then_the_webhook_completes_the_payment_once(
 
     with recording_signals() as sent:
         authenticate_3ds(browser, intent_id, outcome.next_action["client_secret"])
-        delivery = webhooks.wait_for("payment_intent.succeeded")
+        delivery = webhooks.wait_for("payment_intent.succeeded", object_id=intent_id)
         assert delivery.status == 200
         assert [e["result"] for e in delivery.answer["events"]] == ["applied"]
         # Stripe delivers again (a retry): the event is applied once.

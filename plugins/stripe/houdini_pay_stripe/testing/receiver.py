@@ -31,6 +31,15 @@ class Delivery:
     body: bytes
     headers: dict[str, str]
 
+    @property
+    def object_id(self) -> str | None:
+        """The id of the object the event is about (``data.object.id``), if it names one."""
+        try:
+            found = json.loads(self.body)["data"]["object"]["id"]
+        except (ValueError, KeyError, TypeError):
+            return None
+        return found if isinstance(found, str) else None
+
 
 class WebhookReceiver:
     """A loopback HTTP endpoint handing Stripe's deliveries to ``app.handle_webhook``.
@@ -109,13 +118,22 @@ class WebhookReceiver:
             self._changed.notify_all()
         return status, answer
 
-    def wait_for(self, event_type: str, *, timeout: float = 10.0) -> Delivery:
-        """The first answered delivery of ``event_type``; ``TimeoutError`` if none comes."""
+    def wait_for(
+        self, event_type: str, *, object_id: str | None = None, timeout: float = 10.0
+    ) -> Delivery:
+        """The first answered delivery of ``event_type``; ``TimeoutError`` if none comes.
+
+        localstripe sends each event a second after it happens, so a late event of an
+        earlier test can reach the application of the next one: pass ``object_id`` to
+        wait for the event about this test's object only.
+        """
         deadline = time.monotonic() + timeout
         with self._changed:
             while True:
                 for delivery in self.deliveries:
-                    if delivery.event_type == event_type:
+                    if delivery.event_type == event_type and (
+                        object_id is None or delivery.object_id == object_id
+                    ):
                         return delivery
                 remaining = deadline - time.monotonic()
                 if remaining <= 0:
