@@ -3,7 +3,9 @@
 Each page lives at ``/admin/plugins/{symbol}``; its buttons and forms post to
 ``/admin/plugins/{symbol}/act`` with the ``action`` they name. The core checks the session,
 the role (``role`` to see, ``action_role`` to act) and the CSRF token before the plugin is
-called, and writes each action to the audit log as ``{symbol}.{action}``.
+called, and writes each action to the audit log as ``{symbol}.{action}``. An action the
+plugin refuses with ``InvalidRequest`` shows the page again (422) with the error, the
+form's field it names marked invalid, and what the member typed kept; nothing is logged.
 """
 
 from __future__ import annotations
@@ -17,7 +19,7 @@ from houdini_pay.admin.web import Context, Handler
 from houdini_pay.app import HoudiniPay
 from houdini_pay.contract._admin_pages import AdminPage
 from houdini_pay.contract._registry import collect_by_symbol
-from houdini_pay.errors import NotFound, PluginError
+from houdini_pay.errors import InvalidRequest, NotFound, PluginError
 
 __all__ = ["plugin_pages", "plugin_routes"]
 
@@ -56,15 +58,25 @@ def _page(pages: dict[str, AdminPage], ctx: Context, symbol: str) -> AdminPage:
     return page
 
 
-def _show(ctx: Context, page: AdminPage, message: str | None = None) -> Response:
+def _show(
+    ctx: Context,
+    page: AdminPage,
+    message: str | None = None,
+    refused: InvalidRequest | None = None,
+    typed: dict[str, str] | None = None,
+) -> Response:
     nonprofit = ctx.app.get_nonprofit(ctx.nonprofit_id)
     view = page.view(nonprofit)
     return ctx.page(
         "plugin_page.html",
+        http_status=refused.http_status if refused else 200,
         current=f"/plugins/{page.symbol}",
         page=page,
         view=view,
         message=message,
+        problem=str(refused) if refused else None,
+        problem_field=refused.details.get("field") if refused else None,
+        typed=typed or {},
         may_act=ctx.staff.may(page.action_role),
     )
 
@@ -83,7 +95,10 @@ def plugin_routes(pages: dict[str, AdminPage]) -> list[tuple[str, str, Handler]]
         action = ctx.form.get("action")
         values = {k: v for k, v in ctx.form.items() if k not in ("action", "csrf_token")}
         nonprofit = ctx.app.get_nonprofit(ctx.nonprofit_id)
-        message = page.act(nonprofit, action, values)
+        try:
+            message = page.act(nonprofit, action, values)
+        except InvalidRequest as exc:
+            return _show(ctx, page, refused=exc, typed=values)
         target = values.get("id") or None
         ctx.audit(f"{symbol}.{action}"[:50], target, message)
         return _show(ctx, page, message)
