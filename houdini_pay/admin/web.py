@@ -9,7 +9,7 @@ English until they are added to the catalogs (docs/dashboard.md).
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -42,6 +42,7 @@ __all__ = [
     "Form",
     "Handler",
     "admin_page",
+    "allow_form_targets",
     "amount_from",
     "error",
     "render",
@@ -71,6 +72,14 @@ def secure(response: Response) -> Response:
     response.headers["X-Content-Type-Options"] = "nosniff"
     response.headers["Referrer-Policy"] = "same-origin"
     response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+def allow_form_targets(response: Response, origins: Sequence[str]) -> Response:
+    """Let the page's forms also lead to ``origins`` (a processor's hosted page)."""
+    if origins:
+        policy = _POLICY.replace("form-action 'self'", "form-action 'self' " + " ".join(origins))
+        response.headers["Content-Security-Policy"] = policy
     return response
 
 
