@@ -11,6 +11,7 @@ from __future__ import annotations
 import abc
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from houdini_pay.errors import InvalidRequest
@@ -116,6 +117,9 @@ class AdminPage(abc.ABC):
     redirect_origins: Sequence[str] = ()
     """Origins (``https://connect.stripe.com``) an action may send the member to with an
     :class:`AdminRedirect`; the page's Content-Security-Policy lets its forms lead there."""
+    locale_dir: Path | None = None
+    """The plugin's gettext catalogs (``<dir>/<language>/LC_MESSAGES/messages.po``), in which
+    the dashboard looks up the page's ``title`` for the bar of links."""
 
     @abc.abstractmethod
     def view(self, nonprofit: NonprofitRecord) -> AdminView:

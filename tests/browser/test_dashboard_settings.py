@@ -7,7 +7,7 @@ and nothing scrolls sideways at 375 px."""
 from __future__ import annotations
 
 from houdini_pay_stripe.models import StripeAccount
-from playwright.sync_api import Page, Route, expect
+from playwright.sync_api import Browser, Page, Route, expect
 
 from houdini_pay import NonprofitRecord
 from houdini_pay.admin import accounts
@@ -99,3 +99,30 @@ def test_an_owner_goes_to_stripe_to_set_up_the_bank_account(site: Site, page: Pa
     assert page.url.startswith(f"https://connect.stripe.com/setup/c/{ACCOUNT}/")
     assert hosted == [page.url]
     assert page.errors == []  # type: ignore[attr-defined]
+
+
+def test_a_german_browser_gets_the_dashboard_chrome_in_german(site: Site, browser: Browser) -> None:
+    nonprofit = site.nonprofit("Hafen Tafel")
+    email = f"owner@{nonprofit.slug}.example.org"
+    new = accounts.create_staff(site.app, nonprofit.id, email, "owner")
+    accounts.set_password(site.app, new.token, PASSWORD)
+    context = browser.new_context(locale="de-DE", viewport={"width": 375, "height": 800})
+    try:
+        page = context.new_page()
+        page.goto(site.url("/admin/login"))
+        expect(page.get_by_role("heading", name="Bei der Verwaltung anmelden")).to_be_visible()
+        assert_accessible(page)
+        page.get_by_label("Organisation").fill(nonprofit.slug)
+        page.get_by_label("E-Mail-Adresse").fill(email)
+        page.get_by_label("Passwort").fill(PASSWORD)
+        page.get_by_role("button", name="Anmelden").click()
+        navigation = page.get_by_role("navigation", name="Verwaltung")
+        navigation.get_by_role("link", name="Überweisungen").click()
+        expect(page.get_by_role("heading", name="Bank transfers")).to_be_visible()
+        assert page.locator("main").get_attribute("lang") == "en"
+        assert_accessible(page)
+        assert page.evaluate(NO_HORIZONTAL_SCROLL)
+        page.get_by_role("button", name="Abmelden").click()
+        expect(page.get_by_role("heading", name="Bei der Verwaltung anmelden")).to_be_visible()
+    finally:
+        context.close()

@@ -11,6 +11,7 @@ deployment's. Viewers see no form, and the core refuses their requests (403).
 from __future__ import annotations
 
 from collections.abc import Mapping
+from pathlib import Path
 
 from houdini_pay import AdminField, AdminForm, AdminPage, AdminView, HoudiniPay, NonprofitRecord
 from houdini_pay.errors import InvalidRequest
@@ -34,6 +35,7 @@ class OffsitePage(AdminPage):
 
     symbol = "offsite"
     title = "Bank transfers"
+    locale_dir = Path(__file__).parent / "locale"
     action_role = "staff"
 
     def __init__(self, app: HoudiniPay) -> None:

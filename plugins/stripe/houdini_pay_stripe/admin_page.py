@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable, Mapping
+from pathlib import Path
 from typing import Any
 
 from houdini_pay import (
@@ -99,6 +100,7 @@ class StripePage(AdminPage):
 
     symbol = "stripe"
     title = "Stripe balance"
+    locale_dir = Path(__file__).parent / "locale"
     action_role = "owner"
     redirect_origins = (STRIPE_CONNECT,)
 
