@@ -1,5 +1,6 @@
-"""The dashboard's chrome (the bar of links, signing in, setting a password) in German; the
-pages' own words are English for now and marked so (``lang="en"``) inside a German page."""
+"""The dashboard's chrome (the bar of links, signing in, setting a password) in every language
+of the donor pages (German in detail here); the pages' own words are English for now and
+marked so (``lang="en"``) inside a page in another language."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ import re
 from collections.abc import Callable
 from pathlib import Path
 
+import pytest
 from babel.messages.pofile import read_po
 from fastapi.testclient import TestClient
 
@@ -14,6 +16,7 @@ from houdini_pay import HoudiniPay, NonprofitRecord
 from houdini_pay.admin import accounts
 from houdini_pay.admin.routes import NAV_LINKS
 from houdini_pay.admin.web import ADMIN_LOCALE
+from houdini_pay.web.locales import LANGUAGES
 from tests.admin.conftest import Staff
 
 GERMAN = {"accept-language": "de-DE,de;q=0.9"}
@@ -22,20 +25,22 @@ CHROME = ("base.html", "login.html", "set_password.html")
 _CALL = re.compile(r'_(?:\.text)?\("([^"]+)"')
 
 
-def _german_catalog() -> dict[str, str]:
-    with (ADMIN_LOCALE / "de" / "LC_MESSAGES" / "messages.po").open("rb") as handle:
-        catalog = read_po(handle, locale="de")
+def _catalog(language: str) -> dict[str, str]:
+    with (ADMIN_LOCALE / language / "LC_MESSAGES" / "messages.po").open("rb") as handle:
+        catalog = read_po(handle, locale=language)
     return {str(m.id): str(m.string) for m in catalog if m.id}
 
 
-def test_every_word_of_the_chrome_has_a_german_translation() -> None:
+@pytest.mark.parametrize("language", [code for code in LANGUAGES if code != "en"])
+def test_every_word_of_the_chrome_is_translated(language: str) -> None:
     words = {label for _path, label, _role in NAV_LINKS}
     for name in CHROME:
         words |= set(_CALL.findall((TEMPLATES / name).read_text()))
     words -= {"Skip to the content"}  # the donor pages' catalog has it
-    german = _german_catalog()
-    missing = sorted(w for w in words if not german.get(w))
+    translated = _catalog(language)
+    missing = sorted(w for w in words if not translated.get(w))
     assert missing == []
+    assert set(translated) == set(_catalog("de"))  # nothing left over in one language
 
 
 def test_the_sign_in_page_in_german(client: TestClient, nonprofit: NonprofitRecord) -> None:
@@ -87,3 +92,15 @@ def test_the_bar_is_german_and_the_content_marked_english(
     english = client.get("/admin/plugins/offsite", headers={"accept": "text/html"}).text
     assert ">Bank transfers<" in english
     assert '<main id="main" class="page admin-page">' in english
+
+
+def test_the_bar_in_french_and_spanish(as_role: Callable[[str], Staff], client: TestClient) -> None:
+    as_role("viewer")
+    for language, words in (
+        ("fr", ("Vue d\u2019ensemble", "Virements bancaires", "Se déconnecter")),
+        ("es", ("Resumen", "Transferencias bancarias", "Cerrar sesión")),
+    ):
+        page = client.get("/admin/", params={"lang": language}, headers={"accept": "text/html"})
+        assert f'<html lang="{language}">' in page.text
+        for word in words:
+            assert f">{word}<" in page.text
