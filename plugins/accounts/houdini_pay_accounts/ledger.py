@@ -36,8 +36,10 @@ from houdini_pay.errors import (
     NotFound,
 )
 from houdini_pay_accounts.models import accounts_table, transfers_table
+from houdini_pay_accounts.statements import DriverStatement
 
 __all__ = [
+    "LOCKED_COLUMNS",
     "POSTED",
     "InsufficientFunds",
     "TransferSpec",
@@ -104,15 +106,29 @@ _FIND = select(_transfers).where(
 _RESOLUTION = select(_transfers).where(
     _transfers.c.nonprofit_id == bindparam("np"), _transfers.c.pending_id == bindparam("pending")
 )
+LOCKED_COLUMNS = tuple(
+    getattr(_accounts.c, name)
+    for name in (
+        "id",
+        "supporter_id",
+        "currency",
+        "must_not_overdraw",
+        "keeps_counters",
+        *_COUNTERS,
+    )
+)
+"""What a transfer reads of its accounts (the rows :func:`lock_accounts` returns)."""
 _PAIR = _accounts.c.id.in_([bindparam("a"), bindparam("b")])
-_LOCK = (
-    select(_accounts)
+_LOCK = DriverStatement(
+    select(*LOCKED_COLUMNS)
     .where(_accounts.c.nonprofit_id == bindparam("np"), _PAIR, _accounts.c.keeps_counters == true())
     .order_by(_accounts.c.id)
     .with_for_update()
 )
-_READ = select(_accounts).where(
-    _accounts.c.nonprofit_id == bindparam("np"), _PAIR, _accounts.c.keeps_counters == false()
+_READ = DriverStatement(
+    select(*LOCKED_COLUMNS).where(
+        _accounts.c.nonprofit_id == bindparam("np"), _PAIR, _accounts.c.keeps_counters == false()
+    )
 )
 _INSERT = _transfers.insert()
 _INSERT_NEW = {
@@ -123,7 +139,7 @@ _INSERT_NEW = {
 }
 """Insert unless a transfer holds the id already (then no row comes back, and the caller
 compares the two)."""
-_ADD = (
+_ADD = DriverStatement(
     update(_accounts)
     .where(_accounts.c.nonprofit_id == bindparam("np"), _PAIR)
     .values(
@@ -155,9 +171,9 @@ def _lock(connection: Connection, nonprofit_id: str, *ids: str) -> dict[str, Any
     """Lock the accounts ``ids`` that keep counters, in the order of their ids, and read the
     others; return them by id. NotFound if one is missing."""
     pair = {"np": nonprofit_id, "a": ids[0], "b": ids[-1]}
-    found = {row.id: row for row in connection.execute(_LOCK, pair)}
+    found = {row.id: row for row in _LOCK.execute(connection, pair)}
     if len(found) < len(set(ids)):
-        found.update((row.id, row) for row in connection.execute(_READ, pair))
+        found.update((row.id, row) for row in _READ.execute(connection, pair))
     for account_id in ids:
         if account_id not in found:
             raise NotFound(f"no account {account_id}", code="account_not_found")
@@ -184,7 +200,7 @@ def _add(
     values: dict[str, Any] = {"np": nonprofit_id, "a": kept[0], "b": kept[-1]}
     for letter, account_id in (("a", kept[0]), ("b", kept[-1])):
         values.update({f"{letter}_{name}": changes[account_id].get(name, 0) for name in _COUNTERS})
-    connection.execute(_ADD, values)
+    _ADD.execute(connection, values)
 
 
 def summed_counters(connection: Connection, nonprofit_id: str, account_id: str) -> dict[str, int]:

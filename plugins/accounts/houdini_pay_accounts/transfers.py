@@ -22,6 +22,7 @@ from houdini_pay_accounts import ledger
 from houdini_pay_accounts.accounts import nonprofit_currency, supporter_accounts
 from houdini_pay_accounts.ledger import TransferSpec
 from houdini_pay_accounts.models import accounts_table
+from houdini_pay_accounts.statements import DriverStatement
 
 __all__ = ["top_up", "transfer", "transfer_view"]
 
@@ -43,8 +44,8 @@ def transfer_view(row: Any) -> dict[str, Any]:
 
 
 _accounts, _nonprofits = accounts_table, tables.nonprofits
-_LOCK_SUPPORTERS = (
-    select(_accounts)
+_LOCK_SUPPORTERS = DriverStatement(
+    select(*ledger.LOCKED_COLUMNS)
     .join(
         _nonprofits,
         and_(
@@ -67,7 +68,7 @@ def _lock_supporters(
 ) -> dict[str, Any] | None:
     """Both supporters' accounts in the nonprofit's currency, locked in the order of their
     ids, by supporter; None unless both exist."""
-    rows = connection.execute(_LOCK_SUPPORTERS, {"np": nonprofit_id, "a": sender, "b": receiver})
+    rows = _LOCK_SUPPORTERS.execute(connection, {"np": nonprofit_id, "a": sender, "b": receiver})
     found = {row.supporter_id: row for row in rows}
     return found if len(found) == 2 else None
 
