@@ -207,21 +207,17 @@ def summed_counters(connection: Connection, nonprofit_id: str, account_id: str) 
     """An account's four counters summed from its transfers (what an account without
     ``keeps_counters`` holds; for the others, what its row must hold)."""
     counters = dict.fromkeys(_COUNTERS, 0)
-    rows = connection.execute(
-        select(
-            _transfers.c.flags,
-            _transfers.c.debit_account_id == account_id,
-            func.sum(_transfers.c.amount),
+    for kind, column in (
+        ("debits", _transfers.c.debit_account_id),
+        ("credits", _transfers.c.credit_account_id),
+    ):
+        rows = connection.execute(
+            select(_transfers.c.flags, func.sum(_transfers.c.amount))
+            .where(_transfers.c.nonprofit_id == nonprofit_id, column == account_id)
+            .group_by(_transfers.c.flags)
         )
-        .where(
-            _transfers.c.nonprofit_id == nonprofit_id,
-            (_transfers.c.debit_account_id == account_id)
-            | (_transfers.c.credit_account_id == account_id),
-        )
-        .group_by(_transfers.c.flags, _transfers.c.debit_account_id == account_id)
-    )
-    for flags, debited, amount in rows:
-        add_counters(counters, "debits" if debited else "credits", flags, int(amount))
+        for flags, amount in rows:
+            add_counters(counters, kind, flags, int(amount))
     return counters
 
 
