@@ -35,14 +35,15 @@ from houdini_pay.errors import (
     InvalidRequest,
     NotFound,
 )
+from houdini_pay_accounts.driver_sql import DriverStatement
 from houdini_pay_accounts.models import accounts_table, transfers_table
-from houdini_pay_accounts.statements import DriverStatement
 
 __all__ = [
     "LOCKED_COLUMNS",
     "POSTED",
     "InsufficientFunds",
     "TransferSpec",
+    "add_counters",
     "available_of",
     "create_transfer",
     "find_transfer",

@@ -20,9 +20,9 @@ from houdini_pay import Channel, HoudiniPay, PaymentOutcome, PaymentRequest, tab
 from houdini_pay.errors import InvalidRequest
 from houdini_pay_accounts import ledger
 from houdini_pay_accounts.accounts import nonprofit_currency, supporter_accounts
+from houdini_pay_accounts.driver_sql import DriverStatement
 from houdini_pay_accounts.ledger import TransferSpec
 from houdini_pay_accounts.models import accounts_table
-from houdini_pay_accounts.statements import DriverStatement
 
 __all__ = ["top_up", "transfer", "transfer_view"]
 
