@@ -4,7 +4,8 @@ A supporter's account in a currency is opened by its first transfer; until then 
 supporter's balance reads as zero. Each nonprofit has system accounts per currency: money
 comes in through ``top_ups`` (debited by every top-up), leaves into ``spent`` (credited by
 every payment from a balance). Transfers between supporters move money between their own
-accounts.
+accounts. System accounts keep no counters (their balances are summed from their
+transfers), so top-ups and payments of different supporters do not queue on their rows.
 """
 
 from __future__ import annotations
@@ -92,6 +93,7 @@ def _open(
         "supporter_id": supporter_id,
         "currency": currency,
         "must_not_overdraw": supporter_id is not None,
+        "keeps_counters": supporter_id is not None,
         "debits_pending": 0,
         "debits_posted": 0,
         "credits_pending": 0,

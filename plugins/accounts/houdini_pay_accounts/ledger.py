@@ -1,11 +1,16 @@
 """The ledger's one writer: transfers between accounts, pending ones posted or voided once.
 
 Every change of a balance is :func:`create_transfer` (or :func:`resolve_pending`) in the
-caller's transaction. Both lock the two accounts' rows in the order of their ids before
+caller's transaction. Both lock the accounts' rows in the order of their ids before
 reading anything (``SELECT ... FOR UPDATE`` on PostgreSQL; SQLite's writers queue on the
 database lock the core takes with ``BEGIN IMMEDIATE``), so two transfers in opposite
 directions wait for each other instead of deadlocking, and the check "debits must not
 exceed credits" reads counters no one else can change until the commit.
+
+Accounts without ``keeps_counters`` (the nonprofit's system accounts, which every top-up
+or payment from a balance touches) are neither locked nor updated: their counters stay 0
+and their balances are the sums of their transfers (:func:`summed_counters`), so payments
+from different supporters' balances never wait on one shared row.
 
 Transfers are idempotent by id: the same id with the same fields returns the transfer that
 was written; with other fields, ``idempotency_conflict``.
@@ -18,7 +23,9 @@ from dataclasses import dataclass
 from types import SimpleNamespace
 from typing import Any
 
-from sqlalchemy import Connection, bindparam, select, update
+from sqlalchemy import Connection, bindparam, case, false, func, select, true, update
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.engine import Row
 from sqlalchemy.orm import Session
 
 from houdini_pay.errors import (
@@ -28,18 +35,23 @@ from houdini_pay.errors import (
     InvalidRequest,
     NotFound,
 )
+from houdini_pay_accounts.driver_sql import DriverStatement
 from houdini_pay_accounts.models import accounts_table, transfers_table
 
 __all__ = [
+    "LOCKED_COLUMNS",
     "POSTED",
     "InsufficientFunds",
     "TransferSpec",
+    "add_counters",
     "available_of",
     "create_transfer",
     "find_transfer",
     "lock_accounts",
     "resolution_of",
     "resolve_pending",
+    "summed_counters",
+    "write_transfer",
 ]
 
 POSTED, PENDING, POST, VOID = "posted", "pending", "post", "void"
@@ -95,20 +107,52 @@ _FIND = select(_transfers).where(
 _RESOLUTION = select(_transfers).where(
     _transfers.c.nonprofit_id == bindparam("np"), _transfers.c.pending_id == bindparam("pending")
 )
-_LOCK = (
-    select(_accounts)
-    .where(
-        _accounts.c.nonprofit_id == bindparam("np"),
-        _accounts.c.id.in_(bindparam("ids", expanding=True)),
+LOCKED_COLUMNS = tuple(
+    getattr(_accounts.c, name)
+    for name in (
+        "id",
+        "supporter_id",
+        "currency",
+        "must_not_overdraw",
+        "keeps_counters",
+        *_COUNTERS,
     )
+)
+"""What a transfer reads of its accounts (the rows :func:`lock_accounts` returns)."""
+_PAIR = _accounts.c.id.in_([bindparam("a"), bindparam("b")])
+_LOCK = DriverStatement(
+    select(*LOCKED_COLUMNS)
+    .where(_accounts.c.nonprofit_id == bindparam("np"), _PAIR, _accounts.c.keeps_counters == true())
     .order_by(_accounts.c.id)
     .with_for_update()
 )
+_READ = DriverStatement(
+    select(*LOCKED_COLUMNS).where(
+        _accounts.c.nonprofit_id == bindparam("np"), _PAIR, _accounts.c.keeps_counters == false()
+    )
+)
 _INSERT = _transfers.insert()
-_ADD = (
+_INSERT_NEW = {
+    name: dialect.insert(_transfers)
+    .on_conflict_do_nothing(index_elements=["nonprofit_id", "id"])
+    .returning(_transfers.c.id)
+    for name, dialect in (("postgresql", postgresql), ("sqlite", sqlite))
+}
+"""Insert unless a transfer holds the id already (then no row comes back, and the caller
+compares the two)."""
+_ADD = DriverStatement(
     update(_accounts)
-    .where(_accounts.c.nonprofit_id == bindparam("np"), _accounts.c.id == bindparam("account"))
-    .values({name: getattr(_accounts.c, name) + bindparam(f"add_{name}") for name in _COUNTERS})
+    .where(_accounts.c.nonprofit_id == bindparam("np"), _PAIR)
+    .values(
+        {
+            name: getattr(_accounts.c, name)
+            + case(
+                (_accounts.c.id == bindparam("a"), bindparam(f"a_{name}")),
+                else_=bindparam(f"b_{name}"),
+            )
+            for name in _COUNTERS
+        }
+    )
 )
 """Statements built once (every transfer runs them; building them costs more than running)."""
 
@@ -125,9 +169,12 @@ def resolution_of(connection: Connection, nonprofit_id: str, pending_id: str) ->
 
 
 def _lock(connection: Connection, nonprofit_id: str, *ids: str) -> dict[str, Any]:
-    """Lock the accounts ``ids`` in the order of their ids; NotFound if one is missing."""
-    rows = connection.execute(_LOCK, {"np": nonprofit_id, "ids": list(ids)}).all()
-    found = {row.id: row for row in rows}
+    """Lock the accounts ``ids`` that keep counters, in the order of their ids, and read the
+    others; return them by id. NotFound if one is missing."""
+    pair = {"np": nonprofit_id, "a": ids[0], "b": ids[-1]}
+    found = {row.id: row for row in _LOCK.execute(connection, pair)}
+    if len(found) < len(set(ids)):
+        found.update((row.id, row) for row in _READ.execute(connection, pair))
     for account_id in ids:
         if account_id not in found:
             raise NotFound(f"no account {account_id}", code="account_not_found")
@@ -141,11 +188,46 @@ def lock_accounts(session: Session, nonprofit_id: str, *ids: str) -> dict[str, A
     return _lock(session.connection(), nonprofit_id, *ids)
 
 
-def _add(connection: Connection, nonprofit_id: str, changes: dict[str, dict[str, int]]) -> None:
-    """Add to the counters of each account, in the order of their ids."""
-    for account_id in sorted(changes):
-        deltas = {f"add_{name}": changes[account_id].get(name, 0) for name in _COUNTERS}
-        connection.execute(_ADD, {"np": nonprofit_id, "account": account_id, **deltas})
+def _add(
+    connection: Connection,
+    nonprofit_id: str,
+    found: dict[str, Any],
+    changes: dict[str, dict[str, int]],
+) -> None:
+    """Add to the counters of the accounts that keep them (one statement; rows locked)."""
+    kept = sorted(account_id for account_id in changes if found[account_id].keeps_counters)
+    if not kept:
+        return
+    values: dict[str, Any] = {"np": nonprofit_id, "a": kept[0], "b": kept[-1]}
+    for letter, account_id in (("a", kept[0]), ("b", kept[-1])):
+        values.update({f"{letter}_{name}": changes[account_id].get(name, 0) for name in _COUNTERS})
+    _ADD.execute(connection, values)
+
+
+def summed_counters(connection: Connection, nonprofit_id: str, account_id: str) -> dict[str, int]:
+    """An account's four counters summed from its transfers (what an account without
+    ``keeps_counters`` holds; for the others, what its row must hold)."""
+    counters = dict.fromkeys(_COUNTERS, 0)
+    for kind, column in (
+        ("debits", _transfers.c.debit_account_id),
+        ("credits", _transfers.c.credit_account_id),
+    ):
+        rows = connection.execute(
+            select(_transfers.c.flags, func.sum(_transfers.c.amount))
+            .where(_transfers.c.nonprofit_id == nonprofit_id, column == account_id)
+            .group_by(_transfers.c.flags)
+        )
+        for flags, amount in rows:
+            add_counters(counters, kind, flags, int(amount))
+    return counters
+
+
+def add_counters(counters: dict[str, int], kind: str, flags: str, amount: int) -> None:
+    """Add a transfer of ``flags`` and ``amount`` to one side (``debits`` or ``credits``)."""
+    side = "pending" if flags in (PENDING, POST, VOID) else "posted"
+    counters[f"{kind}_{side}"] += amount if flags in (PENDING, POSTED) else -amount
+    if flags == POST:
+        counters[f"{kind}_posted"] += amount
 
 
 def _replayed(existing: Any, wanted: dict[str, Any]) -> Any:
@@ -160,40 +242,14 @@ def _replayed(existing: Any, wanted: dict[str, Any]) -> Any:
 def create_transfer(
     session: Session, nonprofit_id: str, spec: TransferSpec, now: dt.datetime
 ) -> Any:
-    """Write the transfer ``spec`` (or return the one written under its id); see the module.
-
-    Raises ``InsufficientFunds`` (with ``available``) when the debit account has
-    ``must_not_overdraw`` and too little available, ``invalid_amount`` for an amount that
-    is not positive, ``currency_mismatch`` between accounts of two currencies.
-    """
-    if spec.amount <= 0:
-        raise InvalidRequest(
-            "the amount must be a positive number of minor units", code="invalid_amount"
-        )
-    if spec.debit_account_id == spec.credit_account_id:
-        raise InvalidRequest("a transfer needs two different accounts", code="same_account")
+    """Write the transfer ``spec`` (or return the one written under its id) in the session's
+    transaction; see :func:`write_transfer`."""
     session.flush()
-    connection = session.connection()
-    found = _lock(connection, nonprofit_id, spec.debit_account_id, spec.credit_account_id)
-    flags = PENDING if spec.pending else POSTED
-    wanted = {
-        "nonprofit_id": nonprofit_id,
-        "id": spec.id,
-        "debit_account_id": spec.debit_account_id,
-        "credit_account_id": spec.credit_account_id,
-        "amount": spec.amount,
-        "kind": spec.kind,
-        "flags": flags,
-        "pending_id": None,
-        "timeout_at": now + spec.timeout if spec.pending and spec.timeout else None,
-        "reference": spec.reference,
-        "note": spec.note,
-        "created_at": now,
-    }
-    existing = find_transfer(connection, nonprofit_id, spec.id)
-    if existing is not None:
-        return _replayed(existing, wanted)
-    debit, credit = found[spec.debit_account_id], found[spec.credit_account_id]
+    return write_transfer(session.connection(), nonprofit_id, spec, now)
+
+
+def _checked(spec: TransferSpec, debit: Any, credit: Any) -> None:
+    """Raise what keeps ``spec`` from being written between ``debit`` and ``credit``."""
     if debit.currency != credit.currency:
         raise InvalidRequest("the accounts hold different currencies", code="currency_mismatch")
     if debit.must_not_overdraw and available_of(debit) < spec.amount:
@@ -201,13 +257,59 @@ def create_transfer(
             f"the balance has {available_of(debit)} available, less than {spec.amount}",
             details={"available": available_of(debit), "amount": spec.amount},
         )
+
+
+def write_transfer(
+    connection: Connection,
+    nonprofit_id: str,
+    spec: TransferSpec,
+    now: dt.datetime,
+    locked: dict[str, Row[Any]] | None = None,
+) -> Any:
+    """Write the transfer ``spec`` (or return the one written under its id); see the module.
+
+    ``locked``: the two accounts' rows, already locked in this transaction as
+    :func:`lock_accounts` does (they are locked here otherwise). Raises
+    ``InsufficientFunds`` (with ``available``) when the debit account has
+    ``must_not_overdraw`` and too little available, ``invalid_amount`` for an amount that
+    is not positive, ``currency_mismatch`` between accounts of two currencies. A transfer
+    already written under the id is returned instead, whatever the balances are now, if its
+    fields are the same (``idempotency_conflict`` otherwise).
+    """
+    if spec.amount <= 0:
+        raise InvalidRequest(
+            "the amount must be a positive number of minor units", code="invalid_amount"
+        )
+    if spec.debit_account_id == spec.credit_account_id:
+        raise InvalidRequest("a transfer needs two different accounts", code="same_account")
+    ids = (spec.debit_account_id, spec.credit_account_id)
+    found = locked or _lock(connection, nonprofit_id, *ids)
+    wanted = {
+        "nonprofit_id": nonprofit_id,
+        "id": spec.id,
+        "debit_account_id": spec.debit_account_id,
+        "credit_account_id": spec.credit_account_id,
+        "amount": spec.amount,
+        "kind": spec.kind,
+        "flags": PENDING if spec.pending else POSTED,
+        "pending_id": None,
+        "timeout_at": now + spec.timeout if spec.pending and spec.timeout else None,
+        "reference": spec.reference,
+        "note": spec.note,
+        "created_at": now,
+    }
+    try:
+        _checked(spec, found[spec.debit_account_id], found[spec.credit_account_id])
+    except HoudiniPayError:
+        existing = find_transfer(connection, nonprofit_id, spec.id)
+        if existing is None:
+            raise
+        return _replayed(existing, wanted)
+    if connection.execute(_INSERT_NEW[connection.dialect.name], wanted).first() is None:
+        return _replayed(find_transfer(connection, nonprofit_id, spec.id), wanted)
     side = "pending" if spec.pending else "posted"
-    _add(
-        connection,
-        nonprofit_id,
-        {debit.id: {f"debits_{side}": spec.amount}, credit.id: {f"credits_{side}": spec.amount}},
-    )
-    connection.execute(_INSERT, wanted)
+    changes = {ids[0]: {f"debits_{side}": spec.amount}, ids[1]: {f"credits_{side}": spec.amount}}
+    _add(connection, nonprofit_id, found, changes)
     return SimpleNamespace(**wanted)
 
 
@@ -224,7 +326,7 @@ def resolve_pending(
     pending = find_transfer(connection, nonprofit_id, pending_id)
     if pending is None or pending.flags != PENDING:
         raise NotFound(f"no pending transfer {pending_id}", code="pending_transfer_not_found")
-    _lock(connection, nonprofit_id, pending.debit_account_id, pending.credit_account_id)
+    found = _lock(connection, nonprofit_id, pending.debit_account_id, pending.credit_account_id)
     flags = POST if post else VOID
     done = resolution_of(connection, nonprofit_id, pending_id)
     if done is not None:
@@ -241,6 +343,7 @@ def resolve_pending(
     _add(
         connection,
         nonprofit_id,
+        found,
         {pending.debit_account_id: debit, pending.credit_account_id: credit},
     )
     values = {

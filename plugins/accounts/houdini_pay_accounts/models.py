@@ -22,6 +22,7 @@ from sqlalchemy import (
     Integer,
     String,
     UniqueConstraint,
+    true,
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -38,7 +39,9 @@ class LedgerAccount(Base):
 
     ``key`` names the account (``supporter:<id>:<currency>``, ``system:<kind>:<currency>``)
     and is unique per nonprofit. A supporter's account has ``must_not_overdraw``: its
-    pending and posted debits never exceed its posted credits.
+    pending and posted debits never exceed its posted credits. An account without
+    ``keeps_counters`` (a system account) leaves its counters at 0: its balances are the
+    sums of its transfers, so no transfer waits on its row.
     """
 
     __tablename__ = "ledger_accounts"
@@ -54,6 +57,7 @@ class LedgerAccount(Base):
     supporter_id: Mapped[str | None] = mapped_column(_ID, index=True)
     currency: Mapped[str] = mapped_column(String(3))
     must_not_overdraw: Mapped[bool] = mapped_column(Boolean)
+    keeps_counters: Mapped[bool] = mapped_column(Boolean, server_default=true())
     debits_pending: Mapped[int] = mapped_column(BigInteger)
     debits_posted: Mapped[int] = mapped_column(BigInteger)
     credits_pending: Mapped[int] = mapped_column(BigInteger)

@@ -85,7 +85,8 @@ class BalanceProcessor(Processor):
         )
         if due is not None:  # topped up first, in charge(); the hold is made there
             return {"auto_top_up": {"amount": due.amount, "source_id": due.source_id}}
-        ledger.create_transfer(session, nonprofit_id, spec, self.app.clock())
+        connection = session.connection()
+        ledger.write_transfer(connection, nonprofit_id, spec, self.app.clock(), locked)
         return {"transfer_id": request.attempt_id}
 
     def _spec(self, session: Session, request: ChargeRequest) -> TransferSpec:

@@ -4,17 +4,25 @@ A transfer is one posted ledger transfer under the id ``transfer:<idempotency ke
 same key with the same fields returns it again, with other fields it is an
 ``idempotency_conflict``; more than the sender has available is ``insufficient_funds``.
 Nothing is written when it is refused.
+
+Between two supporters who both have an account, one query finds the nonprofit's
+currency and locks both accounts (in the order of their ids, as every transfer does), and
+the transfer is written on the unit of work's connection: three statements in all.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from houdini_pay import Channel, HoudiniPay, PaymentOutcome, PaymentRequest, text
+from sqlalchemy import Connection, and_, bindparam, select
+
+from houdini_pay import Channel, HoudiniPay, PaymentOutcome, PaymentRequest, tables, text
 from houdini_pay.errors import InvalidRequest
 from houdini_pay_accounts import ledger
 from houdini_pay_accounts.accounts import nonprofit_currency, supporter_accounts
+from houdini_pay_accounts.driver_sql import DriverStatement
 from houdini_pay_accounts.ledger import TransferSpec
+from houdini_pay_accounts.models import accounts_table
 
 __all__ = ["top_up", "transfer", "transfer_view"]
 
@@ -33,6 +41,36 @@ def transfer_view(row: Any) -> dict[str, Any]:
         "note": row.note,
         "created_at": row.created_at.isoformat(),
     }
+
+
+_accounts, _nonprofits = accounts_table, tables.nonprofits
+_LOCK_SUPPORTERS = DriverStatement(
+    select(*ledger.LOCKED_COLUMNS)
+    .join(
+        _nonprofits,
+        and_(
+            _nonprofits.c.id == _accounts.c.nonprofit_id,
+            _nonprofits.c.currency == _accounts.c.currency,
+        ),
+    )
+    .where(
+        _accounts.c.nonprofit_id == bindparam("np"),
+        _accounts.c.kind == "supporter",
+        _accounts.c.supporter_id.in_([bindparam("a"), bindparam("b")]),
+    )
+    .order_by(_accounts.c.id)
+    .with_for_update(of=_accounts)
+)
+
+
+def _lock_supporters(
+    connection: Connection, nonprofit_id: str, sender: str, receiver: str
+) -> dict[str, Any] | None:
+    """Both supporters' accounts in the nonprofit's currency, locked in the order of their
+    ids, by supporter; None unless both exist."""
+    rows = _LOCK_SUPPORTERS.execute(connection, {"np": nonprofit_id, "a": sender, "b": receiver})
+    found = {row.supporter_id: row for row in rows}
+    return found if len(found) == 2 else None
 
 
 def transfer(
@@ -55,11 +93,18 @@ def transfer(
     if from_supporter == to_supporter:
         raise InvalidRequest("a supporter cannot transfer to themselves", code="same_account")
     with app.unit_of_work() as uow:
-        session = uow.session
-        currency = nonprofit_currency(session, nonprofit_id)
-        debit, credit = supporter_accounts(
-            session, nonprofit_id, [from_supporter, to_supporter], currency
-        )
+        connection = uow.connection
+        found = _lock_supporters(connection, nonprofit_id, from_supporter, to_supporter)
+        if found is not None:
+            debit, credit = found[from_supporter].id, found[to_supporter].id
+            locked = {row.id: row for row in found.values()}
+        else:  # one of them has no account yet (or is no supporter of the nonprofit)
+            session = uow.session
+            currency = nonprofit_currency(session, nonprofit_id)
+            debit, credit = supporter_accounts(
+                session, nonprofit_id, [from_supporter, to_supporter], currency
+            )
+            locked = None
         spec = TransferSpec(
             id=f"transfer:{idempotency_key}",
             debit_account_id=debit,
@@ -68,7 +113,8 @@ def transfer(
             kind="transfer",
             note=note,
         )
-        return transfer_view(ledger.create_transfer(session, nonprofit_id, spec, app.clock()))
+        made = ledger.write_transfer(connection, nonprofit_id, spec, app.clock(), locked)
+        return transfer_view(made)
 
 
 def top_up(

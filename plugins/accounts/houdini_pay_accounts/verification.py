@@ -1,6 +1,7 @@
 """``houdini-pay accounts verify``: the ledger's invariants, checked from its rows.
 
-- every account's four counters equal the sums of its transfers;
+- every account's four counters equal the sums of its transfers (an account without
+  ``keeps_counters`` holds zeros; the sums of its transfers are its counters);
 - debits equal credits across the ledger, per nonprofit and currency;
 - no account that must not overdraw has debits beyond its posted credits;
 - no pending transfer is still unresolved past its timeout.
@@ -16,7 +17,7 @@ from sqlalchemy import Connection, and_, select
 from sqlalchemy.orm import aliased
 
 from houdini_pay import HoudiniPay
-from houdini_pay_accounts.ledger import PENDING, POST, POSTED, VOID
+from houdini_pay_accounts.ledger import PENDING, add_counters
 from houdini_pay_accounts.models import accounts_table, transfers_table
 
 __all__ = ["verify"]
@@ -39,16 +40,11 @@ def _expected(connection: Connection) -> dict[tuple[str, str], dict[str, int]]:
         )
     )
     for row in rows:
-        side = "pending" if row.flags in (PENDING, POST, VOID) else "posted"
-        sign = 1 if row.flags in (PENDING, POSTED) else -1
         for account_id, kind in (
             (row.debit_account_id, "debits"),
             (row.credit_account_id, "credits"),
         ):
-            counters = sums[row.nonprofit_id, account_id]
-            counters[f"{kind}_{side}"] += sign * row.amount
-            if row.flags == POST:
-                counters[f"{kind}_posted"] += row.amount
+            add_counters(sums[row.nonprofit_id, account_id], kind, row.flags, row.amount)
     return sums
 
 
@@ -89,15 +85,17 @@ def verify(app: HoudiniPay) -> list[dict[str, Any]]:
         totals: dict[tuple[str, str], list[int]] = defaultdict(lambda: [0, 0, 0, 0])
         for account in connection.execute(select(_accounts)):
             where = {"nonprofit_id": account.nonprofit_id, "account_id": account.id}
-            wanted = expected.get((account.nonprofit_id, account.id), dict.fromkeys(_COUNTERS, 0))
+            summed = expected.get((account.nonprofit_id, account.id), dict.fromkeys(_COUNTERS, 0))
+            wanted = summed if account.keeps_counters else dict.fromkeys(_COUNTERS, 0)
+            counters = {name: getattr(account, name) for name in _COUNTERS}
             for name in _COUNTERS:
-                if getattr(account, name) != wanted[name]:
+                if counters[name] != wanted[name]:
                     problems.append(
                         {
                             "problem": "counter_mismatch",
                             **where,
                             "counter": name,
-                            "stored": getattr(account, name),
+                            "stored": counters[name],
                             "summed": wanted[name],
                         }
                     )
@@ -113,7 +111,7 @@ def verify(app: HoudiniPay) -> list[dict[str, Any]]:
                 )
             total = totals[account.nonprofit_id, account.currency]
             for index, name in enumerate(_COUNTERS):
-                total[index] += getattr(account, name)
+                total[index] += counters[name] if account.keeps_counters else summed[name]
         for (nonprofit_id, currency), (dp, dpo, cp, cpo) in sorted(totals.items()):
             if (dp, dpo) != (cp, cpo):
                 problems.append(

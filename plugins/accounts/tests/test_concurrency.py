@@ -7,10 +7,12 @@ from collections import Counter
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 
-from houdini_pay_accounts import account_view
+from houdini_pay_accounts import BalanceProcessor, account_view
+from houdini_pay_accounts.accounts import SPENT, system_account
 from houdini_pay_accounts.transfers import transfer
+from sqlalchemy import text
 
-from houdini_pay import HoudiniPay, SupporterRecord
+from houdini_pay import ChargeRequest, HoudiniPay, SupporterRecord
 from houdini_pay.errors import HoudiniPayError
 
 from .conftest import PayFunction
@@ -117,3 +119,50 @@ def test_payments_and_refunds_at_once_never_deadlock(
     assert _run(10, work) == Counter({"succeeded": 10})
     with app.session() as session:
         assert account_view(session, supporter.nonprofit_id, supporter.id)["balance"] == 5000
+
+
+def test_payments_from_two_balances_do_not_wait_on_one_row(
+    app: HoudiniPay, supporter: SupporterRecord, other: SupporterRecord, top_up: PayFunction
+) -> None:
+    """The nonprofit's ``spent`` account takes every payment from a balance; it keeps no
+    counters, so a payment's hold and its posting never wait for another supporter's
+    payment still in its transaction (on PostgreSQL a wait fails at ``lock_timeout``)."""
+    top_up(supporter, 3000)
+    top_up(other, 3000)
+    with app.unit_of_work() as uow:  # opened by the nonprofit's first payment from a balance
+        system_account(uow.session, supporter.nonprofit_id, SPENT, "USD")
+    balance = BalanceProcessor(app)
+
+    def request(payer: SupporterRecord) -> ChargeRequest:
+        return ChargeRequest(
+            attempt_id=f"att_{payer.id}",
+            nonprofit_id=payer.nonprofit_id,
+            supporter_id=payer.id,
+            amount=1000,
+            currency="USD",
+            payment_type="donation",
+        )
+
+    postgres = app.engine.dialect.name == "postgresql"
+    with app.unit_of_work() as first:  # holds supporter's payment, not committed yet
+        balance.prepare_charge(first.session, request(supporter))
+        if not postgres:  # SQLite has one writer at a time: the second waits by design
+            return
+        with app.unit_of_work() as second:
+            second.connection.execute(text("SET LOCAL lock_timeout = '2s'"))
+            assert balance.prepare_charge(second.session, request(other))
+            balance.settle_charge(
+                second.session,
+                nonprofit_id=other.nonprofit_id,
+                attempt_id=f"att_{other.id}",
+                succeeded=True,
+            )
+        balance.settle_charge(
+            first.session,
+            nonprofit_id=supporter.nonprofit_id,
+            attempt_id=f"att_{supporter.id}",
+            succeeded=True,
+        )
+    with app.session() as session:
+        for payer in (supporter, other):
+            assert account_view(session, payer.nonprofit_id, payer.id)["balance"] == 2000
