@@ -219,3 +219,21 @@ def test_a_page_with_a_bad_redirect_origin_stops_the_server(app: HoudiniPay) -> 
     app.register_plugin(NotesPlugin(page), "hosted")
     with pytest.raises(PluginError, match="redirect origin"):
         create_api(app)
+
+
+def test_only_owners_may_start_the_stripe_account_link(
+    app: HoudiniPay, nonprofit: NonprofitRecord, as_role: Callable[[str], Staff]
+) -> None:
+    from houdini_pay_stripe.models import StripeAccount
+
+    with app.unit_of_work() as uow:
+        uow.session.add(StripeAccount(nonprofit_id=nonprofit.id, account_id="acct_1Owner"))
+    for role in ("viewer", "staff"):
+        member = as_role(role)
+        assert "Continue the set-up on Stripe" not in member.get("/plugins/stripe").text
+        refused = member.post("/plugins/stripe/act", "/plugins/stripe", action="onboarding_link")
+        assert refused.status_code == 403
+    owner = as_role("owner")
+    shown = owner.get("/plugins/stripe")
+    assert "Continue the set-up on Stripe" in shown.text
+    assert "https://connect.stripe.com" in shown.headers["content-security-policy"]
