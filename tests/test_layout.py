@@ -21,6 +21,7 @@ PUBLIC_FACE = [
     "AdminField",
     "AdminForm",
     "AdminPage",
+    "AdminRedirect",
     "AdminRow",
     "AdminTable",
     "AdminView",

@@ -3,25 +3,45 @@
 Each page lives at ``/admin/plugins/{symbol}``; its buttons and forms post to
 ``/admin/plugins/{symbol}/act`` with the ``action`` they name. The core checks the session,
 the role (``role`` to see, ``action_role`` to act) and the CSRF token before the plugin is
-called, and writes each action to the audit log as ``{symbol}.{action}``.
+called, and writes each action to the audit log as ``{symbol}.{action}``. An action may
+answer with an ``AdminRedirect`` to one of the page's ``redirect_origins`` (a processor's
+hosted page): the member's browser is sent there (303). An action the
+plugin refuses with ``InvalidRequest`` shows the page again (422) with the error, the
+form's field it names marked invalid, and what the member typed kept; nothing is logged.
 """
 
 from __future__ import annotations
 
+import inspect
 import re
+from urllib.parse import urlsplit
 
 from fastapi import Response
+from fastapi.responses import RedirectResponse
 
 from houdini_pay.admin.accounts import ROLES
-from houdini_pay.admin.web import Context, Handler
+from houdini_pay.admin.web import ADMIN_PREFIX, Context, Handler, allow_form_targets, secure
 from houdini_pay.app import HoudiniPay
-from houdini_pay.contract._admin_pages import AdminPage
+from houdini_pay.contract._admin_pages import AdminPage, AdminRedirect
 from houdini_pay.contract._registry import collect_by_symbol
-from houdini_pay.errors import NotFound, PluginError
+from houdini_pay.errors import InvalidRequest, NotFound, PluginError
 
 __all__ = ["plugin_pages", "plugin_routes"]
 
 _SYMBOL = re.compile(r"^[a-z0-9][a-z0-9-]{0,49}$")
+_ORIGIN = re.compile(r"^https://[a-z0-9.-]+(:[0-9]{1,5})?$|^http://127\.0\.0\.1(:[0-9]{1,5})?$")
+_LOOPBACK = frozenset({"127.0.0.1", "localhost", "::1"})
+
+
+def _origin_of(url: str) -> str | None:
+    """``scheme://host[:port]`` of an address a member may be sent to, or None."""
+    parts = urlsplit(url)
+    secure_scheme = parts.scheme == "https" or (
+        parts.scheme == "http" and parts.hostname in _LOOPBACK
+    )
+    if not secure_scheme or not parts.netloc or "@" in parts.netloc:
+        return None
+    return f"{parts.scheme}://{parts.netloc}"
 
 
 def plugin_pages(app: HoudiniPay) -> dict[str, AdminPage]:
@@ -40,6 +60,11 @@ def plugin_pages(app: HoudiniPay) -> dict[str, AdminPage]:
                 f"plugin {owners[symbol]!r}: dashboard page {symbol!r} needs a symbol of "
                 "lowercase letters, digits and '-' and a title"
             )
+        if not all(_ORIGIN.match(origin) for origin in page.redirect_origins):
+            raise PluginError(
+                f"plugin {owners[symbol]!r}: dashboard page {symbol!r} has a redirect origin "
+                "that is not https://host[:port] (or http://127.0.0.1[:port])"
+            )
         if page.role not in ROLES or page.action_role not in ROLES:
             raise PluginError(
                 f"plugin {owners[symbol]!r}: dashboard page {symbol!r} has a role that is "
@@ -56,17 +81,48 @@ def _page(pages: dict[str, AdminPage], ctx: Context, symbol: str) -> AdminPage:
     return page
 
 
-def _show(ctx: Context, page: AdminPage, message: str | None = None) -> Response:
+def _show(
+    ctx: Context,
+    page: AdminPage,
+    message: str | None = None,
+    refused: InvalidRequest | None = None,
+    typed: dict[str, str] | None = None,
+) -> Response:
     nonprofit = ctx.app.get_nonprofit(ctx.nonprofit_id)
     view = page.view(nonprofit)
-    return ctx.page(
+    response = ctx.page(
         "plugin_page.html",
+        http_status=refused.http_status if refused else 200,
         current=f"/plugins/{page.symbol}",
         page=page,
         view=view,
         message=message,
+        problem=str(refused) if refused else None,
+        problem_field=refused.details.get("field") if refused else None,
+        typed=typed or {},
         may_act=ctx.staff.may(page.action_role),
     )
+    return allow_form_targets(response, page.redirect_origins)
+
+
+def _call_act(ctx: Context, page: AdminPage, action: str, values: dict[str, str]) -> object:
+    """``page.act``, given ``page_url`` when it takes it (the way pluggy passes a subset)."""
+    nonprofit = ctx.app.get_nonprofit(ctx.nonprofit_id)
+    if "page_url" in inspect.signature(page.act).parameters:
+        base = str(ctx.request.base_url).rstrip("/")
+        page_url = f"{base}{ADMIN_PREFIX}/plugins/{page.symbol}"
+        return page.act(nonprofit, action, values, page_url=page_url)  # type: ignore[call-arg]
+    return page.act(nonprofit, action, values)
+
+
+def _redirect(page: AdminPage, result: AdminRedirect) -> Response:
+    origin = _origin_of(result.url)
+    if origin is None or origin not in page.redirect_origins:
+        raise PluginError(
+            f"dashboard page {page.symbol!r} sent a member to {origin or result.url!r}, "
+            "which is not among its redirect_origins"
+        )
+    return secure(RedirectResponse(result.url, status_code=303))
 
 
 def plugin_routes(pages: dict[str, AdminPage]) -> list[tuple[str, str, Handler]]:
@@ -82,10 +138,16 @@ def plugin_routes(pages: dict[str, AdminPage]) -> list[tuple[str, str, Handler]]
         ctx.require(page.action_role)
         action = ctx.form.get("action")
         values = {k: v for k, v in ctx.form.items() if k not in ("action", "csrf_token")}
-        nonprofit = ctx.app.get_nonprofit(ctx.nonprofit_id)
-        message = page.act(nonprofit, action, values)
+        try:
+            result = _call_act(ctx, page, action, values)
+        except InvalidRequest as exc:
+            return _show(ctx, page, refused=exc, typed=values)
         target = values.get("id") or None
-        ctx.audit(f"{symbol}.{action}"[:50], target, message)
-        return _show(ctx, page, message)
+        if isinstance(result, AdminRedirect):
+            response = _redirect(page, result)
+            ctx.audit(f"{symbol}.{action}"[:50], target, result.message)
+            return response
+        ctx.audit(f"{symbol}.{action}"[:50], target, str(result))
+        return _show(ctx, page, str(result))
 
     return [("GET", "/plugins/{symbol}", show), ("POST", "/plugins/{symbol}/act", act)]

@@ -43,8 +43,9 @@ def install_admin(api: FastAPI, app: HoudiniPay) -> None:
         *access_pages.PAGES,
         *plugin_routes(extra),
     ]
+    dirs = tuple(dict.fromkeys(p.locale_dir for p in extra.values() if p.locale_dir))
     for method, path, handler in pages:
-        route = admin_page(app, settings, links, post=method == "POST")(handler)
+        route = admin_page(app, settings, links, post=method == "POST", locale_dirs=dirs)(handler)
         api.add_api_route(
             ADMIN_PREFIX + path,
             route,

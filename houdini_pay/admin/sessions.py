@@ -4,7 +4,9 @@ The cookie holds ``<nonprofit id>.<secret>``; the ``staff_sessions`` row is foun
 nonprofit and the SHA-256 of the secret (a stolen database leaks no usable cookie). Server-side
 rows, rather than signed cookies, make signing out and a lock take effect at once and need no
 signing key. A session ends when idle for ``HOUDINI_PAY_ADMIN_IDLE_MINUTES`` (30) or
-``HOUDINI_PAY_ADMIN_SESSION_HOURS`` (12) after sign-in, whichever comes first.
+``HOUDINI_PAY_ADMIN_SESSION_HOURS`` (12) after sign-in, whichever comes first; ended rows
+are deleted when their cookie comes back, when their member signs in again, and by
+:func:`sweep_sessions` for all nonprofits at once.
 
 The cookie is ``HttpOnly``, ``SameSite=Lax`` (a link from an e-mail still opens the
 dashboard signed in; every change is a POST with a CSRF token besides) and ``Secure`` unless
@@ -26,6 +28,7 @@ from sqlalchemy import delete, select
 
 from houdini_pay.admin.accounts import StaffRecord
 from houdini_pay.admin.models import StaffMember, StaffSession
+from houdini_pay.db.sharding import CROSS_TENANT
 from houdini_pay.errors import ConfigurationError
 
 if TYPE_CHECKING:
@@ -41,6 +44,7 @@ __all__ = [
     "find_session",
     "set_cookie",
     "start_session",
+    "sweep_sessions",
 ]
 
 COOKIE = "houdini_pay_admin"
@@ -149,6 +153,27 @@ def end_session(app: HoudiniPay, cookie: str) -> None:
                 StaffSession.nonprofit_id == nonprofit_id, StaffSession.id == _digest(secret)
             )
         )
+
+
+def sweep_sessions(app: HoudiniPay, settings: SessionSettings) -> int:
+    """Delete every nonprofit's sessions that have ended; returns how many.
+
+    A session ends ``settings.lifetime`` after sign-in or when idle for ``settings.idle``;
+    :func:`find_session` deletes one only when its cookie comes back, and
+    :func:`start_session` its member's, so a browser that never returns leaves its row
+    until this runs (``houdini-pay staff sweep-sessions``, from cron).
+    """
+    now = app.clock()
+    with app.unit_of_work() as uow:
+        result = uow.session.execute(
+            delete(StaffSession)
+            .where(
+                (StaffSession.expires_at <= now)
+                | (StaffSession.last_seen_at <= now - settings.idle)
+            )
+            .execution_options(**{CROSS_TENANT: True})
+        )
+    return int(getattr(result, "rowcount", 0) or 0)
 
 
 def _secure(request: Request) -> bool:

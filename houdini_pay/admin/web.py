@@ -1,15 +1,17 @@
 """What every dashboard page shares: templates, the signed-in member, forms and CSRF.
 
 Pages are rendered with their own Jinja2 environment (autoescaped, the dashboard's templates
-first, then the donor pages' for the error page) through the core's gettext catalogs, so
-words the donor pages translate are translated here too; the dashboard's own words are
-English until they are added to the catalogs (docs/dashboard.md).
+first, then the donor pages' for the error page) through the core's gettext catalogs and the
+dashboard's own (:data:`ADMIN_LOCALE`), so words the donor pages translate are translated
+here too. The dashboard's chrome (the bar, signing in, setting a password) is translated;
+the pages' content is English, marked ``lang="en"`` inside a page in another language, until
+its words are added to the catalogs (docs/dashboard.md).
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -42,6 +44,7 @@ __all__ = [
     "Form",
     "Handler",
     "admin_page",
+    "allow_form_targets",
     "amount_from",
     "error",
     "render",
@@ -50,6 +53,8 @@ __all__ = [
 
 ADMIN_PREFIX = "/admin"
 ADMIN_STATIC = Path(__file__).parent / "static"
+ADMIN_LOCALE = Path(__file__).parent / "locale"
+"""The dashboard's own catalogs (its chrome: the bar, signing in, setting a password)."""
 _POLICY = (
     "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
     "frame-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
@@ -71,6 +76,14 @@ def secure(response: Response) -> Response:
     response.headers["X-Content-Type-Options"] = "nosniff"
     response.headers["Referrer-Policy"] = "same-origin"
     response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+def allow_form_targets(response: Response, origins: Sequence[str]) -> Response:
+    """Let the page's forms also lead to ``origins`` (a processor's hosted page)."""
+    if origins:
+        policy = _POLICY.replace("form-action 'self'", "form-action 'self' " + " ".join(origins))
+        response.headers["Content-Security-Policy"] = policy
     return response
 
 
@@ -105,6 +118,7 @@ class Context:
     form: Form
     csrf: str
     links: list[tuple[str, str, str]]
+    locale_dirs: tuple[Path, ...] = ()
 
     @property
     def nonprofit_id(self) -> str:
@@ -137,24 +151,34 @@ class Context:
         return format_amount(amount, currency, page_locale(self.request).format_locale)
 
     def page(self, template: str, http_status: int = 200, **values: Any) -> Response:
-        """``template`` rendered for this member."""
-        values.update(staff=self.staff, csrf=self.csrf, nav_links=self.links)
-        return render(self.request, template, http_status, **values)
+        """``template`` rendered for this member; its content is English (``lang="en"``)
+        until the pages' own words are in the catalogs."""
+        values.update(staff=self.staff, csrf=self.csrf, nav_links=self.links, content_lang="en")
+        return render(self.request, template, http_status, self.locale_dirs, **values)
 
     def redirect(self, path: str) -> Response:
         """See other: the page to show after a change (POST, then GET)."""
         return secure(RedirectResponse(ADMIN_PREFIX + path, status_code=303))
 
 
-def render(request: Request, template: str, http_status: int = 200, **values: Any) -> Response:
-    """A dashboard template with the page's language, the static prefixes and a CSRF token."""
+def render(
+    request: Request,
+    template: str,
+    http_status: int = 200,
+    locale_dirs: tuple[Path, ...] = (),
+    **values: Any,
+) -> Response:
+    """A dashboard template with the page's language, the static prefixes and a CSRF token.
+
+    ``locale_dirs`` are the plugins' catalogs, read after the core's and the dashboard's.
+    """
     locale = page_locale(request)
     csrf = values.pop("csrf", None) or csrf_token_for(request)
     html = environment.get_template(template).render(
         lang=locale.language,
         static=STATIC_PREFIX,
         admin=ADMIN_PREFIX,
-        _=gettext_for(locale),
+        _=gettext_for(locale, (ADMIN_LOCALE, *locale_dirs)),
         csrf=csrf,
         when=_when,
         **values,
@@ -183,10 +207,12 @@ def admin_page(
     links: list[tuple[str, str, str]],
     *,
     post: bool = False,
+    locale_dirs: tuple[Path, ...] = (),
 ) -> Callable[[Handler], Callable[..., Awaitable[Response]]]:
     """Make ``handler(ctx, **path_values)`` a route: signed in, CSRF-checked if ``post``.
 
-    ``links`` are the bar's links (path, label, least role).
+    ``links`` are the bar's links (path, label, least role); ``locale_dirs`` the plugins'
+    catalogs that translate their labels.
 
     A visitor without a live session is sent to the sign-in page (a POST is refused with
     401); an error of the application becomes its styled page (404 for another
@@ -210,7 +236,8 @@ def admin_page(
             try:
                 if post:
                     check_csrf(request, form.get("csrf_token"))
-                ctx = Context(request, app, staff, form, csrf_token_for(request), links)
+                token = csrf_token_for(request)
+                ctx = Context(request, app, staff, form, token, links, locale_dirs)
                 return await run_in_threadpool(handler, ctx, **request.path_params)
             except HoudiniPayError as exc:
                 if post and isinstance(exc, Forbidden):

@@ -14,7 +14,7 @@ BASE_URL_ENV = "HOUDINI_PAY_BASE_URL"
 
 @click.group("staff")
 def staff_group() -> None:
-    """Add and list the staff of a nonprofit's dashboard."""
+    """Add and list the staff of a nonprofit's dashboard; delete ended sessions."""
 
 
 @staff_group.command("create")
@@ -64,6 +64,21 @@ def list_members(app: HoudiniPay, nonprofit_id: str, as_json: bool) -> None:
         return
     for member in members:
         click.echo(f"{member.id}  {member.email}  {member.role}")
+
+
+@staff_group.command("sweep-sessions")
+@json_option
+@pass_app
+def sweep_sessions(app: HoudiniPay, as_json: bool) -> None:
+    """Delete every nonprofit's dashboard sessions that have ended (run it from cron)."""
+    from houdini_pay.admin.sessions import SessionSettings
+    from houdini_pay.admin.sessions import sweep_sessions as sweep
+
+    deleted = sweep(app, SessionSettings.from_env(app.settings.environ))
+    if as_json:
+        print_json({"deleted": deleted})
+        return
+    click.echo(f"deleted {deleted} ended session{'s' if deleted != 1 else ''}")
 
 
 COMMANDS = [staff_group]

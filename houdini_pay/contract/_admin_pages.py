@@ -11,6 +11,7 @@ from __future__ import annotations
 import abc
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from houdini_pay.errors import InvalidRequest
@@ -23,6 +24,7 @@ __all__ = [
     "AdminField",
     "AdminForm",
     "AdminPage",
+    "AdminRedirect",
     "AdminRow",
     "AdminTable",
     "AdminView",
@@ -79,6 +81,18 @@ class AdminForm:
 
 
 @dataclass(frozen=True)
+class AdminRedirect:
+    """What ``act`` returns to send the member on to another site (a processor's hosted
+    page): ``url`` (``https://``, or ``http://`` on a loopback host) and ``message``, the
+    sentence kept in the audit log. The site's origin must be among the page's
+    ``redirect_origins``, which the browser is told the page's forms may lead to.
+    """
+
+    url: str
+    message: str
+
+
+@dataclass(frozen=True)
 class AdminView:
     """What a plugin page shows, top to bottom: a summary, facts, tables, forms."""
 
@@ -100,15 +114,28 @@ class AdminPage(abc.ABC):
     title: str = ""
     role: str = "viewer"
     action_role: str = "staff"
+    redirect_origins: Sequence[str] = ()
+    """Origins (``https://connect.stripe.com``) an action may send the member to with an
+    :class:`AdminRedirect`; the page's Content-Security-Policy lets its forms lead there."""
+    locale_dir: Path | None = None
+    """The plugin's gettext catalogs (``<dir>/<language>/LC_MESSAGES/messages.po``), in which
+    the dashboard looks up the page's ``title`` for the bar of links."""
 
     @abc.abstractmethod
     def view(self, nonprofit: NonprofitRecord) -> AdminView:
         """What the page shows to staff of ``nonprofit``."""
 
-    def act(self, nonprofit: NonprofitRecord, action: str, values: Mapping[str, str]) -> str:
+    def act(
+        self, nonprofit: NonprofitRecord, action: str, values: Mapping[str, str]
+    ) -> str | AdminRedirect:
         """Do ``action`` for ``nonprofit`` with the form's ``values``; return what to tell
-        the member (``"Gift paused."``). Raise a ``HoudiniPayError`` to refuse (its message is
-        shown); ``NotFound`` for an id of another nonprofit. By default a page has no
-        actions and refuses every one.
+        the member (``"Gift paused."``), or an :class:`AdminRedirect` to send them to
+        another site. Raise a ``HoudiniPayError`` to refuse (its message is shown);
+        ``NotFound`` for an id of another nonprofit. By default a page has no actions and
+        refuses every one.
+
+        An implementation that also accepts the keyword ``page_url`` is given the page's
+        absolute address as the browser reached it (a processor's hosted page sends the
+        member back there).
         """
         raise InvalidRequest(f"this page has no action {action!r}", code="unknown_action")

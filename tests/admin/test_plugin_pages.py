@@ -14,6 +14,7 @@ from houdini_pay import (
     AdminField,
     AdminForm,
     AdminPage,
+    AdminRedirect,
     AdminRow,
     AdminTable,
     AdminView,
@@ -148,3 +149,91 @@ def test_plugins_are_registered_per_app(
     staff = Staff(TestClient(create_api(plain)), nonprofit, add_staff(plain, nonprofit, "owner"))
     staff.sign_in()
     assert "/admin/plugins/" not in staff.get("/").text
+
+
+class HostedPage(AdminPage):
+    """A page sending owners to a processor's hosted page, and back to itself."""
+
+    symbol = "hosted"
+    title = "Hosted"
+    action_role = "owner"
+    redirect_origins = ("https://hosted.example",)
+
+    def __init__(self, target: str = "https://hosted.example/setup") -> None:
+        self.target = target
+        self.page_urls: list[str] = []
+
+    def view(self, nonprofit: NonprofitRecord) -> AdminView:
+        return AdminView(forms=[AdminForm("go", "Set up", [], submit="Go to the hosted page")])
+
+    def act(
+        self,
+        nonprofit: NonprofitRecord,
+        action: str,
+        values: Mapping[str, str],
+        page_url: str = "",
+    ) -> AdminRedirect:
+        self.page_urls.append(page_url)
+        return AdminRedirect(f"{self.target}?back={page_url}", "sent to the hosted page")
+
+
+def test_an_action_may_send_the_member_to_a_hosted_page(
+    app: HoudiniPay, nonprofit: NonprofitRecord
+) -> None:
+    page = HostedPage()
+    app.register_plugin(NotesPlugin(page), "hosted")
+    client = TestClient(create_api(app))
+    owner = Staff(client, nonprofit, add_staff(app, nonprofit, "owner"))
+    owner.sign_in()
+    shown = owner.get("/plugins/hosted")
+    policy = shown.headers["content-security-policy"]
+    assert "form-action 'self' https://hosted.example;" in policy
+    sent = owner.post("/plugins/hosted/act", "/plugins/hosted", action="go")
+    assert sent.status_code == 303
+    back = "http://testserver/admin/plugins/hosted"
+    assert sent.headers["location"] == f"https://hosted.example/setup?back={back}"
+    assert page.page_urls == [back]
+    assert "sent to the hosted page" in owner.get("/audit").text
+
+    staff = Staff(TestClient(client.app), nonprofit, add_staff(app, nonprofit, "staff"))
+    staff.sign_in()
+    assert "Go to the hosted page" not in staff.get("/plugins/hosted").text
+    assert staff.post("/plugins/hosted/act", "/plugins/hosted", action="go").status_code == 403
+    assert page.page_urls == [back]
+
+
+def test_a_redirect_outside_the_pages_origins_is_refused(
+    app: HoudiniPay, nonprofit: NonprofitRecord
+) -> None:
+    app.register_plugin(NotesPlugin(HostedPage("https://elsewhere.example/x")), "hosted")
+    owner = Staff(TestClient(create_api(app)), nonprofit, add_staff(app, nonprofit, "owner"))
+    owner.sign_in()
+    answer = owner.post("/plugins/hosted/act", "/plugins/hosted", action="go")
+    assert answer.status_code == 500
+    assert "location" not in answer.headers
+
+
+def test_a_page_with_a_bad_redirect_origin_stops_the_server(app: HoudiniPay) -> None:
+    page = HostedPage()
+    page.redirect_origins = ("http://hosted.example; script-src *",)
+    app.register_plugin(NotesPlugin(page), "hosted")
+    with pytest.raises(PluginError, match="redirect origin"):
+        create_api(app)
+
+
+def test_only_owners_may_start_the_stripe_account_link(
+    app: HoudiniPay, nonprofit: NonprofitRecord, as_role: Callable[[str], Staff]
+) -> None:
+    from houdini_pay_stripe.models import StripeAccount
+
+    with app.unit_of_work() as uow:
+        uow.session.add(StripeAccount(nonprofit_id=nonprofit.id, account_id="acct_1Owner"))
+    for role in ("viewer", "staff"):
+        member = as_role(role)
+        assert "Continue the set-up on Stripe" not in member.get("/plugins/stripe").text
+        refused = member.post("/plugins/stripe/act", "/plugins/stripe", action="onboarding_link")
+        assert refused.status_code == 403
+    owner = as_role("owner")
+    shown = owner.get("/plugins/stripe")
+    assert "Continue the set-up on Stripe" in shown.text
+    assert "https://connect.stripe.com" in shown.headers["content-security-policy"]

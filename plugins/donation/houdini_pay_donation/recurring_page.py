@@ -4,6 +4,7 @@ pause, resume and cancel it (the same functions as ``houdini-pay recurring ...``
 from __future__ import annotations
 
 from collections.abc import Mapping
+from pathlib import Path
 
 from houdini_pay import (
     AdminButton,
@@ -34,6 +35,7 @@ class RecurringGiftsPage(AdminPage):
 
     symbol = "recurring"
     title = "Recurring gifts"
+    locale_dir = Path(__file__).parent / "locale"
 
     def __init__(self, app: HoudiniPay) -> None:
         self.app = app

@@ -5,15 +5,19 @@ The donor picks a method and sees the nonprofit's instructions; the payment is r
 ``houdini-pay payments approve``. A donor can never record money as received: the form
 always asks for approval, whatever the browser sends.
 
+What donors are told (bank details, where to mail a check; line breaks are kept) is, first,
+what the nonprofit's staff wrote on the dashboard (:mod:`houdini_pay_offsite.instructions`),
+else the deployment's:
+
 ``HOUDINI_PAY_OFFSITE_INSTRUCTIONS``
-    What donors are told (bank details, where to mail a check); line breaks are kept.
-    Unset, they are asked to send it to the nonprofit's address.
+    The instructions of every nonprofit that wrote none of its own. Unset, donors are asked
+    to send the gift to the nonprofit's address.
 """
 
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -65,16 +69,27 @@ class OffsiteForm(PaymentForm):
     script = Path(__file__).parent / "static" / "offsite.js"
     locale_dir = Path(__file__).parent / "locale"
 
-    def __init__(self, environ: Mapping[str, str]) -> None:
+    def __init__(
+        self,
+        environ: Mapping[str, str],
+        stored: Callable[[str], str | None] | None = None,
+    ) -> None:
+        """``stored(nonprofit_id)`` gives the instructions the nonprofit's staff wrote."""
         self.environ = environ
+        self.stored = stored
+
+    def instructions(self, nonprofit: NonprofitRecord) -> str | None:
+        """The nonprofit's own instructions, else the deployment's, else None (the default)."""
+        own = self.stored(nonprofit.id) if self.stored else None
+        return own or self.environ.get(INSTRUCTIONS_ENV) or None
 
     def public_config(self, nonprofit: NonprofitRecord) -> Mapping[str, Any]:
         """The methods a donor may choose and the nonprofit's instructions."""
-        # Unset, the markup writes the default in the donor's language.
+        # None, the markup writes the default in the donor's language.
         default = _DEFAULT_WITH_ADDRESS if nonprofit.address else _DEFAULT_INSTRUCTIONS
         return {
             "methods": DONOR_METHODS,
-            "instructions": self.environ.get(INSTRUCTIONS_ENV) or None,
+            "instructions": self.instructions(nonprofit),
             "default_instructions": default,
         }
 

@@ -4,16 +4,24 @@ The account is the nonprofit's Connect account (``houdini-pay stripe connect``),
 platform's own when it has none. Both are read from Stripe at each view, through the same
 client as charges; when Stripe cannot be reached, or the processor has no keys, the page
 says so instead of failing.
+
+Owners of a nonprofit with a Connect account also get a button that makes a Stripe-hosted
+Account Link (``POST /v1/account_links``) and sends them to it, to finish setting the account
+up (``account_onboarding``, while Stripe says its details are not all submitted) or to
+change its bank account (``account_update``); Stripe sends them back to this page.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable, Mapping
+from pathlib import Path
 from typing import Any
 
 from houdini_pay import (
+    AdminForm,
     AdminPage,
+    AdminRedirect,
     AdminRow,
     AdminTable,
     AdminView,
@@ -21,16 +29,25 @@ from houdini_pay import (
     NonprofitRecord,
     money,
 )
-from houdini_pay.errors import HoudiniPayError
+from houdini_pay.errors import HoudiniPayError, InvalidRequest
 from houdini_pay_stripe.api import stripe_errors
 from houdini_pay_stripe.commands import balance_amounts
 from houdini_pay_stripe.models import StripeAccount
 from houdini_pay_stripe.processor import StripeProcessor
 from houdini_pay_stripe.results import options_for
 
-__all__ = ["StripePage", "payout_rows", "payout_schedule"]
+__all__ = ["LINK_TYPES", "StripePage", "payout_rows", "payout_schedule"]
 
 PAYOUTS_SHOWN = 20
+LINK_TYPES = {"onboarding_link": "account_onboarding", "update_link": "account_update"}
+"""The page's actions, and the Account Link ``type`` each asks Stripe for."""
+STRIPE_CONNECT = "https://connect.stripe.com"
+"""Where Stripe's Account Links lead."""
+NO_ACCOUNT = (
+    "This nonprofit has no Stripe Connect account of its own: its payouts go to the "
+    "platform's account, whose bank account is set on Stripe's dashboard. An operator connects "
+    "one with houdini-pay stripe connect."
+)
 
 
 def _date(timestamp: Any) -> str:
@@ -83,6 +100,9 @@ class StripePage(AdminPage):
 
     symbol = "stripe"
     title = "Stripe balance"
+    locale_dir = Path(__file__).parent / "locale"
+    action_role = "owner"
+    redirect_origins = (STRIPE_CONNECT,)
 
     def __init__(self, app: HoudiniPay) -> None:
         self.app = app
@@ -99,6 +119,7 @@ class StripePage(AdminPage):
         problems: list[str] = []
         facts: list[tuple[str, str]] = [("Account", where)]
         payouts: list[AdminRow] = []
+        found_account: Mapping[str, Any] = {}
         try:
             client = self._processor().api.client
             found = stripe_errors(
@@ -137,7 +158,59 @@ class StripePage(AdminPage):
         summary = f"Balance and payouts of {where}, as Stripe reports them now."
         if problems:
             summary += " " + " ".join(problems)
-        return AdminView(summary=summary, facts=facts, tables=[table])
+        if not account:
+            facts.append(("Bank account", NO_ACCOUNT))
+        forms = [self._link_form(found_account)] if account else []
+        return AdminView(summary=summary, facts=facts, tables=[table], forms=forms)
+
+    @staticmethod
+    def _link_form(account: Mapping[str, Any]) -> AdminForm:
+        """Onboarding until Stripe has every detail it asked for, then updating."""
+        if account.get("details_submitted"):
+            return AdminForm(
+                "update_link",
+                "Bank account and details on Stripe",
+                [],
+                submit="Update the bank account on Stripe",
+            )
+        return AdminForm(
+            "onboarding_link",
+            "Set up payouts on Stripe",
+            [],
+            submit="Continue the set-up on Stripe",
+        )
+
+    def act(
+        self,
+        nonprofit: NonprofitRecord,
+        action: str,
+        values: Mapping[str, str],
+        page_url: str = "",
+    ) -> AdminRedirect:
+        """Make an Account Link of the nonprofit's Connect account and send the owner to it.
+
+        Raises:
+            InvalidRequest: an unknown action, no Connect account, or Stripe refused.
+            HoudiniPayError: Stripe could not be reached, or the processor has no keys.
+        """
+        link_type = LINK_TYPES.get(action)
+        if link_type is None:
+            raise InvalidRequest(f"this page has no action {action!r}", code="unknown_action")
+        account = self._account(nonprofit)
+        if not account:
+            raise InvalidRequest(NO_ACCOUNT, code="no_connect_account")
+        client = self._processor().api.client
+        params = {
+            "account": account,
+            "refresh_url": page_url,
+            "return_url": page_url,
+            "type": link_type,
+        }
+        link = stripe_errors(
+            "Stripe did not make the link",
+            lambda: client.v1.account_links.create(params=params),  # type: ignore[arg-type]
+        )
+        return AdminRedirect(str(link.url), f"sent to Stripe ({link_type}) for {account}")
 
     def _processor(self) -> StripeProcessor:
         processor = self.app.registry.processor("stripe")

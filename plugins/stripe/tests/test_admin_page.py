@@ -5,10 +5,15 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from houdini_pay_stripe.admin_page import StripePage, payout_rows, payout_schedule
-from houdini_pay_stripe.testing import LocalStripe
+import pytest
+import stripe
+from houdini_pay_stripe.admin_page import LINK_TYPES, StripePage, payout_rows, payout_schedule
+from houdini_pay_stripe.models import StripeAccount
+from houdini_pay_stripe.testing import LocalStripe, recorded_account_link
+from houdini_pay_stripe.testing.shapes import ACCOUNT_LINK_SECONDS
 
-from houdini_pay import HoudiniPay, NonprofitRecord
+from houdini_pay import AdminRedirect, HoudiniPay, NonprofitRecord
+from houdini_pay.errors import InvalidRequest
 
 RECORDED_PAYOUT = {
     "id": "po_1OaFDbEcg9tTZuTgNYmX0PKB",
@@ -32,7 +37,9 @@ def test_the_balance_and_payouts_are_read_from_stripe(
     made = localstripe.client().v1.payouts.create(params={"amount": 1500, "currency": "eur"})
     view = StripePage(app).view(nonprofit)
     # localstripe's balance is a constant: 20.00 EUR available, nothing pending.
-    assert dict(view.facts) == {
+    facts = dict(view.facts)
+    assert facts.pop("Bank account").startswith("This nonprofit has no Stripe Connect account")
+    assert facts == {
         "Account": "the platform's Stripe account",
         "Available (EUR)": "€20.00",
         "Pending (EUR)": "€0.00",
@@ -83,3 +90,67 @@ def test_payout_schedules_in_stripes_recorded_shape() -> None:
                    "settings": {"payouts": {"schedule": schedule}}}  # fmt: skip
         assert payout_schedule(account) == shown
     assert payout_schedule({"id": "acct_1", "object": "account"}) == "unknown"
+
+
+def _connect(
+    app: HoudiniPay, nonprofit: NonprofitRecord, account: str = "acct_1Nv0FGQ9RKHgCVdK"
+) -> str:
+    with app.unit_of_work() as uow:
+        uow.session.add(StripeAccount(nonprofit_id=nonprofit.id, account_id=account))
+    return account
+
+
+def test_an_owner_is_sent_to_a_stripe_hosted_account_link(
+    app: HoudiniPay, nonprofit: NonprofitRecord, localstripe: LocalStripe
+) -> None:
+    account = _connect(app, nonprofit)
+    page = StripePage(app)
+    assert page.action_role == "owner"
+    (form,) = page.view(nonprofit).forms
+    # localstripe has no accounts, so nothing says the details are in: onboarding.
+    assert form.action == "onboarding_link"
+    back = "https://pay.example.org/admin/plugins/stripe"
+    sent = page.act(nonprofit, "onboarding_link", {}, page_url=back)
+    assert isinstance(sent, AdminRedirect)
+    assert sent.url.startswith(f"https://connect.stripe.com/setup/c/{account}/")
+    (request,) = localstripe.sent("POST", "/v1/account_links")
+    assert request.stripe_account is None  # made by the platform, for the account
+    assert request.params == {
+        "account": account,
+        "refresh_url": back,
+        "return_url": back,
+        "type": "account_onboarding",
+    }
+    page.act(nonprofit, "update_link", {}, page_url=back)
+    assert localstripe.sent("POST", "/v1/account_links")[1].params["type"] == "account_update"
+
+
+def test_an_account_whose_details_are_in_is_offered_an_update() -> None:
+    form = StripePage._link_form({"id": "acct_1", "object": "account", "details_submitted": True})
+    assert form.action == "update_link"
+    assert LINK_TYPES[form.action] == "account_update"
+
+
+def test_without_a_connect_account_the_page_says_so_and_makes_no_link(
+    app: HoudiniPay, nonprofit: NonprofitRecord, localstripe: LocalStripe
+) -> None:
+    page = StripePage(app)
+    view = page.view(nonprofit)
+    assert view.forms == []
+    assert "no Stripe Connect account" in dict(view.facts)["Bank account"]
+    with pytest.raises(InvalidRequest) as refused:
+        page.act(nonprofit, "onboarding_link", {}, page_url="https://pay.example.org/")
+    assert refused.value.code == "no_connect_account"
+    assert localstripe.sent("POST", "/v1/account_links") == []
+
+
+def test_localstripe_refuses_an_account_link_as_stripe_does(localstripe: LocalStripe) -> None:
+    client = localstripe.client()
+    with pytest.raises(stripe.InvalidRequestError, match="Missing required param: account"):
+        client.v1.account_links.create(params={"type": "account_onboarding"})  # type: ignore[typeddict-item]
+    with pytest.raises(stripe.InvalidRequestError, match="Invalid type"):
+        client.v1.account_links.create(params={"account": "acct_1", "type": "x"})  # type: ignore[typeddict-item]
+    link = client.v1.account_links.create(params={"account": "acct_1", "type": "account_update"})
+    assert link.object == "account_link"
+    assert link.expires_at - link.created == ACCOUNT_LINK_SECONDS
+    assert recorded_account_link("acct_1", created=1680577733)["expires_at"] == 1680578033

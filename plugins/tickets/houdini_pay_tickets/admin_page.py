@@ -3,6 +3,8 @@ left, and what they brought in."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from houdini_pay import (
     AdminPage,
     AdminRow,
@@ -22,6 +24,7 @@ class TicketSalesPage(AdminPage):
 
     symbol = "tickets"
     title = "Events and tickets"
+    locale_dir = Path(__file__).parent / "locale"
 
     def __init__(self, app: HoudiniPay) -> None:
         self.app = app

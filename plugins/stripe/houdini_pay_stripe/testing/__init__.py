@@ -16,6 +16,8 @@ they had no effect, and stay in the recorded parameters for tests to check.
 What localstripe cannot do, tests build from Stripe's recorded object shapes and deliver
 signed with Stripe's real scheme (:func:`stripe_event`, :func:`recorded_dispute`,
 :func:`signed_webhook`): it never sends ``charge.*`` or dispute events and reports no fees.
+It has no ``POST /v1/account_links`` either: the harness answers it with an Account Link in
+Stripe's recorded shape (:func:`recorded_account_link`, a ``connect.stripe.com`` address).
 :class:`WebhookReceiver` is a loopback HTTP endpoint that hands each delivery to
 :meth:`houdini_pay.HoudiniPay.handle_webhook`, as the real endpoint does.
 """
@@ -32,6 +34,7 @@ from houdini_pay_stripe.testing.server import (
     running_localstripe,
 )
 from houdini_pay_stripe.testing.shapes import (
+    recorded_account_link,
     recorded_balance_transaction,
     recorded_dispute,
     signed_webhook,
@@ -48,6 +51,7 @@ __all__ = [
     "WebhookReceiver",
     "authenticate_3ds",
     "card_payment_method",
+    "recorded_account_link",
     "recorded_balance_transaction",
     "recorded_dispute",
     "running_localstripe",

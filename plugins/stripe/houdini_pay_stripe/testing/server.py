@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 import stripe
 
 from houdini_pay_stripe.testing._threaded import serving_in_thread
+from houdini_pay_stripe.testing.shapes import recorded_account_link
 
 if TYPE_CHECKING:
     from aiohttp import web
@@ -248,7 +249,26 @@ class _Harness:
                 continue
             app.router.add_route(route.method, route.resource.canonical, route.handler)
         app.router.add_get("/js.stripe.com/v3/", _stripe_js)
+        app.router.add_post("/v1/account_links", self.account_link)
         return app
+
+    async def account_link(self, request: web.Request) -> web.Response:
+        """``POST /v1/account_links``, which localstripe lacks: an Account Link in Stripe's
+        recorded shape (:func:`recorded_account_link`), after Stripe's checks of the
+        parameters."""
+        from aiohttp import web
+
+        data = await self.tolerant_post_data(request) or {}
+        missing = [name for name in ("account", "type") if not data.get(name)]
+        if missing or data["type"] not in ("account_onboarding", "account_update"):
+            message = (
+                f"Missing required param: {missing[0]}."
+                if missing
+                else "Invalid type: must be one of account_onboarding or account_update"
+            )
+            error = {"type": "invalid_request_error", "message": message}
+            return web.json_response({"error": error}, status=400)
+        return web.json_response(recorded_account_link(str(data["account"])))
 
     async def record(self, request: web.Request, handler: _Handler) -> web.StreamResponse:
         """Record the request, then hand it on (through Stripe's idempotency for a keyed POST)."""

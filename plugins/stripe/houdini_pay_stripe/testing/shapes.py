@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 import time
 from collections.abc import Mapping, Sequence
@@ -9,7 +10,17 @@ from typing import Any
 
 import stripe
 
-__all__ = ["recorded_balance_transaction", "recorded_dispute", "signed_webhook", "stripe_event"]
+__all__ = [
+    "ACCOUNT_LINK_SECONDS",
+    "recorded_account_link",
+    "recorded_balance_transaction",
+    "recorded_dispute",
+    "signed_webhook",
+    "stripe_event",
+]
+
+ACCOUNT_LINK_SECONDS = 300
+"""How long a Stripe Account Link can be used (Stripe: "a few minutes"; its example, 300 s)."""
 
 
 def stripe_event(
@@ -112,6 +123,20 @@ def recorded_dispute(
         "payment_intent": payment_intent,
         "reason": reason,
         "status": status,
+    }
+
+
+def recorded_account_link(account: str, *, created: int | None = None) -> dict[str, Any]:
+    """An Account Link in the shape Stripe's API reference records it (``POST
+    /v1/account_links``): ``object``, ``created``, ``expires_at`` and the hosted ``url`` on
+    connect.stripe.com (its last segment is a one-time secret; here a made-up one)."""
+    now = int(time.time()) if created is None else created
+    secret = hashlib.sha256(f"{account}:{time.time_ns()}".encode()).hexdigest()[:12]
+    return {
+        "object": "account_link",
+        "created": now,
+        "expires_at": now + ACCOUNT_LINK_SECONDS,
+        "url": f"https://connect.stripe.com/setup/c/{account}/{secret}",
     }
 
 
