@@ -7,11 +7,16 @@ Creates a PostgreSQL database of its own, migrates it with `houdini-pay db upgra
 2. over HTTP: `houdini-pay serve` with 1, then 2 workers, `--clients` concurrent clients
    each sending POST /api/v1/nonprofits/{id}/payment (a new Idempotency-Key each time).
 
-Prints requests per second, p50 and p99 latency, and HTTP's rate as a share of the
-in-process rate. Run from the repository root, PostgreSQL at HOUDINI_PAY_TEST_POSTGRES_URL
+With each server, ``--rounds`` rounds alternate ``--requests`` in-process payments from
+``--clients`` threads (the server idle) with as many HTTP requests, so that each round's
+ratio compares two rates measured a moment apart on a machine whose load moves.
+
+Prints requests per second (median of the rounds), p50 and p99 latency, and HTTP's rate as a
+share of the in-process rate (median of the rounds' ratios). Run from the repository root,
+PostgreSQL at HOUDINI_PAY_TEST_POSTGRES_URL
 (default postgresql+psycopg://postgres@127.0.0.1:5432/test)::
 
-    .venv/bin/python bench/http_api.py [--requests 1500] [--clients 8]
+    .venv/bin/python bench/http_api.py [--requests 1500] [--clients 8] [--rounds 3]
 
 The clients run on the same machine as the server and take CPU from it: the figures are a
 floor for the server, not its ceiling.
@@ -57,7 +62,7 @@ def donation(supporter_id: str) -> dict[str, object]:
 
 
 def in_process(
-    app: HoudiniPay, nonprofit_id: str, supporter_id: str, count: int, threads: int
+    app: HoudiniPay, nonprofit_id: str, supporter_id: str, count: int, threads: int, tag: str = ""
 ) -> float:
     """Payments per second through ``app.pay`` from ``threads`` callers."""
 
@@ -72,7 +77,7 @@ def in_process(
                 payment_type="donation",
                 processing_object=PROCESSING,
                 type_object={"designation": "Benchmark"},
-                idempotency_key=f"inproc-{threads}-{number}",
+                idempotency_key=f"inproc{tag}-{threads}-{number}",
             )
         )
         assert outcome.status.value == "succeeded", outcome
@@ -152,6 +157,9 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--requests", type=int, default=1500, help="payments per measurement")
     parser.add_argument("--clients", type=int, default=8, help="concurrent clients")
+    parser.add_argument(
+        "--rounds", type=int, default=3, help="alternating in-process and HTTP rounds"
+    )
     args = parser.parse_args()
     commit = subprocess.run(
         ["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True
@@ -170,28 +178,54 @@ def main() -> None:
         in_process(app, nonprofit.id, supporter.id, 50, 1)  # warm-up
         single = in_process(app, nonprofit.id, supporter.id, args.requests // 2, 1)
         threaded = in_process(app, nonprofit.id, supporter.id, args.requests, args.clients)
-        app.dispose()
         print(f"in-process app.pay, 1 caller:  {single:8.1f} payments/s")
         print(f"in-process app.pay, {args.clients} threads: {threaded:8.1f} payments/s")
         path = f"/api/v1/nonprofits/{nonprofit.id}/payment"
         body = donation(supporter.id)
         for workers in (1, 2):
             process, base_url = serve(url, workers, Path(f"/tmp/houdini-bench-serve-{workers}.log"))
+            rates: list[float] = []
+            ratios: list[float] = []
+            latencies: list[float] = []
             try:
                 asyncio.run(load(base_url, path, key, body, 100, args.clients, f"warm-{workers}"))
-                rate, latencies = asyncio.run(
-                    load(base_url, path, key, body, args.requests, args.clients, f"w{workers}")
-                )
+                for round_ in range(args.rounds):
+                    # The server idles while the in-process round runs, and the other way
+                    # round: each ratio compares two rates measured a moment apart.
+                    local = in_process(
+                        app,
+                        nonprofit.id,
+                        supporter.id,
+                        args.requests,
+                        args.clients,
+                        f"{workers}{round_}",
+                    )
+                    rate, seen = asyncio.run(
+                        load(
+                            base_url,
+                            path,
+                            key,
+                            body,
+                            args.requests,
+                            args.clients,
+                            f"w{workers}r{round_}",
+                        )
+                    )
+                    rates.append(rate)
+                    ratios.append(rate / local)
+                    latencies.extend(seen)
             finally:
                 process.terminate()
                 process.wait(timeout=30)
             cuts = statistics.quantiles(latencies, n=100)
             print(
-                f"HTTP, {workers} worker(s), {args.clients} clients: {rate:8.1f} requests/s, "
+                f"HTTP, {workers} worker(s), {args.clients} clients: "
+                f"{statistics.median(rates):8.1f} requests/s (median of {args.rounds} rounds), "
                 f"p50 {cuts[49] * 1000:6.1f} ms, p99 {cuts[98] * 1000:6.1f} ms, "
-                f"{rate / threaded:.0%} of in-process ({args.clients} threads), "
-                f"{rate / single:.0%} of in-process (1 caller)"
+                f"{statistics.median(ratios):.0%} of in-process ({args.clients} threads, median "
+                f"of the rounds' ratios; rounds {', '.join(f'{r:.2f}' for r in ratios)})"
             )
+        app.dispose()
     print(f"load average after {os.getloadavg()[0]:.2f}")
 
 

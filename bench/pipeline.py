@@ -171,6 +171,14 @@ class WriteSet:
                 if isinstance(table, Table) and statement.is_insert and table.name in WRITE_SET:
                     tables[table.name] = table
                     values[table.name] = dict(parameters)
+                elif isinstance(parameters, dict) and "outbox_id" in parameters:
+                    # On PostgreSQL the outbox row rides on the attempt's UPDATE (a CTE).
+                    tables["outbox"] = Base.metadata.tables["outbox"]
+                    values["outbox"] = {
+                        name.removeprefix("outbox_"): value
+                        for name, value in parameters.items()
+                        if name.startswith("outbox_")
+                    }
         missing = set(WRITE_SET) - set(tables)
         assert not missing, f"the pipeline wrote no row to {missing}"
         return cls(tables, values)

@@ -16,9 +16,9 @@ from sqlalchemy.orm import Session
 
 from houdini_pay.store._ids import new_id
 from houdini_pay.store._models import OutboxEvent, utcnow
-from houdini_pay.store._rows import insert_outbox
+from houdini_pay.store._rows import OutboxColumns, insert_outbox
 
-__all__ = ["mark_published", "record_event", "unpublished"]
+__all__ = ["event_columns", "mark_published", "record_event", "unpublished"]
 
 
 def record_event(
@@ -34,18 +34,26 @@ def record_event(
     ``now`` is when it happened (the app's clock); it defaults to the time of the call.
     """
     connection = session.connection() if isinstance(session, Session) else session
-    insert_outbox(
-        connection,
-        {
-            "id": new_id("evt"),
-            "nonprofit_id": nonprofit_id,
-            "event": event,
-            "payload": dict(payload),
-            "created_at": utcnow() if now is None else now,
-            "published_at": None,
-            "dispatched_at": None,
-        },
-    )
+    insert_outbox(connection, event_columns(nonprofit_id, event, payload, now=now))
+
+
+def event_columns(
+    nonprofit_id: str,
+    event: str,
+    payload: Mapping[str, Any],
+    *,
+    now: dt.datetime | None = None,
+) -> OutboxColumns:
+    """The row :func:`record_event` adds, for a writer that adds it with another statement."""
+    return {
+        "id": new_id("evt"),
+        "nonprofit_id": nonprofit_id,
+        "event": event,
+        "payload": dict(payload),
+        "created_at": utcnow() if now is None else now,
+        "published_at": None,
+        "dispatched_at": None,
+    }
 
 
 def unpublished(session: Session, *, limit: int = 100) -> list[OutboxEvent]:

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
+from typing import Any
 
 import pytest
 from click.testing import CliRunner
-from sqlalchemy import select
+from sqlalchemy import event, select, update
 
 from houdini_pay import HoudiniPay, NonprofitRecord
 from houdini_pay.api_keys import (
@@ -35,6 +36,35 @@ def test_a_key_is_stored_only_as_its_hash(app: HoudiniPay, nonprofit: NonprofitR
     assert row.key_hash == hash_key(new.key)
     assert new.key.startswith(row.prefix)
     assert find_api_key(app, new.key) == new.record
+
+
+def test_a_key_look_up_hands_its_connection_back_transactional(
+    app: HoudiniPay, nonprofit: NonprofitRecord
+) -> None:
+    # On PostgreSQL the look-up runs in autocommit; the pool must undo that before the
+    # connection serves a unit of work, or a payment's writes would commit one by one.
+    new = create_api_key(app, nonprofit.id)
+    handed_back: list[object] = []
+
+    def on_checkin(dbapi_connection: Any, _record: Any) -> None:
+        handed_back.append(getattr(dbapi_connection, "autocommit", None))
+
+    event.listen(app.engine, "checkin", on_checkin)
+    try:
+        assert find_api_key(app, new.key) == new.record
+    finally:
+        event.remove(app.engine, "checkin", on_checkin)
+    assert len(handed_back) == 1
+    assert handed_back[0] is not True
+
+    def write_then_fail() -> None:
+        with app.unit_of_work() as uow:
+            uow.connection.execute(update(ApiKey).values(name="changed"))
+            raise RuntimeError
+
+    with pytest.raises(RuntimeError):  # the unit of work is still atomic afterwards
+        write_then_fail()
+    assert [key.name for key in list_api_keys(app, nonprofit.id)] == [None]
 
 
 def test_keys_are_listed_and_a_revoked_key_is_found_no_more(

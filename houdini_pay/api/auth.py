@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from typing import Annotated
 
 from fastapi import Depends, Path, Request
+from fastapi.concurrency import run_in_threadpool
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from houdini_pay import tenancy
@@ -92,14 +93,18 @@ CurrentCaller = Annotated[Caller, Depends(authenticate)]
 """A route parameter receiving the authenticated :class:`Caller`."""
 
 
-def nonprofit_scope(
+async def nonprofit_scope(
     nonprofit_id: Annotated[str, Path(description="The nonprofit's id (np_...).")],
     caller: CurrentCaller,
     app: App,
 ) -> str:
-    """The ``{nonprofit_id}`` of the path, once the caller may act for it; else 404."""
+    """The ``{nonprofit_id}`` of the path, once the caller may act for it; else 404.
+
+    A nonprofit's key needs no query, so this runs on the event loop: only the admin key's
+    look-up of the nonprofit is sent to a worker thread (one thread hop fewer per request).
+    """
     if caller.nonprofit_id is None:
-        app.get_nonprofit(nonprofit_id)
+        await run_in_threadpool(app.get_nonprofit, nonprofit_id)
     elif caller.nonprofit_id != nonprofit_id:
         raise NotFound(f"nonprofit {nonprofit_id!r} not found", code="nonprofit_not_found")
     return nonprofit_id

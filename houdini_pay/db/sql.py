@@ -35,6 +35,7 @@ __all__ = [
     "INSERT_PAYMENT",
     "MARK_CHARGING",
     "NONPROFIT_BY_ID",
+    "OUTBOX_INSERT_CTE",
     "PAYMENT_BY_ID",
     "SOURCE_BY_ID",
     "SUPPORTER_BY_ID",
@@ -75,6 +76,14 @@ ATTEMPT_BY_ID_FOR_UPDATE = ATTEMPT_BY_ID.with_for_update()
 INSERT_ATTEMPT = insert(attempts)
 INSERT_PAYMENT = insert(payments)
 INSERT_OUTBOX = insert(outbox)
+OUTBOX_INSERT_CTE = (
+    insert(outbox)
+    .values({c.name: bindparam(f"outbox_{c.name}", type_=c.type) for c in outbox.c})
+    .cte("outbox_event")
+)
+"""The outbox's insert as a data-modifying CTE (PostgreSQL only): added to an ``UPDATE`` with
+``add_cte``, it writes the event in that statement's round trip. Its parameters are the
+columns prefixed ``outbox_`` (``houdini_pay.store._rows.outbox_parameters``)."""
 
 UPDATE_ATTEMPT = update(attempts).where(
     attempts.c.nonprofit_id == bindparam("attempt_nonprofit_id"),

@@ -56,7 +56,13 @@ from houdini_pay.errors import (
 from houdini_pay.pipeline import _idempotency as idempotency
 from houdini_pay.pipeline import _settlement as settlement
 from houdini_pay.pipeline._idempotency import OPERATION_CHARGE
-from houdini_pay.pipeline._validation import Prepared, check_shape, validate
+from houdini_pay.pipeline._validation import (
+    Prepared,
+    check_shape,
+    key_used,
+    load_parties,
+    validate,
+)
 from houdini_pay.store._directory import load_scoped
 from houdini_pay.store._ids import new_id
 from houdini_pay.store._models import Payment, PaymentAttempt, Source, Supporter
@@ -83,10 +89,12 @@ def pay(app: HoudiniPay, request: PaymentRequest) -> PaymentOutcome:
 
     def record() -> PaymentOutcome | tuple[Prepared, PaymentContext, ChargeRequest, bool]:
         with app.unit_of_work() as uow:
-            replayed = _replay(uow.connection, request, fingerprint)
-            if replayed is not None:
-                return replayed
-            prepared = validate(app, uow, request, payment_type, attempt_id)
+            parties = load_parties(uow.connection, request, OPERATION_CHARGE)
+            if key_used(parties):  # replayed (or refused) before validation could refuse it
+                replayed = _replay(uow.connection, request, fingerprint)
+                if replayed is not None:
+                    return replayed
+            prepared = validate(app, uow, request, payment_type, attempt_id, parties)
             return prepared, *_record_attempt(app, uow, prepared, stored, fingerprint)
 
     def replay() -> PaymentOutcome | None:

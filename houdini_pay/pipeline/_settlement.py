@@ -39,7 +39,12 @@ from houdini_pay.pipeline._reversals import REVERSAL_SUFFIX, REVERSED_ERROR, cal
 from houdini_pay.pipeline._waiting_events import WAITING_FOR
 from houdini_pay.store._models import Payment, PaymentAttempt
 from houdini_pay.store._records import AttemptRecord, PaymentRecord
-from houdini_pay.store._rows import AttemptRow, insert_payment
+from houdini_pay.store._rows import (
+    AttemptRow,
+    insert_outbox,
+    insert_payment,
+    outbox_parameters,
+)
 from houdini_pay.store._states import ATTEMPT_TRANSITIONS, AttemptState, PaymentStatus, transition
 
 if TYPE_CHECKING:
@@ -63,6 +68,8 @@ log = logging.getLogger(__name__)
 _CLOSE_ATTEMPT = sql.UPDATE_ATTEMPT.returning(WAITING_FOR.label("waiting"))
 """Close a succeeded attempt and learn, in the same round trip, whether events wait for its
 payment."""
+_CLOSE_ATTEMPT_AND_RECORD = _CLOSE_ATTEMPT.add_cte(sql.OUTBOX_INSERT_CTE)
+"""The same, writing ``payment_completed`` to the outbox in that round trip (PostgreSQL)."""
 
 FAILURE_CODES = {
     "rejected": "payment_rejected",
@@ -282,23 +289,23 @@ def _close_attempt(
         "next_action": None,
         "updated_at": now,
     }
-    waiting = uow.connection.execute(
-        _CLOSE_ATTEMPT,
-        {
-            "attempt_nonprofit_id": attempt.nonprofit_id,
-            "attempt_id": attempt.id,
-            "waiting_processor": attempt.processor,
-            "waiting_reference": record.processor_reference,
-            **changes,
-        },
-    ).scalar_one()
-    outbox.record_event(
-        uow.connection,
-        attempt.nonprofit_id,
-        "payment_completed",
-        {"payment": record.to_dict()},
-        now=now,
+    parameters = {
+        "attempt_nonprofit_id": attempt.nonprofit_id,
+        "attempt_id": attempt.id,
+        "waiting_processor": attempt.processor,
+        "waiting_reference": record.processor_reference,
+        **changes,
+    }
+    event = outbox.event_columns(
+        attempt.nonprofit_id, "payment_completed", {"payment": record.to_dict()}, now=now
     )
+    connection = uow.connection
+    if connection.dialect.name == "postgresql":  # the event rides on the UPDATE (a CTE)
+        parameters.update(outbox_parameters(event))
+        waiting = connection.execute(_CLOSE_ATTEMPT_AND_RECORD, parameters).scalar_one()
+    else:
+        waiting = connection.execute(_CLOSE_ATTEMPT, parameters).scalar_one()
+        insert_outbox(connection, event)
     if signals.payment_completed.receivers:  # build the record only for someone to hear it
         attempt_record = AttemptRecord.from_mapping({**attempt._mapping, **changes})
         uow.after_commit(

@@ -39,7 +39,14 @@ from houdini_pay.store._records import NonprofitRecord, SupporterRecord
 if TYPE_CHECKING:
     from houdini_pay.app import HoudiniPay
 
-__all__ = ["Prepared", "check_processor", "check_shape", "validate"]
+__all__ = [
+    "Prepared",
+    "check_processor",
+    "check_shape",
+    "key_used",
+    "load_parties",
+    "validate",
+]
 
 
 @dataclass(frozen=True, slots=True)
@@ -95,10 +102,14 @@ def validate(
     request: PaymentRequest,
     payment_type: PaymentType,
     attempt_id: str,
+    parties: Row[Any] | None,
 ) -> Prepared:
-    """Check every rule of the request against the records; raise before anything is written."""
+    """Check every rule of the request against the records; raise before anything is written.
+
+    ``parties`` is what :func:`load_parties` read for the request in this transaction.
+    """
     connection = uow.connection
-    nonprofit, supporter, source, disables = _load_parties(connection, request)
+    nonprofit, supporter, source, disables = _load_parties(connection, request, parties)
     processor = app.registry.processor(_processor_symbol(request, source))
     check_processor(processor, request, nonprofit, source)
     if disables:  # the nonprofit turned some plugin off: which?
@@ -169,11 +180,11 @@ def check_processor(
 
 
 def _load_parties(
-    connection: Connection, request: PaymentRequest
+    connection: Connection, request: PaymentRequest, parties: Row[Any] | None
 ) -> tuple[NonprofitRecord, SupporterRecord, Row[Any] | None, bool]:
     """The nonprofit, the supporter and the source (the supporter's own source and address),
     and whether the nonprofit disabled any plugin."""
-    nonprofit, supporter, disables = _nonprofit_and_supporter(connection, request)
+    nonprofit, supporter, disables = _nonprofit_and_supporter(connection, request, parties)
     source = None
     if request.source_id is not None:
         source = load_scoped_row(connection, Source, request.source_id, nonprofit.id)
@@ -198,11 +209,17 @@ _SETTINGS = cast(Table, PluginSetting.__table__)
 _DISABLES = exists().where(
     _SETTINGS.c.nonprofit_id == bindparam("nonprofit_id"), _SETTINGS.c.enabled.is_(False)
 )
+_KEY_USED = exists().where(
+    sql.attempts.c.nonprofit_id == bindparam("nonprofit_id"),
+    sql.attempts.c.idempotency_key == bindparam("idempotency_key"),
+    sql.attempts.c.operation == bindparam("operation"),
+)
 _PARTIES = (
     select(
         _NONPROFITS,
         *(c.label(f"supporter_{c.name}") for c in _SUPPORTERS.c),
         _DISABLES.label("disables_plugins"),
+        _KEY_USED.label("key_used"),
     )
     .select_from(
         _NONPROFITS.outerjoin(
@@ -215,18 +232,41 @@ _PARTIES = (
     )
     .where(_NONPROFITS.c.id == bindparam("nonprofit_id"))
 )
-"""The nonprofit, the supporter if it is the nonprofit's, and whether the nonprofit disabled
-any plugin (then ``_check_enabled`` asks which): one round trip."""
+"""The nonprofit, the supporter if it is the nonprofit's, whether the nonprofit disabled any
+plugin (then ``_check_enabled`` asks which) and whether the request's idempotency key was
+used already (then the pipeline replays or refuses it): one round trip."""
+
+
+def load_parties(
+    connection: Connection, request: PaymentRequest, operation: str
+) -> Row[Any] | None:
+    """The row :func:`validate` checks the request against, read before anything else.
+
+    None when the nonprofit does not exist; :func:`key_used` says whether an attempt with the
+    request's idempotency key exists (it must be replayed before validation may refuse).
+    """
+    return connection.execute(
+        _PARTIES,
+        {
+            "nonprofit_id": request.nonprofit_id,
+            "supporter_id": request.supporter_id,
+            "idempotency_key": request.idempotency_key,
+            "operation": operation,
+        },
+    ).one_or_none()
+
+
+def key_used(parties: Row[Any] | None) -> bool:
+    """Whether the pipeline must look the key up: it was used, or the nonprofit is unknown."""
+    return parties is None or bool(parties.key_used)
 
 
 def _nonprofit_and_supporter(
-    connection: Connection, request: PaymentRequest
+    connection: Connection, request: PaymentRequest, row: Row[Any] | None
 ) -> tuple[NonprofitRecord, SupporterRecord, bool]:
-    """Both records from one query; a missing one is refused as ``load_scoped_row`` does."""
+    """Both records from the parties' row; a missing one is refused as ``load_scoped_row``
+    does."""
     nonprofit_id, supporter_id = request.nonprofit_id, request.supporter_id
-    row = connection.execute(
-        _PARTIES, {"nonprofit_id": nonprofit_id, "supporter_id": supporter_id}
-    ).one_or_none()
     if row is None or row.supporter_id is None:  # refused as every other look-up refuses
         nonprofit_row = load_scoped_row(connection, Nonprofit, nonprofit_id, nonprofit_id)
         supporter_row = load_scoped_row(connection, Supporter, supporter_id, nonprofit_row.id)

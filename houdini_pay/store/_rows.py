@@ -32,6 +32,7 @@ __all__ = [
     "insert_attempt",
     "insert_outbox",
     "insert_payment",
+    "outbox_parameters",
 ]
 
 
@@ -208,5 +209,12 @@ def insert_payment(connection: Connection, columns: PaymentColumns) -> None:
 
 
 def insert_outbox(connection: Connection, columns: OutboxColumns) -> None:
-    """Add an outbox event in the connection's transaction (the only way one is added)."""
+    """Add an outbox event in the connection's transaction (the only way one is added, but
+    for :func:`outbox_parameters`)."""
     connection.execute(sql.INSERT_OUTBOX, columns)
+
+
+def outbox_parameters(columns: OutboxColumns) -> dict[str, Any]:
+    """The parameters that make ``sql.OUTBOX_INSERT_CTE`` add the row ``columns`` (as
+    :func:`insert_outbox` would, in the round trip of the statement the CTE is added to)."""
+    return {f"outbox_{name}": value for name, value in columns.items()}
