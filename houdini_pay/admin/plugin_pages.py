@@ -9,22 +9,31 @@ called, and writes each action to the audit log as ``{symbol}.{action}``.
 from __future__ import annotations
 
 import re
+from typing import Any
 
 from fastapi import Response
 
 from houdini_pay.admin.accounts import ROLES
 from houdini_pay.admin.web import Context, Handler
 from houdini_pay.app import HoudiniPay
-from houdini_pay.contract._admin_pages import AdminPage
-from houdini_pay.contract._registry import collect_by_symbol
-from houdini_pay.errors import NotFound, PluginError
+from houdini_pay.contract._admin_pages import AdminPage, AdminView
+from houdini_pay.contract._registry import article, collect_by_symbol
+from houdini_pay.errors import HoudiniPayError, NotFound, PluginError
 
-__all__ = ["plugin_pages", "plugin_routes"]
+__all__ = ["PluginPages", "plugin_pages", "plugin_routes"]
 
 _SYMBOL = re.compile(r"^[a-z0-9][a-z0-9-]{0,49}$")
 
 
-def plugin_pages(app: HoudiniPay) -> dict[str, AdminPage]:
+class PluginPages(dict[str, AdminPage]):
+    """The plugins' pages by symbol, knowing which plugin registered each (``owners``)."""
+
+    def __init__(self, pages: dict[str, AdminPage], owners: dict[str, str]) -> None:
+        super().__init__(pages)
+        self.owners = owners
+
+
+def plugin_pages(app: HoudiniPay) -> PluginPages:
     """The pages the plugins register, by symbol.
 
     Raises:
@@ -45,7 +54,7 @@ def plugin_pages(app: HoudiniPay) -> dict[str, AdminPage]:
                 f"plugin {owners[symbol]!r}: dashboard page {symbol!r} has a role that is "
                 f"not one of {', '.join(ROLES)}"
             )
-    return pages
+    return PluginPages(pages, owners)
 
 
 def _page(pages: dict[str, AdminPage], ctx: Context, symbol: str) -> AdminPage:
@@ -56,9 +65,37 @@ def _page(pages: dict[str, AdminPage], ctx: Context, symbol: str) -> AdminPage:
     return page
 
 
-def _show(ctx: Context, page: AdminPage, message: str | None = None) -> Response:
+def _checked(pages: PluginPages, page: AdminPage, method: str, answer: object) -> None:
+    expected = AdminView if method == "view" else str
+    if not isinstance(answer, expected):
+        raise PluginError(
+            f"plugin {pages.owners.get(page.symbol, '?')!r}: dashboard page {page.symbol!r} "
+            f"returned {answer!r} from {method}(); expected {article(expected.__name__)} "
+            f"{expected.__name__}"
+        )
+
+
+def _call(pages: PluginPages, page: AdminPage, method: str, *args: object) -> Any:
+    """``page.view`` or ``page.act``, checked: what they raise beyond a ``HoudiniPayError``
+    and an answer of the wrong type become a ``PluginError`` naming the plugin."""
+    try:
+        answer = getattr(page, method)(*args)
+    except HoudiniPayError:
+        raise
+    except Exception as exc:
+        raise PluginError(
+            f"plugin {pages.owners.get(page.symbol, '?')!r}: dashboard page {page.symbol!r} "
+            f"raised {type(exc).__name__} in {method}(): {exc}"
+        ) from exc
+    _checked(pages, page, method, answer)
+    return answer
+
+
+def _show(
+    pages: PluginPages, ctx: Context, page: AdminPage, message: str | None = None
+) -> Response:
     nonprofit = ctx.app.get_nonprofit(ctx.nonprofit_id)
-    view = page.view(nonprofit)
+    view = _call(pages, page, "view", nonprofit)
     return ctx.page(
         "plugin_page.html",
         current=f"/plugins/{page.symbol}",
@@ -69,12 +106,12 @@ def _show(ctx: Context, page: AdminPage, message: str | None = None) -> Response
     )
 
 
-def plugin_routes(pages: dict[str, AdminPage]) -> list[tuple[str, str, Handler]]:
+def plugin_routes(pages: PluginPages) -> list[tuple[str, str, Handler]]:
     """The two routes serving every plugin page: show, and act."""
 
     def show(ctx: Context, symbol: str) -> Response:
         """A plugin's page."""
-        return _show(ctx, _page(pages, ctx, symbol))
+        return _show(pages, ctx, _page(pages, ctx, symbol))
 
     def act(ctx: Context, symbol: str) -> Response:
         """A plugin page's button or form; the page is shown again with what was done."""
@@ -83,9 +120,9 @@ def plugin_routes(pages: dict[str, AdminPage]) -> list[tuple[str, str, Handler]]
         action = ctx.form.get("action")
         values = {k: v for k, v in ctx.form.items() if k not in ("action", "csrf_token")}
         nonprofit = ctx.app.get_nonprofit(ctx.nonprofit_id)
-        message = page.act(nonprofit, action, values)
+        message = _call(pages, page, "act", nonprofit, action, values)
         target = values.get("id") or None
         ctx.audit(f"{symbol}.{action}"[:50], target, message)
-        return _show(ctx, page, message)
+        return _show(pages, ctx, page, message)
 
     return [("GET", "/plugins/{symbol}", show), ("POST", "/plugins/{symbol}/act", act)]
