@@ -6,17 +6,30 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import click
 import pytest
 from click.testing import CliRunner
+from sqlalchemy.orm import Session
 
-from houdini_pay import HoudiniPay, hookimpl
+from houdini_pay import (
+    ChargeRequest,
+    HoudiniPay,
+    PaymentContext,
+    PaymentOutcome,
+    PaymentRecord,
+    PaymentRequest,
+    PaymentType,
+    hookimpl,
+)
 from houdini_pay.cli import HoudiniPayGroup
 from houdini_pay.contract._plugins import build_plugin_manager
 from houdini_pay.db.migrate import alembic_config
 from houdini_pay.delivery.dispatch import event_type_names
 from houdini_pay.errors import ConfigurationError, PluginError
+from houdini_pay.testing import FakeProcessor, TestPlugin
+from houdini_pay.testing.conformance.trial import MakeApp
 
 
 def _plugin(hook: str, body: Callable[..., object]) -> object:
@@ -118,3 +131,82 @@ def test_a_broken_command_hook_is_one_line_naming_the_plugin(
     assert result.exit_code == 1
     assert "error: plugin_error: plugin 'misbehaving' raised AttributeError in " in result.output
     assert "register_commands" in result.output
+
+
+class Lenient(PaymentType):
+    """A payment type whose methods misbehave as ``mode`` says."""
+
+    symbol = "lenient"
+
+    def __init__(self, mode: str) -> None:
+        self.mode = mode
+
+    def validate(self, session: Session, context: PaymentContext) -> None:
+        if self.mode == "validate":
+            _ = context.request.type_object["member"]
+
+    def reserve_limited_items(self, session: Session, context: PaymentContext) -> Any:
+        return ["gala:1"] if self.mode == "reserve" else []
+
+    def process(self, session: Session, context: PaymentContext, payment: PaymentRecord) -> None:
+        """Nothing to record."""
+
+    def refund_limit(self, session: Session, payment: PaymentRecord) -> Any:
+        return "lots" if self.mode == "refund_limit" else None
+
+
+class Fussy(FakeProcessor):
+    """A processor whose ``validate_request`` raises a plain ``ValueError``."""
+
+    def __init__(self, mode: str) -> None:
+        super().__init__()
+        self.mode = mode
+
+    def validate_request(self, request: ChargeRequest) -> None:
+        if self.mode == "validate_request":
+            raise ValueError("account acct_secret is malformed")
+
+    def missing_settings(self) -> Any:
+        return "HOUDINI_PAY_FUSSY_KEY" if self.mode == "missing_settings" else []
+
+
+def _pay(make_app: MakeApp, mode: str) -> tuple[HoudiniPay, PaymentOutcome]:
+    app = make_app(TestPlugin(processors=[Fussy(mode)], payment_types=[Lenient(mode)]))
+    nonprofit = app.create_nonprofit("Club", "USD")
+    supporter = app.create_supporter(nonprofit.id, "Ada")
+    request = PaymentRequest(
+        nonprofit_id=nonprofit.id,
+        supporter_id=supporter.id,
+        amount=3000,
+        currency="USD",
+        processor="fake",
+        payment_type="lenient",
+    )
+    return app, app.pay(request)
+
+
+@pytest.mark.parametrize(
+    ("mode", "said"),
+    [
+        ("validate", "payment type 'lenient' raised KeyError in validate() (a bug in its plugin"),
+        ("validate_request", "processor 'fake' raised ValueError in validate_request()"),
+        ("reserve", "payment type 'lenient' returned 'gala:1' from reserve_limited_items()"),
+        ("missing_settings", "processor 'fake' returned 'HOUDINI_PAY_FUSSY_KEY' from missing"),
+    ],
+)
+def test_a_payment_refused_for_a_plugin_bug_names_it(
+    houdini_make_app: MakeApp, mode: str, said: str
+) -> None:
+    with pytest.raises(PluginError) as raised:
+        _pay(houdini_make_app, mode)
+    assert said in str(raised.value)
+    assert "acct_secret" not in str(raised.value)  # the cause's text stays in the log
+
+
+def test_a_refund_limit_that_is_no_number_names_the_payment_type(
+    houdini_make_app: MakeApp,
+) -> None:
+    app, outcome = _pay(houdini_make_app, "refund_limit")
+    assert outcome.payment is not None
+    with pytest.raises(PluginError, match=r"'lenient' returned 'lots' from refund_limit\(\)"):
+        app.refund(outcome.payment.id, amount=1000, nonprofit_id=outcome.payment.nonprofit_id)

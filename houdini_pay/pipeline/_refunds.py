@@ -22,6 +22,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from houdini_pay import text
+from houdini_pay.contract._plugin_calls import call_plugin, wrong_answer
 from houdini_pay.contract._processors import (
     Capability,
     Processor,
@@ -266,9 +267,14 @@ def _payment_type_limit(app: HoudiniPay, session: Session, payment: Payment, rem
     payment_type = app.registry.payment_types.get(payment.payment_type or "")
     if payment_type is None:
         return remaining
-    limit = payment_type.refund_limit(session, PaymentRecord.from_model(payment))
+    what = f"payment type {payment_type.symbol!r}"
+    limit = call_plugin(
+        what, "refund_limit", payment_type.refund_limit, session, PaymentRecord.from_model(payment)
+    )
     if limit is None:
         return remaining
+    if isinstance(limit, bool) or not isinstance(limit, int):
+        raise wrong_answer(what, "refund_limit", limit, "a whole number of minor units or None")
     in_flight = payment.amount - payment.amount_refunded - remaining
     return max(0, min(remaining, limit - in_flight))
 
