@@ -247,12 +247,17 @@ def _refund_amount(
     limited = _payment_type_limit(app, session, payment, remaining)
     if limited <= 0:
         raise NotRefundable(
-            f"payment {payment.id!r} cannot be refunded: its {payment.payment_type} has passed "
-            "the money on (e.g. applied it to another invoice)"
+            f"payment {payment.id!r} cannot be refunded: its payment type "
+            f"{payment.payment_type!r} keeps the rest (it passed the money on, such as an "
+            "invoice's credit applied elsewhere, or keeps a fee)"
         )
     amount = limited if amount is None else amount
     if amount > limited:
-        why = "" if limited == remaining else f"; its {payment.payment_type} has passed on the rest"
+        why = (
+            ""
+            if limited == remaining
+            else f"; its payment type {payment.payment_type!r} keeps the rest"
+        )
         raise RefundExceedsPayment(
             f"cannot refund {amount}: only {limited} of {payment.amount} remains refundable{why}",
             details={"remaining": limited},
