@@ -6,6 +6,7 @@ import ast
 import inspect
 import re
 from pathlib import Path
+from typing import Any
 
 import pluggy
 import pytest
@@ -204,3 +205,14 @@ def test_the_purchase_of_the_guide_is_built_with_keywords() -> None:
     assert Purchase(type_object={}, amount=100, items={"k": 1}).amount == 100
     with pytest.raises(TypeError):
         Purchase({}, 100)  # type: ignore[misc]
+
+
+def test_the_guide_s_membership_test_passes(houdini_make_app: Any, fake_processor: Any) -> None:
+    """The Fixtures example tests the membership payment type shown under Payment types,
+    the way a reader pastes both into a test module of theirs."""
+    blocks = re.findall(r"```python\n(.*?)```", PLUGIN_GUIDE.read_text(), re.DOTALL)
+    (payment_type,) = [b for b in blocks if "class MembershipPaymentType(PaymentType)" in b]
+    (test,) = [b for b in blocks if "def test_a_membership_is_recorded" in b]
+    namespace: dict[str, Any] = {}
+    exec(compile(payment_type + "\n" + test, str(PLUGIN_GUIDE), "exec"), namespace)
+    namespace["test_a_membership_is_recorded"](houdini_make_app, fake_processor)
