@@ -210,3 +210,26 @@ def test_a_refund_limit_that_is_no_number_names_the_payment_type(
     assert outcome.payment is not None
     with pytest.raises(PluginError, match=r"'lenient' returned 'lots' from refund_limit\(\)"):
         app.refund(outcome.payment.id, amount=1000, nonprofit_id=outcome.payment.nonprofit_id)
+
+
+@pytest.mark.parametrize(
+    ("declared", "said"),
+    [
+        ({"capabilities": frozenset({"refundz"})}, "declares capabilities ['refundz'] that do"),
+        ({"currencies": frozenset({"usd"})}, "declares currencies frozenset({'usd'}); expected"),
+        ({"currencies": "USD"}, "declares currencies 'USD'; expected None or a set of upper-case"),
+        ({"countries": ["DEU"]}, "declares countries ['DEU']; expected None or a set"),
+    ],
+)
+def test_a_misdeclared_processor_is_refused_when_plugins_load(
+    declared: dict[str, object], said: str
+) -> None:
+    processor = type("Misdeclared", (FakeProcessor,), declared)()
+    app = HoudiniPay(
+        "sqlite://",
+        plugin_manager=build_plugin_manager(load_entry_points=False),
+        plugins=[TestPlugin(processors=[processor])],
+    )
+    with pytest.raises(PluginError) as raised:
+        _ = app.registry
+    assert f"processor 'fake' {said}" in str(raised.value)
