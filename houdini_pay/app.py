@@ -30,7 +30,12 @@ import pluggy
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
-from houdini_pay.contract._plugins import Registry, build_plugin_manager, build_registry
+from houdini_pay.contract._plugins import (
+    Registry,
+    build_plugin_manager,
+    build_registry,
+    check_hooks,
+)
 from houdini_pay.contract._processors import ProcessorEvent
 from houdini_pay.contract._requests import Channel, PaymentOutcome, PaymentRequest
 from houdini_pay.db.engine import READ_ONLY, create_engine_for
@@ -86,6 +91,7 @@ class HoudiniPay:
         self.plugins = plugin_manager or build_plugin_manager(environ=self.settings.environ)
         for plugin in plugins:
             self.plugins.register(plugin)
+        check_hooks(self.plugins)
         self.engine = engine or create_engine_for(self.settings.database_url)
         self._sessions = sessionmaker(class_=UnitSession, expire_on_commit=False)
         self._registry: Registry | None = None
@@ -108,7 +114,7 @@ class HoudiniPay:
     def register_plugin(self, plugin: object, name: str | None = None) -> None:
         """Register one more plugin object and rebuild the registry on next use."""
         self.plugins.register(plugin, name=name)
-        self.plugins.check_pending()
+        check_hooks(self.plugins)
         self._registry = None
 
     def unregister_plugin(self, plugin: object) -> None:

@@ -6,6 +6,7 @@ import ast
 import inspect
 import re
 from pathlib import Path
+from typing import Any
 
 import pluggy
 import pytest
@@ -172,3 +173,46 @@ def test_every_fixture_of_the_kit_is_documented() -> None:
         name for name in fixtures if f"`{name}`" not in section and f"`{name}(" not in section
     ]
     assert not missing, f"kit fixtures not documented under '### Fixtures': {missing}"
+
+
+def test_the_migration_example_depends_on_the_tenant_keys_revision() -> None:
+    """A plugin table keyed by ``nonprofit_id`` needs ``core_tenant_keys``; an older core
+    revision makes ``db upgrade`` fail on a fresh database (the scaffold agrees)."""
+    from houdini_pay.db.migrate import TENANT_KEYS
+
+    guide = PLUGIN_GUIDE.read_text()
+    assert re.findall(r'^depends_on = "([^"]+)"$', guide, re.MULTILINE) == [TENANT_KEYS]
+    template = ROOT / "houdini_pay" / "scaffold_templates" / "payment_type" / "package"
+    revision = (template / "migrations" / "package_0001_tables.py.tmpl").read_text()
+    assert f'= "{TENANT_KEYS}"' in revision
+
+
+def test_the_walk_through_counts_the_scaffold_tests_right() -> None:
+    from houdini_pay.testing.conformance import PROCESSOR_CHECKS
+
+    guide = PLUGIN_GUIDE.read_text()
+    checks = len(PROCESSOR_CHECKS)
+    assert f"\n{2 * checks} passed\n" in guide
+    assert f"conformance suite's {checks} processor checks" in guide
+    assert f"`{checks} passed, {checks} skipped`" in guide
+
+
+def test_the_purchase_of_the_guide_is_built_with_keywords() -> None:
+    from houdini_pay.testing import Purchase
+
+    guide = PLUGIN_GUIDE.read_text()
+    assert "`Purchase(type_object=..., amount=..., items={item_key:" in guide
+    assert Purchase(type_object={}, amount=100, items={"k": 1}).amount == 100
+    with pytest.raises(TypeError):
+        Purchase({}, 100)  # type: ignore[misc]
+
+
+def test_the_guide_s_membership_test_passes(houdini_make_app: Any, fake_processor: Any) -> None:
+    """The Fixtures example tests the membership payment type shown under Payment types,
+    the way a reader pastes both into a test module of theirs."""
+    blocks = re.findall(r"```python\n(.*?)```", PLUGIN_GUIDE.read_text(), re.DOTALL)
+    (payment_type,) = [b for b in blocks if "class MembershipPaymentType(PaymentType)" in b]
+    (test,) = [b for b in blocks if "def test_a_membership_is_recorded" in b]
+    namespace: dict[str, Any] = {}
+    exec(compile(payment_type + "\n" + test, str(PLUGIN_GUIDE), "exec"), namespace)
+    namespace["test_a_membership_is_recorded"](houdini_make_app, fake_processor)

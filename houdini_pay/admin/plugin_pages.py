@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import inspect
 import re
+from typing import Any
 from urllib.parse import urlsplit
 
 from fastapi import Response
@@ -22,11 +23,11 @@ from fastapi.responses import RedirectResponse
 from houdini_pay.admin.accounts import ROLES
 from houdini_pay.admin.web import ADMIN_PREFIX, Context, Handler, allow_form_targets, secure
 from houdini_pay.app import HoudiniPay
-from houdini_pay.contract._admin_pages import AdminPage, AdminRedirect
-from houdini_pay.contract._registry import collect_by_symbol
-from houdini_pay.errors import InvalidRequest, NotFound, PluginError
+from houdini_pay.contract._admin_pages import AdminPage, AdminRedirect, AdminView
+from houdini_pay.contract._registry import article, collect_by_symbol
+from houdini_pay.errors import HoudiniPayError, InvalidRequest, NotFound, PluginError
 
-__all__ = ["plugin_pages", "plugin_routes"]
+__all__ = ["PluginPages", "plugin_pages", "plugin_routes"]
 
 _SYMBOL = re.compile(r"^[a-z0-9][a-z0-9-]{0,49}$")
 _ORIGIN = re.compile(r"^https://[a-z0-9.-]+(:[0-9]{1,5})?$|^http://127\.0\.0\.1(:[0-9]{1,5})?$")
@@ -44,7 +45,15 @@ def _origin_of(url: str) -> str | None:
     return f"{parts.scheme}://{parts.netloc}"
 
 
-def plugin_pages(app: HoudiniPay) -> dict[str, AdminPage]:
+class PluginPages(dict[str, AdminPage]):
+    """The plugins' pages by symbol, knowing which plugin registered each (``owners``)."""
+
+    def __init__(self, pages: dict[str, AdminPage], owners: dict[str, str]) -> None:
+        super().__init__(pages)
+        self.owners = owners
+
+
+def plugin_pages(app: HoudiniPay) -> PluginPages:
     """The pages the plugins register, by symbol.
 
     Raises:
@@ -70,7 +79,7 @@ def plugin_pages(app: HoudiniPay) -> dict[str, AdminPage]:
                 f"plugin {owners[symbol]!r}: dashboard page {symbol!r} has a role that is "
                 f"not one of {', '.join(ROLES)}"
             )
-    return pages
+    return PluginPages(pages, owners)
 
 
 def _page(pages: dict[str, AdminPage], ctx: Context, symbol: str) -> AdminPage:
@@ -81,7 +90,34 @@ def _page(pages: dict[str, AdminPage], ctx: Context, symbol: str) -> AdminPage:
     return page
 
 
+def _checked(pages: PluginPages, page: AdminPage, method: str, answer: object) -> None:
+    expected: tuple[type, ...] = (AdminView,) if method == "view" else (str, AdminRedirect)
+    if not isinstance(answer, expected):
+        names = " or ".join(f"{article(kind.__name__)} {kind.__name__}" for kind in expected)
+        raise PluginError(
+            f"plugin {pages.owners.get(page.symbol, '?')!r}: dashboard page {page.symbol!r} "
+            f"returned {answer!r} from {method}(); expected {names}"
+        )
+
+
+def _call(pages: PluginPages, page: AdminPage, method: str, *args: Any, **kwargs: Any) -> Any:
+    """``page.view`` or ``page.act``, checked: what they raise beyond a ``HoudiniPayError``
+    and an answer of the wrong type become a ``PluginError`` naming the plugin."""
+    try:
+        answer = getattr(page, method)(*args, **kwargs)
+    except HoudiniPayError:
+        raise
+    except Exception as exc:
+        raise PluginError(
+            f"plugin {pages.owners.get(page.symbol, '?')!r}: dashboard page {page.symbol!r} "
+            f"raised {type(exc).__name__} in {method}(): {exc}"
+        ) from exc
+    _checked(pages, page, method, answer)
+    return answer
+
+
 def _show(
+    pages: PluginPages,
     ctx: Context,
     page: AdminPage,
     message: str | None = None,
@@ -89,7 +125,7 @@ def _show(
     typed: dict[str, str] | None = None,
 ) -> Response:
     nonprofit = ctx.app.get_nonprofit(ctx.nonprofit_id)
-    view = page.view(nonprofit)
+    view = _call(pages, page, "view", nonprofit)
     response = ctx.page(
         "plugin_page.html",
         http_status=refused.http_status if refused else 200,
@@ -105,14 +141,16 @@ def _show(
     return allow_form_targets(response, page.redirect_origins)
 
 
-def _call_act(ctx: Context, page: AdminPage, action: str, values: dict[str, str]) -> object:
+def _call_act(
+    pages: PluginPages, ctx: Context, page: AdminPage, action: str, values: dict[str, str]
+) -> object:
     """``page.act``, given ``page_url`` when it takes it (the way pluggy passes a subset)."""
     nonprofit = ctx.app.get_nonprofit(ctx.nonprofit_id)
     if "page_url" in inspect.signature(page.act).parameters:
         base = str(ctx.request.base_url).rstrip("/")
         page_url = f"{base}{ADMIN_PREFIX}/plugins/{page.symbol}"
-        return page.act(nonprofit, action, values, page_url=page_url)  # type: ignore[call-arg]
-    return page.act(nonprofit, action, values)
+        return _call(pages, page, "act", nonprofit, action, values, page_url=page_url)
+    return _call(pages, page, "act", nonprofit, action, values)
 
 
 def _redirect(page: AdminPage, result: AdminRedirect) -> Response:
@@ -125,12 +163,12 @@ def _redirect(page: AdminPage, result: AdminRedirect) -> Response:
     return secure(RedirectResponse(result.url, status_code=303))
 
 
-def plugin_routes(pages: dict[str, AdminPage]) -> list[tuple[str, str, Handler]]:
+def plugin_routes(pages: PluginPages) -> list[tuple[str, str, Handler]]:
     """The two routes serving every plugin page: show, and act."""
 
     def show(ctx: Context, symbol: str) -> Response:
         """A plugin's page."""
-        return _show(ctx, _page(pages, ctx, symbol))
+        return _show(pages, ctx, _page(pages, ctx, symbol))
 
     def act(ctx: Context, symbol: str) -> Response:
         """A plugin page's button or form; the page is shown again with what was done."""
@@ -139,15 +177,15 @@ def plugin_routes(pages: dict[str, AdminPage]) -> list[tuple[str, str, Handler]]
         action = ctx.form.get("action")
         values = {k: v for k, v in ctx.form.items() if k not in ("action", "csrf_token")}
         try:
-            result = _call_act(ctx, page, action, values)
+            result = _call_act(pages, ctx, page, action, values)
         except InvalidRequest as exc:
-            return _show(ctx, page, refused=exc, typed=values)
+            return _show(pages, ctx, page, refused=exc, typed=values)
         target = values.get("id") or None
         if isinstance(result, AdminRedirect):
             response = _redirect(page, result)
             ctx.audit(f"{symbol}.{action}"[:50], target, result.message)
             return response
         ctx.audit(f"{symbol}.{action}"[:50], target, str(result))
-        return _show(ctx, page, str(result))
+        return _show(pages, ctx, page, str(result))
 
     return [("GET", "/plugins/{symbol}", show), ("POST", "/plugins/{symbol}/act", act)]

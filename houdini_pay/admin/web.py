@@ -11,6 +11,7 @@ its words are added to the catalogs (docs/dashboard.md).
 from __future__ import annotations
 
 import datetime as dt
+import logging
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -36,6 +37,8 @@ from houdini_pay.errors import (
 from houdini_pay.money import format_amount, to_minor_units
 from houdini_pay.web.guard import check_csrf, csrf_token_for, set_csrf_cookie
 from houdini_pay.web.pages import STATIC_PREFIX, gettext_for, page_locale
+
+log = logging.getLogger("houdini_pay.admin")
 
 __all__ = [
     "ADMIN_PREFIX",
@@ -193,7 +196,10 @@ def _when(value: dt.datetime | None) -> str:
 
 
 def error(request: Request, exc: HoudiniPayError) -> Response:
-    """The styled error page for ``exc``, with its HTTP status."""
+    """The styled error page for ``exc``, with its HTTP status; a server error (a plugin's
+    page that broke, naming the plugin) also goes to the log, with its traceback."""
+    if exc.http_status >= 500:
+        log.error("%s on %s %s: %s", exc.code, request.method, request.url.path, exc, exc_info=exc)
     message = None if isinstance(exc, NotFound) else str(exc)
     return render(request, "error.html", exc.http_status, status=exc.http_status, message=message)
 

@@ -25,7 +25,7 @@ from houdini_pay.cli import (
     statements,
 )
 from houdini_pay.cli_support import CliState, check_arguments
-from houdini_pay.contract._plugins import PluginManager, build_plugin_manager
+from houdini_pay.contract._plugins import PluginManager, build_plugin_manager, call_each_plugin
 from houdini_pay.errors import HoudiniPayError
 from houdini_pay.settings import DATABASE_URL_ENV
 
@@ -41,7 +41,7 @@ class HoudiniPayGroup(click.Group):
         """The plugin manager, built once; plugin commands are added when it is."""
         if self._plugin_manager is None:
             self._plugin_manager = build_plugin_manager()
-            self._plugin_manager.hook.register_commands(cli=self)
+            call_each_plugin(self._plugin_manager, "register_commands", cli=self)
         return self._plugin_manager
 
     def list_commands(self, ctx: click.Context) -> list[str]:

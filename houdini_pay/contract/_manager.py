@@ -31,6 +31,7 @@ __all__ = [
     "Refusal",
     "blocked_from_env",
     "build_plugin_manager",
+    "check_hooks",
     "hooks_of",
     "load_installed_plugins",
     "new_plugin_manager",
@@ -136,6 +137,23 @@ def load_installed_plugins(manager: PluginManager, refusals: list[Refusal] | Non
             refusals.append(Refusal(name, origin, hooks, "failed", message))
 
 
+def check_hooks(manager: pluggy.PluginManager) -> None:
+    """Refuse a registered plugin that implements a hook no hookspec defines.
+
+    Raises:
+        PluginError: naming the plugin (its registered name) and the unknown hooks, which
+            usually means a misspelled hook name.
+    """
+    try:
+        manager.check_pending()
+    except pluggy.PluginValidationError as exc:
+        name = manager.get_name(exc.plugin) or repr(exc.plugin)
+        unknown = ", ".join(_unknown_hooks(manager, exc.plugin)) or str(exc)
+        raise PluginError(
+            f"plugin {name!r} implements hooks that do not exist: {unknown} (misspelled?)"
+        ) from exc
+
+
 def build_plugin_manager(
     *,
     load_entry_points: bool = True,
@@ -165,10 +183,7 @@ def build_plugin_manager(
         load_installed_plugins(manager)
     for plugin in plugins:
         manager.register(plugin)
-    try:
-        manager.check_pending()
-    except pluggy.PluginValidationError as exc:
-        raise PluginError(f"plugin {exc.plugin!r} implements an unknown hook: {exc}") from exc
+    check_hooks(manager)
     if environ.get(TRACE_ENV):
         # Every hook is called through the manager's hook callers (registration hooks
         # plugin by plugin, see _registry.call_each_plugin), so the trace sees them all.

@@ -19,6 +19,7 @@ from houdini_pay.contract._manager import (
     PluginManager,
     blocked_from_env,
     build_plugin_manager,
+    check_hooks,
 )
 from houdini_pay.contract._registry import (
     Registry,
@@ -37,6 +38,7 @@ __all__ = [
     "build_plugin_manager",
     "build_registry",
     "call_each_plugin",
+    "check_hooks",
     "collect_by_symbol",
     "describe_plugins",
     "inspect_installed_plugins",

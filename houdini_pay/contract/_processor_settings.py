@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Literal, get_args
 
@@ -59,7 +60,13 @@ def missing_settings_of(
     Raises:
         PluginError: the processor answered something other than ``MissingSetting`` objects.
     """
-    found = tuple(processor.missing_settings())
+    answer: object = processor.missing_settings()
+    if isinstance(answer, str | bytes) or not isinstance(answer, Iterable):
+        raise PluginError(
+            f"processor {processor.symbol!r} returned {answer!r} from missing_settings(); "
+            "expected a list of MissingSetting objects"
+        )
+    found = tuple(answer)
     for item in found:
         if not isinstance(item, MissingSetting):
             raise PluginError(

@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import abc
 import enum
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Any, ClassVar
 
 from sqlalchemy.orm import Session
@@ -238,6 +238,16 @@ class Processor(abc.ABC):
         """Raise ``PluginError`` if the declared capabilities and methods disagree."""
         if not getattr(self, "symbol", None):
             raise PluginError(f"{type(self).__name__} has no symbol")
+        _check_codes(self.symbol, "currencies", self.currencies, 3)
+        _check_codes(self.symbol, "countries", self.countries, 2)
+        known = {c.value for c in Capability}
+        declared: object = self.capabilities
+        unknown = sorted(str(c) for c in self.capabilities if c not in known)
+        if isinstance(declared, str) or unknown:
+            raise PluginError(
+                f"processor {self.symbol!r} declares capabilities {unknown or self.capabilities!r}"
+                f" that do not exist; known: {', '.join(sorted(known))}"
+            )
         for capability, methods in _CAPABILITY_METHODS.items():
             for method in methods:
                 implemented = getattr(type(self), method) is not getattr(Processor, method)
@@ -254,6 +264,25 @@ class Processor(abc.ABC):
             raise PluginError(
                 f"processor {self.symbol!r} sets charges_found_by_key without the lookup capability"
             )
+
+
+def _check_codes(symbol: str, name: str, codes: object, length: int) -> None:
+    """``currencies`` / ``countries``: ``None`` or a set of upper-case ISO codes."""
+    if codes is None:
+        return
+    if (
+        isinstance(codes, str | bytes)
+        or not isinstance(codes, Iterable)
+        or not all(
+            isinstance(c, str) and len(c) == length and c.isascii() and c.isalpha() and c.isupper()
+            for c in codes
+        )
+    ):
+        example = "EUR" if length == 3 else "DE"
+        raise PluginError(
+            f"processor {symbol!r} declares {name} {codes!r}; expected None or a set of "
+            f"upper-case ISO codes of {length} letters, like frozenset({{{example!r}}})"
+        )
 
 
 def require_capability(processor: Processor, capability: Capability) -> None:

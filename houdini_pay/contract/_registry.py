@@ -12,12 +12,12 @@ from houdini_pay.contract._manager import BLOCK_ENV
 from houdini_pay.contract._payment_types import PaymentType
 from houdini_pay.contract._processors import Processor
 from houdini_pay.contract._source_types import SourceType
-from houdini_pay.errors import PluginError, UnknownPlugin
+from houdini_pay.errors import HoudiniPayError, PluginError, UnknownPlugin
 
 if TYPE_CHECKING:
     from houdini_pay.app import HoudiniPay
 
-__all__ = ["Registry", "build_registry", "call_each_plugin", "collect_by_symbol"]
+__all__ = ["Registry", "article", "build_registry", "call_each_plugin", "collect_by_symbol"]
 
 _V = TypeVar("_V")
 
@@ -35,6 +35,11 @@ def call_each_plugin(
 
     Returns:
         ``(plugin name, what it returned)`` pairs; ``None`` when the plugin returned ``None``.
+
+    Raises:
+        PluginError: an implementation raised anything but a ``HoudiniPayError`` (those pass
+            through as they are); the message names the plugin and the hook, and the
+            plugin's exception is its ``__cause__``.
     """
     hook = getattr(manager.hook, hook_name)
     firstresult = bool(hook.spec and hook.spec.opts.get("firstresult"))
@@ -46,9 +51,22 @@ def call_each_plugin(
         # Not subset_hook_caller(): it puts plugins in a set, and a plugin object need not
         # be hashable (a dataclass, such as the testing kit's TestPlugin). _hookexec is what
         # every hook caller calls, and what tracing wraps.
-        result: Any = manager._hookexec(hook_name, [impl, *wrappers], arguments, firstresult)
+        try:
+            result: Any = manager._hookexec(hook_name, [impl, *wrappers], arguments, firstresult)
+        except HoudiniPayError:
+            raise  # deliberate, with a code of its own: configuration_error from settings
+        except Exception as exc:
+            raise PluginError(
+                f"plugin {impl.plugin_name!r} raised {type(exc).__name__} in {hook_name}: "
+                f"{exc} (fix the plugin, or block it with {BLOCK_ENV}={impl.plugin_name})"
+            ) from exc
         called.append((impl.plugin_name, result if firstresult else next(iter(result), None)))
     return called
+
+
+def article(word: str) -> str:
+    """``a`` or ``an`` before ``word``, for messages (``an AdminPage``)."""
+    return "an" if word[:1].lower() in "aeiou" else "a"
 
 
 def collect_by_symbol(
@@ -72,11 +90,18 @@ def collect_by_symbol(
     found: dict[str, Any] = {}
     owners: dict[str, str] = {}
     for plugin_name, result in call_each_plugin(manager, hook_name, **arguments):
+        if result is not None and (
+            isinstance(result, str | bytes | Mapping) or not isinstance(result, Iterable)
+        ):
+            raise PluginError(
+                f"plugin {plugin_name!r} returned {result!r} from {hook_name}; expected a "
+                f"list of {base.__name__} objects"
+            )
         for item in cast(Iterable[object], result or ()):
             if not isinstance(item, base):
                 raise PluginError(
                     f"plugin {plugin_name!r} returned {item!r} from {hook_name}; "
-                    f"expected a {base.__name__}"
+                    f"expected {article(base.__name__)} {base.__name__}"
                 )
             symbol = item.symbol
             if symbol in found:

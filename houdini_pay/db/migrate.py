@@ -17,6 +17,9 @@ from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import Script, ScriptDirectory
 
+from houdini_pay.contract._registry import call_each_plugin
+from houdini_pay.errors import PluginError
+
 if TYPE_CHECKING:
     from houdini_pay.app import HoudiniPay
 
@@ -30,13 +33,23 @@ def alembic_config(app: HoudiniPay) -> Config:
     config = Config()
     config.set_main_option("script_location", str(MIGRATIONS_DIR))
     locations = [str(MIGRATIONS_DIR / "versions")]
-    for location in app.plugins.hook.register_migrations():
+    for plugin, location in call_each_plugin(app.plugins, "register_migrations"):
         if location:
-            locations.append(str(Path(location)))
+            locations.append(_migrations_dir(plugin, location))
     config.set_main_option("path_separator", "os")
     config.set_main_option("version_locations", os.pathsep.join(locations))
     config.attributes["engine"] = app.engine
     return config
+
+
+def _migrations_dir(plugin: str, location: object) -> str:
+    """The directory ``plugin`` returned from ``register_migrations``, checked."""
+    if not isinstance(location, str | os.PathLike) or not Path(location).is_dir():
+        raise PluginError(
+            f"plugin {plugin!r} returned {location!r} from register_migrations; expected the "
+            "path of the directory holding its Alembic revisions"
+        )
+    return str(Path(location))
 
 
 TENANT_KEYS = "core_tenant_keys"

@@ -12,9 +12,11 @@ from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import insert, select, text, update
 
+from houdini_pay.contract._registry import call_each_plugin
 from houdini_pay.delivery.catalogue import CORE_EVENT_TYPES, matches, ordering_key, public_type
 from houdini_pay.delivery.config import DeliverySettings
 from houdini_pay.delivery.models import Delivery, WebhookEndpoint
+from houdini_pay.errors import PluginError
 from houdini_pay.store._ids import new_id
 from houdini_pay.store._models import OutboxEvent
 
@@ -42,8 +44,17 @@ def mailer_configured(settings: Any) -> bool:
 def event_type_names(app: HoudiniPay) -> dict[str, str]:
     """The public type of each outbox event: the core's, then what plugins name."""
     names = dict(CORE_EVENT_TYPES)
-    for named in app.plugins.hook.register_event_types():
-        names.update(named or {})
+    for plugin, named in call_each_plugin(app.plugins, "register_event_types"):
+        if named is None:
+            continue
+        if not isinstance(named, Mapping) or not all(
+            isinstance(k, str) and isinstance(v, str) and k and v for k, v in named.items()
+        ):
+            raise PluginError(
+                f"plugin {plugin!r} returned {named!r} from register_event_types; expected a "
+                'mapping of outbox event to public type, like {"ticket_issued": "ticket.issued"}'
+            )
+        names.update(named)
     return names
 
 

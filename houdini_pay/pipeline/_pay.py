@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
@@ -35,6 +35,7 @@ from houdini_pay.contract._payment_types import (
     PaymentType,
     refused_hold,
 )
+from houdini_pay.contract._plugin_calls import call_plugin, wrong_answer
 from houdini_pay.contract._processors import (
     ChargeRequest,
     ChargeResult,
@@ -157,7 +158,7 @@ def _record_attempt(
     attempt_id = charge.attempt_id
     now = app.clock()
     context = replace(prepared.context, attempt_id=attempt_id)
-    wanted = prepared.payment_type.reserve_limited_items(uow.session, context)
+    wanted = _items_wanted(prepared.payment_type, uow.session, context)
     processor_data = prepared.processor.prepare_charge(uow.session, charge)
     if processor_data:
         stored = {**stored, "processor_data": dict(processor_data)}
@@ -337,3 +338,20 @@ def reject(
     return settlement.settle(
         app, attempt_id, result, nonprofit_id=owner, expect_payment_id=payment_id
     )
+
+
+def _items_wanted(
+    payment_type: PaymentType, session: Session, context: PaymentContext
+) -> list[ItemRequest]:
+    """What ``reserve_limited_items`` asks to hold, checked to be ``ItemRequest`` objects."""
+    what = f"payment type {payment_type.symbol!r}"
+    wanted: object = call_plugin(
+        what, "reserve_limited_items", payment_type.reserve_limited_items, session, context
+    )
+    if isinstance(wanted, str | bytes) or not isinstance(wanted, Iterable):
+        raise wrong_answer(what, "reserve_limited_items", wanted, "a list of ItemRequest")
+    items = list(wanted)
+    for item in items:
+        if not isinstance(item, ItemRequest):
+            raise wrong_answer(what, "reserve_limited_items", item, "ItemRequest objects")
+    return items

@@ -22,6 +22,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from houdini_pay import text
+from houdini_pay.contract._plugin_calls import call_plugin, wrong_answer
 from houdini_pay.contract._processors import (
     Capability,
     Processor,
@@ -246,12 +247,17 @@ def _refund_amount(
     limited = _payment_type_limit(app, session, payment, remaining)
     if limited <= 0:
         raise NotRefundable(
-            f"payment {payment.id!r} cannot be refunded: its {payment.payment_type} has passed "
-            "the money on (e.g. applied it to another invoice)"
+            f"payment {payment.id!r} cannot be refunded: its payment type "
+            f"{payment.payment_type!r} keeps the rest (it passed the money on, such as an "
+            "invoice's credit applied elsewhere, or keeps a fee)"
         )
     amount = limited if amount is None else amount
     if amount > limited:
-        why = "" if limited == remaining else f"; its {payment.payment_type} has passed on the rest"
+        why = (
+            ""
+            if limited == remaining
+            else f"; its payment type {payment.payment_type!r} keeps the rest"
+        )
         raise RefundExceedsPayment(
             f"cannot refund {amount}: only {limited} of {payment.amount} remains refundable{why}",
             details={"remaining": limited},
@@ -266,9 +272,14 @@ def _payment_type_limit(app: HoudiniPay, session: Session, payment: Payment, rem
     payment_type = app.registry.payment_types.get(payment.payment_type or "")
     if payment_type is None:
         return remaining
-    limit = payment_type.refund_limit(session, PaymentRecord.from_model(payment))
+    what = f"payment type {payment_type.symbol!r}"
+    limit = call_plugin(
+        what, "refund_limit", payment_type.refund_limit, session, PaymentRecord.from_model(payment)
+    )
     if limit is None:
         return remaining
+    if isinstance(limit, bool) or not isinstance(limit, int):
+        raise wrong_answer(what, "refund_limit", limit, "a whole number of minor units or None")
     in_flight = payment.amount - payment.amount_refunded - remaining
     return max(0, min(remaining, limit - in_flight))
 

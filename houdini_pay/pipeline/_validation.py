@@ -17,6 +17,7 @@ from sqlalchemy import Connection, Row, Table, and_, bindparam, exists, select
 
 from houdini_pay import text
 from houdini_pay.contract._payment_types import PaymentContext, PaymentType
+from houdini_pay.contract._plugin_calls import call_plugin
 from houdini_pay.contract._processors import (
     Capability,
     ChargeRequest,
@@ -126,9 +127,17 @@ def validate(
     )
     # The payment type checks its object first: describe() and the processor's own checks
     # may then rely on it.
-    payment_type.validate(uow.session, context)
+    call_plugin(
+        f"payment type {payment_type.symbol!r}",
+        "validate",
+        payment_type.validate,
+        uow.session,
+        context,
+    )
     charge = _charge_request(app, attempt_id, context, payment_type, source)
-    processor.validate_request(charge)
+    call_plugin(
+        f"processor {processor.symbol!r}", "validate_request", processor.validate_request, charge
+    )
     return Prepared(request, context, processor, payment_type, charge)
 
 

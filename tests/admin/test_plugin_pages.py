@@ -237,3 +237,48 @@ def test_only_owners_may_start_the_stripe_account_link(
     shown = owner.get("/plugins/stripe")
     assert "Continue the set-up on Stripe" in shown.text
     assert "https://connect.stripe.com" in shown.headers["content-security-policy"]
+
+
+class BrokenPage(AdminPage):
+    """A page whose view raises, or answers HTML instead of an AdminView."""
+
+    symbol = "broken"
+    title = "Broken"
+
+    def __init__(self, answer: object) -> None:
+        self.answer = answer
+
+    def view(self, nonprofit: NonprofitRecord) -> AdminView:
+        if isinstance(self.answer, Exception):
+            raise self.answer
+        return self.answer  # type: ignore[return-value]
+
+    def act(self, nonprofit: NonprofitRecord, action: str, values: Mapping[str, str]) -> str:
+        return self.answer  # type: ignore[return-value]
+
+
+@pytest.mark.parametrize(
+    ("answer", "said"),
+    [
+        (RuntimeError("view exploded"), "raised RuntimeError in view(): view exploded"),
+        ("<b>html</b>", "returned '<b>html</b>' from view(); expected an AdminView"),
+    ],
+)
+def test_a_broken_plugin_page_names_its_plugin(
+    app: HoudiniPay,
+    nonprofit: NonprofitRecord,
+    answer: object,
+    said: str,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    app.register_plugin(NotesPlugin(BrokenPage(answer)), "brokenplugin")
+    client = TestClient(create_api(app), raise_server_exceptions=False)
+    staff = Staff(client, nonprofit, add_staff(app, nonprofit, "staff"))
+    staff.sign_in()
+    shown = staff.get("/plugins/broken")
+    assert shown.status_code == 500
+    assert "view exploded" not in shown.text  # the staff see the styled page, not the cause
+    logged = [r.getMessage() for r in caplog.records if r.name == "houdini_pay.admin"]
+    assert any("plugin 'brokenplugin': dashboard page 'broken' " + said in m for m in logged), (
+        logged
+    )

@@ -297,7 +297,7 @@ def test_money_a_credit_note_applied_elsewhere_is_never_also_refunded(
         app.refund(over.payment.id, amount=11001, nonprofit_id=nonprofit.id)
     assert refused.value.code == "refund_exceeds_payment"
     assert refused.value.details["remaining"] == 11000
-    assert "passed on the rest" in refused.value.message
+    assert "payment type 'invoice' keeps the rest" in refused.value.message
     assert [c for c in fake_processor.calls if c.method == "refund"] == []
     refund = app.refund(over.payment.id, nonprofit_id=nonprofit.id)  # all that may go back
     assert refund.refund is not None
