@@ -7,6 +7,7 @@ swept in-process against the same broken databases.
 
 from __future__ import annotations
 
+import json
 import secrets
 import sqlite3
 import subprocess
@@ -262,3 +263,37 @@ def test_every_command_answers_a_broken_database_in_one_line(tmp_path: Path) -> 
             assert code == expected or code not in DATABASE_CODES, where
     assert told["database_not_migrated"] >= len(commands) - 6
     assert told["database_unreachable"] >= len(commands) - 6
+
+
+def test_a_payment_on_a_database_short_of_a_plugins_migration_charges_nothing(
+    tmp_path: Path,
+) -> None:
+    """Refused before the pipeline runs, not charged and then given back."""
+    url = f"sqlite:///{tmp_path / 'half.db'}"
+
+    def cli_json(*args: str) -> str:
+        done = subprocess.run(
+            [str(EXECUTABLE), "--database-url", url, *args, "--json"],
+            capture_output=True,
+            text=True,
+            check=True,
+        )
+        return str(json.loads(done.stdout)["id"])
+
+    subprocess.run([str(EXECUTABLE), "--database-url", url, "db", "upgrade"], check=True)
+    nonprofit = cli_json("nonprofits", "create", "--name", "Riverside", "--currency", "USD")
+    supporter = cli_json("supporters", "create", "--nonprofit", nonprofit, "--name", "Ada")
+    # As if the offsite plugin had been upgraded to a release whose migration is not run.
+    with sqlite3.connect(tmp_path / "half.db") as connection:
+        connection.execute("DROP TABLE offsite_instructions")
+        connection.execute("DELETE FROM alembic_version WHERE version_num = 'offsite_0001'")
+    result = run(
+        url, "pay", "--nonprofit", nonprofit, "--supporter", supporter, "--amount", "100",
+        "--currency", "USD", "--type", "donation", "--processor", "offsite",
+        "--processing-object", '{"method": "cash"}', cwd=tmp_path,
+    )  # fmt: skip
+    line = error_line(result, "database_not_migrated")
+    assert "misses offsite_0001" in line
+    with sqlite3.connect(tmp_path / "half.db") as connection:
+        attempts = connection.execute("SELECT count(*) FROM payment_attempts").fetchone()
+    assert attempts == (0,)
