@@ -148,6 +148,6 @@ def plugin_routes(pages: dict[str, AdminPage]) -> list[tuple[str, str, Handler]]
             ctx.audit(f"{symbol}.{action}"[:50], target, result.message)
             return response
         ctx.audit(f"{symbol}.{action}"[:50], target, str(result))
-        return _show(ctx, page, str(result))
+        return _show(ctx, page, result if isinstance(result, str) else str(result))
 
     return [("GET", "/plugins/{symbol}", show), ("POST", "/plugins/{symbol}/act", act)]

@@ -24,6 +24,7 @@ from houdini_pay import (
     AdminRedirect,
     AdminRow,
     AdminTable,
+    AdminText,
     AdminView,
     HoudiniPay,
     NonprofitRecord,
@@ -84,14 +85,17 @@ def payout_schedule(account: Mapping[str, Any]) -> str:
     schedule = account.get("settings", {}).get("payouts", {}).get("schedule") or {}
     interval = str(schedule.get("interval") or "")
     if not interval:
-        return "unknown"
-    text = {"manual": "manual (only when asked)"}.get(interval, interval)
+        return AdminText("unknown")
+    text = AdminText({"manual": "manual (only when asked)"}.get(interval, interval))
     if interval == "weekly" and schedule.get("weekly_anchor"):
-        text += f" on {str(schedule['weekly_anchor']).capitalize()}"
+        day = AdminText(str(schedule["weekly_anchor"]).capitalize())
+        text = AdminText("{schedule} on {day}", schedule=text, day=day)
     if interval == "monthly" and schedule.get("monthly_anchor"):
-        text += f" on day {schedule['monthly_anchor']}"
+        day_number = int(schedule["monthly_anchor"])
+        text = AdminText("{schedule} on day {day}", schedule=text, day=day_number)
     if schedule.get("delay_days") is not None and interval != "manual":
-        text += f", {schedule['delay_days']} days after the charge"
+        days = int(schedule["delay_days"])
+        text = AdminText("{schedule}, {days} days after the charge", schedule=text, days=days)
     return text
 
 
@@ -115,7 +119,11 @@ class StripePage(AdminPage):
     def view(self, nonprofit: NonprofitRecord) -> AdminView:
         """The balance (available, pending) and the latest payouts, read from Stripe now."""
         account = self._account(nonprofit)
-        where = f"Stripe account {account}" if account else "the platform's Stripe account"
+        where = (
+            AdminText("Stripe account {account}", account=account)
+            if account
+            else AdminText("the platform's Stripe account")
+        )
         problems: list[str] = []
         facts: list[tuple[str, str]] = [("Account", where)]
         payouts: list[AdminRow] = []
@@ -128,9 +136,10 @@ class StripePage(AdminPage):
             ).to_dict()
             for label in ("available", "pending"):
                 for entry in balance_amounts(found.get(label)):
-                    facts.append(
-                        (f"{label.capitalize()} ({entry['currency'].upper()})", _money(entry))
+                    heading = AdminText(
+                        label.capitalize() + " ({currency})", currency=entry["currency"].upper()
                     )
+                    facts.append((heading, _money(entry)))
             listed = stripe_errors(
                 "the payouts could not be read",
                 lambda: client.v1.payouts.list(
@@ -155,11 +164,15 @@ class StripePage(AdminPage):
             payouts,
             empty="No payout to show.",
         )
-        summary = f"Balance and payouts of {where}, as Stripe reports them now."
+        summary = AdminText(
+            "Balance and payouts of {where}, as Stripe reports them now.", where=where
+        )
         if problems:
-            summary += " " + " ".join(problems)
+            summary = AdminText(
+                "{summary} {problems}", summary=summary, problems=" ".join(problems)
+            )
         if not account:
-            facts.append(("Bank account", NO_ACCOUNT))
+            facts.append(("Bank account", AdminText(NO_ACCOUNT)))
         forms = [self._link_form(found_account)] if account else []
         return AdminView(summary=summary, facts=facts, tables=[table], forms=forms)
 
