@@ -27,8 +27,15 @@ from starlette.concurrency import run_in_threadpool
 from houdini_pay.admin.accounts import StaffRecord, check_role
 from houdini_pay.admin.audit import record_action
 from houdini_pay.admin.sessions import COOKIE, SessionSettings, find_session
-from houdini_pay.admin.words import date_formatter, number_formatter, text_for, word_for
+from houdini_pay.admin.words import (
+    date_formatter,
+    error_text,
+    number_formatter,
+    text_for,
+    word_for,
+)
 from houdini_pay.app import HoudiniPay
+from houdini_pay.contract._admin_pages import AdminText
 from houdini_pay.errors import (
     Forbidden,
     HoudiniPayError,
@@ -158,6 +165,12 @@ class Context:
         values.update(staff=self.staff, csrf=self.csrf, nav_links=self.links)
         return render(self.request, template, http_status, self.locale_dirs, **values)
 
+    def error_text(self, exc: HoudiniPayError) -> str:
+        """``code: message`` of ``exc`` in the page's language where it is translated."""
+        locale = page_locale(self.request)
+        gettext = gettext_for(locale, (ADMIN_LOCALE, *self.locale_dirs))
+        return error_text(gettext, locale.format_locale, exc)
+
     def redirect(self, path: str) -> Response:
         """See other: the page to show after a change (POST, then GET)."""
         return secure(RedirectResponse(ADMIN_PREFIX + path, status_code=303))
@@ -199,7 +212,9 @@ def render(
 
 def error(request: Request, exc: HoudiniPayError) -> Response:
     """The styled error page for ``exc``, with its HTTP status."""
-    message = None if isinstance(exc, NotFound) else str(exc)
+    locale = page_locale(request)
+    gettext = gettext_for(locale, (ADMIN_LOCALE,))
+    message = None if isinstance(exc, NotFound) else error_text(gettext, locale.format_locale, exc)
     return render(request, "error.html", exc.http_status, status=exc.http_status, message=message)
 
 
@@ -280,8 +295,11 @@ def amount_from(text: str, currency: str, field: str) -> int:
         value = to_minor_units(cleaned, currency)
     except (ArithmeticError, ValueError):
         raise InvalidRequest(
-            f"{field} must be an amount such as 12.50", details={"field": field}
+            AdminText("{field} must be an amount such as 12.50", field=field),
+            details={"field": field},
         ) from None
     if value <= 0:
-        raise InvalidRequest(f"{field} must be more than zero", details={"field": field})
+        raise InvalidRequest(
+            AdminText("{field} must be more than zero", field=field), details={"field": field}
+        )
     return value

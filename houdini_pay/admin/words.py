@@ -14,9 +14,17 @@ from babel.dates import format_date, format_time
 from babel.numbers import format_decimal
 
 from houdini_pay.contract._admin_pages import AdminText
+from houdini_pay.errors import HoudiniPayError
 from houdini_pay.web.i18n import N_, Gettext
 
-__all__ = ["WORDS", "date_formatter", "number_formatter", "text_for", "word_for"]
+__all__ = [
+    "WORDS",
+    "date_formatter",
+    "error_text",
+    "number_formatter",
+    "text_for",
+    "word_for",
+]
 
 WORDS: Mapping[str, str] = {
     # PaymentStatus
@@ -102,3 +110,9 @@ def text_for(
         return data(value) if isinstance(value, AdminText) else gettext.text(str(value))
 
     return words, data
+
+
+def error_text(gettext: Gettext, format_locale: str, exc: HoudiniPayError) -> str:
+    """``code: message`` of ``exc``, its message translated when it is an ``AdminText``."""
+    _words, data = text_for(gettext, format_locale)
+    return f"{exc.code}: {data(exc.message)}"

@@ -20,6 +20,7 @@ from houdini_pay.admin.web import ADMIN_LOCALE
 from houdini_pay.admin.words import WORDS
 from houdini_pay.web.locales import LANGUAGES
 from tests.admin.conftest import Staff
+from tests.admin.test_plugin_page_languages import admin_texts
 
 GERMAN = {"accept-language": "de-DE,de;q=0.9"}
 TEMPLATES = Path(__file__).parents[2] / "houdini_pay" / "admin" / "templates"
@@ -37,6 +38,8 @@ def test_every_word_of_the_dashboard_is_translated(language: str) -> None:
     words = {label for _path, label, _role in NAV_LINKS} | set(WORDS.values())
     for template in TEMPLATES.glob("*.html"):
         words |= set(_CALL.findall(template.read_text()))
+    for source in TEMPLATES.parent.glob("*.py"):
+        words |= set(admin_texts(source))
     words -= {"Skip to the content"}  # the donor pages' catalog has it
     translated = _catalog(language)
     missing = sorted(w for w in words if not translated.get(w))

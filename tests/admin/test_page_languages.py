@@ -18,7 +18,7 @@ import pytest
 
 from houdini_pay import HoudiniPay, NonprofitRecord
 from houdini_pay.web.locales import LANGUAGES
-from tests.admin.conftest import Staff, bank_transfer, gift
+from tests.admin.conftest import Staff, bank_transfer, gift, token_of
 
 SAME_IN = {
     # Words that are written the same in that language.
@@ -132,3 +132,22 @@ def test_the_pages_in_french_and_spanish(pages: tuple[Staff, list[str], list[str
     refund = html.unescape(owner.get(paths[2], lang="fr").text)
     assert "Je confirme : rendre cet argent au donateur" in refund
     assert "20,00\u00a0$US" in refund
+
+
+def test_refusals_in_german(pages: tuple[Staff, list[str], list[str]]) -> None:
+    owner, paths, _data = pages
+    refused = owner.get("/payments", lang="de", date_from="31.01.2026")
+    assert refused.status_code == 422
+    assert "invalid_request: date_from muss ein Datum wie 2026-01-31 sein" in refused.text
+    form = owner.get(paths[2])
+    unconfirmed = owner.client.post(
+        f"/admin{paths[2]}/refund",
+        data={"csrf_token": token_of(form), "scope": "all"},
+        headers={"accept": "text/html", "accept-language": "de-DE,de;q=0.9"},
+    )
+    assert unconfirmed.status_code == 422
+    assert "Kreuzen Sie das Kästchen an, um die Erstattung zu bestätigen" in html.unescape(
+        unconfirmed.text
+    )
+    english = owner.get("/payments", date_from="31.01.2026").text
+    assert "invalid_request: date_from must be a date such as 2026-01-31" in english

@@ -60,7 +60,7 @@ def _catalog(directory: Path, language: str) -> dict[str, str]:
         return {str(m.id): str(m.string) for m in read_po(handle, locale=language) if m.id}
 
 
-def _admin_texts(source: Path) -> list[str]:
+def admin_texts(source: Path) -> list[str]:
     """The messages of ``AdminText("...")`` in ``source`` that have words to translate."""
     found = []
     for node in ast.walk(ast.parse(source.read_text())):
@@ -75,7 +75,7 @@ def _admin_texts(source: Path) -> list[str]:
 def test_every_admin_text_of_a_plugin_is_in_its_catalogs(language: str) -> None:
     missing = []
     for source in sorted(PLUGINS.glob("*/houdini_pay_*/*.py")):
-        words = _admin_texts(source)
+        words = admin_texts(source)
         if words:
             translated = _catalog(source.parent / "locale", language)
             missing += [f"{source.name}: {w}" for w in words if not translated.get(w)]
