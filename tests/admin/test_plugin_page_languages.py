@@ -118,3 +118,17 @@ def test_a_plugin_action_answers_in_german_and_is_logged_in_english(
     assert ">pausiert" in paused.text
     audit = owner.get("/audit", lang="de").text
     assert f'<td lang="en">Recurring gift {schedule.id} paused.</td>' in audit
+
+
+def test_a_plugin_refusal_in_german(owner: Staff) -> None:
+    page = owner.get("/plugins/offsite")
+    refused = owner.client.post(
+        "/admin/plugins/offsite/act",
+        data={"csrf_token": token_of(page), "action": "save_instructions", "instructions": " "},
+        headers={"accept": "text/html", "accept-language": "de-DE,de;q=0.9"},
+    )
+    assert refused.status_code == 422
+    assert (
+        '<p class="alert" role="alert" id="problem">instructions_required: '
+        "Schreiben Sie die Anweisungen, die Spender sehen sollen</p>"
+    ) in refused.text
