@@ -13,7 +13,7 @@ from collections.abc import Callable, Mapping
 from babel.dates import format_date, format_time
 from babel.numbers import format_decimal
 
-from houdini_pay.contract._admin_pages import AdminText
+from houdini_pay.contract._admin_pages import AdminText, Amount
 from houdini_pay.errors import HoudiniPayError
 from houdini_pay.web.i18n import N_, Gettext
 
@@ -98,6 +98,8 @@ def text_for(
     when, number = date_formatter(format_locale), number_formatter(format_locale)
 
     def _value(item: object) -> object:
+        if isinstance(item, Amount):
+            return item.written(format_locale)
         if isinstance(item, dt.datetime):
             return when(item)
         if isinstance(item, dt.date):

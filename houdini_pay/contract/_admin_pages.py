@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from houdini_pay.errors import InvalidRequest
+from houdini_pay.money import format_amount
 
 if TYPE_CHECKING:
     from houdini_pay.store._records import NonprofitRecord
@@ -48,6 +49,12 @@ class AdminText(str):
     message: str
     values: Mapping[str, object]
 
+    @classmethod
+    def amount(cls, amount: int, currency: str) -> AdminText:
+        """``amount`` minor units of ``currency``, written the page's way ("$25.00" in
+        English, "25,00 $" in German)."""
+        return cls("{amount}", amount=Amount(amount, currency))
+
     def __new__(cls, message: str, **values: object) -> AdminText:
         """The English text of ``message`` with ``values`` put in."""
         english = {name: _english(value) for name, value in values.items()}
@@ -57,7 +64,21 @@ class AdminText(str):
         return text
 
 
+@dataclass(frozen=True)
+class Amount:
+    """An amount in an :class:`AdminText` (minor units of ``currency``)."""
+
+    minor: int
+    currency: str
+
+    def written(self, locale: str = "en_US") -> str:
+        """The amount as people of ``locale`` write it."""
+        return format_amount(self.minor, self.currency, locale)
+
+
 def _english(value: object) -> object:
+    if isinstance(value, Amount):
+        return value.written()
     if isinstance(value, dt.datetime):
         return f"{value:%Y-%m-%d %H:%M} UTC"
     if isinstance(value, dt.date):

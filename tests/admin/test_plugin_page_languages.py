@@ -86,7 +86,12 @@ def test_the_plugin_pages_in_german(owner: Staff) -> None:
     for path, words in (
         (
             "/plugins/recurring",
-            ("Wiederkehrende Spenden, älteste zuerst", "Pausieren", "alle 1 Monat(e)"),
+            (
+                "Wiederkehrende Spenden, älteste zuerst",
+                "Pausieren",
+                "alle 1 Monat(e)",
+                "25,00\xa0$",
+            ),
         ),
         (
             "/plugins/offsite",

@@ -15,7 +15,6 @@ from houdini_pay import (
     AdminView,
     HoudiniPay,
     NonprofitRecord,
-    money,
 )
 from houdini_pay.errors import InvalidRequest
 from houdini_pay_donation import recurring_admin
@@ -63,7 +62,7 @@ class RecurringGiftsPage(AdminPage):
         ]
         cells = [
             schedule.id,
-            money.format_amount(schedule.amount, schedule.currency),
+            AdminText.amount(schedule.amount, schedule.currency),
             every,
             status,
             AdminText("{day}", day=schedule.next_charge_at),
@@ -86,7 +85,7 @@ class RecurringGiftsPage(AdminPage):
         facts = [
             ("Running", str(len(running))),
             ("Past due", str(sum(1 for s in schedules if s.status == "past_due"))),
-            ("Monthly gifts, per month", money.format_amount(monthly, nonprofit.currency)),
+            ("Monthly gifts, per month", AdminText.amount(monthly, nonprofit.currency)),
         ]
         return AdminView(facts=facts, tables=[table])
 

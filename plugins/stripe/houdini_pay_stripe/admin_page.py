@@ -28,7 +28,6 @@ from houdini_pay import (
     AdminView,
     HoudiniPay,
     NonprofitRecord,
-    money,
 )
 from houdini_pay.errors import HoudiniPayError, InvalidRequest
 from houdini_pay_stripe.api import stripe_errors
@@ -58,9 +57,7 @@ def _date(timestamp: Any) -> str:
 
 
 def _money(entry: Mapping[str, Any]) -> str:
-    return money.format_amount(
-        int(entry.get("amount") or 0), str(entry.get("currency", "")).upper()
-    )
+    return AdminText.amount(int(entry.get("amount") or 0), str(entry.get("currency", "")).upper())
 
 
 def payout_rows(payouts: Iterable[Mapping[str, Any]]) -> list[AdminRow]:

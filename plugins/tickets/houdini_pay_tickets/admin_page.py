@@ -13,7 +13,6 @@ from houdini_pay import (
     AdminView,
     HoudiniPay,
     NonprofitRecord,
-    money,
 )
 from houdini_pay_tickets.catalog import EventRecord, list_events, list_levels
 
@@ -38,11 +37,11 @@ class TicketSalesPage(AdminPage):
                 AdminRow(
                     [
                         level.name,
-                        money.format_amount(level.amount, level.currency),
+                        AdminText.amount(level.amount, level.currency),
                         str(level.sold),
                         str(level.held),
                         remaining,
-                        money.format_amount(level.sold * level.amount, level.currency),
+                        AdminText.amount(level.sold * level.amount, level.currency),
                     ]
                 )
             )
