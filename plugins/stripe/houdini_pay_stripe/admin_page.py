@@ -53,7 +53,24 @@ NO_ACCOUNT = (
 def _date(timestamp: Any) -> str:
     if not isinstance(timestamp, int):
         return ""
-    return dt.datetime.fromtimestamp(timestamp, dt.UTC).date().isoformat()
+    return AdminText("{day}", day=dt.datetime.fromtimestamp(timestamp, dt.UTC).date())
+
+
+_PAYOUT_WORDS = {
+    "paid": "paid",
+    "pending": "pending",
+    "in_transit": "in transit",
+    "canceled": "canceled",
+    "failed": "failed",
+    "standard": "standard",
+    "instant": "instant",
+}
+"""The words of a payout's ``status`` and ``method``, as Stripe's API reference lists them."""
+
+
+def _word(value: str) -> str:
+    """A payout's status or method; one Stripe adds later is shown as it is."""
+    return AdminText(_PAYOUT_WORDS[value]) if value in _PAYOUT_WORDS else value
 
 
 def _money(entry: Mapping[str, Any]) -> str:
@@ -67,9 +84,9 @@ def payout_rows(payouts: Iterable[Mapping[str, Any]]) -> list[AdminRow]:
             [
                 str(payout.get("id", "")),
                 _money(payout),
-                str(payout.get("status", "")),
+                _word(str(payout.get("status", ""))),
                 _date(payout.get("arrival_date")),
-                str(payout.get("method", "")),
+                _word(str(payout.get("method", ""))),
                 str(payout.get("description") or ""),
             ]
         )

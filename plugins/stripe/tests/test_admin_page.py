@@ -3,6 +3,7 @@ library, and a payout in Stripe's recorded shape (localstripe's lack some of its
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 
 import pytest
@@ -60,7 +61,7 @@ def test_payouts_in_stripes_recorded_shape() -> None:
     assert list(row.cells) == [
         "po_1OaFDbEcg9tTZuTgNYmX0PKB",
         "$11.00",
-        "in_transit",
+        "in transit",  # Stripe's in_transit, as a word
         "2023-04-05",
         "standard",
         "STRIPE PAYOUT",
@@ -119,6 +120,17 @@ def test_payout_schedules_in_the_members_language(language: str, shown: list[str
     for (schedule, _english), expected in zip(RECORDED_SCHEDULES, shown, strict=True):
         account = {"settings": {"payouts": {"schedule": schedule}}}
         assert data(payout_schedule(account)) == expected
+
+
+def test_a_payout_row_in_german() -> None:
+    gettext = gettext_for(choose_locale("de", None), (StripePage.locale_dir,))
+    _words, data = text_for(gettext, "de_DE")
+    (row,) = payout_rows([RECORDED_PAYOUT])
+    shown = [data(cell) for cell in row.cells]
+    assert shown[2] == "unterwegs"
+    assert shown[4] == "Standard"
+    assert re.fullmatch(r"\d{2}\.\d{2}\.\d{4}", shown[3])
+    assert shown[1].endswith("\xa0$")
 
 
 def _connect(
