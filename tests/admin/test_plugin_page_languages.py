@@ -19,6 +19,7 @@ from houdini_pay_donation.recurring_admin import list_schedules
 from houdini_pay_tickets import create_event, create_level
 
 from houdini_pay import HoudiniPay, NonprofitRecord
+from houdini_pay.admin.web import ADMIN_LOCALE
 from houdini_pay.web.locales import LANGUAGES
 from tests.admin.conftest import Staff, gift, token_of
 from tests.admin.test_page_languages import SAME_IN, _texts
@@ -137,3 +138,17 @@ def test_a_plugin_refusal_in_german(owner: Staff) -> None:
         '<p class="alert" role="alert" id="problem">instructions_required: '
         "Schreiben Sie die Anweisungen, die Spender sehen sollen</p>"
     ) in refused.text
+
+
+@pytest.mark.parametrize("language", [lang for lang in LANGUAGES if lang != "en"])
+def test_plugins_say_the_dashboards_words_the_same_way(language: str) -> None:
+    """Every plugin's catalogs are merged into every dashboard page after the dashboard's:
+    a word both have must read the same, or a core page's column would change."""
+    dashboard = _catalog(ADMIN_LOCALE, language)
+    different = [
+        f"{directory.parent.name}: {word}"
+        for directory in sorted(PLUGINS.glob("*/houdini_pay_*/locale"))
+        for word, text in _catalog(directory, language).items()
+        if word in dashboard and dashboard[word] != text
+    ]
+    assert different == []
