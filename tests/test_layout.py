@@ -24,6 +24,7 @@ PUBLIC_FACE = [
     "AdminRedirect",
     "AdminRow",
     "AdminTable",
+    "AdminText",
     "AdminView",
     "AllNonprofits",
     "AttemptRecord",

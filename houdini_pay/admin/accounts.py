@@ -26,6 +26,7 @@ from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import func, select
 
 from houdini_pay.admin.models import StaffMember
+from houdini_pay.contract._admin_pages import AdminText
 from houdini_pay.errors import Conflict, Forbidden, InvalidRequest, Unauthenticated
 from houdini_pay.store._directory import load_scoped
 from houdini_pay.store._ids import new_id
@@ -104,7 +105,9 @@ def check_role(staff: StaffRecord, role: str) -> None:
 def _normal_email(email: str) -> str:
     email = email.strip().lower()
     if "@" not in email or len(email) > 320 or any(c.isspace() for c in email):
-        raise InvalidRequest("email must be an e-mail address", details={"field": "email"})
+        raise InvalidRequest(
+            AdminText("email must be an e-mail address"), details={"field": "email"}
+        )
     return email
 
 
@@ -115,7 +118,10 @@ def create_staff(app: HoudiniPay, nonprofit_id: str, email: str, role: str) -> N
     nonprofit), ``Conflict`` (the address is already staff of this nonprofit).
     """
     if role not in ROLES:
-        raise InvalidRequest(f"role must be one of {', '.join(ROLES)}", details={"field": "role"})
+        raise InvalidRequest(
+            AdminText("role must be one of {roles}", roles=", ".join(ROLES)),
+            details={"field": "role"},
+        )
     email = _normal_email(email)
     secret = secrets.token_urlsafe(32)
     now = app.clock()

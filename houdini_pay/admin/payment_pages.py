@@ -16,6 +16,7 @@ from fastapi.responses import PlainTextResponse
 
 from houdini_pay.admin import queries
 from houdini_pay.admin.web import Context, Handler, amount_from, secure
+from houdini_pay.contract._admin_pages import AdminText
 from houdini_pay.errors import InvalidRequest
 from houdini_pay.store._states import PaymentKind, PaymentStatus
 
@@ -44,7 +45,12 @@ def payments(ctx: Context) -> Response:
         )
     except InvalidRequest as exc:
         return ctx.page(
-            "payments.html", 422, current="/payments", rows=[], message=str(exc), **values
+            "payments.html",
+            422,
+            current="/payments",
+            rows=[],
+            message=ctx.error_text(exc),
+            **values,
         )
     return ctx.page("payments.html", current="/payments", rows=rows, cursor=cursor, **values)
 
@@ -85,7 +91,9 @@ def refund(ctx: Context, payment_id: str) -> Response:
     ctx.require("staff")
     record = ctx.app.get_payment(payment_id, nonprofit_id=ctx.nonprofit_id)
     if ctx.form.get("confirm") != "yes":
-        raise InvalidRequest("tick the box to confirm the refund", details={"field": "confirm"})
+        raise InvalidRequest(
+            AdminText("tick the box to confirm the refund"), details={"field": "confirm"}
+        )
     amount = None
     if ctx.form.get("scope") == "part":
         amount = amount_from(ctx.form.get("amount"), record.currency, "amount")

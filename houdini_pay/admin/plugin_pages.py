@@ -133,7 +133,8 @@ def _show(
         page=page,
         view=view,
         message=message,
-        problem=str(refused) if refused else None,
+        problem=ctx.error_text(refused) if refused else None,
+        problem_english=refused is not None and ctx.error_text(refused) == str(refused),
         problem_field=refused.details.get("field") if refused else None,
         typed=typed or {},
         may_act=ctx.staff.may(page.action_role),
@@ -186,6 +187,6 @@ def plugin_routes(pages: PluginPages) -> list[tuple[str, str, Handler]]:
             ctx.audit(f"{symbol}.{action}"[:50], target, result.message)
             return response
         ctx.audit(f"{symbol}.{action}"[:50], target, str(result))
-        return _show(pages, ctx, page, str(result))
+        return _show(pages, ctx, page, result if isinstance(result, str) else str(result))
 
     return [("GET", "/plugins/{symbol}", show), ("POST", "/plugins/{symbol}/act", act)]

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import Select, func, or_, select
 
+from houdini_pay.contract._admin_pages import AdminText
 from houdini_pay.errors import InvalidRequest, NotFound
 from houdini_pay.money import to_minor_units
 from houdini_pay.statements.export import BATCH_SIZE, export_select, write_csv
@@ -53,7 +54,9 @@ def _date(value: str, field: str) -> dt.datetime | None:
     try:
         return dt.datetime.combine(dt.date.fromisoformat(value), dt.time(), dt.UTC)
     except ValueError:
-        raise InvalidRequest(f"{field} must be a date such as 2026-01-31") from None
+        raise InvalidRequest(
+            AdminText("{field} must be a date such as 2026-01-31", field=field)
+        ) from None
 
 
 @dataclass(frozen=True)
@@ -122,7 +125,13 @@ class PaymentFilter:
 
 def _choice(value: str, choices: type[PaymentKind] | type[PaymentStatus]) -> str:
     if value not in {c.value for c in choices}:
-        raise InvalidRequest(f"{value!r} is not one of {', '.join(c.value for c in choices)}")
+        raise InvalidRequest(
+            AdminText(
+                "{value} is not one of {choices}",
+                value=repr(value),
+                choices=", ".join(c.value for c in choices),
+            )
+        )
     return value
 
 
@@ -131,7 +140,9 @@ def _minor(text: str, currency: str, field: str) -> int:
     try:
         return to_minor_units(text.replace(",", ""), currency)
     except (ArithmeticError, ValueError):
-        raise InvalidRequest(f"{field} must be an amount such as 25 or 12.50") from None
+        raise InvalidRequest(
+            AdminText("{field} must be an amount such as 25 or 12.50", field=field)
+        ) from None
 
 
 def filtered_payments(

@@ -3,14 +3,15 @@
 Pages are rendered with their own Jinja2 environment (autoescaped, the dashboard's templates
 first, then the donor pages' for the error page) through the core's gettext catalogs and the
 dashboard's own (:data:`ADMIN_LOCALE`), so words the donor pages translate are translated
-here too. The dashboard's chrome (the bar, signing in, setting a password) is translated;
-the pages' content is English, marked ``lang="en"`` inside a page in another language, until
-its words are added to the catalogs (docs/dashboard.md).
+here too. Templates get ``_``, ``word(value)`` (a stored status, kind or role in the page's
+language, :mod:`~houdini_pay.admin.words`), ``when(moment)`` and ``number(count)`` written
+the locale's way, ``t`` and ``d`` for a plugin page's words and values, and ``english``: the
+attribute (`` lang="en"``, in a page of another language) that marks stored English text,
+such as the audit log's actions (docs/dashboard.md).
 """
 
 from __future__ import annotations
 
-import datetime as dt
 import logging
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
@@ -21,12 +22,21 @@ from urllib.parse import parse_qs, quote
 from fastapi import Request, Response
 from fastapi.responses import HTMLResponse, RedirectResponse
 from jinja2 import ChoiceLoader, Environment, PackageLoader, select_autoescape
+from markupsafe import Markup
 from starlette.concurrency import run_in_threadpool
 
 from houdini_pay.admin.accounts import StaffRecord, check_role
 from houdini_pay.admin.audit import record_action
 from houdini_pay.admin.sessions import COOKIE, SessionSettings, find_session
+from houdini_pay.admin.words import (
+    date_formatter,
+    error_text,
+    number_formatter,
+    text_for,
+    word_for,
+)
 from houdini_pay.app import HoudiniPay
+from houdini_pay.contract._admin_pages import AdminText
 from houdini_pay.errors import (
     Forbidden,
     HoudiniPayError,
@@ -57,7 +67,7 @@ __all__ = [
 ADMIN_PREFIX = "/admin"
 ADMIN_STATIC = Path(__file__).parent / "static"
 ADMIN_LOCALE = Path(__file__).parent / "locale"
-"""The dashboard's own catalogs (its chrome: the bar, signing in, setting a password)."""
+"""The dashboard's own catalogs (its chrome and its pages' words)."""
 _POLICY = (
     "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
     "frame-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
@@ -154,10 +164,15 @@ class Context:
         return format_amount(amount, currency, page_locale(self.request).format_locale)
 
     def page(self, template: str, http_status: int = 200, **values: Any) -> Response:
-        """``template`` rendered for this member; its content is English (``lang="en"``)
-        until the pages' own words are in the catalogs."""
-        values.update(staff=self.staff, csrf=self.csrf, nav_links=self.links, content_lang="en")
+        """``template`` rendered for this member."""
+        values.update(staff=self.staff, csrf=self.csrf, nav_links=self.links)
         return render(self.request, template, http_status, self.locale_dirs, **values)
+
+    def error_text(self, exc: HoudiniPayError) -> str:
+        """``code: message`` of ``exc`` in the page's language where it is translated."""
+        locale = page_locale(self.request)
+        gettext = gettext_for(locale, (ADMIN_LOCALE, *self.locale_dirs))
+        return error_text(gettext, locale.format_locale, exc)
 
     def redirect(self, path: str) -> Response:
         """See other: the page to show after a change (POST, then GET)."""
@@ -177,13 +192,20 @@ def render(
     """
     locale = page_locale(request)
     csrf = values.pop("csrf", None) or csrf_token_for(request)
+    gettext = gettext_for(locale, (ADMIN_LOCALE, *locale_dirs))
+    words, data = text_for(gettext, locale.format_locale)
     html = environment.get_template(template).render(
         lang=locale.language,
         static=STATIC_PREFIX,
         admin=ADMIN_PREFIX,
-        _=gettext_for(locale, (ADMIN_LOCALE, *locale_dirs)),
+        _=gettext,
         csrf=csrf,
-        when=_when,
+        when=date_formatter(locale.format_locale),
+        t=words,
+        d=data,
+        number=number_formatter(locale.format_locale),
+        word=word_for(gettext),
+        english=Markup("") if locale.language == "en" else Markup(' lang="en"'),
         **values,
     )
     response = HTMLResponse(html, http_status)
@@ -191,16 +213,14 @@ def render(
     return secure(response)
 
 
-def _when(value: dt.datetime | None) -> str:
-    return "" if value is None else value.strftime("%Y-%m-%d %H:%M UTC")
-
-
 def error(request: Request, exc: HoudiniPayError) -> Response:
     """The styled error page for ``exc``, with its HTTP status; a server error (a plugin's
     page that broke, naming the plugin) also goes to the log, with its traceback."""
     if exc.http_status >= 500:
         log.error("%s on %s %s: %s", exc.code, request.method, request.url.path, exc, exc_info=exc)
-    message = None if isinstance(exc, NotFound) else str(exc)
+    locale = page_locale(request)
+    gettext = gettext_for(locale, (ADMIN_LOCALE,))
+    message = None if isinstance(exc, NotFound) else error_text(gettext, locale.format_locale, exc)
     return render(request, "error.html", exc.http_status, status=exc.http_status, message=message)
 
 
@@ -281,8 +301,11 @@ def amount_from(text: str, currency: str, field: str) -> int:
         value = to_minor_units(cleaned, currency)
     except (ArithmeticError, ValueError):
         raise InvalidRequest(
-            f"{field} must be an amount such as 12.50", details={"field": field}
+            AdminText("{field} must be an amount such as 12.50", field=field),
+            details={"field": field},
         ) from None
     if value <= 0:
-        raise InvalidRequest(f"{field} must be more than zero", details={"field": field})
+        raise InvalidRequest(
+            AdminText("{field} must be more than zero", field=field), details={"field": field}
+        )
     return value

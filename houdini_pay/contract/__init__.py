@@ -24,6 +24,7 @@ from houdini_pay.contract._admin_pages import (
     AdminRedirect,
     AdminRow,
     AdminTable,
+    AdminText,
     AdminView,
 )
 from houdini_pay.contract._hookspecs import (
@@ -110,6 +111,7 @@ __all__ = [
     "AdminRedirect",
     "AdminRow",
     "AdminTable",
+    "AdminText",
     "AdminView",
     "Capability",
     "Channel",

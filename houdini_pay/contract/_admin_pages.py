@@ -9,12 +9,14 @@ the dashboard's accessibility or its Content-Security-Policy.
 from __future__ import annotations
 
 import abc
+import datetime as dt
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from houdini_pay.errors import InvalidRequest
+from houdini_pay.money import format_amount
 
 if TYPE_CHECKING:
     from houdini_pay.store._records import NonprofitRecord
@@ -27,8 +29,63 @@ __all__ = [
     "AdminRedirect",
     "AdminRow",
     "AdminTable",
+    "AdminText",
     "AdminView",
 ]
+
+
+class AdminText(str):
+    """Words of a plugin page with values put in, which the dashboard translates.
+
+    ``AdminText("Recurring gift {id} paused.", id=schedule.id)`` is the English sentence (a
+    ``str``: the audit log keeps it); the dashboard shows ``message`` through the plugin's
+    catalogs (``AdminPage.locale_dir``) and puts the values in after. A value that is a
+    ``datetime`` (UTC), a ``date`` or an ``int`` is written the page's way, one that is an
+    ``AdminText`` is translated too. Any text of an ``AdminView`` or of what ``act`` returns
+    may be one; a label, a caption or a title given as a plain ``str`` is looked up in the
+    catalogs as it is.
+    """
+
+    message: str
+    values: Mapping[str, object]
+
+    @classmethod
+    def amount(cls, amount: int, currency: str) -> AdminText:
+        """``amount`` minor units of ``currency``, written the page's way ("$25.00" in
+        English, "25,00 $" in German)."""
+        return cls("{amount}", amount=Amount(amount, currency))
+
+    def __new__(cls, message: str, **values: object) -> AdminText:
+        """The English text of ``message`` with ``values`` put in."""
+        english = {name: _english(value) for name, value in values.items()}
+        text = super().__new__(cls, message.format(**english) if values else message)
+        text.message = message
+        text.values = values
+        return text
+
+
+@dataclass(frozen=True)
+class Amount:
+    """An amount in an :class:`AdminText` (minor units of ``currency``)."""
+
+    minor: int
+    currency: str
+
+    def written(self, locale: str = "en_US") -> str:
+        """The amount as people of ``locale`` write it."""
+        return format_amount(self.minor, self.currency, locale)
+
+
+def _english(value: object) -> object:
+    if isinstance(value, Amount):
+        return value.written()
+    if isinstance(value, dt.datetime):
+        return f"{value:%Y-%m-%d %H:%M} UTC"
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    if isinstance(value, int) and not isinstance(value, bool):
+        return f"{value:,}"
+    return value
 
 
 @dataclass(frozen=True)
@@ -119,7 +176,8 @@ class AdminPage(abc.ABC):
     :class:`AdminRedirect`; the page's Content-Security-Policy lets its forms lead there."""
     locale_dir: Path | None = None
     """The plugin's gettext catalogs (``<dir>/<language>/LC_MESSAGES/messages.po``), in which
-    the dashboard looks up the page's ``title`` for the bar of links."""
+    the dashboard looks up the page's ``title`` and the words of its view (labels, captions,
+    columns, buttons, forms, the summary and :class:`AdminText`)."""
 
     @abc.abstractmethod
     def view(self, nonprofit: NonprofitRecord) -> AdminView:

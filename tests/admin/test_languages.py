@@ -1,6 +1,7 @@
-"""The dashboard's chrome (the bar of links, signing in, setting a password) in every language
-of the donor pages (German in detail here); the pages' own words are English for now and
-marked so (``lang="en"``) inside a page in another language."""
+"""The dashboard in every language of the donor pages: every word of its templates and every
+stored value it names has a translation in each catalog; the chrome (the bar of links,
+signing in, setting a password) in German in detail here, the pages' own words in
+tests/admin/test_page_languages.py."""
 
 from __future__ import annotations
 
@@ -16,12 +17,13 @@ from houdini_pay import HoudiniPay, NonprofitRecord
 from houdini_pay.admin import accounts
 from houdini_pay.admin.routes import NAV_LINKS
 from houdini_pay.admin.web import ADMIN_LOCALE
+from houdini_pay.admin.words import WORDS
 from houdini_pay.web.locales import LANGUAGES
 from tests.admin.conftest import Staff
+from tests.admin.test_plugin_page_languages import admin_texts
 
 GERMAN = {"accept-language": "de-DE,de;q=0.9"}
 TEMPLATES = Path(__file__).parents[2] / "houdini_pay" / "admin" / "templates"
-CHROME = ("base.html", "login.html", "set_password.html")
 _CALL = re.compile(r'_(?:\.text)?\("([^"]+)"')
 
 
@@ -32,10 +34,12 @@ def _catalog(language: str) -> dict[str, str]:
 
 
 @pytest.mark.parametrize("language", [code for code in LANGUAGES if code != "en"])
-def test_every_word_of_the_chrome_is_translated(language: str) -> None:
-    words = {label for _path, label, _role in NAV_LINKS}
-    for name in CHROME:
-        words |= set(_CALL.findall((TEMPLATES / name).read_text()))
+def test_every_word_of_the_dashboard_is_translated(language: str) -> None:
+    words = {label for _path, label, _role in NAV_LINKS} | set(WORDS.values())
+    for template in TEMPLATES.glob("*.html"):
+        words |= set(_CALL.findall(template.read_text()))
+    for source in TEMPLATES.parent.glob("*.py"):
+        words |= set(admin_texts(source))
     words -= {"Skip to the content"}  # the donor pages' catalog has it
     translated = _catalog(language)
     missing = sorted(w for w in words if not translated.get(w))
@@ -77,7 +81,7 @@ def test_the_set_password_page_in_german(
     assert "Mindestens 12 Zeichen." in page
 
 
-def test_the_bar_is_german_and_the_content_marked_english(
+def test_the_bar_and_the_page_are_german(
     as_role: Callable[[str], Staff], client: TestClient
 ) -> None:
     as_role("owner")
@@ -88,7 +92,8 @@ def test_the_bar_is_german_and_the_content_marked_english(
     # The plugins' titles come from their own catalogs.
     for word in ("Überweisungen", "Stripe-Guthaben", "Wiederkehrende Spenden"):
         assert f">{word}<" in page
-    assert '<main id="main" class="page admin-page" lang="en">' in page
+    assert '<main id="main" class="page admin-page">' in page  # the content is German too
+    assert "<h1>Überweisungen</h1>" in page
     english = client.get("/admin/plugins/offsite", headers={"accept": "text/html"}).text
     assert ">Bank transfers<" in english
     assert '<main id="main" class="page admin-page">' in english

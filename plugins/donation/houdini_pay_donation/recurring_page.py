@@ -11,10 +11,10 @@ from houdini_pay import (
     AdminPage,
     AdminRow,
     AdminTable,
+    AdminText,
     AdminView,
     HoudiniPay,
     NonprofitRecord,
-    money,
 )
 from houdini_pay.errors import InvalidRequest
 from houdini_pay_donation import recurring_admin
@@ -29,6 +29,14 @@ _BUTTONS = {
     "cancelled": (("resume", "Resume", False),),
 }
 
+_STATUSES = {
+    "active": "active",
+    "past_due": "past due",
+    "paused": "paused",
+    "cancelled": "cancelled",
+}
+_INTERVALS = {"day": "day(s)", "week": "week(s)", "month": "month(s)", "year": "year(s)"}
+
 
 class RecurringGiftsPage(AdminPage):
     """``/admin/plugins/recurring``: the nonprofit's recurring gifts."""
@@ -41,20 +49,23 @@ class RecurringGiftsPage(AdminPage):
         self.app = app
 
     def _row(self, schedule: ScheduleRecord) -> AdminRow:
-        every = f"every {schedule.interval_count} {schedule.interval}"
-        status = schedule.status
-        if schedule.status_reason and status != "active":
-            status = f"{status}: {schedule.status_reason}"
+        interval = _INTERVALS.get(schedule.interval, schedule.interval)
+        every = AdminText(
+            "every {count} {interval}", count=schedule.interval_count, interval=AdminText(interval)
+        )
+        status = AdminText(_STATUSES.get(schedule.status, schedule.status))
+        if schedule.status_reason and schedule.status != "active":
+            status = AdminText("{status}: {reason}", status=status, reason=schedule.status_reason)
         buttons = [
             AdminButton(action, label, {"id": schedule.id}, danger=danger)
             for action, label, danger in _BUTTONS.get(schedule.status, ())
         ]
         cells = [
             schedule.id,
-            money.format_amount(schedule.amount, schedule.currency),
+            AdminText.amount(schedule.amount, schedule.currency),
             every,
             status,
-            schedule.next_charge_at.isoformat(),
+            AdminText("{day}", day=schedule.next_charge_at),
             str(schedule.failure_count),
             schedule.supporter_id,
         ]
@@ -74,7 +85,7 @@ class RecurringGiftsPage(AdminPage):
         facts = [
             ("Running", str(len(running))),
             ("Past due", str(sum(1 for s in schedules if s.status == "past_due"))),
-            ("Monthly gifts, per month", money.format_amount(monthly, nonprofit.currency)),
+            ("Monthly gifts, per month", AdminText.amount(monthly, nonprofit.currency)),
         ]
         return AdminView(facts=facts, tables=[table])
 
@@ -84,13 +95,13 @@ class RecurringGiftsPage(AdminPage):
         scope = nonprofit.id
         if action == "pause":
             recurring_admin.pause(self.app, schedule_id, nonprofit_id=scope)
-            return f"Recurring gift {schedule_id} paused."
+            return AdminText("Recurring gift {id} paused.", id=schedule_id)
         if action == "resume":
             recurring_admin.resume(self.app, schedule_id, nonprofit_id=scope)
-            return f"Recurring gift {schedule_id} resumed."
+            return AdminText("Recurring gift {id} resumed.", id=schedule_id)
         if action == "cancel":
             recurring_admin.cancel(
                 self.app, schedule_id, reason="cancelled in the dashboard", nonprofit_id=scope
             )
-            return f"Recurring gift {schedule_id} cancelled."
+            return AdminText("Recurring gift {id} cancelled.", id=schedule_id)
         raise InvalidRequest(f"unknown action {action!r}", code="unknown_action")

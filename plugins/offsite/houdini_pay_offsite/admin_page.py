@@ -13,7 +13,15 @@ from __future__ import annotations
 from collections.abc import Mapping
 from pathlib import Path
 
-from houdini_pay import AdminField, AdminForm, AdminPage, AdminView, HoudiniPay, NonprofitRecord
+from houdini_pay import (
+    AdminField,
+    AdminForm,
+    AdminPage,
+    AdminText,
+    AdminView,
+    HoudiniPay,
+    NonprofitRecord,
+)
 from houdini_pay.errors import InvalidRequest
 from houdini_pay_offsite.form import DONOR_METHODS, INSTRUCTIONS_ENV, OffsiteForm
 from houdini_pay_offsite.instructions import (
@@ -43,23 +51,33 @@ class OffsitePage(AdminPage):
 
     def _deployments(self, nonprofit: NonprofitRecord) -> str:
         config = OffsiteForm(self.app.settings.environ).public_config(nonprofit)
-        return config["instructions"] or str(config["default_instructions"]).format(
-            name=nonprofit.name, address=nonprofit.address or ""
+        # The default is translated as on the donation page (the offsite catalogs have it).
+        return config["instructions"] or AdminText(
+            str(config["default_instructions"]),
+            name=nonprofit.name,
+            address=nonprofit.address or "",
+        )
+
+    def _shown(self, nonprofit: NonprofitRecord) -> tuple[str, AdminText]:
+        """The instructions donors see, and where they come from."""
+        own = stored_instructions(self.app, nonprofit.id)
+        if own is not None:
+            return own.instructions, AdminText(
+                "written by your staff ({when})", when=own.updated_at
+            )
+        if self.app.settings.environ.get(INSTRUCTIONS_ENV):
+            return self._deployments(nonprofit), AdminText(
+                "the deployment's ({variable}), until your staff write their own",
+                variable=INSTRUCTIONS_ENV,
+            )
+        return self._deployments(nonprofit), AdminText(
+            "the default, until your staff write their own (bank, account, IBAN)"
         )
 
     def view(self, nonprofit: NonprofitRecord) -> AdminView:
         """The instructions on the donation page, where they come from, and the editor."""
         own = stored_instructions(self.app, nonprofit.id)
-        deployments = self._deployments(nonprofit)
-        if own is not None:
-            instructions = own.instructions
-            source = f"written by your staff ({own.updated_at:%Y-%m-%d %H:%M} UTC)"
-        elif self.app.settings.environ.get(INSTRUCTIONS_ENV):
-            instructions = deployments
-            source = f"the deployment's ({INSTRUCTIONS_ENV}), until your staff write their own"
-        else:
-            instructions = deployments
-            source = "the default, until your staff write their own (bank, account, IBAN)"
+        instructions, source = self._shown(nonprofit)
         forms = [
             AdminForm(
                 SAVE,
@@ -70,10 +88,12 @@ class OffsitePage(AdminPage):
                         "Instructions donors see",
                         instructions,
                         kind="textarea",
-                        hint=(
+                        hint=AdminText(
                             "The bank, the account holder, the account number or IBAN, where "
-                            f"to mail a check. At most {MAX_CHARACTERS:,} characters and "
-                            f"{MAX_LINES} lines; line breaks are kept."
+                            "to mail a check. At most {characters} characters and {lines} "
+                            "lines; line breaks are kept.",
+                            characters=MAX_CHARACTERS,
+                            lines=MAX_LINES,
                         ),
                     )
                 ],
@@ -98,7 +118,7 @@ class OffsitePage(AdminPage):
             facts=[
                 ("Instructions donors see", instructions),
                 ("Where they come from", source),
-                ("Methods offered", ", ".join(DONOR_METHODS.values())),
+                ("Methods offered", AdminText(", ".join(DONOR_METHODS.values()))),
             ],
             forms=forms,
         )
@@ -107,9 +127,11 @@ class OffsitePage(AdminPage):
         """Save the instructions, or forget them so the deployment's are shown again."""
         if action == SAVE:
             save_instructions(self.app, nonprofit.id, values.get("instructions", ""))
-            return "Instructions saved: donors see them from now on."
+            return AdminText("Instructions saved: donors see them from now on.")
         if action == RESET:
             if clear_instructions(self.app, nonprofit.id):
-                return "Your instructions are forgotten: donors see the deployment's again."
-            return "There were no instructions of your own to forget."
+                return AdminText(
+                    "Your instructions are forgotten: donors see the deployment's again."
+                )
+            return AdminText("There were no instructions of your own to forget.")
         raise InvalidRequest(f"this page has no action {action!r}", code="unknown_action")

@@ -26,7 +26,7 @@ from dataclasses import dataclass
 from sqlalchemy import ForeignKey, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
-from houdini_pay import Base, HoudiniPay, text, utcnow
+from houdini_pay import AdminText, Base, HoudiniPay, text, utcnow
 from houdini_pay.errors import InvalidRequest
 
 __all__ = [
@@ -75,24 +75,33 @@ def check_instructions(value: str) -> str:
     text.check_text(value, FIELD)
     cleaned = value.replace("\r\n", "\n").replace("\r", "\n").strip()
     if not cleaned:
-        raise _refuse("write the instructions donors should see", "instructions_required")
+        raise _refuse(
+            AdminText("write the instructions donors should see"), "instructions_required"
+        )
     if len(cleaned) > MAX_CHARACTERS:
         raise _refuse(
-            f"the instructions are {len(cleaned):,} characters long; "
-            f"they may have at most {MAX_CHARACTERS:,}",
+            AdminText(
+                "the instructions are {length} characters long; they may have at most {most}",
+                length=len(cleaned),
+                most=MAX_CHARACTERS,
+            ),
             "instructions_too_long",
         )
     if cleaned.count("\n") >= MAX_LINES:
         raise _refuse(
-            f"the instructions may have at most {MAX_LINES} lines", "instructions_too_long"
+            AdminText("the instructions may have at most {lines} lines", lines=MAX_LINES),
+            "instructions_too_long",
         )
     for character in cleaned:
         if character in "\n\t":
             continue
         if character in _DIRECTION_CONTROLS or unicodedata.category(character) in ("Cc", "Cs"):
             raise _refuse(
-                f"the instructions hold a character that is not printable text "
-                f"(U+{ord(character):04X}); remove it",
+                AdminText(
+                    "the instructions hold a character that is not printable text "
+                    "({code_point}); remove it",
+                    code_point=f"U+{ord(character):04X}",
+                ),
                 "invalid_text",
             )
     return cleaned

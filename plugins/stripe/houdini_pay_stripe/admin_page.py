@@ -24,10 +24,10 @@ from houdini_pay import (
     AdminRedirect,
     AdminRow,
     AdminTable,
+    AdminText,
     AdminView,
     HoudiniPay,
     NonprofitRecord,
-    money,
 )
 from houdini_pay.errors import HoudiniPayError, InvalidRequest
 from houdini_pay_stripe.api import stripe_errors
@@ -53,13 +53,28 @@ NO_ACCOUNT = (
 def _date(timestamp: Any) -> str:
     if not isinstance(timestamp, int):
         return ""
-    return dt.datetime.fromtimestamp(timestamp, dt.UTC).date().isoformat()
+    return AdminText("{day}", day=dt.datetime.fromtimestamp(timestamp, dt.UTC).date())
+
+
+_PAYOUT_WORDS = {
+    "paid": "paid",
+    "pending": "pending",
+    "in_transit": "in transit",
+    "canceled": "canceled",
+    "failed": "failed",
+    "standard": "standard",
+    "instant": "instant",
+}
+"""The words of a payout's ``status`` and ``method``, as Stripe's API reference lists them."""
+
+
+def _word(value: str) -> str:
+    """A payout's status or method; one Stripe adds later is shown as it is."""
+    return AdminText(_PAYOUT_WORDS[value]) if value in _PAYOUT_WORDS else value
 
 
 def _money(entry: Mapping[str, Any]) -> str:
-    return money.format_amount(
-        int(entry.get("amount") or 0), str(entry.get("currency", "")).upper()
-    )
+    return AdminText.amount(int(entry.get("amount") or 0), str(entry.get("currency", "")).upper())
 
 
 def payout_rows(payouts: Iterable[Mapping[str, Any]]) -> list[AdminRow]:
@@ -69,9 +84,9 @@ def payout_rows(payouts: Iterable[Mapping[str, Any]]) -> list[AdminRow]:
             [
                 str(payout.get("id", "")),
                 _money(payout),
-                str(payout.get("status", "")),
+                _word(str(payout.get("status", ""))),
                 _date(payout.get("arrival_date")),
-                str(payout.get("method", "")),
+                _word(str(payout.get("method", ""))),
                 str(payout.get("description") or ""),
             ]
         )
@@ -84,14 +99,17 @@ def payout_schedule(account: Mapping[str, Any]) -> str:
     schedule = account.get("settings", {}).get("payouts", {}).get("schedule") or {}
     interval = str(schedule.get("interval") or "")
     if not interval:
-        return "unknown"
-    text = {"manual": "manual (only when asked)"}.get(interval, interval)
+        return AdminText("unknown")
+    text = AdminText({"manual": "manual (only when asked)"}.get(interval, interval))
     if interval == "weekly" and schedule.get("weekly_anchor"):
-        text += f" on {str(schedule['weekly_anchor']).capitalize()}"
+        day = AdminText(str(schedule["weekly_anchor"]).capitalize())
+        text = AdminText("{schedule} on {day}", schedule=text, day=day)
     if interval == "monthly" and schedule.get("monthly_anchor"):
-        text += f" on day {schedule['monthly_anchor']}"
+        day_number = int(schedule["monthly_anchor"])
+        text = AdminText("{schedule} on day {day}", schedule=text, day=day_number)
     if schedule.get("delay_days") is not None and interval != "manual":
-        text += f", {schedule['delay_days']} days after the charge"
+        days = int(schedule["delay_days"])
+        text = AdminText("{schedule}, {days} days after the charge", schedule=text, days=days)
     return text
 
 
@@ -115,7 +133,11 @@ class StripePage(AdminPage):
     def view(self, nonprofit: NonprofitRecord) -> AdminView:
         """The balance (available, pending) and the latest payouts, read from Stripe now."""
         account = self._account(nonprofit)
-        where = f"Stripe account {account}" if account else "the platform's Stripe account"
+        where = (
+            AdminText("Stripe account {account}", account=account)
+            if account
+            else AdminText("the platform's Stripe account")
+        )
         problems: list[str] = []
         facts: list[tuple[str, str]] = [("Account", where)]
         payouts: list[AdminRow] = []
@@ -128,9 +150,10 @@ class StripePage(AdminPage):
             ).to_dict()
             for label in ("available", "pending"):
                 for entry in balance_amounts(found.get(label)):
-                    facts.append(
-                        (f"{label.capitalize()} ({entry['currency'].upper()})", _money(entry))
+                    heading = AdminText(
+                        label.capitalize() + " ({currency})", currency=entry["currency"].upper()
                     )
+                    facts.append((heading, _money(entry)))
             listed = stripe_errors(
                 "the payouts could not be read",
                 lambda: client.v1.payouts.list(
@@ -155,11 +178,15 @@ class StripePage(AdminPage):
             payouts,
             empty="No payout to show.",
         )
-        summary = f"Balance and payouts of {where}, as Stripe reports them now."
+        summary = AdminText(
+            "Balance and payouts of {where}, as Stripe reports them now.", where=where
+        )
         if problems:
-            summary += " " + " ".join(problems)
+            summary = AdminText(
+                "{summary} {problems}", summary=summary, problems=" ".join(problems)
+            )
         if not account:
-            facts.append(("Bank account", NO_ACCOUNT))
+            facts.append(("Bank account", AdminText(NO_ACCOUNT)))
         forms = [self._link_form(found_account)] if account else []
         return AdminView(summary=summary, facts=facts, tables=[table], forms=forms)
 

@@ -3,6 +3,7 @@ library, and a payout in Stripe's recorded shape (localstripe's lack some of its
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 
 import pytest
@@ -13,7 +14,10 @@ from houdini_pay_stripe.testing import LocalStripe, recorded_account_link
 from houdini_pay_stripe.testing.shapes import ACCOUNT_LINK_SECONDS
 
 from houdini_pay import AdminRedirect, HoudiniPay, NonprofitRecord
+from houdini_pay.admin.words import text_for
 from houdini_pay.errors import InvalidRequest
+from houdini_pay.web.locales import choose_locale
+from houdini_pay.web.rendering import gettext_for
 
 RECORDED_PAYOUT = {
     "id": "po_1OaFDbEcg9tTZuTgNYmX0PKB",
@@ -57,7 +61,7 @@ def test_payouts_in_stripes_recorded_shape() -> None:
     assert list(row.cells) == [
         "po_1OaFDbEcg9tTZuTgNYmX0PKB",
         "$11.00",
-        "in_transit",
+        "in transit",  # Stripe's in_transit, as a word
         "2023-04-05",
         "standard",
         "STRIPE PAYOUT",
@@ -90,6 +94,43 @@ def test_payout_schedules_in_stripes_recorded_shape() -> None:
                    "settings": {"payouts": {"schedule": schedule}}}  # fmt: skip
         assert payout_schedule(account) == shown
     assert payout_schedule({"id": "acct_1", "object": "account"}) == "unknown"
+
+
+SCHEDULES_IN = {
+    "de": [
+        "täglich, 2 Tage nach der Zahlung",
+        "wöchentlich am Freitag, 7 Tage nach der Zahlung",
+        "monatlich am 15. Tag, 7 Tage nach der Zahlung",
+        "manuell (nur auf Anforderung)",
+    ],
+    "fr": [
+        "quotidien, 2 jours après le paiement",
+        "hebdomadaire le vendredi, 7 jours après le paiement",
+        "mensuel le 15 du mois, 7 jours après le paiement",
+        "manuel (seulement sur demande)",
+    ],
+}
+
+
+@pytest.mark.parametrize(("language", "shown"), list(SCHEDULES_IN.items()))
+def test_payout_schedules_in_the_members_language(language: str, shown: list[str]) -> None:
+    """As the dashboard shows them, through the plugin's catalogs."""
+    gettext = gettext_for(choose_locale(language, None), (StripePage.locale_dir,))
+    _words, data = text_for(gettext, f"{language}_{language.upper()}")
+    for (schedule, _english), expected in zip(RECORDED_SCHEDULES, shown, strict=True):
+        account = {"settings": {"payouts": {"schedule": schedule}}}
+        assert data(payout_schedule(account)) == expected
+
+
+def test_a_payout_row_in_german() -> None:
+    gettext = gettext_for(choose_locale("de", None), (StripePage.locale_dir,))
+    _words, data = text_for(gettext, "de_DE")
+    (row,) = payout_rows([RECORDED_PAYOUT])
+    shown = [data(cell) for cell in row.cells]
+    assert shown[2] == "unterwegs"
+    assert shown[4] == "Standard"
+    assert re.fullmatch(r"\d{2}\.\d{2}\.\d{4}", shown[3])
+    assert shown[1].endswith("\xa0$")
 
 
 def _connect(

@@ -9,10 +9,10 @@ from houdini_pay import (
     AdminPage,
     AdminRow,
     AdminTable,
+    AdminText,
     AdminView,
     HoudiniPay,
     NonprofitRecord,
-    money,
 )
 from houdini_pay_tickets.catalog import EventRecord, list_events, list_levels
 
@@ -32,22 +32,26 @@ class TicketSalesPage(AdminPage):
     def _table(self, event: EventRecord) -> AdminTable:
         rows = []
         for level in list_levels(self.app, event.id):
-            remaining = "unlimited" if level.remaining is None else str(level.remaining)
+            remaining = AdminText("unlimited") if level.remaining is None else str(level.remaining)
             rows.append(
                 AdminRow(
                     [
                         level.name,
-                        money.format_amount(level.amount, level.currency),
+                        AdminText.amount(level.amount, level.currency),
                         str(level.sold),
                         str(level.held),
                         remaining,
-                        money.format_amount(level.sold * level.amount, level.currency),
+                        AdminText.amount(level.sold * level.amount, level.currency),
                     ]
                 )
             )
-        when = f", {event.starts_at:%Y-%m-%d %H:%M} UTC" if event.starts_at else ""
+        caption = (
+            AdminText("{name}, {when} ({id})", name=event.name, when=event.starts_at, id=event.id)
+            if event.starts_at
+            else AdminText("{name} ({id})", name=event.name, id=event.id)
+        )
         return AdminTable(
-            f"{event.name}{when} ({event.id})",
+            caption,
             ["Level", "Price", "Sold", "Held", "Left", "Sales"],
             rows,
             empty="No ticket level yet.",
@@ -56,5 +60,7 @@ class TicketSalesPage(AdminPage):
     def view(self, nonprofit: NonprofitRecord) -> AdminView:
         """Every event, oldest first, with its levels."""
         events = list_events(self.app, nonprofit.id)
-        summary = None if events else "No event yet: create one with `houdini-pay tickets`."
+        summary = (
+            None if events else AdminText("No event yet: create one with `houdini-pay tickets`.")
+        )
         return AdminView(summary=summary, tables=[self._table(event) for event in events])
