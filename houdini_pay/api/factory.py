@@ -47,8 +47,8 @@ _MATCHED = (payments, nonprofits, page_settings, supporters, statements, webhook
 """The same routers in the order requests are matched against them.
 
 FastAPI tries a request against one route after another, at a cost per route: with the
-twelve routes of the other routers tried first, matching took about a fifth of the HTTP
-layer's own CPU for ``POST .../payment`` (docs/performance.md). No path is served by two of
+twelve routes of the other routers tried first, ``POST .../payment`` cost the HTTP layer
+about 8 % more CPU (docs/performance.md). No path is served by two of
 these routers, so the order changes no answer; the schema is put back in ``_DOCUMENTED``
 order (``tests/http/test_docs.py`` compares it with docs/http-api.md).
 """
