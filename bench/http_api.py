@@ -11,8 +11,11 @@ With each server, ``--rounds`` rounds alternate ``--requests`` in-process paymen
 ``--clients`` threads (the server idle) with as many HTTP requests, so that each round's
 ratio compares two rates measured a moment apart on a machine whose load moves.
 
-Prints requests per second (median of the rounds), p50 and p99 latency, and HTTP's rate as a
-share of the in-process rate (median of the rounds' ratios). Run from the repository root,
+Prints requests per second (median of the rounds), p50 and p99 latency, HTTP's rate as a
+share of the in-process rate (median of the rounds' ratios), and the CPU a payment costs:
+in-process (this process's CPU during its rounds) and in the server (user and system time
+of its processes, from /proc, during the HTTP rounds). On a shared machine the load moves
+those by ±25 % between runs too: compare them within one run. Run from the repository root,
 PostgreSQL at HOUDINI_PAY_TEST_POSTGRES_URL
 (default postgresql+psycopg://postgres@127.0.0.1:5432/test)::
 
@@ -116,6 +119,19 @@ async def load(
     return count / (time.perf_counter() - started), latencies
 
 
+def cpu_seconds(pid: int) -> float:
+    """User and system CPU of process ``pid`` and its children (the workers), from /proc."""
+    pids = [pid]
+    with open(f"/proc/{pid}/task/{pid}/children") as children:
+        pids += [int(child) for child in children.read().split()]
+    total = 0
+    for each in pids:
+        with open(f"/proc/{each}/stat") as stat:
+            fields = stat.read().rsplit(")", 1)[1].split()
+        total += int(fields[11]) + int(fields[12])  # utime, stime
+    return total / os.sysconf("SC_CLK_TCK")
+
+
 def free_port() -> int:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
@@ -187,11 +203,14 @@ def main() -> None:
             rates: list[float] = []
             ratios: list[float] = []
             latencies: list[float] = []
+            local_cpu: list[float] = []
+            server_cpu: list[float] = []
             try:
                 asyncio.run(load(base_url, path, key, body, 100, args.clients, f"warm-{workers}"))
                 for round_ in range(args.rounds):
                     # The server idles while the in-process round runs, and the other way
                     # round: each ratio compares two rates measured a moment apart.
+                    cpu = time.process_time()
                     local = in_process(
                         app,
                         nonprofit.id,
@@ -200,6 +219,8 @@ def main() -> None:
                         args.clients,
                         f"{workers}{round_}",
                     )
+                    local_cpu.append((time.process_time() - cpu) / args.requests)
+                    cpu = cpu_seconds(process.pid)
                     rate, seen = asyncio.run(
                         load(
                             base_url,
@@ -211,6 +232,7 @@ def main() -> None:
                             f"w{workers}r{round_}",
                         )
                     )
+                    server_cpu.append((cpu_seconds(process.pid) - cpu) / args.requests)
                     rates.append(rate)
                     ratios.append(rate / local)
                     latencies.extend(seen)
@@ -224,6 +246,11 @@ def main() -> None:
                 f"p50 {cuts[49] * 1000:6.1f} ms, p99 {cuts[98] * 1000:6.1f} ms, "
                 f"{statistics.median(ratios):.0%} of in-process ({args.clients} threads, median "
                 f"of the rounds' ratios; rounds {', '.join(f'{r:.2f}' for r in ratios)})"
+            )
+            print(
+                f"  CPU per payment (median of the rounds): in-process "
+                f"{statistics.median(local_cpu) * 1000:.2f} ms, HTTP server "
+                f"{statistics.median(server_cpu) * 1000:.2f} ms"
             )
         app.dispose()
     print(f"load average after {os.getloadavg()[0]:.2f}")

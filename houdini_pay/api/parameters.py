@@ -28,11 +28,12 @@ def _query_parameters(dependant: Dependant) -> frozenset[str]:
     return frozenset(names)
 
 
-def reject_unknown_query_parameters(request: Request) -> None:
+async def reject_unknown_query_parameters(request: Request) -> None:
     """Refuse a query parameter the route does not declare: 422 ``unknown_parameter``.
 
     Applies to every route of the schema (HTML pages, which links may decorate with
-    tracking parameters, are left alone).
+    tracking parameters, are left alone). ``async`` though it awaits nothing: it only reads
+    the request, and FastAPI would send a plain ``def`` to a worker thread and back.
     """
     route = request.scope.get("route")
     if not isinstance(route, APIRoute) or not route.include_in_schema:

@@ -10,6 +10,7 @@ import datetime as dt
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Body, Header, Path, Query, Response
+from fastapi.concurrency import run_in_threadpool
 from pydantic import AwareDatetime, Field
 
 from houdini_pay.api.auth import App, NonprofitId
@@ -121,7 +122,7 @@ class RejectBody(ApiModel):
         **error_responses(401, 404, 409, 413, 422, 502),
     },
 )
-def create_payment(
+async def create_payment(
     nonprofit_id: NonprofitId,
     body: PaymentBody,
     idempotency_key: IdempotencyKey,
@@ -135,7 +136,10 @@ def create_payment(
     processor's answer is unknown. The same key with the same body answers the stored
     outcome (``replayed``); with another body, or while the first is running, 409.
     """
-    outcome = app.pay(
+    # Only the pipeline, which blocks, goes to a worker thread: a plain ``def`` route made
+    # FastAPI hop there and back once for the route and once more to check the answer.
+    outcome = await run_in_threadpool(
+        app.pay,
         PaymentRequest(
             nonprofit_id=nonprofit_id,
             supporter_id=body.supporter_id,
@@ -149,7 +153,7 @@ def create_payment(
             processing_object=body.payment_processing_object,
             idempotency_key=idempotency_key,
             channel=Channel.API,
-        )
+        ),
     )
     response.status_code = outcome_http_status(outcome)
     return outcome.to_dict()

@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import functools
+from collections.abc import Callable
 from typing import Any
 
+import anyio.to_thread
+import pytest
 from fastapi.testclient import TestClient
 
 from houdini_pay import ChargeRequest, ChargeResult, HoudiniPay
@@ -53,6 +57,24 @@ def test_a_payment_answers_201_with_the_outcome_the_cli_prints(
     )
     assert shown.status_code == 200
     assert shown.json() == stored.to_dict()
+
+
+def test_a_payment_sends_only_the_key_and_the_pipeline_to_worker_threads(
+    client: TestClient, tenant: Tenant, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Each thread hop costs the server more CPU than anything else outside the pipeline
+    # (docs/performance.md): a plain ``def`` dependency or route would add one or two.
+    sent: list[str] = []
+    run_sync = anyio.to_thread.run_sync
+
+    async def noting(function: Callable[[], Any], *args: Any, **kwargs: Any) -> Any:
+        inner = function.func if isinstance(function, functools.partial) else function
+        sent.append(getattr(inner, "__name__", repr(inner)))
+        return await run_sync(function, *args, **kwargs)
+
+    monkeypatch.setattr(anyio.to_thread, "run_sync", noting)
+    assert pay(client, tenant, key="two-hops").status_code == 201
+    assert sent == ["find_api_key", "pay"]
 
 
 def test_a_payment_over_http_is_of_the_api_channel_whatever_its_key(
