@@ -21,7 +21,7 @@ from houdini_pay.cli_support import (
     print_page,
 )
 from houdini_pay.contract._requests import Channel, OutcomeStatus, PaymentOutcome, PaymentRequest
-from houdini_pay.db.problems import require_migrated
+from houdini_pay.db.problems import require_no_missed_migrations
 from houdini_pay.errors import HoudiniPayError
 from houdini_pay.money import format_amount
 from houdini_pay.store._records import PaymentRecord
@@ -93,7 +93,7 @@ def pay(
     try:
         # A plugin's table missing would only show once the money had moved (and had to be
         # given back): a database short of a migration is refused before anything is charged.
-        require_migrated(app)
+        require_no_missed_migrations(app)
         request = PaymentRequest(
             nonprofit_id=nonprofit_id,
             supporter_id=supporter_id,
@@ -216,7 +216,7 @@ def refund(
     as_json: bool,
 ) -> None:
     """Refund all or part of a payment through its processor."""
-    require_migrated(app)
+    require_no_missed_migrations(app)
     outcome = app.refund(
         payment_id,
         amount=parse_minor_units(amount),

@@ -33,6 +33,7 @@ __all__ = [
     "explain_database_error",
     "not_migrated",
     "require_migrated",
+    "require_no_missed_migrations",
     "require_sqlite_file",
 ]
 
@@ -194,3 +195,23 @@ def require_migrated(app: HoudiniPay) -> None:
         ) from None
     if pending:
         raise not_migrated(app)
+
+
+def require_no_missed_migrations(app: HoudiniPay) -> None:
+    """Raise ``ConfigurationError`` when a migrated database misses revisions of this code.
+
+    What a command checks before it moves money: a plugin upgraded without ``houdini-pay
+    db upgrade`` would otherwise be charged through and fail only when recording. A
+    database Alembic never versioned passes: its tables were made another way (the test
+    kit makes them from the models) or it is empty, which the pipeline reports itself.
+    """
+    from houdini_pay.db.migrate import current_heads, pending_revisions
+
+    try:
+        if current_heads(app) and pending_revisions(app):
+            raise not_migrated(app)
+    except SQLAlchemyError as exc:
+        raise explain_database_error(app, exc) or ConfigurationError(
+            f"cannot reach the database: {str(exc).splitlines()[0]}",
+            code="database_unreachable",
+        ) from None
