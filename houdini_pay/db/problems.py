@@ -177,6 +177,14 @@ def explain_database_error(app: HoudiniPay, error: SQLAlchemyError) -> Configura
     return None
 
 
+def _unusable(app: HoudiniPay, error: SQLAlchemyError) -> ConfigurationError:
+    """The same one line the other commands print for ``error``; never the password."""
+    return explain_database_error(app, error) or ConfigurationError(
+        f"cannot reach the database: {str(error).splitlines()[0]}",
+        code="database_unreachable",
+    )
+
+
 def require_migrated(app: HoudiniPay) -> None:
     """Raise ``ConfigurationError`` unless the database is reachable and fully migrated.
 
@@ -188,11 +196,7 @@ def require_migrated(app: HoudiniPay) -> None:
     try:
         pending = pending_revisions(app)
     except SQLAlchemyError as exc:
-        # The same one line the other commands print; never the password.
-        raise explain_database_error(app, exc) or ConfigurationError(
-            f"cannot reach the database: {str(exc).splitlines()[0]}",
-            code="database_unreachable",
-        ) from None
+        raise _unusable(app, exc) from None
     if pending:
         raise not_migrated(app)
 
@@ -211,7 +215,4 @@ def require_no_missed_migrations(app: HoudiniPay) -> None:
         if current_heads(app) and pending_revisions(app):
             raise not_migrated(app)
     except SQLAlchemyError as exc:
-        raise explain_database_error(app, exc) or ConfigurationError(
-            f"cannot reach the database: {str(exc).splitlines()[0]}",
-            code="database_unreachable",
-        ) from None
+        raise _unusable(app, exc) from None

@@ -49,7 +49,7 @@ def host(site: Site) -> Iterator[tuple[str, dict[str, str]]]:
             self.wfile.write(body)
 
         def log_message(self, format: str, *args: object) -> None:
-            pass
+            """Keep test output quiet."""
 
     server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
