@@ -19,6 +19,7 @@ from houdini_pay.api import (
 from houdini_pay.errors import InvalidRequest
 from houdini_pay_accounts import auto_top_up, statement, transfers
 from houdini_pay_accounts.accounts import account_view, check_supporter
+from houdini_pay_accounts.models import NOTE_LENGTH
 
 __all__ = ["router"]
 
@@ -53,7 +54,7 @@ class TransferBody(ApiModel):
 
     to_supporter_id: Annotated[str, Field(min_length=1, max_length=40)]
     amount: Amount
-    note: Annotated[str, Field(min_length=1, max_length=500)] | None = None
+    note: Annotated[str, Field(min_length=1, max_length=NOTE_LENGTH)] | None = None
 
 
 class AutoTopUpBody(ApiModel):

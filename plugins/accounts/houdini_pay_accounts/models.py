@@ -28,10 +28,19 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from houdini_pay import Base, tenant_foreign_key, utcnow
 
-__all__ = ["AutoTopUp", "LedgerAccount", "Transfer", "accounts_table", "transfers_table"]
+__all__ = [
+    "NOTE_LENGTH",
+    "AutoTopUp",
+    "LedgerAccount",
+    "Transfer",
+    "accounts_table",
+    "transfers_table",
+]
 
 _ID = String(40)
 TRANSFER_ID = String(120)
+NOTE_LENGTH = 500
+"""The most characters a transfer's note holds."""
 
 
 class LedgerAccount(Base):
@@ -97,7 +106,7 @@ class Transfer(Base):
     pending_id: Mapped[str | None] = mapped_column(TRANSFER_ID)
     timeout_at: Mapped[dt.datetime | None]
     reference: Mapped[str | None] = mapped_column(String(120))
-    note: Mapped[str | None] = mapped_column(String(500))
+    note: Mapped[str | None] = mapped_column(String(NOTE_LENGTH))
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
 
 

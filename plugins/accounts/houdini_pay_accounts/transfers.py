@@ -22,7 +22,7 @@ from houdini_pay_accounts import ledger
 from houdini_pay_accounts.accounts import nonprofit_currency, supporter_accounts
 from houdini_pay_accounts.driver_sql import DriverStatement
 from houdini_pay_accounts.ledger import TransferSpec
-from houdini_pay_accounts.models import accounts_table
+from houdini_pay_accounts.models import NOTE_LENGTH, accounts_table
 
 __all__ = ["top_up", "transfer", "transfer_view"]
 
@@ -90,6 +90,10 @@ def transfer(
             code="idempotency_key_required",
         )
     text.check_text(note, "note")
+    if note is not None and len(note) > NOTE_LENGTH:  # the column's width, on every database
+        raise InvalidRequest(
+            f"note must be text of at most {NOTE_LENGTH} characters", details={"field": "note"}
+        )
     if from_supporter == to_supporter:
         raise InvalidRequest("a supporter cannot transfer to themselves", code="same_account")
     with app.unit_of_work() as uow:

@@ -70,6 +70,20 @@ def test_a_supporter_of_another_nonprofit_is_not_found_and_nothing_is_written(
     assert _transfers(app) == before
 
 
+def test_a_note_longer_than_its_column_is_refused_and_nothing_is_written(
+    app: HoudiniPay, supporter: SupporterRecord, other: SupporterRecord, top_up: PayFunction
+) -> None:
+    top_up(supporter, 1000)
+    before = _transfers(app)
+    with pytest.raises(HoudiniPayError) as long_note:
+        transfer(
+            app, supporter.nonprofit_id, from_supporter=supporter.id, to_supporter=other.id,
+            amount=100, idempotency_key="k4", note="x" * 10_000,
+        )  # fmt: skip
+    assert (long_note.value.code, long_note.value.details) == ("invalid_request", {"field": "note"})
+    assert _transfers(app) == before
+
+
 def test_system_accounts_hold_no_counters_and_their_sums_are_their_balances(
     app: HoudiniPay, supporter: SupporterRecord, top_up: PayFunction, pay_from_balance: PayFunction
 ) -> None:
