@@ -41,7 +41,7 @@ def payments(ctx: Context) -> Response:
     values["processors"] = sorted(ctx.app.registry.processors)
     try:
         rows, cursor = queries.filtered_payments(
-            ctx.app, nonprofit, criteria, query.get("cursor", "")
+            ctx.app, nonprofit, criteria, query.get("cursor", ""), ctx.format_locale
         )
     except InvalidRequest as exc:
         return ctx.page(
@@ -59,7 +59,7 @@ def payments_csv(ctx: Context) -> Response:
     """Every payment matching the filters, as the accountant's CSV."""
     nonprofit = ctx.app.get_nonprofit(ctx.nonprofit_id)
     criteria = queries.PaymentFilter.from_query(ctx.request.query_params)
-    text = queries.filtered_csv(ctx.app, nonprofit, criteria)
+    text = queries.filtered_csv(ctx.app, nonprofit, criteria, ctx.format_locale)
     ctx.audit("export_csv", detail=str(criteria.query()) or None)
     response = PlainTextResponse(text, media_type="text/csv; charset=utf-8")
     response.headers["Content-Disposition"] = 'attachment; filename="payments.csv"'
@@ -96,7 +96,7 @@ def refund(ctx: Context, payment_id: str) -> Response:
         )
     amount = None
     if ctx.form.get("scope") == "part":
-        amount = amount_from(ctx.form.get("amount"), record.currency, "amount")
+        amount = amount_from(ctx.form.get("amount"), record.currency, "amount", ctx.format_locale)
     reason = ctx.form.get("reason")[:500] or None
     outcome = ctx.app.refund(
         payment_id,

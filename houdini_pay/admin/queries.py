@@ -14,9 +14,9 @@ from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import Select, func, or_, select
 
+from houdini_pay.admin.web import typed_amount
 from houdini_pay.contract._admin_pages import AdminText
 from houdini_pay.errors import InvalidRequest, NotFound
-from houdini_pay.money import to_minor_units
 from houdini_pay.statements.export import BATCH_SIZE, export_select, write_csv
 from houdini_pay.store._models import Dispute, Payment, PaymentAttempt, Supporter
 from houdini_pay.store._records import NonprofitRecord, PaymentRecord
@@ -82,9 +82,12 @@ class PaymentFilter:
         """The filters that are set, for links (the next page, the CSV export)."""
         return {f.name: getattr(self, f.name) for f in fields(self) if getattr(self, f.name)}
 
-    def apply(self, statement: Select[Any], nonprofit_id: str, currency: str) -> Select[Any]:
+    def apply(
+        self, statement: Select[Any], nonprofit_id: str, currency: str, locale: str = "en_US"
+    ) -> Select[Any]:
         """``statement`` kept to ``nonprofit_id``'s payments matching these filters
-        (amounts typed in ``currency``'s major units)."""
+        (amounts typed in ``currency``'s major units, written the way ``locale`` writes
+        numbers)."""
         statement = statement.where(Payment.nonprofit_id == nonprofit_id)
         if self.status:
             statement = statement.where(Payment.status == _choice(self.status, PaymentStatus))
@@ -100,7 +103,7 @@ class PaymentFilter:
             statement = statement.where(Payment.created_at < end + dt.timedelta(days=1))
         for text, compare in ((self.amount_min, "min"), (self.amount_max, "max")):
             if text:
-                minor = _minor(text, currency, f"amount_{compare}")
+                minor = _minor(text, currency, f"amount_{compare}", locale)
                 column = func.abs(Payment.amount)
                 statement = statement.where(
                     column >= minor if compare == "min" else column <= minor
@@ -135,21 +138,25 @@ def _choice(value: str, choices: type[PaymentKind] | type[PaymentStatus]) -> str
     return value
 
 
-def _minor(text: str, currency: str, field: str) -> int:
-    """A filter's amount, typed in major units (``12.50``), in minor units."""
-    try:
-        return to_minor_units(text.replace(",", ""), currency)
-    except (ArithmeticError, ValueError):
+def _minor(text: str, currency: str, field: str, locale: str) -> int:
+    """A filter's amount, typed in major units the locale's way, in minor units."""
+    minor = typed_amount(text, currency, locale)
+    if minor is None:
         raise InvalidRequest(
             AdminText("{field} must be an amount such as 25 or 12.50", field=field)
-        ) from None
+        )
+    return minor
 
 
 def filtered_payments(
-    app: HoudiniPay, nonprofit: NonprofitRecord, criteria: PaymentFilter, cursor: str = ""
+    app: HoudiniPay,
+    nonprofit: NonprofitRecord,
+    criteria: PaymentFilter,
+    cursor: str = "",
+    locale: str = "en_US",
 ) -> tuple[list[PaymentRecord], str | None]:
     """A page of matching payments, newest first, and the next page's cursor (or None)."""
-    statement = criteria.apply(select(Payment), nonprofit.id, nonprofit.currency)
+    statement = criteria.apply(select(Payment), nonprofit.id, nonprofit.currency, locale)
     if cursor:
         statement = statement.where(Payment.id < cursor)
     statement = statement.order_by(Payment.id.desc()).limit(PAGE_SIZE + 1)
@@ -158,9 +165,11 @@ def filtered_payments(
     return rows[:PAGE_SIZE], rows[PAGE_SIZE - 1].id if len(rows) > PAGE_SIZE else None
 
 
-def filtered_csv(app: HoudiniPay, nonprofit: NonprofitRecord, criteria: PaymentFilter) -> str:
+def filtered_csv(
+    app: HoudiniPay, nonprofit: NonprofitRecord, criteria: PaymentFilter, locale: str = "en_US"
+) -> str:
     """Every matching payment as the accountant's CSV export (``houdini-pay payments export``)."""
-    statement = criteria.apply(export_select(), nonprofit.id, nonprofit.currency)
+    statement = criteria.apply(export_select(), nonprofit.id, nonprofit.currency, locale)
     statement = statement.order_by(Payment.created_at, Payment.id).execution_options(
         yield_per=BATCH_SIZE
     )

@@ -13,6 +13,7 @@ such as the audit log's actions (docs/dashboard.md).
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -40,11 +41,13 @@ from houdini_pay.contract._admin_pages import AdminText
 from houdini_pay.errors import (
     Forbidden,
     HoudiniPayError,
+    InvalidAmount,
     InvalidRequest,
     NotFound,
     Unauthenticated,
 )
-from houdini_pay.money import format_amount, to_minor_units
+from houdini_pay.money import format_amount
+from houdini_pay.web.amounts import amount_format, parse_amount
 from houdini_pay.web.guard import check_csrf, csrf_token_for, set_csrf_cookie
 from houdini_pay.web.pages import STATIC_PREFIX, gettext_for, page_locale
 
@@ -67,6 +70,7 @@ __all__ = [
 ADMIN_PREFIX = "/admin"
 ADMIN_STATIC = Path(__file__).parent / "static"
 ADMIN_LOCALE = Path(__file__).parent / "locale"
+_ZERO = re.compile(r"0+([.,]0*)?")
 """The dashboard's own catalogs (its chrome and its pages' words)."""
 _POLICY = (
     "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
@@ -159,9 +163,14 @@ class Context:
             client=self.client,
         )
 
+    @property
+    def format_locale(self) -> str:
+        """The locale the page writes (and reads) numbers, dates and amounts in."""
+        return page_locale(self.request).format_locale
+
     def money(self, amount: int, currency: str) -> str:
         """``amount`` minor units of ``currency``, formatted for the page's language."""
-        return format_amount(amount, currency, page_locale(self.request).format_locale)
+        return format_amount(amount, currency, self.format_locale)
 
     def page(self, template: str, http_status: int = 200, **values: Any) -> Response:
         """``template`` rendered for this member."""
@@ -294,18 +303,27 @@ def _signed_out() -> HoudiniPayError:
     return Unauthenticated("your session has ended; sign in again", code="signed_out")
 
 
-def amount_from(text: str, currency: str, field: str) -> int:
-    """Minor units from an amount typed by a person (``12.50``), or ``InvalidRequest``."""
-    cleaned = text.replace(",", "").strip()
-    try:
-        value = to_minor_units(cleaned, currency)
-    except (ArithmeticError, ValueError):
+def amount_from(text: str, currency: str, field: str, locale: str) -> int:
+    """Minor units from an amount a person typed, read the way ``locale`` writes numbers
+    (``12.50`` in English, ``12,50`` in German: the donor pages' rules, so ``5,00`` is never
+    read as 500), or ``InvalidRequest``."""
+    value = typed_amount(text, currency, locale)
+    if value is None:
         raise InvalidRequest(
             AdminText("{field} must be an amount such as 12.50", field=field),
             details={"field": field},
-        ) from None
+        )
     if value <= 0:
         raise InvalidRequest(
             AdminText("{field} must be more than zero", field=field), details={"field": field}
         )
     return value
+
+
+def typed_amount(text: str, currency: str, locale: str) -> int | None:
+    """Minor units of ``text`` read by ``locale`` (0 for a zero), or None if not an amount."""
+    try:
+        return parse_amount(text, amount_format(locale, currency))
+    except InvalidAmount:
+        # The donor pages refuse zero; a person's 0 (or 0,00) is still a number here.
+        return 0 if _ZERO.fullmatch(text.strip()) else None

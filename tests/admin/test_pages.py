@@ -207,3 +207,26 @@ def test_supporters_and_their_giving(
     assert "$99.00" not in page
     assert "Ada Lovelace" not in viewer.get("/supporters", email="nobody@example.org").text
     assert "$15.00" in viewer.get("/supporters", email="ADA@example.org").text
+
+
+def test_amounts_are_read_the_way_the_pages_language_writes_them(
+    app: HoudiniPay, nonprofit: NonprofitRecord, as_role: Callable[[str], Staff]
+) -> None:
+    paid = gift(app, nonprofit).payment
+    assert paid is not None
+    staff = as_role("staff")
+    page = f"/payments/{paid.id}"
+    # "5,00" on an English page could be five or five hundred: refused, nothing refunded.
+    ambiguous = staff.post(f"{page}/refund", page, scope="part", amount="5,00", confirm="yes")
+    assert ambiguous.status_code == 422
+    assert app.get_payment(paid.id, nonprofit_id=nonprofit.id).amount_refunded == 0
+    staff.client.headers["accept-language"] = "de-DE"
+    done = staff.post(f"{page}/refund", page, scope="part", amount="5,00", confirm="yes")
+    assert done.status_code == 303
+    assert app.get_payment(paid.id, nonprofit_id=nonprofit.id).amount_refunded == 500
+    assert (
+        "12,50"
+        in staff.post(f"{page}/refund", page, scope="part", amount="5.0", confirm="yes").text
+    )
+    assert paid.id in staff.get("/payments", amount_min="20,00").text
+    assert paid.id not in staff.get("/payments", amount_min="1.000,50").text
