@@ -68,7 +68,7 @@ from houdini_pay.store._directory import load_scoped
 from houdini_pay.store._ids import new_id
 from houdini_pay.store._models import Payment, PaymentAttempt, Source, Supporter
 from houdini_pay.store._records import AttemptRecord
-from houdini_pay.store._rows import attempt_columns, insert_attempt
+from houdini_pay.store._rows import AttemptColumns, attempt_columns, insert_attempt
 from houdini_pay.store._states import AttemptState
 from houdini_pay.tenancy import Scope
 
@@ -88,7 +88,7 @@ def pay(app: HoudiniPay, request: PaymentRequest) -> PaymentOutcome:
     payment_type = app.registry.payment_type(request.payment_type)
     attempt_id = new_id("att")
 
-    def record() -> PaymentOutcome | tuple[Prepared, PaymentContext, ChargeRequest, bool]:
+    def record() -> PaymentOutcome | tuple[Prepared, Recorded]:
         with app.unit_of_work() as uow:
             parties = load_parties(uow.connection, request, OPERATION_CHARGE)
             if key_used(parties):  # replayed (or refused) before validation could refuse it
@@ -96,7 +96,7 @@ def pay(app: HoudiniPay, request: PaymentRequest) -> PaymentOutcome:
                 if replayed is not None:
                     return replayed
             prepared = validate(app, uow, request, payment_type, attempt_id, parties)
-            return prepared, *_record_attempt(app, uow, prepared, stored, fingerprint)
+            return prepared, _record_attempt(app, uow, prepared, stored, fingerprint)
 
     def replay() -> PaymentOutcome | None:
         with app.unit_of_work(write=False) as uow:
@@ -105,7 +105,7 @@ def pay(app: HoudiniPay, request: PaymentRequest) -> PaymentOutcome:
     recorded = idempotency.replay_or_insert(record, replay)
     if isinstance(recorded, PaymentOutcome):
         return recorded
-    prepared, context, charge, held = recorded
+    prepared, (context, charge, held, columns) = recorded
     nonprofit_id = context.nonprofit.id
     if not prepared.processor.charges_found_by_key:  # else it was recorded charging
         overtaken = _mark_charging(app, nonprofit_id, attempt_id)
@@ -113,7 +113,13 @@ def pay(app: HoudiniPay, request: PaymentRequest) -> PaymentOutcome:
             return overtaken
     result = call_charge(prepared.processor, charge, idempotency_key=attempt_id)
     return settlement.settle(
-        app, attempt_id, result, nonprofit_id=nonprofit_id, context=context, has_holds=held
+        app,
+        attempt_id,
+        result,
+        nonprofit_id=nonprofit_id,
+        context=context,
+        has_holds=held,
+        fresh=columns,
     )
 
 
@@ -142,17 +148,19 @@ def _replay(
 # -- recording and charging --------------------------------------------------------------
 
 
+Recorded = tuple[PaymentContext, ChargeRequest, bool, AttemptColumns]
+"""What recording an attempt gives the rest of the pipeline: the payment context, the charge
+request to send, whether items were held, and the attempt's columns as inserted."""
+
+
 def _record_attempt(
     app: HoudiniPay,
     uow: UnitOfWork,
     prepared: Prepared,
     stored: dict[str, Any],
     fingerprint: str,
-) -> tuple[PaymentContext, ChargeRequest, bool]:
-    """Insert the attempt and hold its limited items (same transaction as validation).
-
-    Returns the payment context, the charge request to send, and whether items were held.
-    """
+) -> Recorded:
+    """Insert the attempt and hold its limited items (same transaction as validation)."""
     request = prepared.request
     charge = prepared.charge
     attempt_id = charge.attempt_id
@@ -191,7 +199,7 @@ def _record_attempt(
         uow.after_commit(
             lambda: signals.send(signals.begin_payment, app, attempt=record, request=request)
         )
-    return context, charge, bool(wanted)
+    return context, charge, bool(wanted), values
 
 
 def _first_state(processor: Processor) -> AttemptState:

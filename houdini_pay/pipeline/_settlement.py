@@ -13,7 +13,7 @@ import datetime as dt
 import logging
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import Row
+from sqlalchemy import Row, bindparam, func
 from sqlalchemy.orm import Session
 
 from houdini_pay import inventory, outbox, signals
@@ -40,9 +40,12 @@ from houdini_pay.pipeline._waiting_events import WAITING_FOR
 from houdini_pay.store._models import Payment, PaymentAttempt
 from houdini_pay.store._records import AttemptRecord, PaymentRecord
 from houdini_pay.store._rows import (
+    AttemptColumns,
     AttemptRow,
+    AttemptView,
     insert_outbox,
     insert_payment,
+    insert_payment_of_charging_attempt,
     outbox_parameters,
 )
 from houdini_pay.store._states import ATTEMPT_TRANSITIONS, AttemptState, PaymentStatus, transition
@@ -65,9 +68,19 @@ __all__ = [
 
 log = logging.getLogger(__name__)
 
-_CLOSE_ATTEMPT = sql.UPDATE_ATTEMPT.returning(WAITING_FOR.label("waiting"))
+_CLOSE_ATTEMPT = sql.UPDATE_ATTEMPT.values(
+    # The charge's reference, else the one recorded while charging (record_reference).
+    processor_reference=func.coalesce(
+        bindparam("result_reference", type_=sql.attempts.c.processor_reference.type),
+        sql.attempts.c.processor_reference,
+    )
+).returning(
+    WAITING_FOR.label("waiting"),
+    sql.attempts.c.processor_reference,
+    sql.attempts.c.reconcile_count,
+)
 """Close a succeeded attempt and learn, in the same round trip, whether events wait for its
-payment."""
+payment (and the columns it may not know: see ``_close_attempt``)."""
 _CLOSE_ATTEMPT_AND_RECORD = _CLOSE_ATTEMPT.add_cte(sql.OUTBOX_INSERT_CTE)
 """The same, writing ``payment_completed`` to the outbox in that round trip (PostgreSQL)."""
 
@@ -90,6 +103,7 @@ def settle(
     context: PaymentContext | None = None,
     expect_payment_id: str | None = None,
     has_holds: bool | None = None,
+    fresh: AttemptColumns | None = None,
 ) -> PaymentOutcome:
     """Apply the processor's ``result`` to the attempt and return the outcome.
 
@@ -99,10 +113,13 @@ def settle(
         expect_payment_id: for approvals, the payment that must still be pending approval.
         has_holds: whether the attempt holds limited items, when the caller knows (saves
             a query); None to look.
+        fresh: the columns the caller inserted the attempt with and then left ``charging``
+            (the pipeline, with ``context``): a success is then recorded without reading the
+            attempt first, unless it moved on meanwhile.
     """
     if result.status is ChargeStatus.SUCCEEDED:
         return _finalize(
-            app, nonprofit_id, attempt_id, result, context, expect_payment_id, has_holds
+            app, nonprofit_id, attempt_id, result, context, expect_payment_id, has_holds, fresh
         )
     if result.status is ChargeStatus.FAILED:
         code = FAILURE_CODES.get(result.decline_code or "", "processor_declined")
@@ -141,10 +158,15 @@ def _finalize(
     context: PaymentContext | None,
     expect_payment_id: str | None,
     has_holds: bool | None,
+    fresh: AttemptColumns | None,
 ) -> PaymentOutcome:
     """Record a successful charge in one transaction; give the money back if that fails."""
     try:
         with app.unit_of_work() as uow:
+            if fresh is not None and context is not None and expect_payment_id is None:
+                recorded = _record_fresh_success(app, uow, fresh, result, context, has_holds)
+                if recorded is not None:
+                    return recorded
             attempt = uow.connection.execute(
                 sql.ATTEMPT_BY_ID_FOR_UPDATE, {"nonprofit_id": nonprofit_id, "id": attempt_id}
             ).one_or_none()
@@ -206,11 +228,49 @@ def _record_success(
     This is the hot path of every payment, so the core's own rows are written with
     pre-built Core statements; plugins work through the session on the same transaction.
     """
-    session = uow.session
-    context = context or payment_context(app, session, attempt)
+    context = context or payment_context(app, uow.session, attempt)
     payment_type = app.registry.payment_type(attempt.payment_type or "")
-    now = app.clock()
     record = _save_payment(app, uow, attempt, result, payment_type, context)
+    return _complete(app, uow, attempt, result, record, payment_type, context, has_holds)
+
+
+def _record_fresh_success(
+    app: HoudiniPay,
+    uow: UnitOfWork,
+    fresh: AttemptColumns,
+    result: ChargeResult,
+    context: PaymentContext,
+    has_holds: bool | None,
+) -> PaymentOutcome | None:
+    """``_record_success`` for an attempt the pipeline inserted and left ``charging``.
+
+    Its columns are known, so it is not read first: the payment's insert locks the attempt's
+    row and checks that it is still ``charging`` with no payment, in one statement. None when
+    it has moved on (nothing is written): the caller then reads it as any other attempt.
+    """
+    attempt = AttemptView({**fresh, "state": AttemptState.CHARGING.value})
+    payment_type = app.registry.payment_type(attempt.payment_type or "")
+    description = payment_type.describe(context)
+    values = payment_values(app, attempt, PaymentStatus.SUCCEEDED, result, description)
+    if not insert_payment_of_charging_attempt(uow.connection, values):
+        return None
+    record = PaymentRecord.from_mapping(values)
+    return _complete(app, uow, attempt, result, record, payment_type, context, has_holds)
+
+
+def _complete(
+    app: HoudiniPay,
+    uow: UnitOfWork,
+    attempt: Row[Any] | AttemptView,
+    result: ChargeResult,
+    record: PaymentRecord,
+    payment_type: PaymentType,
+    context: PaymentContext,
+    has_holds: bool | None,
+) -> PaymentOutcome:
+    """After the payment's insert: the payment type's part, the holds, the attempt closed."""
+    session = uow.session
+    now = app.clock()
     payment_type.process(session, context, record)
     if processor := app.registry.processors.get(attempt.processor or ""):
         processor.settle_charge(
@@ -224,8 +284,8 @@ def _record_success(
         # A refund or dispute reported before this success: apply it now (after the
         # payment_completed it follows). The attempt's row lock makes this see any event
         # held for it; see houdini_pay.pipeline._waiting_events.
-        processor = attempt.processor
-        uow.after_commit(lambda: _apply_waiting(app, processor, reference))
+        processor_symbol = attempt.processor
+        uow.after_commit(lambda: _apply_waiting(app, processor_symbol, reference))
     return PaymentOutcome(status=OutcomeStatus.SUCCEEDED, attempt_id=attempt.id, payment=record)
 
 
@@ -272,7 +332,7 @@ def _finalize_holds(
 def _close_attempt(
     app: HoudiniPay,
     uow: UnitOfWork,
-    attempt: Row[Any],
+    attempt: Row[Any] | AttemptView,
     result: ChargeResult,
     record: PaymentRecord,
     now: dt.datetime,
@@ -283,7 +343,6 @@ def _close_attempt(
     changes = {
         "state": AttemptState.SUCCEEDED.value,
         "payment_id": record.id,
-        "processor_reference": result.reference or attempt.processor_reference,
         "error_code": None,
         "error_message": None,
         "next_action": None,
@@ -294,6 +353,7 @@ def _close_attempt(
         "attempt_id": attempt.id,
         "waiting_processor": attempt.processor,
         "waiting_reference": record.processor_reference,
+        "result_reference": result.reference or None,
         **changes,
     }
     event = outbox.event_columns(
@@ -302,18 +362,22 @@ def _close_attempt(
     connection = uow.connection
     if connection.dialect.name == "postgresql":  # the event rides on the UPDATE (a CTE)
         parameters.update(outbox_parameters(event))
-        waiting = connection.execute(_CLOSE_ATTEMPT_AND_RECORD, parameters).scalar_one()
+        closed = connection.execute(_CLOSE_ATTEMPT_AND_RECORD, parameters).one()
     else:
-        waiting = connection.execute(_CLOSE_ATTEMPT, parameters).scalar_one()
+        closed = connection.execute(_CLOSE_ATTEMPT, parameters).one()
         insert_outbox(connection, event)
     if signals.payment_completed.receivers:  # build the record only for someone to hear it
-        attempt_record = AttemptRecord.from_mapping({**attempt._mapping, **changes})
+        # The columns the statement may have changed come back from it: an attempt known
+        # from memory (AttemptView) may have had them changed since it was written.
+        returned = {"processor_reference": closed.processor_reference}
+        returned["reconcile_count"] = closed.reconcile_count
+        attempt_record = AttemptRecord.from_mapping({**attempt._mapping, **changes, **returned})
         uow.after_commit(
             lambda: signals.send(
                 signals.payment_completed, app, payment=record, attempt=attempt_record
             )
         )
-    return bool(waiting)
+    return bool(closed.waiting)
 
 
 def _apply_waiting(app: HoudiniPay, processor: str, reference: str | None) -> None:

@@ -2,15 +2,17 @@
 
 Every path that adds one of these rows builds its :class:`AttemptColumns`,
 :class:`PaymentColumns` or :class:`OutboxColumns` (mypy checks that every column is given,
-with its type) and hands it to :func:`insert_attempt`, :func:`insert_payment` or
-:func:`insert_outbox`: one pre-built Core insert per table (:mod:`houdini_pay.db.sql`), run
-on the caller's connection, in the caller's transaction. The pipeline's hot path, refunds,
+with its type) and hands it to :func:`insert_attempt`, :func:`insert_payment` (or, on the
+pipeline's hot path, :func:`insert_payment_of_charging_attempt`) or :func:`insert_outbox`:
+pre-built Core inserts (:mod:`houdini_pay.db.sql`), run on the caller's connection, in the
+caller's transaction. The pipeline's hot path, refunds,
 disputes and the outbox module all go through them; the ORM models only read and update these
 rows. The same column set then makes the read-only record
 (``PaymentRecord.from_mapping(columns)``) without reading the row back.
 
-:class:`AttemptRow` is what code reading an attempt relies on: a ``PaymentAttempt`` and a
-Core row of ``payment_attempts`` both have its attributes.
+:class:`AttemptRow` is what code reading an attempt relies on: a ``PaymentAttempt``, a Core
+row of ``payment_attempts`` and an :class:`AttemptView` of columns held in memory all have
+its attributes.
 """
 
 from __future__ import annotations
@@ -26,12 +28,14 @@ from houdini_pay.db import sql
 __all__ = [
     "AttemptColumns",
     "AttemptRow",
+    "AttemptView",
     "OutboxColumns",
     "PaymentColumns",
     "attempt_columns",
     "insert_attempt",
     "insert_outbox",
     "insert_payment",
+    "insert_payment_of_charging_attempt",
     "outbox_parameters",
 ]
 
@@ -149,6 +153,24 @@ class AttemptRow(Protocol):
     def channel(self) -> str: ...
 
 
+class AttemptView:
+    """An :class:`AttemptRow` over columns held in memory: an attempt this process wrote.
+
+    ``_mapping`` is the columns, as on a Core row.
+    """
+
+    __slots__ = ("_mapping",)
+
+    def __init__(self, columns: Mapping[str, Any]) -> None:
+        self._mapping = columns
+
+    def __getattr__(self, name: str) -> Any:
+        try:
+            return self._mapping[name]
+        except KeyError:
+            raise AttributeError(name) from None
+
+
 def attempt_columns(
     *,
     id: str,
@@ -206,6 +228,14 @@ def insert_attempt(connection: Connection, columns: AttemptColumns) -> None:
 def insert_payment(connection: Connection, columns: PaymentColumns) -> None:
     """Add a payment in the connection's transaction (the only way one is added)."""
     connection.execute(sql.INSERT_PAYMENT, columns)
+
+
+def insert_payment_of_charging_attempt(connection: Connection, columns: PaymentColumns) -> bool:
+    """Add the payment of an attempt that is still ``charging`` with no payment, locking the
+    attempt's row as reading it ``FOR UPDATE`` would; False (nothing added) when the attempt
+    has moved on."""
+    inserted = connection.execute(sql.INSERT_PAYMENT_OF_CHARGING_ATTEMPT, columns)
+    return inserted.rowcount == 1
 
 
 def insert_outbox(connection: Connection, columns: OutboxColumns) -> None:
