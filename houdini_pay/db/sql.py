@@ -77,17 +77,21 @@ ATTEMPT_BY_ID_FOR_UPDATE = ATTEMPT_BY_ID.with_for_update()
 INSERT_ATTEMPT = insert(attempts)
 INSERT_PAYMENT = insert(payments)
 INSERT_OUTBOX = insert(outbox)
-INSERT_PAYMENT_OF_CHARGING_ATTEMPT = insert(payments).from_select(
-    [column.name for column in payments.c],
-    select(*(bindparam(column.name, type_=column.type) for column in payments.c))
-    .where(
-        attempts.c.nonprofit_id == bindparam("nonprofit_id"),
-        attempts.c.id == bindparam("attempt_id"),
-        attempts.c.state == "charging",
-        attempts.c.payment_id.is_(None),
+INSERT_PAYMENT_OF_CHARGING_ATTEMPT = (
+    insert(payments)
+    .from_select(
+        [column.name for column in payments.c],
+        select(*(bindparam(column.name, type_=column.type) for column in payments.c))
+        .where(
+            attempts.c.nonprofit_id == bindparam("nonprofit_id"),
+            attempts.c.id == bindparam("attempt_id"),
+            attempts.c.state == "charging",
+            attempts.c.payment_id.is_(None),
+        )
+        .with_for_update(),
     )
-    .with_for_update(),
-).execution_options(preserve_rowcount=True)  # an INSERT's rowcount is dropped otherwise
+    .execution_options(preserve_rowcount=True)
+)  # an INSERT's rowcount is dropped otherwise
 """Insert a payment (its columns as parameters) only while its attempt is ``charging`` with
 no payment, locking the attempt's row as ``ATTEMPT_BY_ID_FOR_UPDATE`` would: the lock and the
 check of the attempt's state ride on the insert. No row inserted: the attempt moved on."""
