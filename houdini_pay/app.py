@@ -172,6 +172,19 @@ class HoudiniPay:
 
         return upgrade(self)
 
+    def require_migrated(self) -> None:
+        """Refuse a migrated database that misses revisions of the installed code.
+
+        Raises ``ConfigurationError`` (``database_not_migrated``, naming the revisions) when
+        a plugin was upgraded without ``houdini-pay db upgrade``. Commands that move money
+        call it first, so that such a database is refused before anything is charged
+        rather than failing once the money has moved. A database Alembic never versioned
+        (tables made from the models, as the test kit makes them) passes.
+        """
+        from houdini_pay.db.problems import require_no_missed_migrations
+
+        require_no_missed_migrations(self)
+
     def dispose(self) -> None:
         """Close the engine's pooled connections."""
         self.engine.dispose()

@@ -297,3 +297,24 @@ def test_a_payment_on_a_database_short_of_a_plugins_migration_charges_nothing(
     with sqlite3.connect(tmp_path / "half.db") as connection:
         attempts = connection.execute("SELECT count(*) FROM payment_attempts").fetchone()
     assert attempts == (0,)
+
+
+def test_every_command_that_moves_money_refuses_a_database_short_of_a_migration(
+    tmp_path: Path,
+) -> None:
+    """reconcile, the recurring charging job, top-ups and transfers, as pay and refund."""
+    url = f"sqlite:///{tmp_path / 'half.db'}"
+    subprocess.run([str(EXECUTABLE), "--database-url", url, "db", "upgrade"], check=True)
+    with sqlite3.connect(tmp_path / "half.db") as connection:
+        connection.execute("DROP TABLE offsite_instructions")
+        connection.execute("DELETE FROM alembic_version WHERE version_num = 'offsite_0001'")
+    commands = [
+        ["reconcile"],
+        ["recurring", "run"],
+        ["accounts", "top-up", "--supporter", "sup_1", "--amount", "100", "--processor", "offsite"],
+        ["accounts", "transfer", "--from", "sup_1", "--to", "sup_2", "--amount", "100",
+         "--idempotency-key", "k1"],
+    ]  # fmt: skip
+    for command in commands:
+        line = error_line(run(url, *command, cwd=tmp_path), "database_not_migrated")
+        assert "misses offsite_0001" in line, command

@@ -249,6 +249,7 @@ def reconcile(app: HoudiniPay, limit: int | None, as_json: bool) -> None:
     Also cancels payments abandoned at 3-D Secure (HOUDINI_PAY_REQUIRES_ACTION_EXPIRY_MINUTES)
     and applies webhook events that waited for a payment to be recorded.
     """
+    require_no_missed_migrations(app)  # it records payments and gives money back
     report = app.reconcile(limit=limit)
     if as_json:
         print_json(report)

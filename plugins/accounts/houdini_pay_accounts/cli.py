@@ -110,6 +110,7 @@ def top_up(
     as_json: bool,
 ) -> None:
     """Top the balance up through the pipeline; credited when the payment succeeds."""
+    app.require_migrated()  # refused before anything is charged
     outcome = transfers.top_up(
         app,
         _nonprofit_of(app, supporter_id),
@@ -142,6 +143,7 @@ def transfer(
     as_json: bool,
 ) -> None:
     """Move money from one supporter's balance to another's (same nonprofit)."""
+    app.require_migrated()
     made = transfers.transfer(
         app,
         _nonprofit_of(app, from_supporter),

@@ -61,6 +61,7 @@ def recurring() -> None:
 @pass_app
 def run(app: HoudiniPay, as_of: str | None, limit: int | None, as_json: bool) -> None:
     """Charge every period due, each exactly once; safe to run on several machines at once."""
+    app.require_migrated()  # refused before anything is charged
     show_bar = not as_json and sys.stdout.isatty()
     with ExitStack() as stack:
         bar: Any = None
