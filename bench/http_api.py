@@ -320,8 +320,11 @@ def main() -> None:
                         f"{workers}{round_}",
                     )
                     local_cpu.append((time.process_time() - cpu) / args.requests)
-                    for number, (name, process, base_url) in enumerate(servers):
-                        for kind in kinds:
+                    # Each round reverses the order of the servers and of the clients, so
+                    # that none is always the one measured right after the in-process round.
+                    turn = 1 if round_ % 2 == 0 else -1
+                    for number, (name, process, base_url) in list(enumerate(servers))[::turn]:
+                        for kind in kinds[::turn]:
                             measured = series[name, kind]
                             cpu, client_cpu = cpu_seconds(process.pid), time.process_time()
                             tag = f"w{workers}r{round_}s{number}{kind}"
