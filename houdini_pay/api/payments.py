@@ -32,7 +32,7 @@ from houdini_pay.errors import InvalidRequest
 from houdini_pay.money import MAX_AMOUNT
 from houdini_pay.store._states import PaymentKind, PaymentStatus
 
-__all__ = ["IdempotencyKey", "PaymentBody", "PaymentRoute", "RefundBody", "RejectBody", "router"]
+__all__ = ["IdempotencyKey", "PaymentBody", "RefundBody", "RejectBody", "router"]
 
 router = APIRouter(prefix="/nonprofits/{nonprofit_id}", tags=["payments"])
 
@@ -192,7 +192,7 @@ def _pay_with_key(
     return app.pay(request)
 
 
-class PaymentRoute(APIRoute):
+class _PaymentRoute(APIRoute):
     """``POST .../payment``, in one thread hop when the request is well formed.
 
     FastAPI's handler sends the key's look-up to a worker thread (the ``authenticate``
@@ -288,7 +288,7 @@ router.add_api_route(
         402: {"model": PaymentOutcome, "description": "The payment failed (declined)."},
         **error_responses(401, 404, 409, 413, 422, 502),
     },
-    route_class_override=PaymentRoute,
+    route_class_override=_PaymentRoute,
 )
 
 
