@@ -254,7 +254,9 @@ class _PaymentRoute(APIRoute):
             )
             if paid is None:  # the key is unknown, revoked or another nonprofit's
                 return await declared(request)
-            answer = _OUTCOME.dump_json(_OUTCOME.validate_python(paid.to_dict()))
+            # As FastAPI checks and writes the declared ``response_model``.
+            checked = _OUTCOME.validate_python(paid.to_dict(), from_attributes=True)
+            answer = _OUTCOME.dump_json(checked, by_alias=True)
             return Response(
                 answer, status_code=outcome_http_status(paid), media_type="application/json"
             )
