@@ -13,29 +13,41 @@ ratio compares two rates measured a moment apart on a machine whose load moves.
 
 Prints requests per second (median of the rounds), p50 and p99 latency, HTTP's rate as a
 share of the in-process rate (median of the rounds' ratios), and the CPU a payment costs:
-in-process (this process's CPU during its rounds) and in the server (user and system time
-of its processes, from /proc, during the HTTP rounds). On a shared machine the load moves
-those by ±25 % between runs too: compare them within one run. Run from the repository root,
-PostgreSQL at HOUDINI_PAY_TEST_POSTGRES_URL
-(default postgresql+psycopg://postgres@127.0.0.1:5432/test)::
+in-process (this process's CPU during its rounds), in the server (user and system time
+of its processes, from /proc, during the HTTP rounds) and in the clients (this process's
+CPU during the HTTP rounds). On a shared machine the load moves those by ±25 % between
+runs too: compare them within one run. Run from the repository root, PostgreSQL at
+HOUDINI_PAY_TEST_POSTGRES_URL (default postgresql+psycopg://postgres@127.0.0.1:5432/test)::
 
     .venv/bin/python bench/http_api.py [--requests 1500] [--clients 8] [--rounds 3]
+        [--client raw|httpx2|both] [--workers 1 2] [--baseline DIR]
 
 The clients run on the same machine as the server and take CPU from it: the figures are a
-floor for the server, not its ceiling.
+floor for the server, not its ceiling. ``--client raw`` (the default) is a lean load
+generator, as wrk or oha are: one HTTP/1.1 keep-alive connection per client on asyncio
+streams, the request's bytes encoded once but for the Idempotency-Key, the answer read by
+its Content-Length. ``--client httpx2`` sends with ``httpx2.AsyncClient`` (about ten times
+the client CPU per request); ``both`` alternates the two within each round.
+
+``--baseline DIR`` serves a second API beside this tree's, from the ``houdini_pay`` package
+under DIR (a ``git worktree`` of another commit), and alternates its HTTP rounds with this
+tree's within each round: two versions of the HTTP layer compared at the same load.
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import json
 import os
 import socket
 import statistics
 import subprocess
 import sys
 import time
+from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import httpx2
@@ -49,6 +61,7 @@ from houdini_pay.testing.databases import (
 
 HOUDINI_PAY = Path(sys.executable).parent / "houdini-pay"
 PROCESSING = {"method": "check", "check_number": "1042"}
+CLIENTS = ("raw", "httpx2")
 
 
 def donation(supporter_id: str) -> dict[str, object]:
@@ -91,31 +104,81 @@ def in_process(
     return count / (time.perf_counter() - started)
 
 
+async def _httpx2_client(
+    base_url: str,
+    path: str,
+    key: str,
+    body: dict[str, object],
+    numbers: Iterator[int],
+    tag: str,
+    latencies: list[float],
+) -> None:
+    async with httpx2.AsyncClient(base_url=base_url, timeout=60) as http:
+        for number in numbers:
+            sent = time.perf_counter()
+            response = await http.post(
+                path,
+                json=body,
+                headers={"Authorization": f"Bearer {key}", "Idempotency-Key": f"{tag}-{number}"},
+            )
+            latencies.append(time.perf_counter() - sent)
+            if response.status_code != 201:
+                raise RuntimeError(f"{response.status_code}: {response.text}")
+
+
+async def _raw_client(
+    base_url: str,
+    path: str,
+    key: str,
+    body: dict[str, object],
+    numbers: Iterator[int],
+    tag: str,
+    latencies: list[float],
+) -> None:
+    """One keep-alive HTTP/1.1 connection on asyncio streams, as wrk or oha send."""
+    host, port = base_url.removeprefix("http://").rsplit(":", 1)
+    content = json.dumps(body).encode()
+    head = (
+        f"POST {path} HTTP/1.1\r\nHost: {host}:{port}\r\nAuthorization: Bearer {key}\r\n"
+        f"Content-Type: application/json\r\nContent-Length: {len(content)}\r\n"
+        f"Idempotency-Key: {tag}-"
+    ).encode()
+    reader, writer = await asyncio.open_connection(host, int(port))
+    try:
+        for number in numbers:
+            sent = time.perf_counter()
+            writer.write(b"%s%d\r\n\r\n%s" % (head, number, content))
+            headers = await reader.readuntil(b"\r\n\r\n")
+            start = headers.lower().find(b"\r\ncontent-length:") + 17
+            if start == 16:
+                raise RuntimeError(f"no Content-Length in {headers!r}")
+            answer = await reader.readexactly(int(headers[start : headers.index(b"\r\n", start)]))
+            latencies.append(time.perf_counter() - sent)
+            if headers[9:12] != b"201":
+                raise RuntimeError(f"{headers[9:12].decode()}: {answer.decode()}")
+    finally:
+        writer.close()
+        await writer.wait_closed()
+
+
 async def load(
-    base_url: str, path: str, key: str, body: dict[str, object], count: int, clients: int, tag: str
+    base_url: str,
+    path: str,
+    key: str,
+    body: dict[str, object],
+    count: int,
+    clients: int,
+    tag: str,
+    kind: str = "raw",
 ) -> tuple[float, list[float]]:
     """Send ``count`` payments from ``clients`` concurrent clients; rate and latencies."""
     latencies: list[float] = []
     numbers = iter(range(count))
-
-    async def client() -> None:
-        async with httpx2.AsyncClient(base_url=base_url, timeout=60) as http:
-            for number in numbers:
-                sent = time.perf_counter()
-                response = await http.post(
-                    path,
-                    json=body,
-                    headers={
-                        "Authorization": f"Bearer {key}",
-                        "Idempotency-Key": f"{tag}-{number}",
-                    },
-                )
-                latencies.append(time.perf_counter() - sent)
-                if response.status_code != 201:
-                    raise RuntimeError(f"{response.status_code}: {response.text}")
-
+    client = _raw_client if kind == "raw" else _httpx2_client
     started = time.perf_counter()
-    await asyncio.gather(*(client() for _ in range(clients)))
+    await asyncio.gather(
+        *(client(base_url, path, key, body, numbers, tag, latencies) for _ in range(clients))
+    )
     return count / (time.perf_counter() - started), latencies
 
 
@@ -138,9 +201,14 @@ def free_port() -> int:
         return int(probe.getsockname()[1])
 
 
-def serve(database_url: str, workers: int, log: Path) -> tuple[subprocess.Popen[bytes], str]:
+def serve(
+    database_url: str, workers: int, log: Path, code: Path | None = None
+) -> tuple[subprocess.Popen[bytes], str]:
+    """Start ``houdini-pay serve``; with ``code``, of the ``houdini_pay`` package under it."""
     port = free_port()
     env = {**os.environ, "HOUDINI_PAY_DATABASE_URL": database_url}
+    if code is not None:
+        env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(code), env.get("PYTHONPATH")]))
     with log.open("wb") as out:
         process = subprocess.Popen(
             [
@@ -169,6 +237,17 @@ def serve(database_url: str, workers: int, log: Path) -> tuple[subprocess.Popen[
     raise RuntimeError(log.read_text())
 
 
+@dataclass
+class Series:
+    """What the HTTP rounds of one server and one client measured."""
+
+    rates: list[float] = field(default_factory=list)
+    ratios: list[float] = field(default_factory=list)
+    latencies: list[float] = field(default_factory=list)
+    server_cpu: list[float] = field(default_factory=list)
+    client_cpu: list[float] = field(default_factory=list)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--requests", type=int, default=1500, help="payments per measurement")
@@ -176,7 +255,25 @@ def main() -> None:
     parser.add_argument(
         "--rounds", type=int, default=3, help="alternating in-process and HTTP rounds"
     )
+    parser.add_argument(
+        "--client",
+        choices=[*CLIENTS, "both"],
+        default="raw",
+        help="the load generator: raw asyncio streams, httpx2, or both alternated",
+    )
+    parser.add_argument(
+        "--workers", type=int, nargs="+", default=[1, 2], help="server worker processes"
+    )
+    parser.add_argument(
+        "--baseline",
+        type=Path,
+        help="also serve the houdini_pay package under this directory, alternated",
+    )
     args = parser.parse_args()
+    kinds = CLIENTS if args.client == "both" else (args.client,)
+    codes: list[tuple[str, Path | None]] = [("this tree", None)]
+    if args.baseline is not None:
+        codes.append((f"baseline {args.baseline}", args.baseline.resolve()))
     commit = subprocess.run(
         ["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True
     ).stdout.strip()
@@ -198,17 +295,20 @@ def main() -> None:
         print(f"in-process app.pay, {args.clients} threads: {threaded:8.1f} payments/s")
         path = f"/api/v1/nonprofits/{nonprofit.id}/payment"
         body = donation(supporter.id)
-        for workers in (1, 2):
-            process, base_url = serve(url, workers, Path(f"/tmp/houdini-bench-serve-{workers}.log"))
-            rates: list[float] = []
-            ratios: list[float] = []
-            latencies: list[float] = []
+        for workers in args.workers:
+            servers: list[tuple[str, subprocess.Popen[bytes], str]] = []
+            series = {(name, kind): Series() for name, _ in codes for kind in kinds}
             local_cpu: list[float] = []
-            server_cpu: list[float] = []
             try:
-                asyncio.run(load(base_url, path, key, body, 100, args.clients, f"warm-{workers}"))
+                for number, (name, code) in enumerate(codes):
+                    log = Path(f"/tmp/houdini-bench-serve-{workers}-{number}.log")
+                    process, base_url = serve(url, workers, log, code)
+                    servers.append((name, process, base_url))
+                    for kind in kinds:
+                        warm = f"warm-{workers}-{number}-{kind}"
+                        asyncio.run(load(base_url, path, key, body, 100, args.clients, warm, kind))
                 for round_ in range(args.rounds):
-                    # The server idles while the in-process round runs, and the other way
+                    # The servers idle while the in-process round runs, and the other way
                     # round: each ratio compares two rates measured a moment apart.
                     cpu = time.process_time()
                     local = in_process(
@@ -220,38 +320,58 @@ def main() -> None:
                         f"{workers}{round_}",
                     )
                     local_cpu.append((time.process_time() - cpu) / args.requests)
-                    cpu = cpu_seconds(process.pid)
-                    rate, seen = asyncio.run(
-                        load(
-                            base_url,
-                            path,
-                            key,
-                            body,
-                            args.requests,
-                            args.clients,
-                            f"w{workers}r{round_}",
-                        )
-                    )
-                    server_cpu.append((cpu_seconds(process.pid) - cpu) / args.requests)
-                    rates.append(rate)
-                    ratios.append(rate / local)
-                    latencies.extend(seen)
+                    # Each round reverses the order of the servers and of the clients, so
+                    # that none is always the one measured right after the in-process round.
+                    turn = 1 if round_ % 2 == 0 else -1
+                    for number, (name, process, base_url) in list(enumerate(servers))[::turn]:
+                        for kind in kinds[::turn]:
+                            measured = series[name, kind]
+                            cpu, client_cpu = cpu_seconds(process.pid), time.process_time()
+                            tag = f"w{workers}r{round_}s{number}{kind}"
+                            rate, seen = asyncio.run(
+                                load(
+                                    base_url,
+                                    path,
+                                    key,
+                                    body,
+                                    args.requests,
+                                    args.clients,
+                                    tag,
+                                    kind,
+                                )
+                            )
+                            measured.client_cpu.append(
+                                (time.process_time() - client_cpu) / args.requests
+                            )
+                            measured.server_cpu.append(
+                                (cpu_seconds(process.pid) - cpu) / args.requests
+                            )
+                            measured.rates.append(rate)
+                            measured.ratios.append(rate / local)
+                            measured.latencies.extend(seen)
             finally:
-                process.terminate()
-                process.wait(timeout=30)
-            cuts = statistics.quantiles(latencies, n=100)
+                for _, process, _ in servers:
+                    process.terminate()
+                    process.wait(timeout=30)
             print(
-                f"HTTP, {workers} worker(s), {args.clients} clients: "
-                f"{statistics.median(rates):8.1f} requests/s (median of {args.rounds} rounds), "
-                f"p50 {cuts[49] * 1000:6.1f} ms, p99 {cuts[98] * 1000:6.1f} ms, "
-                f"{statistics.median(ratios):.0%} of in-process ({args.clients} threads, median "
-                f"of the rounds' ratios; rounds {', '.join(f'{r:.2f}' for r in ratios)})"
+                f"{workers} worker(s): in-process CPU per payment "
+                f"{statistics.median(local_cpu) * 1000:.2f} ms (median of {args.rounds} rounds)"
             )
-            print(
-                f"  CPU per payment (median of the rounds): in-process "
-                f"{statistics.median(local_cpu) * 1000:.2f} ms, HTTP server "
-                f"{statistics.median(server_cpu) * 1000:.2f} ms"
-            )
+            for (name, kind), measured in series.items():
+                cuts = statistics.quantiles(measured.latencies, n=100)
+                print(
+                    f"HTTP, {name}, {workers} worker(s), {args.clients} {kind} clients: "
+                    f"{statistics.median(measured.rates):8.1f} requests/s, "
+                    f"p50 {cuts[49] * 1000:6.1f} ms, p99 {cuts[98] * 1000:6.1f} ms, "
+                    f"{statistics.median(measured.ratios):.0%} of in-process (rounds "
+                    f"{', '.join(f'{r:.2f}' for r in measured.ratios)})"
+                )
+                print(
+                    f"  CPU per request (median): server "
+                    f"{statistics.median(measured.server_cpu) * 1000:.2f} ms (rounds "
+                    f"{', '.join(f'{c * 1000:.2f}' for c in measured.server_cpu)}), "
+                    f"clients {statistics.median(measured.client_cpu) * 1000:.2f} ms"
+                )
         app.dispose()
     print(f"load average after {os.getloadavg()[0]:.2f}")
 

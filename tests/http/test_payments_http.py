@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import functools
+import json
+import logging
 from collections.abc import Callable
 from typing import Any
 
@@ -11,10 +13,11 @@ import pytest
 from fastapi.testclient import TestClient
 
 from houdini_pay import ChargeRequest, ChargeResult, HoudiniPay
+from houdini_pay.api_keys import create_api_key, list_api_keys, revoke_api_key
 from houdini_pay.store._models import Payment, PaymentAttempt
 from houdini_pay.testing import FakeProcessor
 from tests.helpers import count, recording_events
-from tests.http.conftest import Tenant
+from tests.http.conftest import ADMIN_KEY, Tenant
 
 
 def payment_body(tenant: Tenant, **overrides: Any) -> dict[str, Any]:
@@ -59,11 +62,11 @@ def test_a_payment_answers_201_with_the_outcome_the_cli_prints(
     assert shown.json() == stored.to_dict()
 
 
-def test_a_payment_sends_only_the_key_and_the_pipeline_to_worker_threads(
+def test_a_payment_sends_the_key_and_the_pipeline_to_one_worker_thread(
     client: TestClient, tenant: Tenant, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     # Each thread hop costs the server more CPU than anything else outside the pipeline
-    # (docs/performance.md): a plain ``def`` dependency or route would add one or two.
+    # (docs/performance.md): the key's look-up and the pipeline share one.
     sent: list[str] = []
     run_sync = anyio.to_thread.run_sync
 
@@ -73,8 +76,125 @@ def test_a_payment_sends_only_the_key_and_the_pipeline_to_worker_threads(
         return await run_sync(function, *args, **kwargs)
 
     monkeypatch.setattr(anyio.to_thread, "run_sync", noting)
-    assert pay(client, tenant, key="two-hops").status_code == 201
-    assert sent == ["find_api_key", "pay"]
+    assert pay(client, tenant, key="one-hop").status_code == 201
+    assert sent == ["_pay_with_key"]
+
+
+def test_the_one_hop_answer_is_the_declared_routes_byte_for_byte(
+    client: TestClient, tenant: Tenant, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # A replay answers the same outcome twice: once on the one-hop path, once through
+    # FastAPI's handler of the declared route (which a charset in the Content-Type takes).
+    assert pay(client, tenant, key="bytes").status_code == 201
+    sent: list[str] = []
+    run_sync = anyio.to_thread.run_sync
+
+    async def noting(function: Callable[[], Any], *args: Any, **kwargs: Any) -> Any:
+        inner = function.func if isinstance(function, functools.partial) else function
+        sent.append(getattr(inner, "__name__", repr(inner)))
+        return await run_sync(function, *args, **kwargs)
+
+    monkeypatch.setattr(anyio.to_thread, "run_sync", noting)
+    url = f"/api/v1/nonprofits/{tenant.nonprofit.id}/payment"
+    content = json.dumps(payment_body(tenant))
+    answers = [
+        client.post(
+            url,
+            content=content,
+            headers={**tenant.headers, "Idempotency-Key": "bytes", "Content-Type": media_type},
+        )
+        for media_type in ("application/json", "application/json; charset=utf-8")
+    ]
+    assert sent == ["_pay_with_key", "find_api_key", "pay"]
+    one_hop, declared = answers
+    assert one_hop.status_code == declared.status_code == 201
+    assert one_hop.headers.raw == declared.headers.raw
+    assert one_hop.content == declared.content
+    assert one_hop.json()["replayed"] is True
+
+
+@pytest.mark.parametrize(
+    ("authorization", "overrides", "query", "status", "code"),
+    [
+        (None, {"amount": "25"}, "", 401, "api_key_required"),
+        ("Basic abc", {}, "", 401, "api_key_required"),
+        ("Bearer hpk_unknown", {}, "", 401, "invalid_api_key"),
+        ("Bearer hpk_unknown", {"amount": "25"}, "", 401, "invalid_api_key"),
+        ("Bearer hpk_unknown", {}, "?expand=1", 422, "unknown_parameter"),
+        ("other", {}, "", 404, "nonprofit_not_found"),
+        ("other", {"amount": "25"}, "", 404, "nonprofit_not_found"),
+        ("tenant", {"amount": "25"}, "", 422, "invalid_amount"),
+        ("tenant", {"surprise": 1}, "", 422, "invalid_request"),
+        ("tenant", {}, "?expand=1", 422, "unknown_parameter"),
+        ("admin", {}, "", 201, None),
+    ],
+)
+def test_a_payment_is_checked_in_the_declared_routes_order(
+    client: TestClient,
+    app: HoudiniPay,
+    tenant: Tenant,
+    other_tenant: Tenant,
+    authorization: str | None,
+    overrides: dict[str, Any],
+    query: str,
+    status: int,
+    code: str | None,
+) -> None:
+    # The key first (401, then 404 for another nonprofit's), the body after it (422); an
+    # unknown query parameter before anything else.
+    named = {
+        "tenant": tenant.headers["Authorization"],
+        "other": other_tenant.headers["Authorization"],
+        "admin": f"Bearer {ADMIN_KEY}",
+    }
+    headers = {"Idempotency-Key": "order"}
+    if authorization is not None:
+        headers["Authorization"] = named.get(authorization, authorization)
+    response = client.post(
+        f"/api/v1/nonprofits/{tenant.nonprofit.id}/payment{query}",
+        json=payment_body(tenant, **overrides),
+        headers=headers,
+    )
+    assert response.status_code == status
+    if code is not None:
+        assert response.json()["error"]["code"] == code
+        assert count(app, PaymentAttempt) == 0
+    if status == 401:
+        assert response.headers["WWW-Authenticate"] == "Bearer"
+
+
+def test_a_revoked_key_cannot_pay_from_the_next_request_on(
+    client: TestClient, app: HoudiniPay, tenant: Tenant
+) -> None:
+    new = create_api_key(app, tenant.nonprofit.id, name="till")
+    headers = {"Authorization": f"Bearer {new.key}"}
+    url = f"/api/v1/nonprofits/{tenant.nonprofit.id}/payment"
+    body = payment_body(tenant)
+    paid = client.post(url, json=body, headers={**headers, "Idempotency-Key": "before"})
+    assert paid.status_code == 201
+    revoke_api_key(app, new.record.id)
+    refused = client.post(url, json=body, headers={**headers, "Idempotency-Key": "after"})
+    assert refused.status_code == 401
+    assert refused.json()["error"]["code"] == "invalid_api_key"
+    assert count(app, PaymentAttempt) == 1
+
+
+def test_the_access_log_names_the_key_of_a_payment_that_fails_too(
+    client: TestClient, app: HoudiniPay, tenant: Tenant, caplog: pytest.LogCaptureFixture
+) -> None:
+    key_id = app_key_id(app, tenant)
+    caplog.set_level(logging.INFO, logger="houdini_pay.api.access")
+    assert pay(client, tenant, key="logged").status_code == 201
+    assert pay(client, tenant, key="no-such", supporter_id="sup_missing").status_code == 404
+    lines = [r.getMessage() for r in caplog.records if r.name == "houdini_pay.api.access"]
+    assert [line.split()[2] for line in lines] == ["201", "404"]
+    assert all(line.endswith(f"key={key_id}") for line in lines)
+
+
+def app_key_id(app: HoudiniPay, tenant: Tenant) -> str:
+    """The id of ``tenant``'s key."""
+    (record,) = list_api_keys(app, tenant.nonprofit.id)
+    return record.id
 
 
 def test_a_payment_over_http_is_of_the_api_channel_whatever_its_key(
