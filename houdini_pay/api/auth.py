@@ -27,15 +27,17 @@ __all__ = [
     "NonprofitId",
     "Scope",
     "authenticate",
+    "bearer_scheme",
     "caller_scope",
     "get_app",
     "nonprofit_scope",
 ]
 
-_bearer = HTTPBearer(
+bearer_scheme = HTTPBearer(
     auto_error=False,
     description="An API key made with `houdini-pay api-keys create`, or the admin key.",
 )
+"""How a request's key is read (``Authorization: Bearer <key>``), as the schema shows it."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -69,7 +71,7 @@ App = Annotated[HoudiniPay, Depends(get_app)]
 async def authenticate(
     request: Request,
     app: App,
-    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
+    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer_scheme)],
 ) -> Caller:
     """The caller of ``Authorization: Bearer <key>``, or ``Unauthenticated`` (401).
 

@@ -12,15 +12,19 @@ from collections.abc import Callable, Coroutine
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Body, Header, Path, Query, Request, Response
+from fastapi import routing as fastapi_routing
 from fastapi.concurrency import run_in_threadpool
+from fastapi.dependencies.models import Dependant
 from fastapi.routing import APIRoute
 from pydantic import AwareDatetime, Field, TypeAdapter
 from starlette.datastructures import State
 from starlette.exceptions import HTTPException
 
+from houdini_pay.api import auth
 from houdini_pay.api.auth import App, Caller, NonprofitId
 from houdini_pay.api.error_handling import error_responses
 from houdini_pay.api.paging import Limit, PaymentCursor
+from houdini_pay.api.parameters import reject_unknown_query_parameters
 from houdini_pay.api.schemas import Payment as PaymentModel
 from houdini_pay.api.schemas import PaymentOutcome, PaymentPage, RefundOutcome
 from houdini_pay.api.validation import ApiModel
@@ -211,12 +215,17 @@ class _PaymentRoute(APIRoute):
     status, header and their order are those of the declared route (a missing or unknown
     key answers 401 before a bad body's 422; nothing is cached, the key is read on every
     request). So is every request while dependencies are overridden or FastAPI's telemetry
-    records one. The schema is the declared route's.
+    records one, and every request to the route mounted with a dependency of someone else's
+    (an audit, a rate limit), which only FastAPI's handler would run. The schema is the
+    declared route's.
     """
 
     def get_route_handler(self) -> Handler:
         """FastAPI's handler of the declared route, behind the one-hop path."""
         declared = super().get_route_handler()
+        if not _only_checks_it_makes(_effective_dependant(self)):
+            # Mounted with a dependency of someone else's: only FastAPI knows to run it.
+            return declared
 
         async def handle(request: Request) -> Response:
             headers = request.headers
@@ -262,6 +271,41 @@ class _PaymentRoute(APIRoute):
             )
 
         return handle
+
+
+def _effective_dependant(route: APIRoute) -> Dependant:
+    """The dependencies FastAPI runs for ``route`` where it is being included.
+
+    FastAPI builds an included route's handler once per inclusion, with the including
+    routers' dependencies added, and tells ``get_route_handler`` which inclusion through a
+    context variable of its own (read here as its ``APIRoute.get_route_handler`` reads it;
+    the route's own dependant when there is none).
+    """
+    context_var = getattr(fastapi_routing, "_effective_route_context_var", None)
+    context = context_var.get() if context_var is not None else None
+    if context is not None and getattr(context, "original_route", None) is route:
+        dependant = getattr(context, "dependant", None)
+        if isinstance(dependant, Dependant):
+            return dependant
+    return route.dependant
+
+
+def _only_checks_it_makes(dependant: Dependant) -> bool:
+    """Whether the route's dependencies are all checks the one-hop path makes itself."""
+    known = {
+        auth.authenticate,
+        auth.nonprofit_scope,
+        auth.get_app,
+        auth.bearer_scheme,
+        reject_unknown_query_parameters,  # a query string takes FastAPI's handler
+    }
+    pending = list(dependant.dependencies)
+    while pending:
+        dependency = pending.pop()
+        if dependency.call not in known:
+            return False
+        pending.extend(dependency.dependencies)
+    return True
 
 
 def _no_telemetry() -> None:

@@ -10,6 +10,7 @@ from typing import Any
 
 import anyio.to_thread
 import pytest
+from fastapi import Request
 from fastapi.testclient import TestClient
 
 from houdini_pay import ChargeRequest, ChargeResult, HoudiniPay
@@ -395,3 +396,35 @@ def test_payments_pending_approval_are_approved_or_rejected(
     assert rejected.json()["payment"]["status"] == "cancelled"
     again = client.post(f"{base}/{first['id']}/approve", headers=tenant.headers)
     assert again.status_code == 409
+
+
+def test_the_one_hop_path_stands_aside_for_a_dependency_it_does_not_make(
+    app: HoudiniPay, tenant: Tenant
+) -> None:
+    """Mounted with a dependency of someone else's (an audit, a rate limit), the payment
+    route is answered by FastAPI's handler alone, which runs it."""
+    from fastapi import Depends
+
+    from houdini_pay.api import ApiSettings, auth, create_api, payments
+
+    audited: list[str] = []
+
+    async def audit(request: Request) -> None:
+        audited.append(request.url.path)
+
+    api = create_api(app, settings=ApiSettings(admin_key=ADMIN_KEY))
+    api.include_router(
+        payments.router,
+        prefix="/audited",
+        dependencies=[Depends(auth.authenticate), Depends(audit)],
+    )
+    with TestClient(api) as client:
+        plain = pay(client, tenant, key="plain")
+        path = f"/audited/nonprofits/{tenant.nonprofit.id}/payment"
+        watched = client.post(
+            path,
+            json=payment_body(tenant),
+            headers={**tenant.headers, "Idempotency-Key": "audited"},
+        )
+    assert (plain.status_code, watched.status_code) == (201, 201)
+    assert audited == [path]
