@@ -144,6 +144,7 @@ def test_the_pipeline_package_reads_as_the_seed_pseudo_code() -> None:
     pipeline = importlib.import_module("houdini_pay.pipeline._pay")
     validation = importlib.import_module("houdini_pay.pipeline._validation")
     settlement = importlib.import_module("houdini_pay.pipeline._settlement")
+    success = importlib.import_module("houdini_pay.pipeline._success")
     # Every step the docstring points at exists where it says.
     for module, name in (
         (validation, "check_shape"),
@@ -156,10 +157,11 @@ def test_the_pipeline_package_reads_as_the_seed_pseudo_code() -> None:
         (pipeline, "call_charge"),
         (settlement, "settle"),
         (settlement, "_finalize"),
-        (settlement, "_record_success"),
-        (settlement, "_save_payment"),
-        (settlement, "_finalize_holds"),
-        (settlement, "_close_attempt"),
+        (success, "record_success"),
+        (success, "record_fresh_success"),
+        (success, "_save_payment"),
+        (success, "_finalize_holds"),
+        (success, "_close_attempt"),
     ):
         assert callable(getattr(module, name)), name
         assert name in doc, name

@@ -20,12 +20,14 @@ A payment is the seed's pseudo-code, step by step, each step pointing at the cod
                                                   (no database transaction open)
         settle the result                         _settlement.settle
           start_transaction:                      _settlement._finalize
-            payment_type_plugin.process           _settlement._record_success
-            save_payment                          _settlement._save_payment
+            payment_type_plugin.process           _success.record_success
+                                                  (record_fresh_success: the attempt
+                                                  just inserted, locked by the insert below)
+            save_payment                          _success._save_payment
                                                   (store._rows.insert_payment)
-            finalized_limited_items               _settlement._finalize_holds: inventory.finalize,
+            finalized_limited_items               _success._finalize_holds: inventory.finalize,
                                                   then PaymentType.finalize_limited_items
-            mark the attempt, write the outbox    _settlement._close_attempt
+            mark the attempt, write the outbox    _success._close_attempt
           fire_event(:payment_completed)          after the commit (signals.payment_completed)
         rescue: fire_event(:payment_failed)       _attempts.fail (holds released)
           the money moved but cannot be recorded  _reversals.reverse (gives it back)
