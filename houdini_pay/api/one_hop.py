@@ -9,9 +9,11 @@ FastAPI's dependency solving, and hands every other request to FastAPI's own han
 
 from __future__ import annotations
 
+import importlib
 import json
 from collections.abc import Callable, Coroutine
 from dataclasses import dataclass
+from importlib.util import find_spec
 from typing import Any, ClassVar, TypeVar
 
 from fastapi import Request, Response
@@ -19,6 +21,7 @@ from fastapi import routing as fastapi_routing
 from fastapi.concurrency import run_in_threadpool
 from fastapi.dependencies.models import Dependant
 from fastapi.routing import APIRoute
+from fastapi.security.utils import get_authorization_scheme_param
 from pydantic import BaseModel, TypeAdapter
 from starlette.datastructures import State
 from starlette.exceptions import HTTPException
@@ -47,12 +50,9 @@ Handler = Callable[[Request], Coroutine[Any, Any, Response]]
 
 
 def _bearer_key(authorization: str | None) -> str | None:
-    """The key of ``Authorization: Bearer <key>``, read as FastAPI's ``HTTPBearer`` reads it."""
-    if not authorization:
-        return None
-    scheme, _, key = authorization.partition(" ")
-    key = key.strip()
-    return key if scheme and key and scheme.lower() == "bearer" else None
+    """The key of ``Authorization: Bearer <key>``, parsed by the function ``HTTPBearer`` uses."""
+    scheme, key = get_authorization_scheme_param(authorization)
+    return key if scheme.lower() == "bearer" and key else None
 
 
 def _pay_with_key(
@@ -209,14 +209,13 @@ def _only_checks_it_makes(dependant: Dependant) -> bool:
 
 
 def _no_telemetry() -> None:
-    return None
+    """Nothing recorded: the FastAPI installed has no telemetry."""
+    return
 
 
-_telemetry: Callable[[], object] = _no_telemetry
+_telemetry: Callable[[], object] = getattr(
+    importlib.import_module("fastapi.telemetry") if find_spec("fastapi.telemetry") else None,
+    "get_telemetry_data",
+    _no_telemetry,
+)
 """What FastAPI's telemetry records of the request being handled (None: nothing)."""
-try:
-    from fastapi import telemetry
-except ImportError:  # FastAPI before its telemetry: nothing is recorded
-    pass
-else:
-    _telemetry = telemetry.get_telemetry_data

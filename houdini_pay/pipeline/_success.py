@@ -213,9 +213,14 @@ def _close_attempt(
     if signals.payment_completed.receivers:  # build the record only for someone to hear it
         # The columns the statement may have changed come back from it: an attempt known
         # from memory (AttemptView) may have had them changed since it was written.
-        returned = {"processor_reference": closed.processor_reference}
-        returned["reconcile_count"] = closed.reconcile_count
-        attempt_record = AttemptRecord.from_mapping({**attempt._mapping, **changes, **returned})
+        attempt_record = AttemptRecord.from_mapping(
+            {
+                **attempt._mapping,
+                **changes,
+                "processor_reference": closed.processor_reference,
+                "reconcile_count": closed.reconcile_count,
+            }
+        )
         uow.after_commit(
             lambda: signals.send(
                 signals.payment_completed, app, payment=record, attempt=attempt_record

@@ -80,18 +80,23 @@ def test_a_worker_killed_midway_loses_nothing(
         workers = [_start_worker(houdini_database_url, log) for log in logs]
         try:
             killed = False
-            for number in range(PAYMENTS):
-                pay(idempotency_key=f"load-{number}")
+
+            def kill_the_first_once_a_quarter_is_delivered() -> bool:
+                nonlocal killed
                 if not killed and len(receiver.received) >= PAYMENTS // 4:
                     workers[0].send_signal(signal.SIGKILL)
                     killed = True
+                return killed
+
+            for number in range(PAYMENTS):
+                pay(idempotency_key=f"load-{number}")
+                kill_the_first_once_a_quarter_is_delivered()
             # Payments can outrun workers still starting on a busy machine: then the first
             # is killed once a quarter is delivered, three quarters still owed.
             started = time.monotonic()
-            while not killed and time.monotonic() - started < 240:
-                if len(receiver.received) >= PAYMENTS // 4:
-                    workers[0].send_signal(signal.SIGKILL)
-                    killed = True
+            while not kill_the_first_once_a_quarter_is_delivered():
+                if time.monotonic() - started > 240:
+                    break
                 time.sleep(0.01)
             assert killed, "the workers delivered too little to be killed midway"
             assert len(receiver.received) < PAYMENTS, "nothing was left to deliver"

@@ -63,11 +63,8 @@ def test_a_payment_answers_201_with_the_outcome_the_cli_prints(
     assert shown.json() == stored.to_dict()
 
 
-def test_a_payment_sends_the_key_and_the_pipeline_to_one_worker_thread(
-    client: TestClient, tenant: Tenant, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    # Each thread hop costs the server more CPU than anything else outside the pipeline
-    # (docs/performance.md): the key's look-up and the pipeline share one.
+def _thread_hops(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """The names of the functions sent to a worker thread from now on, in order."""
     sent: list[str] = []
     run_sync = anyio.to_thread.run_sync
 
@@ -77,6 +74,15 @@ def test_a_payment_sends_the_key_and_the_pipeline_to_one_worker_thread(
         return await run_sync(function, *args, **kwargs)
 
     monkeypatch.setattr(anyio.to_thread, "run_sync", noting)
+    return sent
+
+
+def test_a_payment_sends_the_key_and_the_pipeline_to_one_worker_thread(
+    client: TestClient, tenant: Tenant, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Each thread hop costs the server more CPU than anything else outside the pipeline
+    # (docs/performance.md): the key's look-up and the pipeline share one.
+    sent = _thread_hops(monkeypatch)
     assert pay(client, tenant, key="one-hop").status_code == 201
     assert sent == ["_pay_with_key"]
 
@@ -87,15 +93,7 @@ def test_the_one_hop_answer_is_the_declared_routes_byte_for_byte(
     # A replay answers the same outcome twice: once on the one-hop path, once through
     # FastAPI's handler of the declared route (which a charset in the Content-Type takes).
     assert pay(client, tenant, key="bytes").status_code == 201
-    sent: list[str] = []
-    run_sync = anyio.to_thread.run_sync
-
-    async def noting(function: Callable[[], Any], *args: Any, **kwargs: Any) -> Any:
-        inner = function.func if isinstance(function, functools.partial) else function
-        sent.append(getattr(inner, "__name__", repr(inner)))
-        return await run_sync(function, *args, **kwargs)
-
-    monkeypatch.setattr(anyio.to_thread, "run_sync", noting)
+    sent = _thread_hops(monkeypatch)
     url = f"/api/v1/nonprofits/{tenant.nonprofit.id}/payment"
     content = json.dumps(payment_body(tenant))
     answers = [
